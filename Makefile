@@ -1,0 +1,50 @@
+# hubfleet: the two commands a person needs are `make render CLUSTER=...` and `make test`.
+# Everything is installed on first use into .venv/ and .tools/ (both ignored by git).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools/bin
+CLUSTER ?=
+STAMP := $(VENV)/.installed
+
+export PATH := $(CURDIR)/$(TOOLS):$(PATH)
+
+.PHONY: render check test lint typecheck tools venv validate bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(TOOLS)/helm $(TOOLS)/kubectl: tool/scripts/install_k8s_tools.py
+	$(PYTHON) tool/scripts/install_k8s_tools.py $(TOOLS)
+
+tools: $(TOOLS)/helm $(TOOLS)/kubectl
+
+## render: render CLUSTER (or every cluster when CLUSTER is empty) into gitops/
+render: $(STAMP)
+	$(BIN)/hubfleet render $(if $(CLUSTER),$(CLUSTER),--all)
+
+## check: fail if the committed gitops/ is not what the inputs render to
+check: $(STAMP)
+	$(BIN)/hubfleet render --all --check
+
+lint: $(STAMP)
+	$(BIN)/ruff check tool tests
+	$(BIN)/ruff format --check tool tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## test: lint, type-check and run every test (installs what it needs first)
+test: $(STAMP) tools
+	$(BIN)/ruff check tool tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""The command line: parse options, call the library, print. No logic lives here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import FindingsError
+from .project import Project, find_project
+from .rendering import plan_project, render_project, select_clusters
+
+
+class Context:
+    """What every command needs: the project, found lazily so `--help` works anywhere."""
+
+    def __init__(self, root: Path | None) -> None:
+        self._root = root
+        self._project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = find_project(Path.cwd(), self._root)
+        return self._project
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hubfleet")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project root (default: the nearest folder upward that holds clusters/).",
+)
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
+    """Describe JupyterHub clusters and hubs in YAML; render a Flux GitOps tree."""
+    ctx.obj = Context(root)
+
+
+@main.command()
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "all_clusters", is_flag=True, help="Render every cluster under clusters/.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if gitops/ differs from a fresh render.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the tree here instead of <root>/gitops.",
+)
+@pass_context
+def render(
+    ctx: Context, clusters: tuple[str, ...], all_clusters: bool, check: bool, out: Path | None
+) -> None:
+    """Render CLUSTERS (or --all) into gitops/."""
+    project = ctx.project
+    names = select_clusters(project, clusters, all_clusters)
+    if check:
+        plan = plan_project(project, names, all_clusters, out)
+        if not plan.clean:
+            lines = "\n".join(plan.describe())
+            raise FindingsError(
+                f"gitops/ is not what the inputs render to:\n{lines}\nrun `make render` and commit"
+            )
+        click.echo(f"gitops/ is up to date ({plan.unchanged} files)")
+        return
+    plan = render_project(project, names, all_clusters, out)
+    for line in plan.describe():
+        click.echo(line)
+    click.echo(
+        f"rendered {', '.join(names)}: {len(plan.added)} added, {len(plan.changed)} changed, "
+        f"{len(plan.removed)} removed, {plan.unchanged} unchanged"
+    )

@@ -1,0 +1,72 @@
+"""Where things live in a hubfleet project. The root is found once and passed around as a value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+#: JSON Schemas of the inputs ship beside the package in the repository.
+SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A hubfleet project: `clusters/` holds inputs, `gitops/` the rendered tree."""
+
+    root: Path
+
+    @property
+    def clusters_dir(self) -> Path:
+        return self.root / "clusters"
+
+    @property
+    def gitops_dir(self) -> Path:
+        return self.root / "gitops"
+
+    def cluster_dir(self, cluster: str) -> Path:
+        return self.clusters_dir / cluster
+
+    def cluster_file(self, cluster: str) -> Path:
+        return self.cluster_dir(cluster) / "cluster.yaml"
+
+    def hubs_dir(self, cluster: str) -> Path:
+        return self.cluster_dir(cluster) / "hubs"
+
+    def hub_file(self, cluster: str, hub: str) -> Path:
+        return self.hubs_dir(cluster) / f"{hub}.yaml"
+
+    def secrets_dir(self, cluster: str) -> Path:
+        return self.cluster_dir(cluster) / "secrets"
+
+    def sealing_cert(self, cluster: str) -> Path:
+        return self.cluster_dir(cluster) / "sealed-secrets.pem"
+
+    def relative(self, path: Path) -> str:
+        """The path as a person in the project root would type it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def cluster_names(self) -> list[str]:
+        """Every folder under clusters/ that holds a cluster.yaml, sorted."""
+        if not self.clusters_dir.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.clusters_dir.glob("*/cluster.yaml"))
+
+
+def find_project(start: Path, explicit: Path | None = None) -> Project:
+    """Like git: the nearest folder upward from `start` that holds `clusters/`, or `explicit`."""
+    if explicit is not None:
+        if not (explicit / "clusters").is_dir():
+            raise InputError(f"{explicit}: not a hubfleet project (no clusters/ folder)")
+        return Project(explicit.resolve())
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "clusters").is_dir():
+            return Project(candidate)
+    raise InputError(
+        f"{start}: not inside a hubfleet project (no clusters/ folder here or above); use --root"
+    )

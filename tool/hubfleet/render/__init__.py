@@ -1,0 +1,1 @@
+"""Stage 4, render: pure functions from the model to manifests (plain dicts). No I/O here."""

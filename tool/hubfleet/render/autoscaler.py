@@ -1,0 +1,55 @@
+"""cluster-autoscaler (kubernetes/autoscaler chart) in kube-system, on the tools group.
+
+It finds node groups by eksctl's auto-discovery tags and authenticates with the
+IAM role eksctl creates for its service account (IRSA).
+"""
+
+from __future__ import annotations
+
+from ..model import Cluster
+from ..names import (
+    AUTOSCALER_SERVICE_ACCOUNT,
+    KUBE_SYSTEM,
+    NODEGROUP_ROLE_LABEL,
+    ROLE_LABELS,
+    autoscaler_role_name,
+    aws_partition,
+)
+from .common import Manifest, helm_release
+from .sources import AUTOSCALER_REPO
+
+
+def render_autoscaler(cluster: Cluster) -> Manifest:
+    role_arn = f"arn:{aws_partition(cluster.region)}:iam::{cluster.account_id}:role/{autoscaler_role_name(cluster.name)}"
+    values = {
+        "fullnameOverride": "cluster-autoscaler",
+        "cloudProvider": "aws",
+        "awsRegion": cluster.region,
+        "autoDiscovery": {"clusterName": cluster.name},
+        "extraArgs": {
+            "expander": cluster.expander,
+            "balance-similar-node-groups": True,
+            # Hub and drive pods use local scratch and kube-system pods run everywhere;
+            # without these the autoscaler would never remove an idle node.
+            "skip-nodes-with-local-storage": False,
+            "skip-nodes-with-system-pods": False,
+        },
+        "nodeSelector": {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]},
+        "rbac": {
+            "serviceAccount": {
+                "create": True,
+                "name": AUTOSCALER_SERVICE_ACCOUNT,
+                "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+            }
+        },
+        "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},
+    }
+    return helm_release(
+        "cluster-autoscaler",
+        KUBE_SYSTEM,
+        "cluster-autoscaler",
+        cluster.charts.cluster_autoscaler,
+        "HelmRepository",
+        AUTOSCALER_REPO.name,
+        values,
+    )

@@ -1,0 +1,75 @@
+"""The smaller cluster services: sealed-secrets controller, NFS CSI driver, drive StorageClass."""
+
+from __future__ import annotations
+
+from ..model import Cluster
+from ..names import (
+    DRIVE_STORAGE_CLASS,
+    KUBE_SYSTEM,
+    NODEGROUP_ROLE_LABEL,
+    PRUNE_DISABLED,
+    ROLE_LABELS,
+    SEALED_SECRETS_CONTROLLER,
+    SEALED_SECRETS_NAMESPACE,
+)
+from .common import Manifest, helm_release, metadata
+from .sources import CSI_NFS_REPO, SEALED_SECRETS_REPO
+
+TOOLS_SELECTOR = {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]}
+
+
+def render_sealed_secrets_controller(cluster: Cluster) -> Manifest:
+    values = {
+        # kubeseal looks for this name in kube-system by default.
+        "fullnameOverride": SEALED_SECRETS_CONTROLLER,
+        "nodeSelector": TOOLS_SELECTOR,
+        # The sealing key is brought by the operator (hubfleet keys new) and committed as a
+        # certificate; automatic renewal would make the committed certificate stale.
+        "keyrenewperiod": "0",
+    }
+    return helm_release(
+        "sealed-secrets",
+        SEALED_SECRETS_NAMESPACE,
+        "sealed-secrets",
+        cluster.charts.sealed_secrets,
+        "HelmRepository",
+        SEALED_SECRETS_REPO.name,
+        values,
+        crds=True,
+    )
+
+
+def render_nfs_csi_driver(cluster: Cluster) -> Manifest:
+    """The NFS CSI driver lets unprivileged hub pods mount drives by their cluster DNS name."""
+    values = {
+        "controller": {"replicas": 1, "nodeSelector": TOOLS_SELECTOR},
+        # The node plugin must run wherever hub pods run, user nodes (tainted) included.
+        "node": {"tolerations": [{"operator": "Exists"}]},
+        "externalSnapshotter": {"enabled": False},
+    }
+    return helm_release(
+        "csi-driver-nfs",
+        KUBE_SYSTEM,
+        "csi-driver-nfs",
+        cluster.charts.csi_driver_nfs,
+        "HelmRepository",
+        CSI_NFS_REPO.name,
+        values,
+    )
+
+
+def render_drive_storage_class(cluster: Cluster) -> Manifest:
+    """EBS gp3 volumes for drives: kept when released, and only ever in the core zone."""
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": metadata(DRIVE_STORAGE_CLASS, annotations=PRUNE_DISABLED),
+        "provisioner": "ebs.csi.aws.com",
+        "parameters": {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"},
+        "reclaimPolicy": "Retain",
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowVolumeExpansion": True,
+        "allowedTopologies": [
+            {"matchLabelExpressions": [{"key": "topology.kubernetes.io/zone", "values": [cluster.core_zone]}]}
+        ],
+    }

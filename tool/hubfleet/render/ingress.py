@@ -1,0 +1,71 @@
+"""NGINX Inc's nginx-ingress controller and the cluster's master Ingress.
+
+One hostname per cluster: the master Ingress owns the host and its TLS; each hub
+adds a minion Ingress with its path (NGINX mergeable Ingresses).
+"""
+
+from __future__ import annotations
+
+from ..model import Cluster
+from ..names import INGRESS_CLASS, NGINX_NAMESPACE, NODEGROUP_ROLE_LABEL, ROLE_LABELS
+from .common import Manifest, helm_release, metadata, namespace
+from .sources import NGINX_REPO
+
+MASTER_INGRESS = "hubs-master"
+MERGEABLE_TYPE = "nginx.org/mergeable-ingress-type"
+
+
+def tls_secret_ref(cluster: Cluster) -> str:
+    return f"{NGINX_NAMESPACE}/{cluster.tls_secret_name}"
+
+
+def render_ingress_controller(cluster: Cluster) -> list[Manifest]:
+    values = {
+        "controller": {
+            "ingressClass": {"name": INGRESS_CLASS, "create": True, "setAsDefaultIngress": False},
+            "nodeSelector": {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]},
+            "config": {
+                "entries": {
+                    "client-max-body-size": cluster.max_upload_size,
+                    "ssl-redirect": "true",
+                    "redirect-to-https": "false",
+                    "hsts": "true",
+                }
+            },
+            "defaultTLS": {"secret": tls_secret_ref(cluster)},
+            "wildcardTLS": {"secret": tls_secret_ref(cluster)},
+            "service": {
+                "type": "LoadBalancer",
+                "externalTrafficPolicy": "Local",
+                "annotations": {
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+                },
+            },
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+        }
+    }
+    release = helm_release(
+        "nginx-ingress",
+        NGINX_NAMESPACE,
+        "nginx-ingress",
+        cluster.charts.nginx_ingress,
+        "HelmRepository",
+        NGINX_REPO.name,
+        values,
+        crds=True,
+    )
+    return [namespace(NGINX_NAMESPACE), release]
+
+
+def render_master_ingress(cluster: Cluster) -> Manifest:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": metadata(MASTER_INGRESS, NGINX_NAMESPACE, annotations={MERGEABLE_TYPE: "master"}),
+        "spec": {
+            "ingressClassName": INGRESS_CLASS,
+            "tls": [{"hosts": [cluster.domain], "secretName": cluster.tls_secret_name}],
+            "rules": [{"host": cluster.domain}],
+        },
+    }

@@ -1,0 +1,69 @@
+"""Flux Kustomizations: the cluster entry point and the order in which layers apply.
+
+infra-controllers installs the HelmReleases (and with them the CRDs, such as
+SealedSecret); infra-configs then applies objects that need those CRDs and the
+ingress namespace; hubs come last. Intervals: sources and layers reconcile
+hourly (git pushes trigger sooner through the GitRepository), failures retry every
+two minutes, and only the infrastructure layers `wait`, because one slow hub must
+not hold up the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Cluster
+from ..names import (
+    BOOTSTRAP_DIR,
+    FLUX_NAMESPACE,
+    GIT_REPOSITORY,
+    HUBS,
+    INFRA_CONFIGS,
+    INFRA_CONTROLLERS,
+    flux_path,
+    hubs_dir,
+    infra_dir,
+)
+from .common import KUSTOMIZE_API, Manifest, kustomization_file, metadata
+
+
+def flux_kustomization(
+    name: str, path: str, *, wait: bool, depends_on: str | None = None, timeout: str = "10m"
+) -> Manifest:
+    spec: dict[str, Any] = {
+        "interval": "1h",
+        "retryInterval": "2m",
+        "timeout": timeout,
+        "sourceRef": {"kind": "GitRepository", "name": GIT_REPOSITORY},
+        "path": flux_path(path),
+        "prune": True,
+        "wait": wait,
+    }
+    if depends_on:
+        spec["dependsOn"] = [{"name": depends_on}]
+    return {
+        "apiVersion": KUSTOMIZE_API,
+        "kind": "Kustomization",
+        "metadata": metadata(name, FLUX_NAMESPACE),
+        "spec": spec,
+    }
+
+
+def render_infrastructure_entry(cluster: Cluster) -> list[Manifest]:
+    return [
+        flux_kustomization(INFRA_CONTROLLERS, infra_dir(cluster.name, "controllers"), wait=True),
+        flux_kustomization(
+            INFRA_CONFIGS, infra_dir(cluster.name, "configs"), wait=True, depends_on=INFRA_CONTROLLERS
+        ),
+    ]
+
+
+def render_hubs_entry(cluster: Cluster) -> list[Manifest]:
+    return [
+        flux_kustomization(HUBS, hubs_dir(cluster.name), wait=False, depends_on=INFRA_CONFIGS, timeout="15m")
+    ]
+
+
+def render_entry_kustomization(entry_files: list[str]) -> Manifest:
+    """The bootstrap folder's kustomization.yaml: flux bootstrap's own files plus ours."""
+    return kustomization_file([BOOTSTRAP_DIR, *entry_files])

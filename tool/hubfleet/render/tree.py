@@ -1,0 +1,54 @@
+"""Assemble every file of one cluster's rendered tree, paths relative to gitops/."""
+
+from __future__ import annotations
+
+from ..model import Cluster
+from ..names import cluster_entry_dir, eksctl_file, hubs_dir, infra_dir
+from .autoscaler import render_autoscaler
+from .common import Manifest, OutputFile, kustomization_file
+from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
+from .eksctl import render_cluster_config
+from .ingress import render_ingress_controller, render_master_ingress
+from .layers import render_entry_kustomization, render_hubs_entry, render_infrastructure_entry
+from .sources import render_helm_repositories
+
+
+def _folder(path: str, source: str, files: dict[str, list[Manifest]]) -> list[OutputFile]:
+    """A folder of component files plus the kustomization.yaml that lists them."""
+    out = [OutputFile(f"{path}/{name}", source, docs) for name, docs in files.items()]
+    out.append(OutputFile(f"{path}/kustomization.yaml", source, [kustomization_file(list(files))]))
+    return out
+
+
+def render_cluster_tree(cluster: Cluster) -> list[OutputFile]:
+    source = cluster.source_file
+    entry = cluster_entry_dir(cluster.name)
+    files = [
+        OutputFile(eksctl_file(cluster.name), source, [render_cluster_config(cluster)]),
+        OutputFile(f"{entry}/infrastructure.yaml", source, render_infrastructure_entry(cluster)),
+        OutputFile(f"{entry}/hubs.yaml", source, render_hubs_entry(cluster)),
+        OutputFile(
+            f"{entry}/kustomization.yaml",
+            source,
+            [render_entry_kustomization(["hubs.yaml", "infrastructure.yaml"])],
+        ),
+    ]
+    files += _folder(
+        infra_dir(cluster.name, "controllers"),
+        source,
+        {
+            "sources.yaml": render_helm_repositories(),
+            "cluster-autoscaler.yaml": [render_autoscaler(cluster)],
+            "nginx-ingress.yaml": render_ingress_controller(cluster),
+            "sealed-secrets.yaml": [render_sealed_secrets_controller(cluster)],
+            "csi-driver-nfs.yaml": [render_nfs_csi_driver(cluster)],
+            "storageclass.yaml": [render_drive_storage_class(cluster)],
+        },
+    )
+    files += _folder(
+        infra_dir(cluster.name, "configs"),
+        source,
+        {"master-ingress.yaml": [render_master_ingress(cluster)]},
+    )
+    files += _folder(hubs_dir(cluster.name), source, {})
+    return sorted(files, key=lambda f: f.path)
