@@ -244,6 +244,16 @@ def iter_pod_specs(docs: list[Doc]) -> Iterator[Doc]:
             yield doc["spec"]["template"]["spec"]
 
 
+BINARY_SUFFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def quantity_bytes(quantity: str) -> int:
+    """Bytes of a whole-number binary-suffixed quantity such as 40Gi."""
+    number, suffix = quantity[:-2], quantity[-2:]
+    assert number.isdigit() and suffix in BINARY_SUFFIXES, quantity
+    return int(number) * BINARY_SUFFIXES[suffix]
+
+
 def schema_file_for(doc: Doc) -> Path:
     """kubeconform naming: {kind}[-{group prefix}]-{version}.json."""
     group, _, version = doc["apiVersion"].rpartition("/")
@@ -430,7 +440,21 @@ def test_home_pvc_is_bound_to_the_pv_by_name(rendered: Rendered) -> None:
     assert spec["volumeName"] == pv["metadata"]["name"]
     assert spec["storageClassName"] == "", "without it the default StorageClass provisions"
     assert spec["accessModes"] == ["ReadWriteMany"]
-    assert spec["resources"]["requests"]["storage"] == pv["spec"]["capacity"]["storage"]
+    request = quantity_bytes(spec["resources"]["requests"]["storage"])
+    assert request <= quantity_bytes(pv["spec"]["capacity"]["storage"]), "the claim cannot bind"
+
+
+def test_home_pvc_does_not_change_with_size(tmp_path: Path) -> None:
+    """A statically bound claim cannot change its request: resizing the drive
+    must leave the home claim untouched, or the Helm upgrade fails."""
+    claims = []
+    for size in ("10Gi", "2Ti"):
+        values_file = write_values(tmp_path, drive_values(size=size, zone="us-west-2a"))
+        docs = render("alpha", "hub-alpha", values_file)
+        claims.append(next(doc for doc in docs if doc["kind"] == "PersistentVolumeClaim"))
+        pv = next(doc for doc in docs if doc["kind"] == "PersistentVolume")
+        assert pv["spec"]["capacity"]["storage"] == size
+    assert claims[0] == claims[1]
 
 
 def test_service_exposes_nfs_on_2049(rendered: Rendered) -> None:
@@ -440,8 +464,8 @@ def test_service_exposes_nfs_on_2049(rendered: Rendered) -> None:
     (port,) = spec["ports"]
     assert (port["port"], port["protocol"]) == (2049, "TCP")
     (container,) = rendered.pod_spec["containers"]
-    named_ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    assert named_ports[port["targetPort"]] == 2049
+    named_ports = {p["name"]: (p["containerPort"], p["protocol"]) for p in container["ports"]}
+    assert named_ports[port["targetPort"]] == (2049, "TCP")
 
 
 def test_node_affinity_requires_core_zone_and_purpose(rendered: Rendered) -> None:

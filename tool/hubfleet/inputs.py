@@ -1,17 +1,21 @@
 """Load -> check -> model for a whole project: the only way later stages get a Cluster.
 
-Every problem in every requested input is collected before anything fails, so a
-person sees them all at once.
+Every problem in every requested input (cluster file, hub files, sealed secrets)
+is collected before anything fails, so a person sees them all at once.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .errors import InputError, Problem
-from .load import load_file, plain
-from .model import Cluster, build_cluster
+from .load import Source, load_file, plain
+from .model import Cluster, Hub, SealedSecretFile, build_cluster, build_hub, merge_settings
 from .project import Project
-from .rules import check_cluster_rules
+from .rules import check_cluster_rules, check_hub_rules, drives_fit_core_nodes, guarantee_fits_user_nodes
 from .schema_check import check_source
+
+SEALED_SUFFIX = ".sealedsecret.yaml"
 
 
 def load_cluster(project: Project, name: str) -> Cluster:
@@ -45,4 +49,66 @@ def _load_one(project: Project, name: str) -> Cluster:
         problems = check_cluster_rules(source, raw, name)
     if problems:
         raise InputError(problems)
-    return build_cluster(raw, display)
+    cluster = build_cluster(raw, display)
+    hubs, hub_problems = _load_hubs(project, cluster)
+    sealed, sealed_problems = _load_sealed(project, name)
+    problems = hub_problems + sealed_problems
+    if problems:
+        raise InputError(problems)
+    cluster = cluster.with_inputs(tuple(hub for hub, _ in hubs), sealed)
+    problems = drives_fit_core_nodes(cluster, source)
+    for hub, hub_source in hubs:
+        problems += guarantee_fits_user_nodes(cluster, hub, hub_source)
+    if problems:
+        raise InputError(problems)
+    return cluster
+
+
+def _hub_files(project: Project, cluster: str) -> list[Path]:
+    folder = project.hubs_dir(cluster)
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+
+
+def _load_hubs(project: Project, cluster: Cluster) -> tuple[list[tuple[Hub, Source]], list[Problem]]:
+    hubs: list[tuple[Hub, Source]] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in _hub_files(project, cluster.name):
+        display = project.relative(path)
+        try:
+            source = load_file(path, display)
+        except InputError as error:
+            problems += error.problems
+            continue
+        merged = merge_settings(cluster.hub_defaults, plain(source.data))
+        found = check_source(source, "hub", merged)
+        if not found:
+            found = check_hub_rules(source, merged, path.stem)
+        if not found and merged["name"] in seen:
+            found = [
+                source.problem(["name"], f"'{merged['name']}' is already used by {seen[merged['name']]}")
+            ]
+        problems += found
+        if not found:
+            seen[merged["name"]] = display
+            hubs.append((build_hub(merged, display), source))
+    return hubs, problems
+
+
+def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile, ...], list[Problem]]:
+    folder = project.secrets_dir(cluster)
+    sealed: list[SealedSecretFile] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob(f"*{SEALED_SUFFIX}")) if folder.is_dir() else []:
+        display = project.relative(path)
+        try:
+            source = load_file(path, display)
+        except InputError as error:
+            problems += error.problems
+            continue
+        manifest = plain(source.data)
+        if manifest.get("kind") != "SealedSecret" or manifest.get("apiVersion") != "bitnami.com/v1alpha1":
+            problems.append(source.problem(["kind"], "expected a bitnami.com/v1alpha1 SealedSecret"))
+            continue
+        sealed.append(SealedSecretFile(path.name, display, manifest))
+    return tuple(sealed), problems

@@ -6,7 +6,7 @@ attributes, never dict keys, so a renamed field is a type error, not a silent No
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 NodeRole = Literal["tools", "core", "user"]
@@ -22,6 +22,15 @@ DEFAULT_CHART_VERSIONS: dict[str, str] = {
 DEFAULT_MAX_UPLOAD_SIZE = "2G"
 DEFAULT_BRANCH = "main"
 DEFAULT_EXPANDER = "least-waste"
+
+
+@dataclass(frozen=True)
+class SealedSecretFile:
+    """A sealed secret committed under clusters/<cluster>/secrets/, carried into the tree as is."""
+
+    file_name: str
+    source_file: str
+    manifest: dict[str, Any] = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,8 @@ class Cluster:
     charts: ChartVersions
     expander: str
     hub_defaults: dict[str, Any] = field(default_factory=dict, compare=False)
+    hubs: tuple[Hub, ...] = ()
+    sealed_secrets: tuple[SealedSecretFile, ...] = ()
 
     def node_group(self, role: NodeRole) -> NodeGroup:
         """The main group of a role (tools, core or the first user group)."""
@@ -79,6 +90,9 @@ class Cluster:
     @property
     def user_groups(self) -> tuple[NodeGroup, ...]:
         return tuple(group for group in self.node_groups if group.role == "user")
+
+    def with_inputs(self, hubs: tuple[Hub, ...], sealed: tuple[SealedSecretFile, ...]) -> Cluster:
+        return replace(self, hubs=tuple(sorted(hubs, key=lambda h: h.name)), sealed_secrets=sealed)
 
 
 def _node_group(name: str, role: NodeRole, raw: dict[str, Any], zones: tuple[str, ...]) -> NodeGroup:
@@ -133,4 +147,88 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         ),
         expander=str(raw.get("autoscaler", {}).get("expander", DEFAULT_EXPANDER)),
         hub_defaults=dict(raw.get("hubDefaults", {})),
+    )
+
+
+# Hubs -----------------------------------------------------------------------------------------
+
+DEFAULT_IMAGE = ("quay.io/jupyter/scipy-notebook", "2025-11-10")
+DEFAULT_CPU = (0.5, 2.0)
+DEFAULT_MEMORY = ("1G", "4G")
+DEFAULT_CULLING = (True, 3600, 600, 0)
+MEMORY_UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def memory_bytes(quantity: str) -> int:
+    """KubeSpawner's reading of '4G': powers of 1024."""
+    return int(quantity[:-1]) * MEMORY_UNITS[quantity[-1]]
+
+
+@dataclass(frozen=True)
+class Hub:
+    """One hub as the renderers see it: hub file merged over the cluster's hubDefaults."""
+
+    name: str
+    source_file: str
+    state: Literal["active", "retired"]
+    drive_size: str
+    auth_type: Literal["native", "dummy"]
+    admins: tuple[str, ...]
+    image_name: str
+    image_tag: str
+    cpu_guarantee: float
+    cpu_limit: float
+    memory_guarantee: str
+    memory_limit: str
+    placeholders: int
+    cull_enabled: bool
+    cull_timeout: int
+    cull_every: int
+    cull_max_age: int
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
+
+    @property
+    def path(self) -> str:
+        return f"/{self.name}/"
+
+
+def merge_settings(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge: mappings merge key by key, anything else from `own` replaces the default."""
+    merged = dict(defaults)
+    for key, value in own.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_settings(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
+    """Build a Hub from a merged plain dict that passed schemas/hub.schema.json."""
+    user = raw.get("user", {})
+    image = user.get("image", {})
+    cpu = user.get("cpu", {})
+    memory = user.get("memory", {})
+    cull = raw.get("culling", {})
+    return Hub(
+        name=raw["name"],
+        source_file=source_file,
+        state=raw.get("state", "active"),
+        drive_size=raw["drive"]["size"],
+        auth_type=raw["auth"]["type"],
+        admins=tuple(raw["auth"].get("admins", [])),
+        image_name=image.get("name", DEFAULT_IMAGE[0]),
+        image_tag=image.get("tag", DEFAULT_IMAGE[1]),
+        cpu_guarantee=float(cpu.get("guarantee", DEFAULT_CPU[0])),
+        cpu_limit=float(cpu.get("limit", DEFAULT_CPU[1])),
+        memory_guarantee=memory.get("guarantee", DEFAULT_MEMORY[0]),
+        memory_limit=memory.get("limit", DEFAULT_MEMORY[1]),
+        placeholders=int(user.get("placeholders", 0)),
+        cull_enabled=bool(cull.get("enabled", DEFAULT_CULLING[0])),
+        cull_timeout=int(cull.get("timeout", DEFAULT_CULLING[1])),
+        cull_every=int(cull.get("every", DEFAULT_CULLING[2])),
+        cull_max_age=int(cull.get("maxAge", DEFAULT_CULLING[3])),
     )

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import Problem
+from .instances import instance_type
 from .load import Source
+from .model import DEFAULT_CPU, DEFAULT_MEMORY, Cluster, Hub, memory_bytes
+from .names import INFRA_NAMESPACES
 
 ClusterRule = Callable[[Source, dict[str, Any], str], list[Problem]]
 
@@ -92,3 +95,99 @@ CLUSTER_RULES: tuple[ClusterRule, ...] = (
 
 def check_cluster_rules(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
     return [problem for rule in CLUSTER_RULES for problem in rule(source, raw, folder)]
+
+
+# Hub rules: they see every hub of a cluster at once, after each passed the schema. -----------
+
+
+def hub_name_matches_file(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    if raw["name"] != stem:
+        return [source.problem(["name"], f"'{raw['name']}' must equal the file name '{stem}'")]
+    return []
+
+
+def hub_name_not_reserved(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    if raw["name"] in INFRA_NAMESPACES:
+        reserved = ", ".join(sorted(INFRA_NAMESPACES))
+        return [
+            source.problem(
+                ["name"], f"'{raw['name']}' is an infrastructure namespace ({reserved}); pick another name"
+            )
+        ]
+    return []
+
+
+def guarantees_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    user = raw.get("user", {})
+    problems = []
+    cpu = {**dict(zip(("guarantee", "limit"), DEFAULT_CPU, strict=True)), **user.get("cpu", {})}
+    if cpu["guarantee"] > cpu["limit"]:
+        problems.append(
+            source.problem(
+                ["user", "cpu", "guarantee"], f"{cpu['guarantee']} is more than the limit {cpu['limit']}"
+            )
+        )
+    memory = {**dict(zip(("guarantee", "limit"), DEFAULT_MEMORY, strict=True)), **user.get("memory", {})}
+    if memory_bytes(memory["guarantee"]) > memory_bytes(memory["limit"]):
+        problems.append(
+            source.problem(
+                ["user", "memory", "guarantee"],
+                f"{memory['guarantee']} is more than the limit {memory['limit']}",
+            )
+        )
+    return problems
+
+
+HUB_RULES = (hub_name_matches_file, hub_name_not_reserved, guarantees_within_limits)
+
+
+def check_hub_rules(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    return [problem for rule in HUB_RULES for problem in rule(source, raw, stem)]
+
+
+def guarantee_fits_user_nodes(cluster: Cluster, hub: Hub, source: Source) -> list[Problem]:
+    """A user whose guarantee fits no user node would wait for a node that can never come."""
+    known = [t for t in (instance_type(g.instance_type) for g in cluster.user_groups) if t is not None]
+    if not known:
+        return []
+    problems = []
+    memory_mib = memory_bytes(hub.memory_guarantee) // 1024**2
+    if all(memory_mib > t.allocatable_memory_mib for t in known):
+        biggest = max(known, key=lambda t: t.allocatable_memory_mib)
+        problems.append(
+            source.problem(
+                ["user", "memory", "guarantee"],
+                f"{hub.memory_guarantee} does not fit any user node: {biggest.name} has "
+                f"{biggest.allocatable_memory_mib} MiB allocatable",
+            )
+        )
+    if all(hub.cpu_guarantee * 1000 > t.allocatable_millicpu for t in known):
+        biggest = max(known, key=lambda t: t.allocatable_millicpu)
+        problems.append(
+            source.problem(
+                ["user", "cpu", "guarantee"],
+                f"{hub.cpu_guarantee:g} does not fit any user node: {biggest.name} has "
+                f"{biggest.allocatable_millicpu / 1000:g} CPUs allocatable",
+            )
+        )
+    return problems
+
+
+def drives_fit_core_nodes(cluster: Cluster, source: Source) -> list[Problem]:
+    """Every drive, and the database volume of every active hub, attaches to a core node."""
+    core = cluster.node_group("core")
+    facts = instance_type(core.instance_type)
+    if facts is None:
+        return []
+    needed = sum(2 if hub.active else 1 for hub in cluster.hubs)
+    room = core.max_size * facts.drive_slots
+    if needed > room:
+        return [
+            source.problem(
+                ["nodeGroups", "core", "maxSize"],
+                f"{len(cluster.hubs)} hubs need {needed} EBS volumes on core nodes (a drive each, and a "
+                f"database volume per active hub), but {core.max_size} x {core.instance_type} can attach "
+                f"{room} ({facts.drive_slots} per node); raise maxSize or use a bigger core instance type",
+            )
+        ]
+    return []

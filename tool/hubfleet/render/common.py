@@ -52,6 +52,7 @@ def helm_release(
     depends_on: list[dict[str, str]] | None = None,
     annotations: dict[str, str] | None = None,
     crds: bool = False,
+    release_name: str | None = None,
 ) -> Manifest:
     """A Flux HelmRelease with remediation and drift detection chosen once for every release."""
     chart_spec: dict[str, Any] = {
@@ -71,7 +72,7 @@ def helm_release(
     spec: dict[str, Any] = {
         "interval": "30m",
         "timeout": "10m",
-        "releaseName": name,
+        "releaseName": release_name or name,
         "chart": {"spec": chart_spec},
         "install": install,
         "upgrade": upgrade,

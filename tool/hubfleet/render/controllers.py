@@ -46,6 +46,9 @@ def render_nfs_csi_driver(cluster: Cluster) -> Manifest:
         # The node plugin must run wherever hub pods run, user nodes (tainted) included.
         "node": {"tolerations": [{"operator": "Exists"}]},
         "externalSnapshotter": {"enabled": False},
+        # With the File policy kubelet would chown the whole shared export, every user's files,
+        # to the pod's fsGroup on each mount.
+        "feature": {"enableFSGroupPolicy": False},
     }
     return helm_release(
         "csi-driver-nfs",

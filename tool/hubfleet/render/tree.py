@@ -8,14 +8,18 @@ from .autoscaler import render_autoscaler
 from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
 from .eksctl import render_cluster_config
+from .hub import render_hub_files
 from .ingress import render_ingress_controller, render_master_ingress
 from .layers import render_entry_kustomization, render_hubs_entry, render_infrastructure_entry
 from .sources import render_helm_repositories
 
 
-def _folder(path: str, source: str, files: dict[str, list[Manifest]]) -> list[OutputFile]:
+def _folder(
+    path: str, source: str, files: dict[str, list[Manifest]], sources: dict[str, str] | None = None
+) -> list[OutputFile]:
     """A folder of component files plus the kustomization.yaml that lists them."""
-    out = [OutputFile(f"{path}/{name}", source, docs) for name, docs in files.items()]
+    origin = sources or {}
+    out = [OutputFile(f"{path}/{name}", origin.get(name, source), docs) for name, docs in files.items()]
     out.append(OutputFile(f"{path}/kustomization.yaml", source, [kustomization_file(list(files))]))
     return out
 
@@ -45,10 +49,16 @@ def render_cluster_tree(cluster: Cluster) -> list[OutputFile]:
             "storageclass.yaml": [render_drive_storage_class(cluster)],
         },
     )
-    files += _folder(
-        infra_dir(cluster.name, "configs"),
-        source,
-        {"master-ingress.yaml": [render_master_ingress(cluster)]},
+    configs = {"master-ingress.yaml": [render_master_ingress(cluster)]}
+    configs.update({sealed.file_name: [sealed.manifest] for sealed in cluster.sealed_secrets})
+    origins = {sealed.file_name: sealed.source_file for sealed in cluster.sealed_secrets}
+    files += _folder(infra_dir(cluster.name, "configs"), source, configs, origins)
+    hubs_root = hubs_dir(cluster.name)
+    for hub in cluster.hubs:
+        files += _folder(f"{hubs_root}/{hub.name}", hub.source_file, render_hub_files(cluster, hub))
+    files.append(
+        OutputFile(
+            f"{hubs_root}/kustomization.yaml", source, [kustomization_file([h.name for h in cluster.hubs])]
+        )
     )
-    files += _folder(hubs_dir(cluster.name), source, {})
     return sorted(files, key=lambda f: f.path)

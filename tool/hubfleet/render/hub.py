@@ -1,0 +1,128 @@
+"""One hub: its namespace, its NFS drive (our chart) and its JupyterHub (zero-to-jupyterhub).
+
+A retired hub keeps its namespace and drive, so its users' data stays. Namespace
+and drive carry Flux's prune-disabled annotation: deleting a hub file can never
+delete a drive through Flux garbage collection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Cluster, Hub
+from ..names import DRIVE_STORAGE_CLASS, GIT_REPOSITORY, INGRESS_CLASS, PRUNE_DISABLED
+from .common import Manifest, helm_release, namespace
+from .ingress import MERGEABLE_TYPE
+from .sources import JUPYTERHUB_REPO
+
+DRIVE_RELEASE = "drive"
+DRIVE_CHART = "./charts/nfs-drive"
+HOME_CLAIM = "home"
+JUPYTERHUB_RELEASE = "jupyterhub"
+HUB_DB_SIZE = "1Gi"
+
+AUTHENTICATORS = {"native": "nativeauthenticator.NativeAuthenticator", "dummy": "dummy"}
+
+
+def render_hub_namespace(hub: Hub) -> Manifest:
+    return namespace(hub.name, annotations=PRUNE_DISABLED)
+
+
+def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
+    values = {
+        "size": hub.drive_size,
+        "storageClassName": DRIVE_STORAGE_CLASS,
+        "zone": cluster.core_zone,
+        "nodePurpose": "core",
+        "homeClaim": {"name": HOME_CLAIM},
+    }
+    return helm_release(
+        DRIVE_RELEASE,
+        hub.name,
+        DRIVE_CHART,
+        None,
+        "GitRepository",
+        GIT_REPOSITORY,
+        values,
+        annotations=PRUNE_DISABLED,
+    )
+
+
+def _auth_config(hub: Hub) -> dict[str, Any]:
+    config: dict[str, Any] = {"JupyterHub": {"authenticator_class": AUTHENTICATORS[hub.auth_type]}}
+    authenticator: dict[str, Any] = {"admin_users": list(hub.admins)}
+    if hub.auth_type == "dummy":
+        authenticator["allow_all"] = True
+    else:
+        # Sign-up is open, but new accounts wait for an admin's approval.
+        config["NativeAuthenticator"] = {"open_signup": False}
+        authenticator["allow_all"] = True
+    config["Authenticator"] = authenticator
+    return config
+
+
+def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
+    return {
+        "hub": {
+            "baseUrl": hub.path,
+            "config": _auth_config(hub),
+            # The hub database lives on its own small volume in the core zone, kept on delete.
+            "db": {"pvc": {"storageClassName": DRIVE_STORAGE_CLASS, "storage": HUB_DB_SIZE}},
+        },
+        "proxy": {"service": {"type": "ClusterIP"}},
+        "ingress": {
+            "enabled": True,
+            "ingressClassName": INGRESS_CLASS,
+            "hosts": [cluster.domain],
+            "pathType": "Prefix",
+            "annotations": {
+                MERGEABLE_TYPE: "minion",
+                "nginx.org/websocket-services": "proxy-public",
+            },
+            # TLS is terminated by the cluster's master Ingress; minions must not carry it.
+            "tls": [],
+        },
+        "scheduling": {
+            "userScheduler": {"enabled": True},
+            "podPriority": {"enabled": True},
+            "userPlaceholder": {"enabled": hub.placeholders > 0, "replicas": hub.placeholders},
+            "corePods": {"nodeAffinity": {"matchNodePurpose": "require"}},
+            "userPods": {"nodeAffinity": {"matchNodePurpose": "require"}},
+        },
+        "singleuser": {
+            "image": {"name": hub.image_name, "tag": hub.image_tag},
+            "cpu": {"guarantee": hub.cpu_guarantee, "limit": hub.cpu_limit},
+            "memory": {"guarantee": hub.memory_guarantee, "limit": hub.memory_limit},
+            "storage": {"type": "static", "static": {"pvcName": HOME_CLAIM, "subPath": "{username}"}},
+        },
+        "cull": {
+            "enabled": hub.cull_enabled,
+            "timeout": hub.cull_timeout,
+            "every": hub.cull_every,
+            "maxAge": hub.cull_max_age,
+        },
+        # The pre-pull hook makes every upgrade wait for images on all nodes; Flux would time out.
+        "prePuller": {"hook": {"enabled": False}},
+    }
+
+
+def render_jupyterhub(cluster: Cluster, hub: Hub) -> Manifest:
+    return helm_release(
+        JUPYTERHUB_RELEASE,
+        hub.name,
+        "jupyterhub",
+        cluster.charts.jupyterhub,
+        "HelmRepository",
+        JUPYTERHUB_REPO.name,
+        jupyterhub_values(cluster, hub),
+        depends_on=[{"name": DRIVE_RELEASE}],
+        release_name=hub.name,
+    )
+
+
+def render_hub_files(cluster: Cluster, hub: Hub) -> dict[str, list[Manifest]]:
+    """File name -> documents for the hub's folder; a retired hub has no JupyterHub."""
+    files = {"namespace.yaml": [render_hub_namespace(hub)], "drive.yaml": [render_drive(cluster, hub)]}
+    if hub.active:
+        files["jupyterhub.yaml"] = [render_jupyterhub(cluster, hub)]
+    return files
