@@ -10,6 +10,7 @@ from . import __version__
 from .errors import FindingsError
 from .project import Project, find_project
 from .rendering import plan_project, render_project, select_clusters
+from .scaffold import new_cluster, new_hub, retire_hub
 
 
 class Context:
@@ -74,3 +75,61 @@ def render(
         f"rendered {', '.join(names)}: {len(plan.added)} added, {len(plan.changed)} changed, "
         f"{len(plan.removed)} removed, {plan.unchanged} unchanged"
     )
+
+
+@main.group()
+def new() -> None:
+    """Write a commented cluster or hub file that passes validation as it is."""
+
+
+@new.command("cluster")
+@click.argument("name")
+@click.option("--region", required=True, help="AWS region, e.g. us-west-2.")
+@click.option("--domain", required=True, help="Hostname every hub is served under.")
+@click.option("--account-id", default="000000000000", show_default=True, help="AWS account ID.")
+@click.option(
+    "--git-url",
+    default="ssh://git@github.com/your-org/your-hubs.git",
+    show_default=True,
+    help="Repository Flux reconciles from.",
+)
+@pass_context
+def new_cluster_command(
+    ctx: Context, name: str, region: str, domain: str, account_id: str, git_url: str
+) -> None:
+    """Scaffold clusters/NAME/cluster.yaml."""
+    path = new_cluster(ctx.project, name, region, domain, account_id, git_url)
+    click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: make render CLUSTER={name}")
+
+
+@new.command("hub")
+@click.argument("cluster")
+@click.argument("name")
+@click.option("--size", default="40Gi", show_default=True, help="Drive size.")
+@pass_context
+def new_hub_command(ctx: Context, cluster: str, name: str, size: str) -> None:
+    """Scaffold clusters/CLUSTER/hubs/NAME.yaml."""
+    path = new_hub(ctx.project, cluster, name, size)
+    click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: make render CLUSTER={cluster}")
+
+
+@main.group()
+def hub() -> None:
+    """Hub lifecycle."""
+
+
+@hub.command("retire")
+@click.argument("cluster")
+@click.argument("name")
+@pass_context
+def hub_retire_command(ctx: Context, cluster: str, name: str) -> None:
+    """Retire hub NAME: keep its drive and data, remove the hub and its users' servers."""
+    changed = retire_hub(ctx.project, cluster, name)
+    state = "retired" if changed else "was already retired"
+    click.echo(
+        f"{name} {state}; run `make render CLUSTER={cluster}` and commit. The drive and its data stay."
+    )
+
+
+if __name__ == "__main__":
+    main()

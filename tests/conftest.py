@@ -1,0 +1,117 @@
+"""Shared fixtures: the real project, temporary projects built from it, and upstream schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from jsonschema import Draft7Validator, validators
+from ruamel.yaml import YAML
+
+from hubfleet.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+UPSTREAM = Path(os.environ.get("HUBFLEET_UPSTREAM", REPO.parent / "shared" / "upstream"))
+HELM = REPO / ".tools" / "bin" / "helm"
+KUBECTL = REPO / ".tools" / "bin" / "kubectl"
+
+
+def load_docs(path: Path) -> list[Any]:
+    return [doc for doc in YAML(typ="safe").load_all(path.read_text()) if doc is not None]
+
+
+@cache
+def _validator(path: Path) -> Any:
+    schema = json.loads(path.read_text())
+    cls = validators.validator_for(schema, default=Draft7Validator)
+    return cls(schema)
+
+
+def upstream_schema_for(doc: dict[str, Any]) -> Path:
+    """The kubeconform-style schema file of a manifest in ../shared/upstream."""
+    group, _, version = doc["apiVersion"].rpartition("/")
+    kind = doc["kind"].lower()
+    if group.endswith("fluxcd.io") or group == "bitnami.com":
+        return UPSTREAM / "crd-schemas" / group / f"{kind}_{version}.json"
+    suffix = f"-{group.split('.')[0]}" if group else ""
+    return UPSTREAM / "k8s-schemas" / "v1.32.0-standalone-strict" / f"{kind}{suffix}-{version}.json"
+
+
+def schema_errors(doc: dict[str, Any], schema: Path | None = None) -> list[str]:
+    validator = _validator(schema or upstream_schema_for(doc))
+    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+@pytest.fixture
+def upstream() -> Path:
+    if not UPSTREAM.is_dir():
+        pytest.skip(f"upstream schemas not found at {UPSTREAM} (set HUBFLEET_UPSTREAM)")
+    return UPSTREAM
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the example project's inputs (clusters/ and charts/), with no gitops/ yet."""
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copytree(REPO / "clusters", root / "clusters", ignore=shutil.ignore_patterns("*.pem", "secrets"))
+    shutil.copytree(REPO / "charts", root / "charts")
+    return root
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Run the CLI in-process: run(root, "render", "clusterA")."""
+
+    def invoke(root: Path, *args: str) -> Result:
+        return CliRunner().invoke(main, ["--root", str(root), *args], catch_exceptions=False)
+
+    return invoke
+
+
+def set_field(path: Path, dotted: str, value: Any) -> None:
+    """Change one field of a YAML input (tests only; drops comments)."""
+    yaml = YAML()
+    data = yaml.load(path.read_text())
+    *parents, last = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    with path.open("w") as stream:
+        yaml.dump(data, stream)
+
+
+DELETE = object()
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under root with its bytes and mtime, for 'nothing changed' assertions."""
+    if not root.exists():
+        return {}
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def rendered(project: Path, run: Callable[..., Result]) -> Iterator[Path]:
+    result = run(project, "render", "--all")
+    assert result.exit_code == 0, result.output
+    yield project
+
+
+def load_docs_text(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in YAML(typ="safe").load_all(text) if doc]

@@ -1,0 +1,103 @@
+"""Retiring hubs, scaffolding files, and our chart templated with every example hub's values."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from conftest import HELM, REPO, load_docs, load_docs_text, schema_errors, snapshot
+
+
+def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callable[..., Result]) -> None:
+    hub_file = rendered / "clusters/clusterA/hubs/datalab.yaml"
+    before = hub_file.read_text()
+    result = run(rendered, "hub", "retire", "clusterA", "datalab")
+    assert result.exit_code == 0, result.output
+    after = hub_file.read_text()
+    assert after == before + "state: retired\n"
+    result = run(rendered, "render", "clusterA")
+    assert "removed hubs/clusterA/datalab/jupyterhub.yaml" in result.output
+    assert (rendered / "gitops/hubs/clusterA/datalab/drive.yaml").is_file()
+    again = run(rendered, "hub", "retire", "clusterA", "datalab")
+    assert "datalab was already retired" in again.output
+
+
+def test_retire_an_unknown_hub(rendered: Path, run: Callable[..., Result]) -> None:
+    result = run(rendered, "hub", "retire", "clusterA", "nope")
+    assert result.exit_code == 2
+    assert "cluster clusterA has no hub 'nope' (hubs: chem200-2025, datalab, physics101)" in result.output
+
+
+def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    (tmp_path / "clusters").mkdir()
+    result = run(tmp_path, "new", "cluster", "labs", "--region", "eu-west-1", "--domain", "labs.example.edu")
+    assert result.exit_code == 0, result.output
+    result = run(tmp_path, "new", "hub", "labs", "bio1", "--size", "20Gi")
+    assert result.exit_code == 0, result.output
+    assert "size: 20Gi" in (tmp_path / "clusters/labs/hubs/bio1.yaml").read_text()
+    assert "#" in (tmp_path / "clusters/labs/cluster.yaml").read_text()
+    assert run(tmp_path, "render", "--all").exit_code == 0
+    assert (tmp_path / "gitops/hubs/labs/bio1/jupyterhub.yaml").is_file()
+    before = snapshot(tmp_path / "clusters")
+    for args in (
+        ("new", "cluster", "labs", "--region", "eu-west-1", "--domain", "x.example.edu"),
+        ("new", "hub", "labs", "bio1"),
+    ):
+        result = run(tmp_path, *args)
+        assert result.exit_code == 2
+        assert "already exists; refusing to overwrite it" in result.output
+    assert snapshot(tmp_path / "clusters") == before
+
+
+def test_a_scaffold_that_would_be_invalid_is_not_written(tmp_path: Path, run: Callable[..., Result]) -> None:
+    (tmp_path / "clusters").mkdir()
+    result = run(tmp_path, "new", "cluster", "labs", "--region", "Ireland", "--domain", "labs.example.edu")
+    assert result.exit_code == 2
+    assert "region: 'Ireland' is not a valid AWS region" in result.output
+    assert not (tmp_path / "clusters/labs").exists()
+
+
+@pytest.mark.parametrize("hub", ["physics101", "datalab", "chem200-2025"])
+def test_nfs_drive_chart_templates_with_each_example_hubs_values(
+    tmp_path: Path, upstream: Path, hub: str
+) -> None:
+    if not HELM.is_file():
+        pytest.skip("helm is not installed; run `make tools`")
+    (release,) = load_docs(REPO / "gitops/hubs/clusterA" / hub / "drive.yaml")
+    values = tmp_path / "values.json"
+    values.write_text(json.dumps(release["spec"]["values"]))
+    result = subprocess.run(
+        [
+            str(HELM),
+            "template",
+            release["spec"]["releaseName"],
+            str(REPO / "charts/nfs-drive"),
+            "--namespace",
+            release["metadata"]["namespace"],
+            "-f",
+            str(values),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    docs = load_docs_text(result.stdout)
+    assert {d["kind"] for d in docs} >= {
+        "StatefulSet",
+        "Service",
+        "PodDisruptionBudget",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+    }
+    for doc in docs:
+        assert schema_errors(doc) == [], doc["kind"]
+    claim = next(d for d in docs if d["kind"] == "PersistentVolumeClaim")
+    assert claim["metadata"]["name"] == "home"
+    assert claim["metadata"]["namespace"] == hub

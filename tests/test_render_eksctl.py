@@ -1,0 +1,105 @@
+"""The eksctl ClusterConfig: valid for eksctl, and shaped the way hubs need their nodes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from conftest import REPO, schema_errors
+from hubfleet.inputs import load_cluster
+from hubfleet.project import Project
+from hubfleet.render.eksctl import render_cluster_config
+
+
+def config(**changes: Any) -> dict[str, Any]:
+    cluster = load_cluster(Project(REPO), "clusterA")
+    return render_cluster_config(replace(cluster, **changes))
+
+
+def groups(cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {group["name"]: group for group in cfg["nodeGroups"]}
+
+
+def test_valid_against_eksctl_schema(upstream: Path) -> None:
+    errors = schema_errors(config(), upstream / "eksctl" / "clusterconfig-v1alpha5.schema.json")
+    assert errors == []
+
+
+def test_a_typo_fails_the_eksctl_schema(upstream: Path) -> None:
+    cfg = config()
+    cfg["nodeGroups"][0]["instanceTyp"] = "t3a.medium"
+    assert schema_errors(cfg, upstream / "eksctl" / "clusterconfig-v1alpha5.schema.json")
+
+
+def test_tools_and_core_are_pinned_to_the_core_zone_and_users_span_zones() -> None:
+    by_name = groups(config())
+    assert by_name["tools"]["availabilityZones"] == ["us-west-2b"]
+    assert by_name["core"]["availabilityZones"] == ["us-west-2b"]
+    assert by_name["user"]["availabilityZones"] == ["us-west-2a", "us-west-2b", "us-west-2c"]
+
+
+def test_labels_taints_and_hardening_by_role() -> None:
+    by_name = groups(config())
+    assert by_name["tools"]["labels"] == {
+        "hub.jupyter.org/node-purpose": "core",
+        "nodegroup-role": "clustertools",
+    }
+    assert by_name["core"]["labels"]["nodegroup-role"] == "jhcontrolplane"
+    assert by_name["user"]["labels"] == {"hub.jupyter.org/node-purpose": "user", "nodegroup-role": "jhusers"}
+    assert by_name["user"]["taints"] == [
+        {"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"}
+    ]
+    assert "taints" not in by_name["core"]
+    for name in ("tools", "core"):
+        assert by_name[name]["kubeletExtraConfig"] == {"readOnlyPort": 0, "protectKernelDefaults": True}
+        assert any("kernel.panic_on_oops=1" in c for c in by_name[name]["preBootstrapCommands"])
+    assert "kubeletExtraConfig" not in by_name["user"]
+    for name in ("core", "user"):
+        assert "modprobe nfsd" in by_name[name]["preBootstrapCommands"]
+    assert "modprobe nfs" not in by_name["tools"]["preBootstrapCommands"]
+    assert {g["volumeType"] for g in by_name.values()} == {"gp3"}
+    assert {g["amiFamily"] for g in by_name.values()} == {"AmazonLinux2023"}
+
+
+def test_sizes_come_from_the_input() -> None:
+    tools = groups(config())["tools"]
+    assert (
+        tools["instanceType"],
+        tools["minSize"],
+        tools["maxSize"],
+        tools["desiredCapacity"],
+        tools["volumeSize"],
+    ) == (
+        "t3a.medium",
+        1,
+        4,
+        1,
+        20,
+    )
+
+
+def test_autoscaler_discovery_tags_and_scale_from_zero_templates() -> None:
+    cluster = load_cluster(Project(REPO), "clusterA")
+    user = cluster.node_group("user")
+    extra = replace(user, name="user-xlarge", instance_type="t3a.xlarge", min_size=0, desired_capacity=0)
+    by_name = groups(config(node_groups=(*cluster.node_groups, extra)))
+    tags = by_name["user-xlarge"]["tags"]
+    assert tags["k8s.io/cluster-autoscaler/enabled"] == "true"
+    assert tags["k8s.io/cluster-autoscaler/clusterA"] == "owned"
+    assert tags["k8s.io/cluster-autoscaler/node-template/label/hub.jupyter.org/node-purpose"] == "user"
+    assert (
+        tags["k8s.io/cluster-autoscaler/node-template/taint/hub.jupyter.org/dedicated"] == "user:NoSchedule"
+    )
+    assert not any("node-template" in key for key in by_name["user"]["tags"])
+
+
+def test_ebs_csi_addon_and_irsa_for_the_autoscaler() -> None:
+    cfg = config()
+    assert cfg["iam"]["withOIDC"] is True
+    (account,) = cfg["iam"]["serviceAccounts"]
+    assert account["metadata"] == {"name": "cluster-autoscaler", "namespace": "kube-system"}
+    assert account["wellKnownPolicies"] == {"autoScaler": True}
+    assert account["roleName"] == "clusterA-cluster-autoscaler"
+    assert cfg["addons"][0]["name"] == "aws-ebs-csi-driver"
+    assert cfg["addons"][0]["wellKnownPolicies"] == {"ebsCSIController": True}

@@ -1,0 +1,143 @@
+"""`hubfleet new` and `hubfleet hub retire`: write or change input files a person then owns.
+
+Scaffolds are commented text (people read and edit them), checked by the same
+schema and rules as any input before they are written, and never overwrite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .edit import edit_file
+from .errors import InputError
+from .inputs import load_cluster
+from .load import parse_text, plain
+from .model import DEFAULT_CHART_VERSIONS
+from .project import Project
+from .rules import check_cluster_rules, check_hub_rules
+from .schema_check import check_source
+
+CLUSTER_TEMPLATE = """\
+# Cluster {name}. Format: schemas/cluster.schema.json. Render with: make render CLUSTER={name}
+name: {name}
+region: {region}
+accountId: "{account}"        # the AWS account that owns the cluster (hubfleet aws refuses others)
+kubernetesVersion: "1.32"
+domain: {domain}   # CNAME this to the ingress load balancer (hubfleet aws dns)
+zones: [{region}a, {region}b, {region}c]
+coreZone: {region}a               # tools, core and every hub drive live in this one zone
+
+nodeGroups:
+  tools:                          # autoscaler, ingress controller, sealed-secrets controller
+    instanceType: t3a.medium
+    minSize: 1
+    maxSize: 4
+    volumeSize: 20
+  core:                           # hub and proxy pods, NFS drive servers
+    instanceType: t3a.medium
+    minSize: 1
+    maxSize: 10
+    volumeSize: 30
+  user:                           # notebook servers
+    instanceType: t3a.large
+    minSize: 1
+    maxSize: 30
+    volumeSize: 30
+
+ingress:
+  maxUploadSize: 2G
+
+flux:
+  url: {git_url}    # the repository given to flux bootstrap
+  branch: main
+
+# Chart versions default to the ones this hubfleet was tested with ({charts}).
+# hubDefaults: settings every hub starts from (same fields as a hub file).
+"""
+
+HUB_TEMPLATE = """\
+# Hub {name} of cluster {cluster}, served at https://<domain>/{name}/. Format: schemas/hub.schema.json.
+name: {name}
+state: active            # retired keeps only the drive (the data), see README "Retiring a hub"
+drive:
+  size: {size}           # one EBS volume in the core zone, holding every user's home
+auth:
+  type: native           # native (sign-up, admins approve) or dummy (any password; demos only)
+  admins: []             # user names with admin rights
+user:
+  cpu: {{guarantee: 0.5, limit: 2}}
+  memory: {{guarantee: 1G, limit: 4G}}
+  placeholders: 0        # pods that keep room for this many users warm
+culling:
+  timeout: 3600          # stop servers idle this many seconds
+"""
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
+
+
+def _check(text: str, display: str, schema: str, stem: str) -> None:
+    source = parse_text(text, display)
+    raw = plain(source.data)
+    problems = check_source(source, schema, raw)
+    if not problems:
+        rules = check_cluster_rules if schema == "cluster" else check_hub_rules
+        problems = rules(source, raw, stem)
+    if problems:
+        raise InputError(problems)
+
+
+def _write_new(path: Path, text: str, display: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8") as stream:
+            stream.write(text)
+    except FileExistsError:
+        raise InputError(f"{display} already exists; refusing to overwrite it") from None
+
+
+def new_cluster(project: Project, name: str, region: str, domain: str, account: str, git_url: str) -> Path:
+    if not NAME.match(name):
+        raise InputError(f"'{name}' is not a valid cluster name (letters, digits, hyphens; at most 40)")
+    path = project.cluster_file(name)
+    display = project.relative(path)
+    if path.exists():
+        raise InputError(f"{display} already exists; refusing to overwrite it")
+    charts = ", ".join(f"{k} {v}" for k, v in DEFAULT_CHART_VERSIONS.items())
+    text = CLUSTER_TEMPLATE.format(
+        name=name, region=region, domain=domain, account=account, git_url=git_url, charts=charts
+    )
+    _check(text, display, "cluster", name)
+    _write_new(path, text, display)
+    return path
+
+
+def new_hub(project: Project, cluster: str, name: str, size: str) -> Path:
+    load_cluster(project, cluster)
+    path = project.hub_file(cluster, name)
+    display = project.relative(path)
+    if path.exists():
+        raise InputError(f"{display} already exists; refusing to overwrite it")
+    text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size)
+    _check(text, display, "hub", name)
+    _write_new(path, text, display)
+    try:
+        load_cluster(project, cluster)
+    except InputError:
+        os.unlink(path)
+        raise
+    return path
+
+
+def retire_hub(project: Project, cluster: str, hub: str) -> bool:
+    """Set `state: retired`; True if the file changed. The drive stays; the hub goes."""
+    loaded = load_cluster(project, cluster)
+    if not any(h.name == hub for h in loaded.hubs):
+        known = ", ".join(h.name for h in loaded.hubs) or "none"
+        raise InputError(f"cluster {cluster} has no hub '{hub}' (hubs: {known})")
+    path = project.hub_file(cluster, hub)
+    if not path.exists():
+        path = path.with_suffix(".yml")
+    old, new = edit_file(path, project.relative(path), {("state",): "retired"})
+    return old != new
