@@ -40,7 +40,7 @@ def edit_text(text: str, file: str, updates: Mapping[tuple[str, ...], Scalar]) -
     """`text` with each dotted field path set to its new scalar value."""
     for path, value in sorted(updates.items(), key=lambda item: item[0]):
         source = parse_text(text, file)
-        parent = source.data
+        parent = source.tree
         for key in path[:-1]:
             child = parent.get(key)
             if not isinstance(child, CommentedMap):

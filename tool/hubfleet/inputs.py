@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import InputError, Problem
-from .load import Source, load_file, plain
+from .load import Source, load_file
 from .model import Cluster, Hub, SealedSecretFile, build_cluster, build_hub, merge_settings
 from .project import Project
 from .rules import check_cluster_rules, check_hub_rules, drives_fit_core_nodes, guarantee_fits_user_nodes
@@ -43,7 +43,7 @@ def _load_one(project: Project, name: str) -> Cluster:
         known = ", ".join(project.cluster_names()) or "none"
         raise InputError([Problem(display, 0, 0, "", f"no such cluster '{name}' (clusters: {known})")])
     source = load_file(path, display)
-    raw = plain(source.data)
+    raw = source.data
     problems = check_source(source, "cluster", raw)
     if not problems:
         problems = check_cluster_rules(source, raw, name)
@@ -80,7 +80,7 @@ def _load_hubs(project: Project, cluster: Cluster) -> tuple[list[tuple[Hub, Sour
         except InputError as error:
             problems += error.problems
             continue
-        merged = merge_settings(cluster.hub_defaults, plain(source.data))
+        merged = merge_settings(cluster.hub_defaults, source.data)
         found = check_source(source, "hub", merged)
         if not found:
             found = check_hub_rules(source, merged, path.stem)
@@ -106,7 +106,7 @@ def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile
         except InputError as error:
             problems += error.problems
             continue
-        manifest = plain(source.data)
+        manifest = source.data
         if manifest.get("kind") != "SealedSecret" or manifest.get("apiVersion") != "bitnami.com/v1alpha1":
             problems.append(source.problem(["kind"], "expected a bitnami.com/v1alpha1 SealedSecret"))
             continue

@@ -4,12 +4,17 @@ Inputs are small files that people write. Anything that is not one plain mapping
 is refused before it can cost memory or surprise a later stage: oversized files,
 several documents, duplicate keys, anchors and aliases (the root of alias bombs;
 `hubDefaults` is the way to share settings).
+
+Speed matters for fleets of thousands of hubs, so files are read with the C
+loader into plain data, and the round-trip tree that knows line and column of
+every key is built only when something asks where a field is (an error, an edit).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +32,22 @@ FieldPath = Sequence[str | int]
 
 @dataclass(frozen=True)
 class Source:
-    """A loaded input: its data (ruamel round-trip types) and where each field came from."""
+    """A loaded input: its text, its plain data, and (on demand) where each field came from."""
 
     file: str
-    data: CommentedMap
+    text: str
+    data: dict[str, Any]
+
+    @cached_property
+    def tree(self) -> CommentedMap:
+        """The round-trip tree, with `.lc` positions; parsed on first use."""
+        tree = _yaml().load(self.text)
+        assert isinstance(tree, CommentedMap)
+        return tree
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """1-based line and column of the deepest existing node on `path` (its key, for mappings)."""
-        node: Any = self.data
+        node: Any = self.tree
         line, column = 1, 1
         for part in path:
             if isinstance(node, CommentedMap) and part in node:
@@ -68,6 +81,12 @@ def _yaml() -> YAML:
     return yaml
 
 
+def _fast_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
 def _marked(file: str, error: MarkedYAMLError, fallback: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -79,9 +98,9 @@ def parse_text(text: str, file: str) -> Source:
     """Parse one YAML document that must be a mapping, or raise InputError saying why not."""
     if len(text.encode()) > MAX_INPUT_BYTES:
         raise InputError([Problem(file, 0, 0, "", f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")])
-    yaml = _yaml()
     try:
-        for event in yaml.parse(text):
+        # Anchors and aliases need '&' or '*'; only then is the event stream worth scanning.
+        for event in _yaml().parse(text) if ("&" in text or "*" in text) else ():
             if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
                 mark = event.start_mark
                 raise InputError(
@@ -95,7 +114,7 @@ def parse_text(text: str, file: str) -> Source:
                         )
                     ]
                 )
-        documents = list(yaml.load_all(text))
+        documents = list(_fast_yaml().load_all(text))
     except DuplicateKeyError as error:
         mark = error.problem_mark
         key = (error.problem or "").split('"')[1] if '"' in (error.problem or "") else "key"
@@ -110,10 +129,10 @@ def parse_text(text: str, file: str) -> Source:
     if len(documents) != 1:
         raise InputError([Problem(file, 1, 1, "", f"expected one YAML document, found {len(documents)}")])
     data = documents[0]
-    if not isinstance(data, CommentedMap):
+    if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"the {type(data).__name__.lower()} {data!r}"
         raise InputError([Problem(file, 1, 1, "", f"expected a mapping of settings, found {kind}")])
-    return Source(file, data)
+    return Source(file, text, plain(data))
 
 
 def load_file(path: Path, file: str) -> Source:

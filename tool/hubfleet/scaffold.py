@@ -13,7 +13,7 @@ from pathlib import Path
 from .edit import edit_file
 from .errors import InputError
 from .inputs import load_cluster
-from .load import parse_text, plain
+from .load import parse_text
 from .model import DEFAULT_CHART_VERSIONS
 from .project import Project
 from .rules import check_cluster_rules, check_hub_rules
@@ -79,7 +79,7 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
 
 def _check(text: str, display: str, schema: str, stem: str) -> None:
     source = parse_text(text, display)
-    raw = plain(source.data)
+    raw = source.data
     problems = check_source(source, schema, raw)
     if not problems:
         rules = check_cluster_rules if schema == "cluster" else check_hub_rules

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .errors import Problem
-from .load import Source, plain
+from .load import Source
 from .project import SCHEMAS_DIR
 
 
@@ -31,7 +31,7 @@ def input_validator(name: str) -> Draft202012Validator:
 
 def check_source(source: Source, schema: str, data: Any = None) -> list[Problem]:
     """Problems of `data` (default: the whole source) against schemas/<schema>.schema.json."""
-    instance = plain(source.data) if data is None else data
+    instance = source.data if data is None else data
     problems: list[Problem] = []
     for error in input_validator(schema).iter_errors(instance):
         problems.extend(_problems(source, error))
