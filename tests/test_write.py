@@ -18,7 +18,7 @@ def test_two_renders_from_two_working_directories_are_byte_identical(project: Pa
     for index, cwd in enumerate((project, project / "clusters" / "clusterA" / "hubs")):
         out = tmp_path / f"out{index}"
         subprocess.run(
-            [sys.executable, "-m", "hubfleet.cli", "render", "--all", "--out", str(out)],
+            [sys.executable, "-m", "hubfleet", "render", "--all", "--out", str(out)],
             cwd=cwd,
             check=True,
             capture_output=True,
@@ -108,7 +108,7 @@ def test_all_removes_the_output_of_a_deleted_cluster(rendered: Path, run: Callab
 def test_the_committed_example_tree_is_what_the_inputs_render_to() -> None:
     """Golden test: gitops/ in the repository equals a fresh render of clusters/."""
     result = subprocess.run(
-        [sys.executable, "-m", "hubfleet.cli", "--root", str(REPO), "render", "--all", "--check"],
+        [sys.executable, "-m", "hubfleet", "--root", str(REPO), "render", "--all", "--check"],
         capture_output=True,
         text=True,
     )

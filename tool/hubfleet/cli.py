@@ -129,7 +129,3 @@ def hub_retire_command(ctx: Context, cluster: str, name: str) -> None:
     click.echo(
         f"{name} {state}; run `make render CLUSTER={cluster}` and commit. The drive and its data stay."
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,5 @@
+"""`python -m hubfleet` runs the CLI."""
+
+from .cli import main
+
+main()
