@@ -64,6 +64,15 @@ def _load_one(project: Project, name: str) -> Cluster:
     return cluster
 
 
+def _load_collecting(path: Path, display: str, problems: list[Problem]) -> Source | None:
+    """Load one of many files: on failure add its problems and carry on with the others."""
+    try:
+        return load_file(path, display)
+    except InputError as error:
+        problems += error.problems
+        return None
+
+
 def _hub_files(project: Project, cluster: str) -> list[Path]:
     folder = project.hubs_dir(cluster)
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
@@ -75,10 +84,8 @@ def _load_hubs(project: Project, cluster: Cluster) -> tuple[list[tuple[Hub, Sour
     seen: dict[str, str] = {}
     for path in _hub_files(project, cluster.name):
         display = project.relative(path)
-        try:
-            source = load_file(path, display)
-        except InputError as error:
-            problems += error.problems
+        source = _load_collecting(path, display, problems)
+        if source is None:
             continue
         merged = merge_settings(cluster.hub_defaults, source.data)
         found = check_source(source, "hub", merged)
@@ -101,10 +108,8 @@ def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile
     problems: list[Problem] = []
     for path in sorted(folder.glob(f"*{SEALED_SUFFIX}")) if folder.is_dir() else []:
         display = project.relative(path)
-        try:
-            source = load_file(path, display)
-        except InputError as error:
-            problems += error.problems
+        source = _load_collecting(path, display, problems)
+        if source is None:
             continue
         manifest = source.data
         if manifest.get("kind") != "SealedSecret" or manifest.get("apiVersion") != "bitnami.com/v1alpha1":
