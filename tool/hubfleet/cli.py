@@ -129,3 +129,10 @@ def hub_retire_command(ctx: Context, cluster: str, name: str) -> None:
     click.echo(
         f"{name} {state}; run `make render CLUSTER={cluster}` and commit. The drive and its data stay."
     )
+
+
+from .sealing.commands import keys, seal, unseal  # noqa: E402
+
+main.add_command(keys)
+main.add_command(seal)
+main.add_command(unseal)

@@ -14,13 +14,16 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import InputError
-from .load import FieldPath, parse_text
+from .load import FieldPath, dotted, parse_text
 
 Scalar = str | int | bool
+#: Mapping keys, and list indices for entries of a list (`nodeGroups.extraUser[0].minSize`).
+EditPath = tuple[str | int, ...]
 
 
 def _render_scalar(value: Scalar) -> str:
@@ -36,23 +39,29 @@ def _offset(lines: list[str], line: int, column: int) -> int:
     return sum(len(text) for text in lines[:line]) + column
 
 
-def edit_text(text: str, file: str, updates: Mapping[tuple[str, ...], Scalar]) -> str:
-    """`text` with each dotted field path set to its new scalar value."""
-    for path, value in sorted(updates.items(), key=lambda item: item[0]):
+def edit_text(text: str, file: str, updates: Mapping[EditPath, Scalar]) -> str:
+    """`text` with each field path set to its new scalar value; the last part names a mapping key."""
+    for path, value in sorted(updates.items(), key=lambda item: dotted(item[0])):
         source = parse_text(text, file)
-        parent = source.tree
+        parent: CommentedMap | CommentedSeq = source.tree
         for key in path[:-1]:
-            child = parent.get(key)
-            if not isinstance(child, CommentedMap):
-                raise InputError(f"{file}: cannot set {'.'.join(path)}: {key} is not a mapping")
+            child: Any = None
+            if isinstance(parent, CommentedSeq) and isinstance(key, int) and 0 <= key < len(parent):
+                child = parent[key]
+            elif isinstance(parent, CommentedMap):
+                child = parent.get(key)
+            if not isinstance(child, CommentedMap | CommentedSeq):
+                raise InputError(f"{file}: cannot set {dotted(path)}: {key} is not a mapping or list")
             parent = child
         key = path[-1]
+        if not isinstance(parent, CommentedMap) or not isinstance(key, str):
+            raise InputError(f"{file}: cannot set {dotted(path)}: it is not a field of a mapping")
         lines = text.splitlines(keepends=True)
         new = _render_scalar(value)
         if key in parent:
             old = parent[key]
             if isinstance(old, dict | list):
-                raise InputError(f"{file}: cannot set {'.'.join(path)}: it is not a single value")
+                raise InputError(f"{file}: cannot set {dotted(path)}: it is not a single value")
             line, column = parent.lc.value(key)
             start = _offset(lines, line, column)
             rest = lines[line][column:]
@@ -77,7 +86,7 @@ def _insert_key(
     text: str, lines: list[str], parent: CommentedMap, key: str, new: str, path: FieldPath
 ) -> str:
     if not parent:
-        raise InputError(f"cannot add {'.'.join(map(str, path))} to an empty mapping")
+        raise InputError(f"cannot add {dotted(path)} to an empty mapping")
     last = list(parent)[-1]
     key_line, key_column = parent.lc.key(last)
     # Insert after the last line that belongs to the last key (its nested block, if any).
@@ -98,7 +107,7 @@ def _insert_key(
     return "".join(lines)
 
 
-def edit_file(path: Path, file: str, updates: Mapping[tuple[str, ...], Scalar]) -> tuple[str, str]:
+def edit_file(path: Path, file: str, updates: Mapping[EditPath, Scalar]) -> tuple[str, str]:
     """Apply `updates` to the file; returns (old text, new text). Nothing is written if parsing fails."""
     old = path.read_text(encoding="utf-8")
     new = edit_text(old, file, updates)

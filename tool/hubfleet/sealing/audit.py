@@ -1,0 +1,114 @@
+"""Checks of a cluster's committed sealed secrets, for `hubfleet validate`: public facts only.
+
+A sealed secret cannot be decrypted without the cluster's private key, so the
+audit reads what `seal tls` recorded beside the ciphertext: which sealing
+certificate sealed it, and the subject, names and expiry of the certificate
+inside. That is enough to catch a secret sealed for another cluster, a
+certificate that no longer covers the domain, and one that expired or soon will.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from ..errors import InputError
+from ..model import Cluster, SealedSecretFile
+from ..names import NGINX_NAMESPACE
+from ..project import Project
+from .certs import EXPIRY_WARNING, covers, load_sealing_certificate
+from .crypto import fingerprint
+from .sealedsecret import (
+    NOT_AFTER,
+    SEALING_SHA256,
+    facts_from_annotations,
+    manifest_annotations,
+    manifest_identity,
+)
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class SealFinding:
+    """One thing wrong with one sealed-secret input; `file` is relative to the project root."""
+
+    file: str
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.severity}: {self.message}"
+
+
+def _sealing_fingerprint(project: Project, cluster: Cluster) -> tuple[str | None, list[SealFinding]]:
+    path = project.sealing_cert(cluster.name)
+    display = project.relative(path)
+    try:
+        return fingerprint(load_sealing_certificate(path, display, cluster.name)), []
+    except InputError as error:
+        message = error.problems[0].message if error.problems else error.message
+        return None, [SealFinding(display, "error", message)]
+
+
+def _check_one(
+    sealed: SealedSecretFile, cluster: Cluster, sealing: str | None, now: datetime
+) -> list[SealFinding]:
+    findings: list[SealFinding] = []
+
+    def add(severity: Severity, message: str) -> None:
+        findings.append(SealFinding(sealed.source_file, severity, message))
+
+    annotations = manifest_annotations(sealed.manifest)
+    recorded = annotations.get(SEALING_SHA256)
+    if recorded is None:
+        add("warning", f"no {SEALING_SHA256} annotation, so which key sealed it cannot be checked")
+    elif sealing is not None and recorded != sealing:
+        add(
+            "error",
+            f"sealed with another sealing certificate ({recorded}), not the cluster's ({sealing}); "
+            f"the controller of {cluster.name} cannot decrypt it: seal it again with hubfleet seal",
+        )
+    facts = facts_from_annotations(annotations)
+    ingress = manifest_identity(sealed.manifest) == (NGINX_NAMESPACE, cluster.tls_secret_name)
+    if facts is None:
+        if ingress or NOT_AFTER in annotations:
+            add(
+                "warning",
+                "no readable certificate facts (hubfleet/tls-* annotations), so it cannot be checked",
+            )
+        return findings
+    if ingress and not covers(facts.dns_names, cluster.domain):
+        add(
+            "error",
+            f"the certificate does not cover {cluster.domain} (it names: {', '.join(facts.dns_names) or 'nothing'})",
+        )
+    expiry = f"{facts.not_after:%Y-%m-%d %H:%M UTC}"
+    if facts.not_after <= now:
+        add("error", f"the certificate expired on {expiry}")
+    elif facts.not_after - now <= EXPIRY_WARNING:
+        days = (facts.not_after - now).days
+        add(
+            "warning",
+            f"the certificate expires on {expiry}, in {days} day{'s' if days != 1 else ''}; renew it",
+        )
+    return findings
+
+
+def audit_sealed_secrets(project: Project, cluster: Cluster, now: datetime) -> list[SealFinding]:
+    """Every finding about `cluster`'s sealed secrets at time `now` (timezone-aware), sorted."""
+    sealing, findings = _sealing_fingerprint(project, cluster)
+    for sealed in cluster.sealed_secrets:
+        findings += _check_one(sealed, cluster, sealing, now)
+    expected = (NGINX_NAMESPACE, cluster.tls_secret_name)
+    if not any(manifest_identity(sealed.manifest) == expected for sealed in cluster.sealed_secrets):
+        findings.append(
+            SealFinding(
+                project.relative(project.secrets_dir(cluster.name)),
+                "error",
+                f"no sealed TLS secret {'/'.join(expected)} for the ingress; create it with: "
+                f"hubfleet seal tls {cluster.name} --cert FILE --key FILE",
+            )
+        )
+    return sorted(findings)
