@@ -14,6 +14,10 @@ from .render.tree import render_cluster_tree
 from .write import Plan, apply_plan, plan_render
 
 
+#: What `render --all` owns: every generated file under these folders of gitops/.
+ALL_SCOPES = ("clusters/", "infrastructure/", "hubs/", "eksctl/")
+
+
 def render_files(clusters: list[Cluster]) -> list[OutputFile]:
     return [file for cluster in clusters for file in render_cluster_tree(cluster)]
 
@@ -34,9 +38,7 @@ def select_clusters(project: Project, names: tuple[str, ...], all_clusters: bool
 def plan_project(project: Project, names: list[str], all_clusters: bool, out: Path | None) -> Plan:
     """Everything a render would change. With --all, output of deleted clusters is stale too."""
     clusters = load_clusters(project, names)
-    scopes: tuple[str, ...] = ("",) if all_clusters else tuple(p for n in names for p in owned_paths(n))
-    if all_clusters:
-        scopes = ("clusters/", "infrastructure/", "hubs/", "eksctl/")
+    scopes = ALL_SCOPES if all_clusters else tuple(p for n in names for p in owned_paths(n))
     return plan_render(out or project.gitops_dir, render_files(clusters), scopes)
 
 
