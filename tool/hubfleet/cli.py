@@ -136,3 +136,7 @@ from .sealing.commands import keys, seal, unseal  # noqa: E402
 main.add_command(keys)
 main.add_command(seal)
 main.add_command(unseal)
+
+from .aws.commands import aws  # noqa: E402
+
+main.add_command(aws)

@@ -1,0 +1,191 @@
+"""`aws drift`: every difference between cluster.yaml and the Auto Scaling groups and drive volumes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from moto.core import set_initial_no_auth_action_count
+
+from hubfleet.aws.drift import find_drift
+from hubfleet.model import Cluster
+from test_aws_support import (
+    Clients,
+    add_extra_user_group,
+    cluster_of,
+    create_group,
+    create_node_groups,
+    create_volume,
+    mocked_aws,
+    restricted_profile,
+    set_account,
+)
+
+
+@dataclass
+class World:
+    root: Path
+    clients: Clients
+    cluster: Cluster
+    groups: dict[str, str]
+    credentials: Path
+
+
+@pytest.fixture
+def world(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
+    set_account(project)
+    add_extra_user_group(project)
+    with mocked_aws(monkeypatch, tmp_path):
+        clients = Clients()
+        cluster = cluster_of(project)
+        groups = create_node_groups(clients, cluster)
+        yield World(project, clients, cluster, groups, tmp_path / "aws" / "credentials")
+
+
+def test_no_drift_when_aws_is_as_eksctl_created_it(world: World, run: Callable[..., Result]) -> None:
+    create_volume(world.clients, "clusterA", "us-west-2b", "datalab", "data-drive-nfs-0")
+    create_volume(world.clients, "clusterA", "us-west-2b", "datalab", "hub-db-dir")
+    result = run(world.root, "aws", "drift", "clusterA")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "clusterA: clusters/clusterA/cluster.yaml against AWS account 123456789012 in us-west-2",
+        "clusterA: no drift",
+    ]
+
+
+def test_desired_capacity_moved_by_the_autoscaler_is_a_note_not_drift(
+    world: World, run: Callable[..., Result]
+) -> None:
+    world.clients.autoscaling.set_desired_capacity(
+        AutoScalingGroupName=world.groups["user"], DesiredCapacity=4
+    )
+    result = run(world.root, "aws", "drift", "clusterA", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["drift"] is False
+    assert report["differences"] == []
+    assert [(n["subject"], n["field"], n["input"], n["aws"]) for n in report["notes"]] == [
+        ("node group user", "desiredCapacity", 1, 4)
+    ]
+
+
+def test_every_kind_of_drift_is_reported_and_exits_1(world: World, run: Callable[..., Result]) -> None:
+    autoscaling, cluster, groups = world.clients.autoscaling, world.cluster, world.groups
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName=groups["core"], MaxSize=12, MinSize=2)
+    autoscaling.delete_tags(
+        Tags=[
+            {
+                "ResourceId": groups["tools"],
+                "ResourceType": "auto-scaling-group",
+                "Key": "k8s.io/cluster-autoscaler/enabled",
+            }
+        ]
+    )
+    autoscaling.delete_auto_scaling_group(AutoScalingGroupName=groups["user"], ForceDelete=True)
+    create_group(
+        world.clients,
+        cluster,
+        cluster.node_group("user"),
+        suffix="5U5U5U",
+        instance_type="m5.large",
+        zones=("us-west-2a", "us-west-2b"),
+    )
+    autoscaling.delete_auto_scaling_group(AutoScalingGroupName=groups["user-xlarge"], ForceDelete=True)
+    gpu = next(g for g in cluster.node_groups if g.name == "user-xlarge")
+    create_group(world.clients, cluster, type(gpu)(**{**gpu.__dict__, "name": "gpu"}), suffix="6G6G6G")
+    drive = create_volume(world.clients, "clusterA", "us-west-2a", "physics101", "data-drive-nfs-0")
+    orphan = create_volume(world.clients, "clusterA", "us-west-2c", "oldhub", "data-drive-nfs-0")
+    create_volume(world.clients, "clusterA", "us-west-2c", "monitoring", "prometheus-db")
+    create_volume(world.clients, "clusterB", "us-west-2c", "datalab", "data-drive-nfs-0")
+
+    result = run(world.root, "aws", "drift", "clusterA", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr == "clusterA: 9 differences between clusters/clusterA/cluster.yaml and AWS\n"
+    report = json.loads(result.stdout)
+    assert report["drift"] is True
+    core, tools = groups["core"], groups["tools"]
+    user = "eksctl-clusterA-nodegroup-user-NodeGroup-5U5U5U"
+    assert [
+        (d["subject"], d["field"], d["input"], d["aws"], d["resource"]) for d in report["differences"]
+    ] == [
+        ("node group tools", "tag k8s.io/cluster-autoscaler/enabled", "true", None, tools),
+        ("node group core", "minSize", 1, 2, core),
+        ("node group core", "maxSize", 10, 12, core),
+        ("node group user", "instanceType", "t3a.large", ["m5.large"], user),
+        (
+            "node group user",
+            "zones",
+            ["us-west-2a", "us-west-2b", "us-west-2c"],
+            ["us-west-2a", "us-west-2b"],
+            user,
+        ),
+        ("node group user-xlarge", "Auto Scaling group", "present", None, ""),
+        (
+            "node group gpu",
+            "Auto Scaling group",
+            None,
+            ["eksctl-clusterA-nodegroup-gpu-NodeGroup-6G6G6G"],
+            "",
+        ),
+        ("drive of hub oldhub", "zone", "us-west-2b", "us-west-2c", orphan),
+        ("drive of hub physics101", "zone", "us-west-2b", "us-west-2a", drive),
+    ]
+
+    text = run(world.root, "aws", "drift", "clusterA")
+    assert text.exit_code == 1
+    assert f"  node group core: maxSize: input 10, AWS 12 [{core}]" in text.stdout
+
+
+def test_a_tag_the_input_does_not_render_is_drift(world: World) -> None:
+    world.clients.autoscaling.create_or_update_tags(
+        Tags=[
+            {
+                "ResourceId": world.groups["core"],
+                "ResourceType": "auto-scaling-group",
+                "Key": "k8s.io/cluster-autoscaler/node-template/label/stale",
+                "Value": "yes",
+                "PropagateAtLaunch": True,
+            }
+        ]
+    )
+    report = find_drift(world.cluster, "123456789012", world.clients.autoscaling, world.clients.ec2)
+    assert [str(d) for d in report.drift] == [
+        "node group core: tag k8s.io/cluster-autoscaler/node-template/label/stale: input none, AWS yes "
+        f"[{world.groups['core']}]"
+    ]
+
+
+def test_two_groups_with_one_node_groups_tags_are_drift(world: World) -> None:
+    create_group(world.clients, world.cluster, world.cluster.node_group("core"), suffix="7C7C7C")
+    report = find_drift(world.cluster, "123456789012", world.clients.autoscaling, world.clients.ec2)
+    assert [(d.subject, d.aws) for d in report.drift] == [
+        ("node group core", [world.groups["core"], "eksctl-clusterA-nodegroup-core-NodeGroup-7C7C7C"])
+    ]
+
+
+def test_drift_refuses_another_account(world: World, run: Callable[..., Result]) -> None:
+    set_account(world.root, "111122223333")
+    result = run(world.root, "aws", "drift", "clusterA")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("clusterA belongs to AWS account 111122223333")
+    assert result.stdout == ""
+
+
+def test_access_denied_while_reading_is_one_line_exit_3(world: World, run: Callable[..., Result]) -> None:
+    restricted_profile(
+        world.clients,
+        world.credentials,
+        "asg-only",
+        ["autoscaling:Describe*", "ec2:DescribeLaunchTemplateVersions", "sts:GetCallerIdentity"],
+    )
+    invoke = set_initial_no_auth_action_count(0)(
+        lambda: run(world.root, "aws", "--profile", "asg-only", "drift", "clusterA")
+    )
+    result = invoke()
+    assert result.exit_code == 3
+    assert result.stderr.startswith("AWS denied listing the EBS volumes of clusterA (DescribeVolumes): ")
+    assert result.stderr.count("\n") == 1

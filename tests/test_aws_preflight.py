@@ -1,0 +1,132 @@
+"""`aws preflight`: zones, instance type offerings and EBS attachment room, before eksctl runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from hubfleet.aws.preflight import (
+    Check,
+    attachment_facts,
+    check_attachments,
+    check_offerings,
+    check_zones,
+    volumes_on_core,
+)
+from hubfleet.model import Cluster
+from test_aws_support import cluster_of, mocked_aws, set_account
+
+ZONES = {"us-west-2a": "available", "us-west-2b": "available", "us-west-2c": "available"}
+
+
+@pytest.fixture
+def root(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    set_account(project)
+    with mocked_aws(monkeypatch, tmp_path):
+        yield project
+
+
+@pytest.fixture
+def cluster(project: Path) -> Cluster:
+    return cluster_of(project)
+
+
+def test_preflight_of_the_example_cluster_has_no_blockers(root: Path, run: Callable[..., Result]) -> None:
+    result = run(root, "aws", "preflight", "clusterA")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "preflight of clusterA in us-west-2:",
+        "  OK       account: credentials are for 123456789012, as clusters/clusterA/cluster.yaml says",
+        "  OK       zone us-west-2a: exists and is available",
+        "  OK       zone us-west-2b: exists and is available",
+        "  OK       zone us-west-2c: exists and is available",
+        "  OK       node group tools: t3a.medium is offered in us-west-2b",
+        "  OK       node group core: t3a.medium is offered in us-west-2b",
+        "  OK       node group user: t3a.large is offered in us-west-2a, us-west-2b, us-west-2c",
+        "  OK       node group core: 5 hub volumes; 10 x t3a.medium can attach 230 "
+        "(23 per node beside the root volume, EC2 API)",
+        "clusterA: no blockers",
+    ]
+
+
+def test_a_zone_the_region_lacks_and_another_account_are_blockers(
+    root: Path, run: Callable[..., Result]
+) -> None:
+    path = root / "clusters/clusterA/cluster.yaml"
+    path.write_text(path.read_text().replace("us-west-2c]", "us-west-2e]"))
+    set_account(root, "111122223333")
+    result = run(root, "aws", "preflight", "clusterA")
+    assert result.exit_code == 1
+    assert (
+        "  BLOCKER  zone us-west-2e: does not exist in us-west-2 (us-west-2a, us-west-2b, us-west-2c, us-west-2d)"
+        in (result.stdout.splitlines())
+    )
+    assert (
+        "  BLOCKER  account: credentials are for 123456789012 but clusters/clusterA/cluster.yaml says 111122223333"
+        in result.stdout.splitlines()
+    )
+    assert "  OK       node group user: t3a.large is offered in us-west-2a, us-west-2b, us-west-2e" in (
+        result.stdout.splitlines()
+    )
+    assert result.stderr == "clusterA: 2 blockers; fix before `eksctl create cluster`\n"
+
+
+def test_an_instance_type_not_offered_in_a_zone_is_a_blocker(cluster: Cluster) -> None:
+    offered = {(t, z) for t in ("t3a.medium", "t3a.large") for z in ZONES} - {("t3a.large", "us-west-2c")}
+    checks = check_offerings(cluster, offered, set(ZONES))
+    assert Check("blocker", "node group user", "t3a.large is not offered in us-west-2c") in checks
+    assert [c.status for c in checks] == ["ok", "ok", "blocker"]
+
+
+def test_zones_that_are_not_available_are_blockers(cluster: Cluster) -> None:
+    checks = check_zones(cluster, {**ZONES, "us-west-2a": "impaired"})
+    assert checks[0] == Check("blocker", "zone us-west-2a", "is impaired")
+    assert [c.status for c in checks[1:]] == ["ok", "ok"]
+
+
+def test_attachment_limit_from_the_ec2_api_wins_over_the_table() -> None:
+    info = {
+        "InstanceType": "t3a.medium",
+        "EbsInfo": {"MaximumEbsAttachments": 32, "AttachmentLimitType": "dedicated"},
+        "NetworkInfo": {"MaximumNetworkInterfaces": 3},
+    }
+    facts, source = attachment_facts(info, "t3a.medium")  # type: ignore[arg-type]
+    assert source == "EC2 API"
+    assert facts is not None and facts.drive_slots == 31
+    facts, source = attachment_facts({"InstanceType": "t3a.medium", "EbsInfo": {}}, "t3a.medium")
+    assert source == "shipped table"
+    assert facts is not None and facts.drive_slots == 24
+    assert attachment_facts(None, "x9.nothing") == (None, "shipped table")
+
+
+def test_too_many_volumes_for_the_core_nodes_is_a_blocker(cluster: Cluster) -> None:
+    core = cluster.node_group("core")
+    facts, _ = attachment_facts(None, core.instance_type)
+    room = core.max_size * 24
+    assert check_attachments(core, facts, "shipped table", room).status == "ok"
+    blocked = check_attachments(core, facts, "shipped table", room + 1)
+    assert blocked == Check(
+        "blocker",
+        "node group core",
+        f"{room + 1} hub volumes; 10 x t3a.medium can attach {room} (24 per node beside the root volume, shipped "
+        "table): raise maxSize or use a bigger core instance type",
+    )
+    unknown = check_attachments(core, None, "shipped table", 3)
+    assert unknown == Check(
+        "warning", "node group core", "cannot check EBS attachments: t3a.medium is unknown"
+    )
+
+
+def test_volumes_on_core_count_a_drive_per_hub_and_a_database_per_active_hub(cluster: Cluster) -> None:
+    assert [(hub.name, hub.state) for hub in cluster.hubs] == [
+        ("chem200-2025", "retired"),
+        ("datalab", "active"),
+        ("physics101", "active"),
+    ]
+    assert volumes_on_core(cluster) == 1 + 2 + 2
+    all_retired = replace(cluster, hubs=tuple(replace(hub, state="retired") for hub in cluster.hubs))
+    assert volumes_on_core(all_retired) == 3

@@ -1,0 +1,266 @@
+"""`aws scale`: the YAML and the Auto Scaling group change together, or neither does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from moto.core import set_initial_no_auth_action_count
+from ruamel.yaml import YAML
+
+from conftest import snapshot
+from hubfleet.aws.groups import find_group
+from hubfleet.aws.session import AwsError
+from hubfleet.model import Cluster
+from test_aws_support import (
+    Clients,
+    add_extra_user_group,
+    cluster_of,
+    create_group,
+    create_node_groups,
+    group_sizes,
+    mocked_aws,
+    restricted_profile,
+    set_account,
+)
+
+CORE = "eksctl-clusterA-nodegroup-core-NodeGroup-1A2B3C"
+
+
+@dataclass
+class World:
+    root: Path
+    clients: Clients
+    cluster: Cluster
+    groups: dict[str, str]
+    credentials: Path
+
+    @property
+    def cluster_file(self) -> Path:
+        return self.root / "clusters/clusterA/cluster.yaml"
+
+
+@pytest.fixture
+def world(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
+    set_account(project)
+    add_extra_user_group(project)
+    with mocked_aws(monkeypatch, tmp_path):
+        clients = Clients()
+        cluster = cluster_of(project)
+        groups = create_node_groups(clients, cluster)
+        yield World(project, clients, cluster, groups, tmp_path / "aws" / "credentials")
+
+
+def rendered_group(root: Path, name: str) -> dict[str, object]:
+    config = YAML(typ="safe").load((root / "gitops/eksctl/clusterA.yaml").read_text())
+    return next(group for group in config["nodeGroups"] if group["name"] == name)
+
+
+def test_scale_changes_only_the_numbers_then_aws_and_the_rendered_tree(
+    world: World, run: Callable[..., Result]
+) -> None:
+    before = world.cluster_file.read_text()
+    result = run(
+        world.root, "aws", "scale", "clusterA", "core", "--min", "2", "--max", "12", "--desired", "2"
+    )
+    assert result.exit_code == 0, result.output
+    after = world.cluster_file.read_text()
+    old = "    minSize: 1\n    maxSize: 10\n    desiredCapacity: 1\n"
+    assert after == before.replace(old, "    minSize: 2\n    maxSize: 12\n    desiredCapacity: 2\n", 1)
+    assert after != before
+    assert group_sizes(world.clients, CORE) == (2, 12, 2)
+    assert rendered_group(world.root, "core")["minSize"] == 2
+    assert rendered_group(world.root, "core")["maxSize"] == 12
+    assert f"updated Auto Scaling group {CORE}" in result.stdout
+    assert "  minSize          1 -> 2     (AWS now 1)" in result.stdout
+    assert "wrote clusters/clusterA/cluster.yaml and re-rendered clusterA: commit both" in result.stdout
+
+
+def test_scale_an_extra_user_group_in_a_list_keeps_its_comments(
+    world: World, run: Callable[..., Result]
+) -> None:
+    before = world.cluster_file.read_text()
+    result = run(world.root, "aws", "scale", "clusterA", "user-xlarge", "--max", "8", "--desired", "1")
+    assert result.exit_code == 0, result.output
+    assert world.cluster_file.read_text() == before.replace(
+        "      maxSize: 5          # five at most\n",
+        "      maxSize: 8          # five at most\n      desiredCapacity: 1\n",
+    )
+    assert group_sizes(world.clients, world.groups["user-xlarge"]) == (0, 8, 1)
+    assert rendered_group(world.root, "user-xlarge")["maxSize"] == 8
+
+
+def test_desired_capacity_is_left_to_the_autoscaler_unless_asked(
+    world: World, run: Callable[..., Result]
+) -> None:
+    user = world.groups["user"]
+    world.clients.autoscaling.set_desired_capacity(AutoScalingGroupName=user, DesiredCapacity=3)
+    result = run(world.root, "aws", "scale", "clusterA", "user", "--max", "20")
+    assert result.exit_code == 0, result.output
+    assert "desiredCapacity  1          (AWS now 3, left to the cluster autoscaler)" in result.stdout
+    assert group_sizes(world.clients, user) == (1, 20, 3)
+    result = run(world.root, "aws", "scale", "clusterA", "user", "--desired", "2")
+    assert result.exit_code == 0, result.output
+    assert group_sizes(world.clients, user) == (1, 20, 2)
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(world: World, run: Callable[..., Result]) -> None:
+    before = snapshot(world.root)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"clusterA node group core, Auto Scaling group {CORE}:",
+        "  minSize          1          (AWS now 1)",
+        "  maxSize          10 -> 12   (AWS now 10)",
+        "  desiredCapacity  1          (AWS now 1, left to the cluster autoscaler)",
+        "  clusters/clusterA/cluster.yaml: nodeGroups.core edited",
+        "  AWS: UpdateAutoScalingGroup",
+        "dry run: nothing changed",
+    ]
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+def test_when_aws_refuses_the_yaml_and_tree_stay_as_they_were(
+    world: World, run: Callable[..., Result]
+) -> None:
+    restricted_profile(
+        world.clients,
+        world.credentials,
+        "reader",
+        ["autoscaling:Describe*", "ec2:Describe*", "sts:GetCallerIdentity"],
+    )
+    assert run(world.root, "render", "clusterA").exit_code == 0
+    before = snapshot(world.root)
+    invoke = set_initial_no_auth_action_count(0)(
+        lambda: run(world.root, "aws", "--profile", "reader", "scale", "clusterA", "core", "--max", "12")
+    )
+    result = invoke()
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"AWS denied updating Auto Scaling group {CORE} (UpdateAutoScalingGroup): User: "
+        "arn:aws:iam::123456789012:user/reader is not authorized to perform: autoscaling:UpdateAutoScalingGroup\n"
+    )
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+def test_sizes_that_fail_the_render_checks_are_refused_before_aws(
+    world: World, run: Callable[..., Result]
+) -> None:
+    before = snapshot(world.root)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--min", "5", "--max", "3")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "clusters/clusterA/cluster.yaml:20:5: nodeGroups.core.minSize: 5 is more than maxSize 3\n"
+        "1 problem in the input; nothing was written\n"
+    )
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+def test_a_missing_group_is_an_error_and_nothing_changes(world: World, run: Callable[..., Result]) -> None:
+    world.clients.autoscaling.delete_auto_scaling_group(AutoScalingGroupName=CORE, ForceDelete=True)
+    before = snapshot(world.root)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "no Auto Scaling group in us-west-2 is tagged alpha.eksctl.io/cluster-name=clusterA and "
+        "alpha.eksctl.io/nodegroup-name=core: create the node group with eksctl first\n"
+    )
+    assert snapshot(world.root) == before
+
+
+def test_an_ambiguous_group_is_an_error_and_nothing_changes(world: World, run: Callable[..., Result]) -> None:
+    create_group(world.clients, world.cluster, world.cluster.node_group("core"), suffix="9Z9Z9Z")
+    before = snapshot(world.root)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"2 Auto Scaling groups are tagged as node group core of clusterA ({CORE}, "
+        "eksctl-clusterA-nodegroup-core-NodeGroup-9Z9Z9Z); hubfleet will not guess: delete the stale one "
+        "or fix its eksctl tags\n"
+    )
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+def test_groups_are_found_by_tags_old_eksctl_tags_included_other_clusters_ignored(world: World) -> None:
+    core = world.cluster.node_group("core")
+    other = Cluster(**{**world.cluster.__dict__, "name": "clusterB"})
+    create_group(world.clients, other, core, suffix="B0B0B0")
+    assert find_group(world.clients.autoscaling, "clusterA", "core")["AutoScalingGroupName"] == CORE
+    world.clients.autoscaling.delete_auto_scaling_group(AutoScalingGroupName=CORE, ForceDelete=True)
+    old = create_group(world.clients, world.cluster, core, suffix="01D01D", old_style=True)
+    assert find_group(world.clients.autoscaling, "clusterA", "core")["AutoScalingGroupName"] == old
+    with pytest.raises(AwsError, match="no Auto Scaling group in us-west-2 is tagged"):
+        find_group(world.clients.autoscaling, "clusterA", "gpu")
+
+
+def test_aws_is_set_back_when_the_yaml_cannot_be_written(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(world.root)
+
+    def disk_full(source: object, target: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("hubfleet.aws.scale.os.replace", disk_full)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: cannot write clusters/clusterA/cluster.yaml ([Errno 28] No space left on device); "
+        "the Auto Scaling group was set back\n"
+    )
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+def test_when_the_yaml_already_says_so_only_aws_is_corrected(
+    world: World, run: Callable[..., Result]
+) -> None:
+    world.clients.autoscaling.update_auto_scaling_group(AutoScalingGroupName=CORE, MaxSize=15)
+    before = snapshot(world.root)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "10")
+    assert result.exit_code == 0, result.output
+    assert "clusters/clusterA/cluster.yaml already said so; nothing to render" in result.stdout
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scale", "clusterA", "gpu", "--max", "3"], "clusterA has no node group 'gpu' (node groups: "),
+        (["scale", "clusterA", "core"], "give at least one of --min, --max, --desired"),
+        (
+            ["--region", "eu-west-1", "scale", "clusterA", "core", "--max", "3"],
+            "clusterA is in us-west-2 (clusters/clusterA/cluster.yaml), not eu-west-1 (--region)",
+        ),
+    ],
+)
+def test_bad_requests_are_refused_with_one_line(
+    world: World, run: Callable[..., Result], args: list[str], message: str
+) -> None:
+    before = snapshot(world.root)
+    result = run(world.root, "aws", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+    assert snapshot(world.root) == before
+
+
+def test_credentials_of_another_account_are_refused(world: World, run: Callable[..., Result]) -> None:
+    set_account(world.root, "111122223333")
+    before = snapshot(world.root)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "clusterA belongs to AWS account 111122223333 (clusters/clusterA/cluster.yaml), but the credentials of "
+        "the default credential chain are for account 123456789012; nothing was changed\n"
+    )
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)

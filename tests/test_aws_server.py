@@ -1,0 +1,91 @@
+"""End to end over real HTTP: the installed CLI, as a subprocess, against moto's server on loopback.
+
+botocore reads AWS_ENDPOINT_URL, so the CLI runs exactly as a person runs it,
+credentials chain and retry configuration included; only the endpoint differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from test_aws_support import (
+    Clients,
+    add_extra_user_group,
+    cluster_of,
+    create_network_load_balancer,
+    create_node_groups,
+    create_zone,
+    fake_credentials,
+    group_sizes,
+    ingress_tags,
+    records,
+    set_account,
+)
+
+HUBFLEET = Path(sys.executable).with_name("hubfleet")
+
+
+@pytest.fixture
+def endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    fake_credentials(monkeypatch, tmp_path / "aws")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def hubfleet(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(HUBFLEET), "--root", str(root), "aws", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+        check=False,
+    )
+
+
+def test_scale_dns_and_drift_over_http_with_the_installed_cli(project: Path, endpoint: str) -> None:
+    set_account(project)
+    add_extra_user_group(project)
+    clients = Clients(endpoint_url=endpoint)
+    groups = create_node_groups(clients, cluster_of(project))
+    target = create_network_load_balancer(clients, "a1b2c3", ingress_tags("clusterA"))
+    zone = create_zone(clients)
+    cluster_file = project / "clusters/clusterA/cluster.yaml"
+    before = cluster_file.read_text()
+
+    scaled = hubfleet(project, "scale", "clusterA", "user-xlarge", "--max", "9")
+    assert scaled.returncode == 0, scaled.stderr
+    assert group_sizes(clients, groups["user-xlarge"]) == (0, 9, 0)
+    assert cluster_file.read_text() == before.replace(
+        "maxSize: 5          # five", "maxSize: 9          # five"
+    )
+    assert (project / "gitops/eksctl/clusterA.yaml").is_file()
+
+    pointed = hubfleet(project, "dns", "clusterA", "--zone-id", zone)
+    assert pointed.returncode == 0, pointed.stderr
+    assert records(clients, zone, "clusterA.hubs.example.org")[0]["ResourceRecords"] == [{"Value": target}]
+
+    drift = hubfleet(project, "drift", "clusterA", "--format", "json")
+    assert drift.returncode == 0, drift.stderr
+    assert json.loads(drift.stdout)["drift"] is False
+
+    clients.autoscaling.update_auto_scaling_group(AutoScalingGroupName=groups["tools"], MaxSize=7)
+    drift = hubfleet(project, "drift", "clusterA")
+    assert drift.returncode == 1
+    assert drift.stderr == "clusterA: 1 difference between clusters/clusterA/cluster.yaml and AWS\n"
+    assert "node group tools: maxSize: input 4, AWS 7" in drift.stdout

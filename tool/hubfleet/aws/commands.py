@@ -1,0 +1,232 @@
+"""The `aws` command group: parse options, open the session, create clients, call the library, print.
+
+Sessions and clients are made here and nowhere else. `scale`, `drift` and `dns`
+refuse to run (exit 2) when the credentials belong to another account than the
+cluster's `accountId`. Any botocore exception that escapes a library call still
+becomes a one-line error here, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Protocol
+
+import boto3
+import click
+
+from ..errors import FindingsError, InputError
+from ..inputs import load_cluster
+from ..model import Cluster
+from ..project import Project
+from .dns import apply_dns, find_ingress_load_balancer, plan_dns
+from .drift import find_drift
+from .groups import find_group
+from .preflight import run_preflight
+from .scale import SizeChange, apply_scale, edit_sizes, plan_scale
+from .session import (
+    NO_CREDENTIALS,
+    RETRY_CONFIG,
+    Identity,
+    aws_errors,
+    caller_identity,
+    open_session,
+    require_account,
+)
+from .whoami import Whoami, cluster_accounts, pick_region
+
+
+class HasProject(Protocol):
+    """The CLI's context object (hubfleet.cli.Context), without importing the CLI module."""
+
+    @property
+    def project(self) -> Project: ...
+
+
+class AwsContext:
+    """The project plus the --profile and --region every aws command shares."""
+
+    def __init__(self, base: HasProject, profile: str | None, region: str | None) -> None:
+        self.base = base
+        self.profile = profile
+        self.region = region
+
+    @property
+    def project(self) -> Project:
+        return self.base.project
+
+    @property
+    def profile_label(self) -> str:
+        """How a person would name the credentials in use."""
+        if self.profile:
+            return f"profile {self.profile} (--profile)"
+        for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            if os.environ.get(variable):
+                return f"profile {os.environ[variable]} ({variable})"
+        return "the default credential chain"
+
+    def load(self, name: str) -> Cluster:
+        """The validated cluster; a --region other than its own is refused."""
+        cluster = load_cluster(self.project, name)
+        if self.region and self.region != cluster.region:
+            raise InputError(
+                f"{name} is in {cluster.region} ({cluster.source_file}), not {self.region} (--region)"
+            )
+        return cluster
+
+    def session(self, cluster: Cluster) -> tuple[boto3.session.Session, Identity]:
+        """A session in the cluster's region and whom its credentials belong to."""
+        session = open_session(self.profile, cluster.region)
+        return session, caller_identity(session.client("sts", config=RETRY_CONFIG))
+
+    def checked_session(self, cluster: Cluster) -> tuple[boto3.session.Session, Identity]:
+        """As `session`, refusing credentials of another account than the cluster's."""
+        session, identity = self.session(cluster)
+        require_account(identity, cluster, self.profile_label)
+        return session, identity
+
+
+class AwsGroup(click.Group):
+    """Runs every subcommand inside `aws_errors`, the last net for botocore exceptions."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with aws_errors("talking to AWS"):
+            return super().invoke(ctx)
+
+
+@click.group(cls=AwsGroup)
+@click.option(
+    "--profile", help="AWS profile to use (default: AWS_PROFILE, else the default credential chain)."
+)
+@click.option("--region", help="AWS region; for a cluster it must be the cluster's own region.")
+@click.pass_context
+def aws(ctx: click.Context, profile: str | None, region: str | None) -> None:
+    """Operate on AWS with boto3, keeping cluster.yaml and AWS in agreement."""
+    ctx.obj = AwsContext(ctx.obj, profile, region)
+
+
+@aws.command()
+@click.argument("cluster", required=False)
+@click.pass_obj
+def whoami(actx: AwsContext, cluster: str | None) -> None:
+    """Show the profile, account and region AWS commands will use, and which clusters they fit."""
+    project = actx.project
+    names = project.cluster_names()
+    if cluster is not None and cluster not in names:
+        raise InputError(f"no such cluster '{cluster}' (clusters: {', '.join(names) or 'none'})")
+    accounts = cluster_accounts(project, names)
+    cluster_region = next((c.region for c in accounts if c.name == cluster), None)
+    session = open_session(actx.profile, actx.region)
+    region, source = pick_region(actx.region, session.region_name, cluster_region)
+    with aws_errors("reading the credentials"):
+        credentials = session.get_credentials()
+    if credentials is None:
+        raise InputError(NO_CREDENTIALS)
+    identity = caller_identity(session.client("sts", region_name=region or "us-east-1", config=RETRY_CONFIG))
+    report = Whoami(actx.profile_label, credentials.method, identity, region or None, source, accounts)
+    for line in report.describe():
+        click.echo(line)
+
+
+@aws.command()
+@click.argument("cluster")
+@click.argument("nodegroup")
+@click.option("--min", "min_size", type=click.IntRange(min=0), help="New minSize.")
+@click.option("--max", "max_size", type=click.IntRange(min=0), help="New maxSize.")
+@click.option("--desired", type=click.IntRange(min=0), help="New desiredCapacity (also set in AWS).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.pass_obj
+def scale(
+    actx: AwsContext,
+    cluster: str,
+    nodegroup: str,
+    min_size: int | None,
+    max_size: int | None,
+    desired: int | None,
+    dry_run: bool,
+) -> None:
+    """Resize NODEGROUP of CLUSTER in cluster.yaml and in its Auto Scaling group, then re-render."""
+    model = actx.load(cluster)
+    edit = edit_sizes(actx.project, model, nodegroup, SizeChange(min_size, max_size, desired))
+    session, _ = actx.checked_session(model)
+    autoscaling = session.client("autoscaling", config=RETRY_CONFIG)
+    plan = plan_scale(edit, find_group(autoscaling, cluster, nodegroup))
+    for line in plan.describe():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing changed")
+        return
+    rendered = apply_scale(actx.project, plan, autoscaling)
+    click.echo("AWS already agreed" if plan.aws_agrees else f"updated Auto Scaling group {plan.group_name}")
+    if rendered is None:
+        click.echo(f"{edit.file} already said so; nothing to render")
+        return
+    for line in rendered.describe():
+        click.echo(line)
+    click.echo(f"wrote {edit.file} and re-rendered {cluster}: commit both")
+
+
+@aws.command()
+@click.argument("cluster")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.pass_obj
+def drift(actx: AwsContext, cluster: str, output: str) -> None:
+    """Compare CLUSTER's node groups and drives with AWS; exit 1 if they differ."""
+    model = actx.load(cluster)
+    session, identity = actx.checked_session(model)
+    report = find_drift(
+        model,
+        identity.account,
+        session.client("autoscaling", config=RETRY_CONFIG),
+        session.client("ec2", config=RETRY_CONFIG),
+    )
+    if output == "json":
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report.describe():
+            click.echo(line)
+    if report.drift:
+        raise FindingsError(report.summary)
+
+
+@aws.command()
+@click.argument("cluster")
+@click.option("--zone-id", required=True, help="Route 53 hosted zone that holds the cluster's domain.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.pass_obj
+def dns(actx: AwsContext, cluster: str, zone_id: str, dry_run: bool) -> None:
+    """CNAME CLUSTER's domain to the load balancer of its nginx-ingress Service (Route 53 UPSERT)."""
+    model = actx.load(cluster)
+    session, _ = actx.checked_session(model)
+    target = find_ingress_load_balancer(
+        session.client("elbv2", config=RETRY_CONFIG), session.client("elb", config=RETRY_CONFIG), model.name
+    )
+    route53 = session.client("route53", config=RETRY_CONFIG)
+    plan = plan_dns(route53, model, zone_id, target)
+    for line in plan.describe():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing changed")
+    elif not plan.up_to_date:
+        click.echo(f"change {apply_dns(route53, plan, model.name)}")
+
+
+@aws.command()
+@click.argument("cluster")
+@click.pass_obj
+def preflight(actx: AwsContext, cluster: str) -> None:
+    """Before `eksctl create cluster`: zones, instance type offerings, EBS attachment room; exit 1 on a blocker."""
+    model = actx.load(cluster)
+    session, identity = actx.session(model)
+    report = run_preflight(model, identity, session.client("ec2", config=RETRY_CONFIG))
+    for line in report.describe():
+        click.echo(line)
+    if report.blockers:
+        raise FindingsError(report.summary)

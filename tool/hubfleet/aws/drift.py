@@ -1,0 +1,218 @@
+"""`aws drift`: where AWS no longer matches cluster.yaml, as a list of differences.
+
+Each node group is compared with its Auto Scaling group: sizes, instance type,
+zones and the cluster-autoscaler tags hubfleet renders into the ClusterConfig.
+Auto Scaling groups tagged for the cluster but absent from the input are drift
+too. The cluster autoscaler moves desired capacity at run time, so a different
+desired capacity on a group it manages is a note, not drift.
+
+Drives and hub databases are EBS volumes and can only attach in their own zone,
+so a hub volume outside the core zone is reported as drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..model import Cluster, NodeGroup
+from ..render.eksctl import render_node_group
+from ..render.hub import DRIVE_RELEASE
+from .groups import GroupFacts, cluster_groups, read_group
+from .session import aws_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_autoscaling import AutoScalingClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import FilterTypeDef, VolumeTypeDef
+
+Value = str | int | list[str] | None
+
+PVC_NAMESPACE_TAG = "kubernetes.io/created-for/pvc/namespace"
+PVC_NAME_TAG = "kubernetes.io/created-for/pvc/name"
+#: The claim of the nfs-drive StatefulSet's volumeClaimTemplate ("data") for pod "<release>-nfs-0".
+DRIVE_CLAIM = f"data-{DRIVE_RELEASE}-nfs-0"
+AUTOSCALER_ENABLED_TAG = "k8s.io/cluster-autoscaler/enabled"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way AWS differs from the input; `counts` is False for notes that are not drift."""
+
+    subject: str
+    field: str
+    input: Value
+    aws: Value
+    resource: str = ""
+    note: str = ""
+    counts: bool = True
+
+    def __str__(self) -> str:
+        where = f" [{self.resource}]" if self.resource else ""
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.subject}: {self.field}: input {_show(self.input)}, AWS {_show(self.aws)}{where}{note}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "field": self.field,
+            "input": self.input,
+            "aws": self.aws,
+            "resource": self.resource,
+            "note": self.note,
+            "drift": self.counts,
+        }
+
+
+def _show(value: Value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(value) if value else "none"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    cluster: str
+    source_file: str
+    region: str
+    account: str
+    differences: tuple[Difference, ...]
+
+    @property
+    def drift(self) -> tuple[Difference, ...]:
+        return tuple(d for d in self.differences if d.counts)
+
+    @property
+    def notes(self) -> tuple[Difference, ...]:
+        return tuple(d for d in self.differences if not d.counts)
+
+    @property
+    def summary(self) -> str:
+        count = len(self.drift)
+        if not count:
+            return f"{self.cluster}: no drift"
+        return f"{self.cluster}: {count} difference{'s' if count != 1 else ''} between {self.source_file} and AWS"
+
+    def describe(self) -> list[str]:
+        lines = [f"{self.cluster}: {self.source_file} against AWS account {self.account} in {self.region}"]
+        lines += [f"  {difference}" for difference in self.drift]
+        lines += [f"  note: {difference}" for difference in self.notes]
+        return lines if self.drift else [*lines, self.summary]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster,
+            "file": self.source_file,
+            "account": self.account,
+            "region": self.region,
+            "drift": bool(self.drift),
+            "differences": [d.to_json() for d in self.drift],
+            "notes": [d.to_json() for d in self.notes],
+        }
+
+
+def find_drift(cluster: Cluster, account: str, autoscaling: AutoScalingClient, ec2: EC2Client) -> DriftReport:
+    """Compare every node group and hub volume of `cluster` with what AWS has."""
+    groups = cluster_groups(autoscaling, cluster.name)
+    differences: list[Difference] = []
+    for group in cluster.node_groups:
+        found = groups.pop(group.name, [])
+        subject = f"node group {group.name}"
+        if not found:
+            differences.append(Difference(subject, "Auto Scaling group", "present", None, note="not created"))
+        elif len(found) > 1:
+            names = [g["AutoScalingGroupName"] for g in found]
+            differences.append(
+                Difference(subject, "Auto Scaling group", "one", names, note="several groups carry its tags")
+            )
+        else:
+            facts = read_group(autoscaling, ec2, found[0], group.name)
+            differences += compare_group(cluster, group, facts)
+    for name, extra in sorted(groups.items()):
+        names = [g["AutoScalingGroupName"] for g in extra]
+        subject = f"node group {name}" if name else "Auto Scaling group without a node-group tag"
+        differences.append(Difference(subject, "Auto Scaling group", None, names, note="not in the input"))
+    differences += misplaced_volumes(ec2, cluster)
+    return DriftReport(cluster.name, cluster.source_file, ec2.meta.region_name, account, tuple(differences))
+
+
+def compare_group(cluster: Cluster, group: NodeGroup, facts: GroupFacts) -> list[Difference]:
+    """Differences between one node group of the input and its Auto Scaling group."""
+    subject, resource = f"node group {group.name}", facts.name
+    differences = [
+        Difference(subject, name, want, have, resource)
+        for name, want, have in (
+            ("minSize", group.min_size, facts.min_size),
+            ("maxSize", group.max_size, facts.max_size),
+        )
+        if want != have
+    ]
+    if group.desired_capacity != facts.desired_capacity:
+        managed = facts.tags.get(AUTOSCALER_ENABLED_TAG) == "true"
+        note = "the cluster autoscaler sets it at run time" if managed else ""
+        differences.append(
+            Difference(
+                subject,
+                "desiredCapacity",
+                group.desired_capacity,
+                facts.desired_capacity,
+                resource,
+                note,
+                counts=not managed,
+            )
+        )
+    if facts.instance_types != (group.instance_type,):
+        differences.append(
+            Difference(subject, "instanceType", group.instance_type, list(facts.instance_types), resource)
+        )
+    if facts.zones != tuple(sorted(group.zones)):
+        differences.append(Difference(subject, "zones", sorted(group.zones), list(facts.zones), resource))
+    expected: dict[str, str] = render_node_group(cluster, group)["tags"]
+    actual = facts.autoscaler_tags
+    for key in sorted(set(expected) | set(actual)):
+        if expected.get(key) != actual.get(key):
+            differences.append(
+                Difference(subject, f"tag {key}", expected.get(key), actual.get(key), resource)
+            )
+    return differences
+
+
+def _cluster_volumes(ec2: EC2Client, cluster: str) -> list[VolumeTypeDef]:
+    """EBS volumes Kubernetes created for claims in `cluster` (either cluster tag the drivers write)."""
+    claimed: FilterTypeDef = {"Name": "tag-key", "Values": [PVC_NAME_TAG]}
+    queries: list[list[FilterTypeDef]] = [
+        [{"Name": "tag:KubernetesCluster", "Values": [cluster]}, claimed],
+        [{"Name": f"tag:kubernetes.io/cluster/{cluster}", "Values": ["owned"]}, claimed],
+    ]
+    volumes: dict[str, VolumeTypeDef] = {}
+    with aws_errors(f"listing the EBS volumes of {cluster}"):
+        for filters in queries:
+            for page in ec2.get_paginator("describe_volumes").paginate(Filters=filters):
+                for volume in page["Volumes"]:
+                    volumes.setdefault(volume.get("VolumeId", ""), volume)
+    return [volumes[key] for key in sorted(volumes)]
+
+
+def misplaced_volumes(ec2: EC2Client, cluster: Cluster) -> list[Difference]:
+    """Drives (and hub databases) whose EBS volume is not in the core zone, where their pods must run."""
+    hubs = {hub.name for hub in cluster.hubs}
+    differences = []
+    for volume in _cluster_volumes(ec2, cluster.name):
+        tags = {tag.get("Key", ""): tag.get("Value", "") for tag in volume.get("Tags", [])}
+        namespace, claim = tags.get(PVC_NAMESPACE_TAG, ""), tags.get(PVC_NAME_TAG, "")
+        zone = volume.get("AvailabilityZone", "")
+        if (namespace in hubs or claim == DRIVE_CLAIM) and zone != cluster.core_zone:
+            subject = f"drive of hub {namespace}" if claim == DRIVE_CLAIM else f"volume {namespace}/{claim}"
+            differences.append(
+                Difference(
+                    subject,
+                    "zone",
+                    cluster.core_zone,
+                    zone,
+                    volume.get("VolumeId", ""),
+                    "EBS volumes cannot leave their zone; core nodes run only in the core zone",
+                )
+            )
+    return sorted(differences, key=lambda d: (d.subject, d.resource))

@@ -1,0 +1,253 @@
+"""`aws scale`: change a node group's sizes in cluster.yaml and in its Auto Scaling group, together.
+
+Git is the source of truth, so the YAML and AWS must never disagree because a
+command stopped half way. The order is:
+
+1. edit the text in memory (byte for byte, comments kept; see `hubfleet.edit`) and
+   run it through the same checks as `render`; a bad size stops here;
+2. find the Auto Scaling group by eksctl's tags (missing or ambiguous stops here);
+3. stage the new text in a temporary file beside cluster.yaml, so the one local
+   step left after AWS is an atomic rename that cannot run out of space;
+4. call UpdateAutoScalingGroup; if AWS refuses, the staged file is deleted and
+   cluster.yaml was never touched;
+5. rename the staged file over cluster.yaml (if even that fails, the AWS change
+   is rolled back), then re-render the cluster's tree.
+
+Writing the YAML first and restoring it on refusal would touch the file and
+gitops/ twice and could leave the new sizes in git if restoring failed.
+
+MinSize and MaxSize are always sent as the YAML says; DesiredCapacity only when
+asked for (`--desired`), because the cluster autoscaler owns it at run time and
+AWS moves it into a new [min, max] by itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..edit import EditPath, edit_text
+from ..errors import HubfleetError, InputError
+from ..load import Source, dotted, parse_text
+from ..model import Cluster, build_cluster
+from ..project import Project
+from ..rendering import render_project
+from ..rules import check_cluster_rules, drives_fit_core_nodes
+from ..schema_check import check_source
+from ..write import Plan
+from .session import aws_errors, one_line
+
+if TYPE_CHECKING:
+    from mypy_boto3_autoscaling import AutoScalingClient
+    from mypy_boto3_autoscaling.type_defs import AutoScalingGroupTypeDef, UpdateAutoScalingGroupTypeTypeDef
+
+FIELDS = ("minSize", "maxSize", "desiredCapacity")
+MAIN_GROUPS = ("tools", "core", "user")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    min_size: int
+    max_size: int
+    desired_capacity: int
+
+    def by_field(self) -> dict[str, int]:
+        return dict(zip(FIELDS, (self.min_size, self.max_size, self.desired_capacity), strict=True))
+
+
+@dataclass(frozen=True)
+class SizeChange:
+    """The sizes a person asked for; None leaves a size as it is."""
+
+    min_size: int | None = None
+    max_size: int | None = None
+    desired_capacity: int | None = None
+
+    def by_field(self) -> dict[str, int]:
+        values = (self.min_size, self.max_size, self.desired_capacity)
+        return {name: value for name, value in zip(FIELDS, values, strict=True) if value is not None}
+
+
+@dataclass(frozen=True)
+class SizeEdit:
+    """The edited cluster.yaml of one node group, checked but not written."""
+
+    cluster: str
+    nodegroup: str
+    path: Path
+    file: str
+    field_path: EditPath
+    old_text: str
+    new_text: str
+    before: Sizes
+    after: Sizes
+    change: SizeChange
+
+
+@dataclass(frozen=True)
+class ScalePlan:
+    """Everything `aws scale` will change, computed and checked before anything is."""
+
+    edit: SizeEdit
+    group_name: str
+    aws_now: Sizes
+
+    def request(self, sizes: Sizes) -> UpdateAutoScalingGroupTypeTypeDef:
+        """UpdateAutoScalingGroup parameters for `sizes` (desired only if the person asked to set it)."""
+        request: UpdateAutoScalingGroupTypeTypeDef = {
+            "AutoScalingGroupName": self.group_name,
+            "MinSize": sizes.min_size,
+            "MaxSize": sizes.max_size,
+        }
+        if self.edit.change.desired_capacity is not None:
+            request["DesiredCapacity"] = sizes.desired_capacity
+        return request
+
+    @property
+    def aws_agrees(self) -> bool:
+        now, after = self.aws_now, self.edit.after
+        desired_ok = self.edit.change.desired_capacity in (None, now.desired_capacity)
+        return (now.min_size, now.max_size) == (after.min_size, after.max_size) and desired_ok
+
+    def describe(self) -> list[str]:
+        edit = self.edit
+        lines = [f"{edit.cluster} node group {edit.nodegroup}, Auto Scaling group {self.group_name}:"]
+        before, after, now = edit.before.by_field(), edit.after.by_field(), self.aws_now.by_field()
+        for name in FIELDS:
+            change = f"{before[name]} -> {after[name]}" if before[name] != after[name] else f"{after[name]}"
+            aws = f"AWS now {now[name]}"
+            if name == "desiredCapacity" and edit.change.desired_capacity is None:
+                aws += ", left to the cluster autoscaler"
+            lines.append(f"  {name:<16} {change:<10} ({aws})")
+        edited = "unchanged" if edit.old_text == edit.new_text else f"{dotted(edit.field_path)} edited"
+        lines.append(f"  {edit.file}: {edited}")
+        lines.append(f"  AWS: {'already agrees' if self.aws_agrees else 'UpdateAutoScalingGroup'}")
+        return lines
+
+
+def field_path(source: Source, cluster: Cluster, nodegroup: str) -> EditPath:
+    """Where a node group's sizes live in cluster.yaml: a mapping key, or an entry of extraUser."""
+    names = [group.name for group in cluster.node_groups]
+    if nodegroup not in names:
+        raise InputError(f"{cluster.name} has no node group '{nodegroup}' (node groups: {', '.join(names)})")
+    if nodegroup in MAIN_GROUPS:
+        return ("nodeGroups", nodegroup)
+    extra = source.data["nodeGroups"].get("extraUser", [])
+    index = next(i for i, entry in enumerate(extra) if entry["name"] == nodegroup)
+    return ("nodeGroups", "extraUser", index)
+
+
+def _expected_data(data: dict[str, Any], path: EditPath, values: dict[str, int]) -> dict[str, Any]:
+    expected = copy.deepcopy(data)
+    node: Any = expected
+    for part in path:
+        node = node[part]
+    node.update(values)
+    return expected
+
+
+def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeChange) -> SizeEdit:
+    """The edited cluster.yaml, checked like `render` checks it."""
+    values = change.by_field()
+    if not values:
+        raise InputError("give at least one of --min, --max, --desired")
+    path = project.cluster_file(cluster.name)
+    file = project.relative(path)
+    old_text = path.read_text(encoding="utf-8")
+    source = parse_text(old_text, file)
+    where = field_path(source, cluster, nodegroup)
+    new_text = edit_text(old_text, file, {(*where, name): value for name, value in values.items()})
+    edited = check_cluster_text(cluster, new_text, file)
+    if edited.data != _expected_data(source.data, where, values):
+        raise InputError(f"{file}: cannot edit {dotted(where)} safely in place; change its sizes by hand")
+    group = next(g for g in cluster.node_groups if g.name == nodegroup)
+    new_group = next(g for g in build_cluster(edited.data, file).node_groups if g.name == nodegroup)
+    return SizeEdit(
+        cluster=cluster.name,
+        nodegroup=nodegroup,
+        path=path,
+        file=file,
+        field_path=where,
+        old_text=old_text,
+        new_text=new_text,
+        before=Sizes(group.min_size, group.max_size, group.desired_capacity),
+        after=Sizes(new_group.min_size, new_group.max_size, new_group.desired_capacity),
+        change=change,
+    )
+
+
+def check_cluster_text(cluster: Cluster, text: str, file: str) -> Source:
+    """The checks `render` runs on a cluster file, on text that is not written yet."""
+    source = parse_text(text, file)
+    problems = check_source(source, "cluster")
+    if not problems:
+        problems = check_cluster_rules(source, source.data, cluster.name)
+    if not problems:
+        edited = build_cluster(source.data, file).with_inputs(cluster.hubs, cluster.sealed_secrets)
+        problems = drives_fit_core_nodes(edited, source)
+    if problems:
+        raise InputError(problems)
+    return source
+
+
+def plan_scale(edit: SizeEdit, group: AutoScalingGroupTypeDef) -> ScalePlan:
+    """The edit together with the Auto Scaling group it will update and that group's sizes now."""
+    now = Sizes(group["MinSize"], group["MaxSize"], group["DesiredCapacity"])
+    return ScalePlan(edit=edit, group_name=group["AutoScalingGroupName"], aws_now=now)
+
+
+def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClient) -> Plan | None:
+    """Update AWS, then cluster.yaml, then gitops/; returns the render plan (None if YAML unchanged)."""
+    edit = plan.edit
+    if edit.path.read_text(encoding="utf-8") != edit.old_text:
+        raise InputError(f"{edit.file} changed while hubfleet was planning; nothing was changed, run again")
+    staged = _stage(edit.path, edit.new_text) if edit.new_text != edit.old_text else None
+    try:
+        if not plan.aws_agrees:
+            with aws_errors(f"updating Auto Scaling group {plan.group_name}"):
+                autoscaling.update_auto_scaling_group(**plan.request(edit.after))
+    except BaseException:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+        raise
+    if staged is None:
+        return None
+    try:
+        os.replace(staged, edit.path)
+    except OSError as error:
+        staged.unlink(missing_ok=True)
+        undone = "was set back" if _roll_back(plan, autoscaling) else "could NOT be set back: fix it by hand"
+        raise HubfleetError(f"cannot write {edit.file} ({error}); the Auto Scaling group {undone}") from None
+    try:
+        return render_project(project, [edit.cluster], False, None)
+    except (HubfleetError, OSError) as error:
+        raise HubfleetError(
+            f"scaled {plan.group_name} and wrote {edit.file}, but rendering failed ({one_line(str(error))}); "
+            f"run `hubfleet render {edit.cluster}`"
+        ) from None
+
+
+def _stage(path: Path, text: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    staged = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(staged, path.stat().st_mode & 0o777)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def _roll_back(plan: ScalePlan, autoscaling: AutoScalingClient) -> bool:
+    """Put the group back to the sizes it had; True if AWS accepted."""
+    try:
+        autoscaling.update_auto_scaling_group(**plan.request(plan.aws_now))
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,156 @@
+"""Sessions, identity and errors for every AWS command: the one place botocore exceptions become ours.
+
+Credentials and region come from boto3's usual chain (environment, shared files,
+SSO, instance roles); `--profile` picks a named profile. Every client retries in
+botocore's standard mode with backoff, so throttling is retried before it is
+reported.
+
+Exit codes: 2 for problems on this side (no credentials, unknown profile, wrong
+account, bad option), 3 for AWS refusing or failing (`AwsError`), so that exit 1
+keeps meaning "a check found something" for `drift` and `preflight`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+import boto3
+import click
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSOError,
+    TokenRetrievalError,
+)
+from botocore.exceptions import ConnectionError as AwsConnectionError
+
+from ..errors import HubfleetError, InputError
+from ..model import Cluster
+
+if TYPE_CHECKING:
+    from mypy_boto3_sts import STSClient
+
+#: Standard mode: exponential backoff with jitter on throttling and transient errors.
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+
+DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "Forbidden"}
+)
+BAD_CREDENTIALS = frozenset(
+    {
+        "AuthFailure",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+    }
+)
+THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "PriorRequestNotComplete",
+        "SlowDown",
+    }
+)
+NO_CREDENTIALS = (
+    "no AWS credentials found: pass --profile, set AWS_PROFILE, or sign in (aws sso login / aws configure)"
+)
+
+
+class AwsError(HubfleetError):
+    """AWS refused a call, kept throttling it, or could not be reached (exit 3)."""
+
+    exit_code = 3
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), err=True, file=file)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+@contextmanager
+def aws_errors(doing: str) -> Iterator[None]:
+    """Turn botocore's exceptions raised while `doing` something into one-line hubfleet errors."""
+    try:
+        yield
+    except ClientError as error:
+        raise _client_error(error, doing) from None
+    except (NoCredentialsError, PartialCredentialsError):
+        raise InputError(NO_CREDENTIALS) from None
+    except (TokenRetrievalError, SSOError, CredentialRetrievalError) as error:
+        raise InputError(f"cannot get AWS credentials: {one_line(str(error))}") from None
+    except ProfileNotFound as error:
+        raise InputError(f"AWS profile '{error.kwargs.get('profile')}' is not configured") from None
+    except NoRegionError:
+        raise InputError("no AWS region: pass --region or set AWS_REGION") from None
+    except (AwsConnectionError, HTTPClientError) as error:
+        raise AwsError(f"cannot reach AWS while {doing}: {one_line(str(error))}") from None
+    except BotoCoreError as error:
+        raise AwsError(f"{doing} failed: {one_line(str(error))}") from None
+
+
+def _client_error(error: ClientError, doing: str) -> HubfleetError:
+    details = error.response.get("Error", {})
+    code = details.get("Code", "Unknown")
+    message = one_line(details.get("Message", "")) or code
+    operation = error.operation_name
+    if code in DENIED:
+        return AwsError(f"AWS denied {doing} ({operation}): {message}")
+    if code in BAD_CREDENTIALS:
+        return InputError(f"AWS rejected the credentials while {doing} ({code}): {message}")
+    if code in THROTTLED:
+        attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        return AwsError(
+            f"AWS kept throttling {doing} ({operation}) after {attempts} attempts with backoff; "
+            "nothing more was changed, try again later"
+        )
+    return AwsError(f"AWS refused {doing} ({operation}, {code}): {message}")
+
+
+def open_session(profile: str | None, region: str | None) -> boto3.session.Session:
+    """A boto3 session from the usual chain; `profile` None means the default chain."""
+    with aws_errors("opening an AWS session"):
+        return boto3.session.Session(profile_name=profile, region_name=region)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the credentials belong to (sts get-caller-identity)."""
+
+    account: str
+    arn: str
+
+
+def caller_identity(sts: STSClient) -> Identity:
+    with aws_errors("asking STS who the credentials belong to"):
+        answer = sts.get_caller_identity()
+    return Identity(account=answer.get("Account", ""), arn=answer.get("Arn", ""))
+
+
+def require_account(identity: Identity, cluster: Cluster, profile: str) -> None:
+    """Refuse to touch a cluster from credentials of another account."""
+    if identity.account != cluster.account_id:
+        raise InputError(
+            f"{cluster.name} belongs to AWS account {cluster.account_id} ({cluster.source_file}), but the "
+            f"credentials of {profile} are for account {identity.account}; nothing was changed"
+        )
