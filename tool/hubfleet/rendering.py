@@ -13,7 +13,6 @@ from .render.common import OutputFile
 from .render.tree import render_cluster_tree
 from .write import Plan, apply_plan, plan_render
 
-
 #: What `render --all` owns: every generated file under these folders of gitops/.
 ALL_SCOPES = ("clusters/", "infrastructure/", "hubs/", "eksctl/")
 
