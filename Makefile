@@ -46,5 +46,16 @@ test: $(STAMP) tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+VALIDATE_FLAGS ?=
+
+## validate: check inputs, gitops/, charts and Flux wiring with real schemas and tools (CLUSTER=... for one)
+validate: $(STAMP) tools
+	HUBFLEET_SCHEMA_LOCATION="$${HUBFLEET_SCHEMA_LOCATION:-../shared/upstream}" $(BIN)/hubfleet validate $(VALIDATE_FLAGS) $(CLUSTER)
+
+## bench: time render and validate over a synthetic 1,500-hub fleet
+bench: $(STAMP) tools
+	$(BIN)/python tool/scripts/bench_render.py
+	$(BIN)/python tool/scripts/bench_validate.py
+
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

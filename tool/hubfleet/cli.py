@@ -140,3 +140,7 @@ main.add_command(unseal)
 from .aws.commands import aws  # noqa: E402
 
 main.add_command(aws)
+
+from .validate.commands import validate  # noqa: E402
+
+main.add_command(validate)

@@ -1,0 +1,90 @@
+"""helm runs of the charts layer: one run per distinct chart and values, shared across namespaces
+only where the probe proves the namespace enters the output as plain text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hubfleet.validate.charts import ChartRelease, ChartRuns
+from hubfleet.validate.manifests import Manifest
+from hubfleet.validate.tools import Ran, find_tool, run
+from test_validate_support import REPO
+
+VALUES = {"size": "40Gi", "storageClassName": "hubfleet-drive", "zone": "us-west-2b", "nodePurpose": "core"}
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A thread pool that remembers every helm command it was given."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.commands: list[list[str]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.commands.append(list(args[0]))
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def helm() -> str:
+    found = find_tool("helm", REPO)
+    if found is None:
+        pytest.skip("helm not found; run `make tools`")
+    return found
+
+
+def release(chart: Path, namespace: str, values: dict[str, Any]) -> ChartRelease:
+    manifest = Manifest(f"gitops/hubs/c/{namespace}/drive.yaml", 0, 2, {"kind": "HelmRelease"})
+    return ChartRelease(manifest, "./chart", chart, namespace, "drive", values, (), "1.32.0")
+
+
+def direct(helm: str, chart: Path, namespace: str, values: dict[str, Any], tmp_path: Path) -> Ran:
+    path = tmp_path / f"direct-{namespace}.json"
+    path.write_text(json.dumps(values))
+    return run([helm, "template", "drive", str(chart), "--namespace", namespace, "--kube-version", "1.32.0",
+                "--include-crds", "-f", str(path)])  # fmt: skip
+
+
+def test_namespaces_share_one_run_when_the_probe_proves_it(helm: str, tmp_path: Path) -> None:
+    chart = REPO / "charts" / "nfs-drive"
+    releases = [release(chart, ns, VALUES) for ns in ("physics101", "datalab", "chem200")]
+    releases.append(release(chart, "other", {**VALUES, "size": "10Gi"}))
+    with CountingPool() as pool:
+        runs = ChartRuns(helm, REPO, pool, tmp_path)
+        runs.start_templates(releases)
+        outputs = {ns: ran for group in runs.groups for ns, ran in runs._outputs(group).items()}
+        namespaces = sorted(
+            ns for command in pool.commands for ns in command[command.index("--namespace") + 1 :][:1]
+        )
+    # one exact run and one probe for the three namespaces with equal values, one run for the other
+    assert len(pool.commands) == 3
+    probes = [ns for ns in namespaces if ns.startswith("hubfleet-probe-")]
+    assert len(probes) == 1 and sorted(set(namespaces) - set(probes)) == ["chem200", "other"]
+    for ns in ("physics101", "datalab", "chem200"):
+        assert outputs[ns].ok
+        assert outputs[ns].stdout == direct(helm, chart, ns, VALUES, tmp_path).stdout
+
+
+def test_a_chart_that_computes_with_the_namespace_gets_a_run_per_namespace(helm: str, tmp_path: Path) -> None:
+    chart = tmp_path / "shouting"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shouting\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ns: {{ .Release.Namespace | upper }}\n"
+    )
+    releases = [release(chart, ns, {}) for ns in ("alpha", "beta", "gamma")]
+    with CountingPool() as pool:
+        runs = ChartRuns(helm, tmp_path, pool, tmp_path)
+        runs.start_templates(releases)
+        [group] = runs.groups
+        outputs = runs._outputs(group)
+    assert len(pool.commands) == 4  # alpha, the probe (which disagrees), then beta and gamma
+    for ns in ("alpha", "beta", "gamma"):
+        assert f"ns: {ns.upper()}" in outputs[ns].stdout
+        assert outputs[ns].stdout == direct(helm, chart, ns, {}, tmp_path).stdout

@@ -1,0 +1,115 @@
+"""`hubfleet validate` as a command: output formats, exit codes, and usage errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hubfleet.cli import main
+from hubfleet.validate.output import github_annotation
+from test_validate_support import copy_example, edit, line_of, require_environment, run_validate, stale
+
+DRIVE = "hubs/clusterA/datalab/drive.yaml"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_environment()
+    return copy_example(tmp_path_factory.mktemp("cli") / "project")
+
+
+@pytest.fixture
+def broken(example: Path, tmp_path: Path) -> Path:
+    """The example with a drive outside the core zone (one lint finding) and so one stale file."""
+    root = tmp_path / "project"
+    shutil.copytree(example, root)
+    edit(root / "gitops" / DRIVE, "zone: us-west-2b", "zone: us-west-2c")
+    return root
+
+
+def test_json_format(broken: Path) -> None:
+    result = run_validate(broken, "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["failed"] == 2 and report["warnings"] == 0 and report["skipped"] == []
+    line = line_of(broken / "gitops" / DRIVE, "us-west-2c")
+    assert [(f["path"], f["line"], f["subject"], f["layer"]) for f in report["findings"]] == [
+        (f"gitops/{DRIVE}", 1, "", "freshness"),
+        (f"gitops/{DRIVE}", line, "HelmRelease/drive", "lint"),
+        (f"gitops/{DRIVE}", line, "HelmRelease/drive", "lint"),
+    ]
+    assert {f["severity"] for f in report["findings"]} == {"error"}
+
+
+def test_github_format(broken: Path) -> None:
+    result = run_validate(broken, "--format", "github")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"::error file=gitops/{DRIVE},line=1::" + stale(DRIVE).split(":1: ", 1)[1]
+    line = line_of(broken / "gitops" / DRIVE, "us-west-2c")
+    assert lines[1].startswith(
+        f"::error file=gitops/{DRIVE},line={line},title=HelmRelease/drive::spec.values.zone: "
+    )
+    assert lines[-1].endswith(" passed, 2 failed")
+
+
+def test_github_annotations_escape_what_github_would_misread() -> None:
+    assert github_annotation("warning", "a,b:c.yaml", 0, "Kind/x", "50% done\nnext") == (
+        "::warning file=a%2Cb%3Ac.yaml,title=Kind/x::50%25 done%0Anext"
+    )
+
+
+def test_unknown_cluster_is_a_usage_error(example: Path) -> None:
+    result = run_validate(example, "clusterZ")
+    assert result.exit_code == 2
+    assert "clusters/clusterZ/cluster.yaml: no such cluster 'clusterZ' (clusters: clusterA)" in result.stderr
+
+
+def test_invalid_input_stops_before_the_tree_is_looked_at(example: Path, tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(example, root)
+    edit(root / "clusters/clusterA/hubs/datalab.yaml", "size: 40Gi", "size: 40GB")
+    result = run_validate(root, "--format", "github")
+    assert result.exit_code == 2
+    line = line_of(root / "clusters/clusterA/hubs/datalab.yaml", "40GB")
+    assert result.stdout.startswith(
+        f"::error file=clusters/clusterA/hubs/datalab.yaml,line={line},title=drive.size::"
+    )
+    assert result.stderr.startswith(f"clusters/clusterA/hubs/datalab.yaml:{line}:")
+    assert result.stderr.endswith("1 problem in the input; nothing was written\n")
+
+
+def test_no_schema_location_is_a_usage_error(example: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--root", str(example), "validate"], env={"HUBFLEET_SCHEMA_LOCATION": None}
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "no schema location: set HUBFLEET_SCHEMA_LOCATION (e.g. ../shared/upstream) or pass --schema-location\n"
+    )
+
+
+def test_remote_schema_locations_are_refused(example: Path) -> None:
+    result = run_validate(example, "--schema-location", "https://example.org/schemas")
+    assert result.exit_code == 2
+    assert "only local folders and files are read" in result.stderr
+
+
+def test_missing_helm_is_a_usage_error(example: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    runner = CliRunner()
+    env = {"PATH": str(empty), "HUBFLEET_SCHEMA_LOCATION": str(Path.cwd())}
+    result = runner.invoke(main, ["--root", str(example), "validate", "--backend", "jsonschema"], env=env)
+    assert result.exit_code == 2
+    assert "helm is needed for the charts layer" in result.stderr
+
+
+def test_skipping_layers_is_said_in_the_summary(example: Path) -> None:
+    result = run_validate(example, "--skip", "charts", "--skip", "flux")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].endswith(" passed, 0 failed (skipped: charts, flux)")

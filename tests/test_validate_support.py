@@ -1,0 +1,89 @@
+"""Builders shared by the validate tests (no tests here): a copy of the example, freshly rendered,
+and `hubfleet validate` run on it with the shared upstream schemas and the pinned helm and kubectl.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from hubfleet.cli import main
+from hubfleet.project import Project
+from hubfleet.rendering import render_project
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
+TOOLS = REPO / ".tools" / "bin"
+EXAMPLE_PARTS = ("clusters", "charts", "gitops")
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(, \d+ warnings?)?( \(skipped: .*\))?$")
+
+
+def schema_location() -> Path:
+    """HUBFLEET_SCHEMA_LOCATION, else HUBFLEET_UPSTREAM, else ../shared/upstream beside the repository."""
+    given = os.environ.get("HUBFLEET_SCHEMA_LOCATION") or os.environ.get("HUBFLEET_UPSTREAM")
+    return Path(given).resolve() if given else REPO.parent / "shared" / "upstream"
+
+
+def require_environment() -> None:
+    if not (schema_location() / "k8s-schemas").is_dir():
+        pytest.skip(f"upstream schemas not found at {schema_location()} (set HUBFLEET_SCHEMA_LOCATION)")
+    for tool in ("helm", "kubectl"):
+        if not (TOOLS / tool).is_file() and shutil.which(tool) is None:
+            pytest.skip(f"{tool} not found; run `make tools`")
+
+
+def copy_example(target: Path, render: bool = True) -> Path:
+    """The example project (inputs, charts, rendered tree) under `target`, re-rendered by this code."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in EXAMPLE_PARTS:
+        shutil.copytree(REPO / part, target / part)
+    if render:
+        render_project(Project(target), Project(target).cluster_names(), True, None)
+    return target
+
+
+def run_validate(root: Path, *args: str) -> Result:
+    """`hubfleet --root ROOT validate ARGS` as a user would run it, with the schemas in the environment."""
+    env = {
+        "HUBFLEET_SCHEMA_LOCATION": str(schema_location()),
+        "PATH": f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    return CliRunner().invoke(
+        main, ["--root", str(root), "validate", "--backend", "jsonschema", *args], env=env
+    )
+
+
+def findings(result: Result) -> list[str]:
+    """The finding lines of a text report (everything but the summary line)."""
+    lines = result.stdout.splitlines()
+    assert lines and SUMMARY.match(lines[-1]), result.output
+    return lines[:-1]
+
+
+def summary(result: Result) -> tuple[int, int]:
+    match = SUMMARY.match(result.stdout.splitlines()[-1])
+    assert match, result.output
+    return int(match.group(1)), int(match.group(2))
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the n-th line of `path` containing `needle`."""
+    hits = [n for n, text in enumerate(path.read_text().splitlines(), start=1) if needle in text]
+    assert len(hits) >= occurrence, f"{needle!r} not in {path}"
+    return hits[occurrence - 1]
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert text.count(old) >= count, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count))
+
+
+def stale(relative: str) -> str:
+    """The freshness finding for a gitops file edited by hand."""
+    return f"gitops/{relative}:1: stale: differs from what the inputs render; run `make render` and commit"

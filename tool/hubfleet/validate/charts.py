@@ -1,0 +1,266 @@
+"""Layer 5, charts: `helm lint --strict` on our charts, and `helm template` of every HelmRelease
+that uses one of them, with exactly its values, checked as objects are. That is what Flux applies.
+
+helm is the slow part, so it runs once per distinct chart, values, release name
+and Kubernetes version, in parallel. Releases that differ only in namespace (one
+drive per hub) share a run: the chart is rendered once with a probe namespace and
+once with the first real one; when the probe's output with the real namespace
+put in is byte-identical to the real run, the namespace is proven to enter the
+output only as text, and every other namespace's output is derived by the same
+substitution. Otherwise each namespace gets its own run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..names import FLUX_NAMESPACE, GIT_REPOSITORY
+from .findings import Tally
+from .locations import kube_version
+from .manifests import Locator, Manifest, parse_stream
+from .objects import ObjectChecker, report_issue
+from .tools import Ran, run
+from .tree import Tree, cluster_of
+from .values import HELM_GROUP, chart_spec
+
+_LINT = re.compile(r"^\[(ERROR|WARNING)\]\s+(.*)$")
+_POINTER = re.compile(r"at '(/[^']*)'")
+
+
+@dataclass(frozen=True)
+class ChartRelease:
+    """A HelmRelease of a chart in this repository, as helm will be asked to render it."""
+
+    manifest: Manifest
+    chart: str
+    chart_dir: Path
+    namespace: str
+    release_name: str
+    values: dict[str, Any]
+    values_files: tuple[Path, ...]
+    version: str
+
+
+def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
+    """HelmReleases whose chart is a path in the flux-system GitRepository (this repository)."""
+    releases = []
+    for manifest in tree.objects():
+        if not manifest.is_a(HELM_GROUP, "HelmRelease"):
+            continue
+        chart = chart_spec(manifest.spec)
+        source = chart.get("sourceRef")
+        if not isinstance(source, dict) or source.get("kind") != "GitRepository":
+            continue
+        source_namespace = source.get("namespace") or manifest.namespace
+        if (source.get("name"), source_namespace) != (GIT_REPOSITORY, FLUX_NAMESPACE):
+            tally.warn(
+                f"template:{manifest.key}",
+                manifest.path,
+                manifest.line,
+                manifest.subject,
+                f"chart from GitRepository {source_namespace}/{source.get('name')}, another repository: not templated",
+            )
+            continue
+        chart_path = str(chart.get("chart", ""))
+        chart_dir = (tree.root / chart_path).resolve()
+        cluster = tree.clusters.get(cluster_of(manifest.path) or "")
+        if cluster is None or not chart_dir.is_relative_to(tree.root.resolve()):
+            continue
+        if not (chart_dir / "Chart.yaml").is_file():
+            continue  # the flux layer reports the unresolved chart path
+        spec = manifest.spec
+        target = str(spec.get("targetNamespace") or "")
+        values = spec.get("values")
+        files = chart.get("valuesFiles")
+        releases.append(
+            ChartRelease(
+                manifest=manifest,
+                chart=chart_path,
+                chart_dir=chart_dir,
+                namespace=target or manifest.namespace,
+                release_name=str(
+                    spec.get("releaseName") or (f"{target}-{manifest.name}" if target else manifest.name)
+                ),
+                values=values if isinstance(values, dict) else {},
+                values_files=tuple(tree.root / str(f) for f in files) if isinstance(files, list) else (),
+                version=kube_version(cluster.kubernetes_version),
+            )
+        )
+        if spec.get("valuesFrom"):
+            tally.warn(
+                f"template:{manifest.key}",
+                manifest.path,
+                manifest.line,
+                manifest.subject,
+                "spec.valuesFrom refers to objects in the cluster; only spec.values was templated",
+            )
+    return releases
+
+
+@dataclass
+class _Group:
+    """Releases that differ at most in namespace, and the helm runs that render them."""
+
+    sample: ChartRelease
+    values_file: Path
+    probe: str
+    members: dict[str, list[ChartRelease]] = field(default_factory=lambda: defaultdict(list))
+    runs: dict[str, Future[Ran]] = field(default_factory=dict)
+
+
+class ChartRuns:
+    """helm runs started early in a thread pool and collected when their results are wanted."""
+
+    def __init__(self, helm: str, root: Path, pool: ThreadPoolExecutor, workdir: Path) -> None:
+        self.helm = helm
+        self.root = root
+        self.pool = pool
+        self.workdir = workdir
+        self.lints: list[tuple[Path, Future[Ran]]] = []
+        self.groups: list[_Group] = []
+
+    def start_lint(self) -> None:
+        for chart_yaml in sorted((self.root / "charts").glob("*/Chart.yaml")):
+            folder = chart_yaml.parent
+            self.lints.append((folder, self.pool.submit(run, [self.helm, "lint", "--strict", str(folder)])))
+
+    def _command(self, release: ChartRelease, namespace: str, values_file: Path) -> list[str]:
+        command = [
+            self.helm,
+            "template",
+            release.release_name,
+            str(release.chart_dir),
+            "--namespace",
+            namespace,
+        ]
+        command += ["--kube-version", release.version, "--include-crds"]
+        for extra in release.values_files:
+            command += ["-f", str(extra)]
+        return [*command, "-f", str(values_file)]
+
+    def start_templates(self, releases: list[ChartRelease]) -> None:
+        groups: dict[str, _Group] = {}
+        for release in releases:
+            values = json.dumps(release.values, sort_keys=True)
+            identity = [str(release.chart_dir), values, *map(str, release.values_files), release.release_name]
+            digest = hashlib.sha256("\0".join([*identity, release.version]).encode()).hexdigest()[:16]
+            group = groups.get(digest)
+            if group is None:
+                values_file = self.workdir / f"{digest}.json"
+                values_file.write_text(values, encoding="utf-8")
+                group = groups[digest] = _Group(release, values_file, f"hubfleet-probe-{digest}")
+            group.members[release.namespace].append(release)
+        for group in groups.values():
+            namespaces = sorted(group.members)
+            wanted = namespaces[:1] + ([group.probe] if len(namespaces) > 1 else [])
+            for namespace in wanted:
+                command = self._command(group.sample, namespace, group.values_file)
+                group.runs[namespace] = self.pool.submit(run, command)
+        self.groups = list(groups.values())
+
+    def finish_lint(self, tally: Tally) -> None:
+        for folder, future in self.lints:
+            ran = future.result()
+            name = folder.name
+            check = f"lint:{name}"
+            tally.checked(check)
+            found = [m for m in map(_LINT.match, ran.stdout.splitlines()) if m]
+            for match in found:
+                where, _, text = match.group(2).partition(": ")
+                target = (
+                    folder / where if text and where and (folder / where).exists() else folder / "Chart.yaml"
+                )
+                tally.fail(
+                    check, self._relative(target), 0, f"chart/{name}", f"helm lint --strict: {match.group(2)}"
+                )
+            if not ran.ok and not found:
+                tally.fail(
+                    check,
+                    self._relative(folder / "Chart.yaml"),
+                    0,
+                    f"chart/{name}",
+                    ran.error_text(self.root),
+                )
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+
+    def _outputs(self, group: _Group) -> dict[str, Ran]:
+        """Each member namespace's helm output, derived from the probe where that is proven exact."""
+        namespaces = sorted(group.members)
+        first = group.runs[namespaces[0]].result()
+        outputs = {namespaces[0]: first}
+        rest = namespaces[1:]
+        if not rest:
+            return outputs
+        probe = group.runs[group.probe].result()
+        if first.ok and probe.ok and probe.stdout.replace(group.probe, namespaces[0]) == first.stdout:
+            outputs.update({ns: Ran(0, probe.stdout.replace(group.probe, ns), "") for ns in rest})
+            return outputs
+        futures = {
+            ns: self.pool.submit(run, self._command(group.sample, ns, group.values_file)) for ns in rest
+        }
+        outputs.update({ns: future.result() for ns, future in futures.items()})
+        return outputs
+
+    def finish_templates(
+        self, checker: ObjectChecker, locator: Locator, tally: Tally, ignore_missing: bool
+    ) -> list[tuple[ChartRelease, Manifest]]:
+        """Report helm failures and schema problems of what helm renders; return the rendered objects."""
+        rendered: list[tuple[ChartRelease, Manifest]] = []
+        batches: dict[str, list[tuple[list[ChartRelease], Manifest]]] = defaultdict(list)
+        for group in self.groups:
+            for namespace, ran in self._outputs(group).items():
+                releases = group.members[namespace]
+                for release in releases:
+                    self._template_result(release, ran, locator, tally)
+                if not ran.ok:
+                    continue
+                stream = parse_stream(ran.stdout, releases[0].manifest.path)
+                for release in releases:
+                    rendered += [(release, m) for m in stream.manifests]
+                    for line, message in stream.problems:
+                        tally.fail(
+                            f"template:{release.manifest.key}",
+                            release.manifest.path,
+                            release.manifest.line,
+                            release.manifest.subject,
+                            f"helm template output line {line}: {message}",
+                        )
+                batches[group.sample.version] += [(releases, m) for m in stream.manifests]
+        for version, batch in sorted(batches.items()):
+            results = checker.check([m for _, m in batch], version)
+            for (releases, output), issues in zip(batch, results, strict=True):
+                for release in releases:
+                    source = release.manifest
+                    check = f"rendered:{source.key}>{output.subject}#{output.index}"
+                    tally.checked(check)
+                    prefix = f"renders {output.subject} ({output.origin or 'helm output'}): "
+                    for issue in issues:
+                        report_issue(tally, check, source, issue, source.line, ignore_missing, prefix)
+        return rendered
+
+    def _template_result(self, release: ChartRelease, ran: Ran, locator: Locator, tally: Tally) -> None:
+        check = f"template:{release.manifest.key}"
+        tally.checked(check)
+        if ran.ok:
+            return
+        text = ran.error_text(self.root)
+        pointer = _POINTER.search(text)
+        field: tuple[str | int, ...] = ("spec", "values")
+        if pointer:
+            field += tuple(int(p) if p.isdigit() else p for p in pointer.group(1).split("/") if p)
+        tally.fail(
+            check,
+            release.manifest.path,
+            locator.line(release.manifest, field),
+            release.manifest.subject,
+            f"helm template {release.chart} failed: {text}",
+        )

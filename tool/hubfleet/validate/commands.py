@@ -1,0 +1,90 @@
+"""The `validate` command: parse options, call the validation pipeline, print the report."""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+
+import click
+
+from ..errors import FindingsError, InputError
+from ..project import Project
+from .findings import LAYERS
+from .locations import ENVIRONMENT
+from .output import FORMATS, Format, format_report, input_annotations
+from .pipeline import Backend, Request, default_jobs, validate_project
+
+
+class HasProject(Protocol):
+    """The CLI's context object (hubfleet.cli.Context), without importing the CLI module."""
+
+    @property
+    def project(self) -> Project: ...
+
+
+@click.command()
+@click.argument("clusters", nargs=-1)
+@click.option(
+    "--schema-location",
+    "locations",
+    multiple=True,
+    envvar=ENVIRONMENT,
+    metavar="LOCATION",
+    help=(
+        "Where object schemas are, as kubeconform's -schema-location (repeatable). A folder laid out like "
+        f"shared/upstream also gives the eksctl and chart values schemas. Default: ${ENVIRONMENT}."
+    ),
+)
+@click.option(
+    "--ignore-missing-schemas", is_flag=True, help="Warn about objects with no schema instead of failing."
+)
+@click.option("--format", "style", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "kubeconform", "jsonschema"]),
+    default="auto",
+    show_default=True,
+    help="Object schema checks: kubeconform when on PATH (auto), or jsonschema in process.",
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=default_jobs, help="helm/kubectl runs at once.")
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(LAYERS[1:]),
+    help="Leave out a layer (repeatable); the summary says so. Never in CI.",
+)
+@click.pass_obj
+def validate(
+    obj: HasProject,
+    clusters: tuple[str, ...],
+    locations: tuple[str, ...],
+    ignore_missing_schemas: bool,
+    style: str,
+    backend: str,
+    jobs: int,
+    skip: tuple[str, ...],
+) -> None:
+    """Check CLUSTERS (default: every cluster and all of gitops/) before Flux sees them.
+
+    Layers: inputs, freshness (render --check), object schemas, the eksctl file, charts (helm lint,
+    helm template), Flux wiring (references, kubectl kustomize), lint (drives, ingress, TLS, leaks).
+    Exit 0 when clean, 1 on findings, 2 on usage errors or unreadable input.
+    """
+    request = Request(
+        clusters=clusters,
+        locations=locations,
+        ignore_missing_schemas=ignore_missing_schemas,
+        backend=cast(Backend, backend),
+        jobs=jobs,
+        skip=frozenset(skip),
+    )
+    try:
+        report = validate_project(obj.project, request)
+    except InputError as error:
+        if style == "github" and error.problems:
+            click.echo(input_annotations(error.problems), nl=False)
+        raise
+    click.echo(format_report(report, cast(Format, style)), nl=False)
+    if report.failed:
+        raise FindingsError(
+            f"validation failed: {report.failed} check{'s' if report.failed != 1 else ''} failed"
+        )

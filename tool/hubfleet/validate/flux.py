@@ -1,0 +1,214 @@
+"""Layer 6, Flux wiring: every reference Flux follows resolves, and every Kustomization path builds.
+
+References are resolved inside one cluster's tree: Kustomization sourceRef, path
+and dependsOn; HelmRelease chart sourceRef (or chartRef), chart path and
+dependsOn. The GitRepository flux-system/flux-system is created by
+`flux bootstrap`, so it always exists. `kubectl kustomize` then builds each folder
+a Kustomization points at, as kustomize-controller will.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..names import FLUX_NAMESPACE, GIT_REPOSITORY
+from .findings import Tally
+from .manifests import Locator, Manifest
+from .tools import Ran, run
+from .tree import Tree
+from .values import HELM_GROUP, chart_spec
+
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
+BOOTSTRAP_SOURCE = ("GitRepository", FLUX_NAMESPACE, GIT_REPOSITORY)
+Ref = tuple[str, str]
+
+
+@dataclass
+class Wiring:
+    """The Flux objects of one cluster, by namespace and name."""
+
+    cluster: str
+    sources: set[tuple[str, str, str]] = field(default_factory=lambda: {BOOTSTRAP_SOURCE})
+    kustomizations: dict[Ref, Manifest] = field(default_factory=dict)
+    releases: dict[Ref, Manifest] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Build:
+    """A folder to build, and the Kustomization that points at it."""
+
+    manifest: Manifest
+    path: str
+    folder: Path
+
+
+def _wiring(tree: Tree, cluster: str) -> Wiring:
+    wiring = Wiring(cluster)
+    for manifest in tree.objects(cluster):
+        ref = (manifest.namespace, manifest.name)
+        if manifest.group == SOURCE_GROUP:
+            wiring.sources.add((manifest.kind, *ref))
+        elif manifest.is_a(KUSTOMIZE_GROUP, "Kustomization"):
+            wiring.kustomizations[ref] = manifest
+        elif manifest.is_a(HELM_GROUP, "HelmRelease"):
+            wiring.releases[ref] = manifest
+    return wiring
+
+
+class WiringCheck:
+    def __init__(self, tree: Tree, locator: Locator, tally: Tally) -> None:
+        self.tree = tree
+        self.locator = locator
+        self.tally = tally
+        self.builds: list[Build] = []
+
+    def fail(self, manifest: Manifest, field: tuple[str | int, ...], message: str) -> None:
+        self.tally.fail(
+            f"wiring:{manifest.key}",
+            manifest.path,
+            self.locator.line(manifest, field),
+            manifest.subject,
+            message,
+        )
+
+    def run(self) -> list[Build]:
+        for cluster in sorted(self.tree.clusters):
+            wiring = _wiring(self.tree, cluster)
+            for manifest in wiring.kustomizations.values():
+                self.tally.checked(f"wiring:{manifest.key}")
+                self._kustomization(wiring, manifest)
+            for manifest in wiring.releases.values():
+                self.tally.checked(f"wiring:{manifest.key}")
+                self._release(wiring, manifest)
+            self._cycles(wiring.kustomizations)
+            self._cycles(wiring.releases)
+        return self.builds
+
+    def _source(self, wiring: Wiring, manifest: Manifest, ref: Any, where: tuple[str, ...]) -> bool:
+        if not isinstance(ref, dict):
+            self.fail(manifest, where, f"{'.'.join(where)}: missing")
+            return False
+        wanted = (str(ref.get("kind")), str(ref.get("namespace") or manifest.namespace), str(ref.get("name")))
+        if wanted not in wiring.sources:
+            self.fail(
+                manifest,
+                where,
+                f"{'.'.join(where)}: {wanted[0]} {wanted[1]}/{wanted[2]} does not exist in cluster {wiring.cluster}",
+            )
+            return False
+        return wanted == BOOTSTRAP_SOURCE
+
+    def _depends_on(self, manifest: Manifest, known: dict[Ref, Manifest], cluster: str) -> None:
+        for index, entry in enumerate(_depends(manifest)):
+            if (entry[0], entry[1]) not in known:
+                self.fail(
+                    manifest,
+                    ("spec", "dependsOn", index),
+                    f"spec.dependsOn[{index}]: {manifest.kind} {entry[0]}/{entry[1]} does not exist in cluster {cluster}",
+                )
+
+    def _kustomization(self, wiring: Wiring, manifest: Manifest) -> None:
+        spec = manifest.spec
+        from_here = self._source(wiring, manifest, spec.get("sourceRef"), ("spec", "sourceRef"))
+        self._depends_on(manifest, wiring.kustomizations, wiring.cluster)
+        if not from_here:
+            return
+        path = str(spec.get("path") or "./")
+        folder = self._inside(path)
+        if folder is None:
+            self.fail(manifest, ("spec", "path"), f"spec.path: {path} is outside the repository")
+        elif not folder.is_dir():
+            self.fail(manifest, ("spec", "path"), f"spec.path: {path} does not exist in the repository")
+        else:
+            self.builds.append(Build(manifest, path, folder))
+
+    def _release(self, wiring: Wiring, manifest: Manifest) -> None:
+        spec = manifest.spec
+        self._depends_on(manifest, wiring.releases, wiring.cluster)
+        if "chartRef" in spec:
+            self._source(wiring, manifest, spec["chartRef"], ("spec", "chartRef"))
+            return
+        chart = chart_spec(spec)
+        from_here = self._source(
+            wiring, manifest, chart.get("sourceRef"), ("spec", "chart", "spec", "sourceRef")
+        )
+        name = str(chart.get("chart", ""))
+        if from_here:
+            folder = self._inside(name)
+            if folder is None or not (folder / "Chart.yaml").is_file():
+                self.fail(
+                    manifest,
+                    ("spec", "chart", "spec", "chart"),
+                    f"spec.chart.spec.chart: {name} is not a chart in this repository (no Chart.yaml there)",
+                )
+
+    def _inside(self, path: str) -> Path | None:
+        root = self.tree.root.resolve()
+        folder = (root / path.lstrip("/")).resolve()
+        return folder if folder.is_relative_to(root) and not path.startswith("/") else None
+
+    def _cycles(self, objects: dict[Ref, Manifest]) -> None:
+        graph = {ref: [d for d in _depends(m) if d in objects] for ref, m in objects.items()}
+        reported: set[frozenset[Ref]] = set()
+        for start in sorted(graph):
+            path = _cycle_from(graph, start)
+            if path and frozenset(path) not in reported:
+                reported.add(frozenset(path))
+                names = " -> ".join(f"{ns}/{name}" for ns, name in [*path, path[0]])
+                self.fail(objects[start], ("spec", "dependsOn"), f"spec.dependsOn: cycle {names}")
+
+
+def _depends(manifest: Manifest) -> list[Ref]:
+    entries = manifest.spec.get("dependsOn")
+    refs = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict):
+            refs.append((str(entry.get("namespace") or manifest.namespace), str(entry.get("name"))))
+    return refs
+
+
+def _cycle_from(graph: dict[Ref, list[Ref]], start: Ref) -> list[Ref]:
+    """A dependency cycle through `start`, as the list of its members, or []."""
+    stack: list[tuple[Ref, list[Ref]]] = [(start, [start])]
+    seen: set[Ref] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in graph.get(node, []):
+            if nxt == start:
+                return path
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return []
+
+
+def start_builds(
+    pool: ThreadPoolExecutor, kubectl: str, builds: list[Build]
+) -> list[tuple[Build, Future[Ran]]]:
+    started: dict[Path, tuple[Build, Future[Ran]]] = {}
+    for build in builds:
+        if build.folder not in started:
+            started[build.folder] = (build, pool.submit(run, [kubectl, "kustomize", str(build.folder)]))
+    return list(started.values())
+
+
+def finish_builds(
+    started: list[tuple[Build, Future[Ran]]], root: Path, locator: Locator, tally: Tally
+) -> None:
+    for build, future in started:
+        ran = future.result()
+        manifest = build.manifest
+        check = f"build:{build.path}"
+        tally.checked(check)
+        if not ran.ok:
+            tally.fail(
+                check,
+                manifest.path,
+                locator.line(manifest, ("spec", "path")),
+                manifest.subject,
+                f"kubectl kustomize {build.path} failed: {ran.error_text(root)}",
+            )

@@ -1,0 +1,202 @@
+"""Layer 7, cross-object lint of drives: what only hubfleet knows to look for across a cluster.
+
+- Every drive is in the core zone, on a StorageClass pinned to that zone alone,
+  and some node group of the drive's node purpose runs in its zone.
+- The EBS volumes that attach to core nodes (a drive each, a hub database per
+  JupyterHub) fit the core group's instance type at maxSize.
+- The sealing audit of hubfleet.sealing runs here, when that module is installed.
+Ingress and TLS lint is in `ingress`; secrets that leak are in `leaks`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from datetime import datetime
+from typing import Any
+
+from ..instances import instance_type
+from ..model import Cluster
+from ..names import NODE_PURPOSE_LABEL
+from ..project import Project
+from ..render.hub import DRIVE_CHART
+from .findings import Tally
+from .manifests import Locator, Manifest
+from .tree import Tree
+from .values import HELM_GROUP, chart_spec
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+
+
+def release_values(manifest: Manifest) -> dict[str, Any]:
+    values = manifest.spec.get("values")
+    return values if isinstance(values, dict) else {}
+
+
+def get(data: Any, *path: str) -> Any:
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _same_chart(path: str, wanted: str) -> bool:
+    return path.removeprefix("./").rstrip("/") == wanted.removeprefix("./").rstrip("/")
+
+
+def is_drive(manifest: Manifest) -> bool:
+    chart = chart_spec(manifest.spec)
+    source = chart.get("sourceRef")
+    return (
+        manifest.is_a(HELM_GROUP, "HelmRelease")
+        and isinstance(source, dict)
+        and source.get("kind") == "GitRepository"
+        and _same_chart(str(chart.get("chart", "")), DRIVE_CHART)
+    )
+
+
+def is_jupyterhub(manifest: Manifest) -> bool:
+    chart = chart_spec(manifest.spec)
+    return manifest.is_a(HELM_GROUP, "HelmRelease") and chart.get("chart") == "jupyterhub"
+
+
+class ClusterLint:
+    def __init__(self, tree: Tree, cluster: Cluster, locator: Locator, tally: Tally) -> None:
+        self.tree = tree
+        self.cluster = cluster
+        self.locator = locator
+        self.tally = tally
+        self.objects = list(tree.objects(cluster.name))
+        self.config = tree.eksctl_config(cluster.name)
+
+    def fail(self, check: str, manifest: Manifest, field: tuple[str | int, ...], message: str) -> None:
+        line = self.locator.line(manifest, field)
+        self.tally.fail(check, manifest.path, line, manifest.subject, message)
+
+    def _node_groups(self) -> list[dict[str, Any]]:
+        groups = self.config.data.get("nodeGroups") if self.config else None
+        return [g for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
+
+    def _zones(self, group: dict[str, Any]) -> list[Any]:
+        zones = group.get("availabilityZones") or (
+            self.config.data.get("availabilityZones") if self.config else []
+        )
+        return zones if isinstance(zones, list) else []
+
+    def drives(self) -> None:
+        core = self.cluster.core_zone
+        classes = {m.name: m for m in self.objects if m.is_a("storage.k8s.io", "StorageClass")}
+        used: set[str] = set()
+        for drive in filter(is_drive, self.objects):
+            check = f"drive:{drive.key}"
+            self.tally.checked(check)
+            values = release_values(drive)
+            zone, purpose = values.get("zone"), values.get("nodePurpose")
+            if zone != core:
+                self.fail(
+                    check,
+                    drive,
+                    ("spec", "values", "zone"),
+                    f"spec.values.zone: the drive is in {zone}, outside the core zone {core} "
+                    f"({self.cluster.source_file} coreZone); core pods could not mount its EBS volume",
+                )
+            if self.config is not None and not any(
+                get(g, "labels", NODE_PURPOSE_LABEL) == purpose and zone in self._zones(g)
+                for g in self._node_groups()
+            ):
+                self.fail(
+                    check,
+                    drive,
+                    ("spec", "values", "zone"),
+                    f"spec.values.zone: no node group in {self.config.path} has {NODE_PURPOSE_LABEL}={purpose} "
+                    f"in {zone}; the drive's NFS server could never be scheduled",
+                )
+            name = str(values.get("storageClassName", ""))
+            if name not in classes:
+                self.fail(
+                    check,
+                    drive,
+                    ("spec", "values", "storageClassName"),
+                    f"spec.values.storageClassName: StorageClass {name} is not in the tree",
+                )
+            used.add(name)
+        for name in sorted(used & set(classes)):
+            self._storage_class(classes[name])
+
+    def _storage_class(self, manifest: Manifest) -> None:
+        check = f"storageclass:{manifest.key}"
+        self.tally.checked(check)
+        zones: list[Any] = []
+        topologies = manifest.data.get("allowedTopologies")
+        for term in topologies if isinstance(topologies, list) else []:
+            for expression in get(term, "matchLabelExpressions") or []:
+                if isinstance(expression, dict) and expression.get("key") == ZONE_LABEL:
+                    zones += expression.get("values") or []
+        if zones != [self.cluster.core_zone]:
+            found = ", ".join(map(str, zones)) or "no zone restriction"
+            self.fail(
+                check,
+                manifest,
+                ("allowedTopologies",),
+                f"allowedTopologies: drive volumes must be pinned to the core zone {self.cluster.core_zone} "
+                f"alone; found {found}",
+            )
+
+    def attachments(self) -> None:
+        if self.config is None:
+            return
+        check = f"attachments:{self.cluster.name}"
+        self.tally.checked(check)
+        core_name = self.cluster.node_group("core").name
+        index, group = next(
+            ((i, g) for i, g in enumerate(self._node_groups()) if g.get("name") == core_name), (-1, None)
+        )
+        if group is None:
+            self.fail(check, self.config, ("nodeGroups",), f"nodeGroups: no node group named {core_name}")
+            return
+        facts = instance_type(str(group.get("instanceType")))
+        field = ("nodeGroups", index, "maxSize")
+        if facts is None:
+            self.tally.warn(
+                check,
+                self.config.path,
+                self.locator.line(self.config, field),
+                self.config.subject,
+                f"instance type {group.get('instanceType')} is not in hubfleet's table; EBS attachments not checked",
+            )
+            return
+        drives = sum(1 for m in self.objects if is_drive(m))
+        databases = sum(
+            1
+            for m in self.objects
+            if is_jupyterhub(m) and get(release_values(m), "hub", "db", "type") in (None, "sqlite-pvc")
+        )
+        raw = group.get("maxSize")
+        max_size = raw if isinstance(raw, int) else 0
+        room = max_size * facts.drive_slots
+        if drives + databases > room:
+            self.fail(
+                check,
+                self.config,
+                field,
+                f"nodeGroups[{index}].maxSize: {drives + databases} EBS volumes ({drives} drives, {databases} hub "
+                f"databases) must attach to core nodes, but {max_size} x {facts.name} can attach {room} "
+                f"({facts.drive_slots} per node)",
+            )
+
+
+def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tally) -> bool:
+    """Run hubfleet.sealing's audit when it is installed; False when it is not (yet)."""
+    if importlib.util.find_spec("hubfleet.sealing.audit") is None:
+        return False
+    audit = getattr(importlib.import_module("hubfleet.sealing.audit"), "audit_sealed_secrets", None)
+    if audit is None:
+        return False
+    check = f"audit:{cluster.name}"
+    tally.checked(check)
+    for finding in audit(project, cluster, now):
+        path, severity, message = str(finding.file), str(finding.severity), str(finding.message)
+        if severity == "error":
+            tally.fail(check, path, 0, "", message)
+        else:
+            tally.warn(check, path, 0, "", message)
+    return True

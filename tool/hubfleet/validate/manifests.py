@@ -1,0 +1,197 @@
+"""Read manifest streams (`---`-separated YAML documents) with the line of every document.
+
+Data is built as Flux and kubeconform -strict read it: YAML 1.2, duplicate keys
+are an error, timestamps stay strings. The C loader composes nodes (whose marks
+give each document's line) and then plain data. Lines of single fields are only
+wanted for findings, so they are found on demand by composing the file again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+
+_SOURCE = re.compile(r"^# Source: (\S+)", re.MULTILINE)
+_DUPLICATE = re.compile(r'found duplicate key "([^"]*)"')
+
+
+class _Constructor(SafeConstructor):
+    """Timestamps stay the strings they were written as (Kubernetes has no timestamp type)."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+
+
+class _Resolver(VersionedResolver):
+    """YAML 1.2 always; ruamel's own lookup of the version costs two exceptions per scalar."""
+
+    @property
+    def processing_version(self) -> tuple[int, int]:
+        return (1, 2)
+
+
+def _loader() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = _Resolver
+    yaml.Constructor = _Constructor
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One object of a stream: where it is and what it says."""
+
+    path: str
+    index: int
+    line: int
+    data: dict[str, Any]
+    origin: str = ""
+
+    @property
+    def api_version(self) -> str:
+        value = self.data.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def kind(self) -> str:
+        value = self.data.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        value = self.data.get("metadata")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str(self.metadata.get("namespace") or "")
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        value = self.data.get("spec")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind or '?'}/{self.name or '?'}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.path}#{self.index}"
+
+    def is_a(self, group: str, kind: str) -> bool:
+        return self.group == group and self.kind == kind
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The objects of one stream, and (line, message) for what could not be read as an object."""
+
+    manifests: tuple[Manifest, ...]
+    problems: tuple[tuple[int, str], ...] = ()
+
+
+def _documents(text: str) -> Iterator[Node | None]:
+    yield from _loader().compose_all(text)
+
+
+def parse_stream(text: str, path: str) -> Stream:
+    """Every object of `text`; documents after a syntax error are lost, and said to be."""
+    manifests: list[Manifest] = []
+    problems: list[tuple[int, str]] = []
+    sources = [(m.start(), m.group(1)) for m in _SOURCE.finditer(text)]
+    offsets = [start for start, _ in sources]
+    yaml = _loader()
+    try:
+        for index, node in enumerate(yaml.compose_all(text)):
+            if node is None:
+                continue
+            data = yaml.constructor.construct_document(node)
+            line = node.start_mark.line + 1
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                found = "a list" if isinstance(data, list) else f"the scalar {str(data)[:40]!r}"
+                problems.append((line, f"document is not an object: found {found}"))
+                continue
+            origin = ""
+            position = bisect.bisect_right(offsets, node.start_mark.index) - 1
+            if position >= 0:
+                origin = sources[position][1]
+            manifests.append(Manifest(path, index, line, data, origin))
+    except MarkedYAMLError as error:
+        problems.append(_marked(error))
+    except YAMLError as error:
+        problems.append((0, f"invalid YAML: {error}"))
+    return Stream(tuple(manifests), tuple(problems))
+
+
+def _marked(error: MarkedYAMLError) -> tuple[int, str]:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark else 0
+    duplicate = _DUPLICATE.search(error.problem or "")
+    if duplicate:
+        return line, f"duplicate key '{duplicate.group(1)}'"
+    text = " ".join(part for part in (error.context, error.problem) if part)
+    return line, f"invalid YAML: {text or 'cannot parse'}"
+
+
+def node_line(node: Node | None, path: Sequence[str | int]) -> int:
+    """1-based line of the deepest existing node on `path` (a mapping entry's key), 0 if none."""
+    line = 0
+    for part in path:
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    line, node = key.start_mark.line + 1, value
+                    break
+            else:
+                return line
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+class Locator:
+    """Lines of fields of objects in the project's files, composed on first use and kept."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._documents: dict[str, list[Node | None]] = {}
+
+    def line(self, manifest: Manifest, field: Sequence[str | int] = ()) -> int:
+        """The field's line in the file the manifest was read from; the object's line as fallback."""
+        if not field:
+            return manifest.line
+        documents = self._documents.get(manifest.path)
+        if documents is None:
+            try:
+                text = (self._root / manifest.path).read_text(encoding="utf-8")
+                documents = list(_documents(text))
+            except (OSError, UnicodeDecodeError, YAMLError):
+                documents = []
+            self._documents[manifest.path] = documents
+        node = documents[manifest.index] if manifest.index < len(documents) else None
+        return node_line(node, field) or manifest.line

@@ -1,0 +1,144 @@
+"""`hubfleet validate`: every layer, in order, over the clusters asked for. Library code: it raises
+InputError for usage and unreadable input (exit 2) and returns a Report of findings.
+
+helm and kubectl runs start first, in a thread pool, so they overlap with the
+schema checks done in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from ..errors import InputError
+from ..inputs import load_clusters
+from ..project import Project
+from .charts import ChartRuns, chart_releases
+from .eksctl import check_eksctl
+from .findings import LAYERS, Report, Tally
+from .flux import WiringCheck, finish_builds, start_builds
+from .freshness import check_freshness
+from .ingress import check_ingresses, check_tls_secrets
+from .kubeconform import KubeconformChecker, find_kubeconform
+from .leaks import check_plaintext_secrets, check_private_keys
+from .lint import ClusterLint, sealing_audit
+from .locations import SchemaSources, schema_sources
+from .manifests import Locator, Manifest
+from .objects import ObjectChecker, check_objects
+from .schemas import JsonSchemaChecker, ValidatorCache
+from .tools import require_tool
+from .tree import Tree, read_tree
+from .values import check_upstream_values
+
+Backend = Literal["auto", "kubeconform", "jsonschema"]
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to validate and how; the CLI's options."""
+
+    clusters: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    ignore_missing_schemas: bool = False
+    backend: Backend = "auto"
+    jobs: int = field(default_factory=default_jobs)
+    skip: frozenset[str] = frozenset()
+    now: datetime | None = None
+    cwd: Path | None = None
+
+
+def scope(project: Project, clusters: tuple[str, ...]) -> tuple[list[str], bool]:
+    """The clusters named, or every cluster (and then the whole gitops/ tree)."""
+    if clusters:
+        return list(dict.fromkeys(clusters)), False
+    names = project.cluster_names()
+    if not names:
+        raise InputError(f"{project.relative(project.clusters_dir)}: no cluster.yaml found")
+    return names, True
+
+
+def object_checker(request: Request, sources: SchemaSources, cache: ValidatorCache) -> ObjectChecker:
+    wording = JsonSchemaChecker(sources, cache)
+    if request.backend == "jsonschema":
+        return wording
+    binary = find_kubeconform()
+    if binary is None and request.backend == "kubeconform":
+        raise InputError("--backend kubeconform: kubeconform is not on PATH")
+    return KubeconformChecker(binary, sources, request.jobs, wording) if binary else wording
+
+
+def check_lint(
+    project: Project, tree: Tree, locator: Locator, rendered: list[tuple[Manifest, Manifest]], now: datetime
+) -> Tally:
+    """Layer 7 for each cluster: drives, EBS attachments, ingress, TLS, the sealing audit."""
+    tally = Tally("lint")
+    for name, cluster in sorted(tree.clusters.items()):
+        lint = ClusterLint(tree, cluster, locator, tally)
+        lint.drives()
+        lint.attachments()
+        check_ingresses(lint, [(r, m) for r, m in rendered if tree.cluster_of(r) == name])
+        check_tls_secrets(lint, sealing_audit(project, cluster, now, tally))
+    return tally
+
+
+def validate_project(project: Project, request: Request) -> Report:
+    unknown = sorted(request.skip - set(LAYERS[1:]))
+    if unknown:
+        raise InputError(f"--skip {unknown[0]}: no such layer (layers: {', '.join(LAYERS[1:])})")
+    wanted = [layer for layer in LAYERS if layer not in request.skip]
+    names, all_clusters = scope(project, request.clusters)
+    clusters = load_clusters(project, names)
+    inputs = Tally("inputs")
+    for cluster in clusters:
+        inputs.checked(cluster.source_file)
+        for hub in cluster.hubs:
+            inputs.checked(hub.source_file)
+    sources = schema_sources(request.locations, request.cwd or Path.cwd(), request.ignore_missing_schemas)
+    cache = ValidatorCache()
+    checker = object_checker(request, sources, cache)
+    helm = require_tool("helm", project.root, "charts") if "charts" in wanted else ""
+    kubectl = require_tool("kubectl", project.root, "flux") if "flux" in wanted else ""
+    tree = read_tree(project, clusters, all_clusters)
+    locator = Locator(project.root)
+    tallies = [inputs]
+    charts, flux = Tally("charts"), Tally("flux")
+    with ThreadPoolExecutor(request.jobs) as pool, tempfile.TemporaryDirectory(prefix="hubfleet-") as tmp:
+        builds = (
+            start_builds(pool, kubectl, WiringCheck(tree, locator, flux).run()) if "flux" in wanted else []
+        )
+        runs = ChartRuns(helm, project.root, pool, Path(tmp))
+        if "charts" in wanted:
+            runs.start_lint()
+            runs.start_templates(chart_releases(tree, charts))
+        if "freshness" in wanted:
+            tallies.append(check_freshness(project, names, all_clusters))
+        if "objects" in wanted:
+            tallies.append(check_objects(tree, checker, locator, sources.ignore_missing))
+        if "eksctl" in wanted:
+            tallies.append(check_eksctl(tree, sources, cache, locator))
+        rendered: list[tuple[Manifest, Manifest]] = []
+        if "charts" in wanted:
+            check_upstream_values(tree, sources, cache, locator, charts)
+            runs.finish_lint(charts)
+            found = runs.finish_templates(checker, locator, charts, sources.ignore_missing)
+            rendered = [(release.manifest, manifest) for release, manifest in found]
+            tallies.append(charts)
+        if "flux" in wanted:
+            finish_builds(builds, project.root, locator, flux)
+            tallies.append(flux)
+        if "lint" in wanted:
+            lint = check_lint(project, tree, locator, rendered, request.now or datetime.now(UTC))
+            check_private_keys(project, tree, all_clusters, lint)
+            check_plaintext_secrets(project, tree, locator, lint)
+            tallies.append(lint)
+    skipped = tuple(layer for layer in LAYERS if layer in request.skip)
+    return Report(tuple(tallies), skipped)

@@ -1,0 +1,63 @@
+"""The external programs validation runs (helm, kubectl), found once and run in a thread pool.
+
+A program is taken from <root>/.tools/bin (where `make tools` installs the pinned
+versions), else from PATH. A missing program is a usage error: validation never
+passes by leaving a layer out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a program did: its exit status and output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def error_text(self, root: Path | None = None) -> str:
+        """stderr (or stdout) on one line, without helm's and kubectl's `Error: ` prefix, paths
+        relative to `root`."""
+        text = self.stderr.strip() or self.stdout.strip() or f"exit status {self.returncode}"
+        text = text.replace("Error: ", "").replace("error: ", "")
+        if root is not None:
+            text = text.replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
+        return " ".join(text.split())
+
+
+def find_tool(name: str, root: Path) -> str | None:
+    pinned = root / ".tools" / "bin" / name
+    if pinned.is_file() and os.access(pinned, os.X_OK):
+        return str(pinned)
+    return shutil.which(name)
+
+
+def require_tool(name: str, root: Path, layer: str) -> str:
+    found = find_tool(name, root)
+    if found is None:
+        raise InputError(
+            f"{name} is needed for the {layer} layer but is neither in {root / '.tools/bin'} nor on PATH; "
+            f"run `make tools`, or pass --skip {layer}"
+        )
+    return found
+
+
+def run(command: list[str], cwd: Path | None = None) -> Ran:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
+    except OSError as error:
+        return Ran(127, "", f"cannot run {command[0]}: {error.strerror}")
+    return Ran(done.returncode, done.stdout, done.stderr)

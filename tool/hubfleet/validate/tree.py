@@ -1,0 +1,123 @@
+"""The rendered tree as validation sees it: every YAML file in scope, read once, by cluster.
+
+Scope is what the named clusters own (or all of gitops/ when no cluster is
+named), leaving out the folders flux bootstrap writes (flux-system/).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..model import Cluster
+from ..names import BOOTSTRAP_DIR, GITOPS, owned_paths
+from ..project import Project
+from .manifests import Manifest, Stream, parse_stream
+
+Role = Literal["objects", "eksctl", "kustomize"]
+KUSTOMIZE_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    path: str
+    cluster: str | None
+    role: Role
+    stream: Stream
+
+
+@dataclass
+class Tree:
+    """Files of the gitops/ tree in scope, and the validated models of their clusters."""
+
+    root: Path
+    clusters: dict[str, Cluster]
+    files: list[TreeFile] = field(default_factory=list)
+
+    def objects(self, cluster: str | None = None) -> Iterator[Manifest]:
+        """Kubernetes objects Flux applies (not kustomize or eksctl files), of one cluster or all."""
+        for file in self.files:
+            if file.role == "objects" and (cluster is None or file.cluster == cluster):
+                yield from file.stream.manifests
+
+    def cluster_of(self, manifest: Manifest) -> str | None:
+        return cluster_of(manifest.path)
+
+    def eksctl_config(self, cluster: str) -> Manifest | None:
+        for file in self.files:
+            if file.role == "eksctl" and file.cluster == cluster and file.stream.manifests:
+                return file.stream.manifests[0]
+        return None
+
+
+def cluster_of(path: str) -> str | None:
+    """The cluster a file under gitops/ belongs to, by the layout names.py defines."""
+    parts = Path(path).parts
+    if len(parts) < 3 or parts[0] != GITOPS:
+        return None
+    if parts[1] == "eksctl":
+        return Path(parts[2]).stem if len(parts) == 3 else None
+    if parts[1] in ("clusters", "infrastructure", "hubs") and len(parts) >= 4:
+        return parts[2]
+    return None
+
+
+def role_of(path: str) -> Role:
+    parts = Path(path).parts
+    if len(parts) > 1 and parts[1] == "eksctl":
+        return "eksctl"
+    return "kustomize" if parts[-1] in KUSTOMIZE_FILES else "objects"
+
+
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d != BOOTSTRAP_DIR and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith((".yaml", ".yml")) or name == "Kustomization":
+                yield Path(dirpath) / name
+
+
+def files_in_scope(project: Project, names: list[str], all_clusters: bool) -> list[Path]:
+    gitops = project.gitops_dir
+    if all_clusters:
+        return list(_yaml_files(gitops)) if gitops.is_dir() else []
+    found: list[Path] = []
+    for name in names:
+        for owned in owned_paths(name):
+            target = gitops / owned
+            if owned.endswith("/"):
+                found += _yaml_files(target) if target.is_dir() else []
+            elif target.is_file():
+                found.append(target)
+    return sorted(set(found))
+
+
+def read_file(path: Path, display: str) -> Stream:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return Stream((), ((0, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB"),))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return Stream((), ((0, "file is not UTF-8 text"),))
+    except OSError as error:
+        return Stream((), ((0, f"cannot read: {error.strerror}"),))
+    return parse_stream(text, display)
+
+
+def display_path(project: Project, path: Path) -> str:
+    """The path relative to the project root; cheap for paths found by walking the root."""
+    if path.is_relative_to(project.root):
+        return path.relative_to(project.root).as_posix()
+    return project.relative(path)
+
+
+def read_tree(project: Project, clusters: list[Cluster], all_clusters: bool) -> Tree:
+    tree = Tree(project.root, {cluster.name: cluster for cluster in clusters})
+    for path in files_in_scope(project, list(tree.clusters), all_clusters):
+        display = display_path(project, path)
+        tree.files.append(TreeFile(display, cluster_of(display), role_of(display), read_file(path, display)))
+    return tree
