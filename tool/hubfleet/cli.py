@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
@@ -29,8 +30,33 @@ class Context:
 
 pass_context = click.make_pass_decorator(Context)
 
+#: Commands whose modules pull in heavy libraries (boto3, cryptography, the validators) are
+#: imported only when they run, so `render` starts fast.
+LAZY_COMMANDS = {
+    "aws": "hubfleet.aws.commands:aws",
+    "keys": "hubfleet.sealing.commands:keys",
+    "seal": "hubfleet.sealing.commands:seal",
+    "unseal": "hubfleet.sealing.commands:unseal",
+    "validate": "hubfleet.validate.commands:validate",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module the first time the command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hubfleet")
 @click.option(
     "--root",
@@ -129,18 +155,3 @@ def hub_retire_command(ctx: Context, cluster: str, name: str) -> None:
     click.echo(
         f"{name} {state}; run `make render CLUSTER={cluster}` and commit. The drive and its data stay."
     )
-
-
-from .sealing.commands import keys, seal, unseal  # noqa: E402
-
-main.add_command(keys)
-main.add_command(seal)
-main.add_command(unseal)
-
-from .aws.commands import aws  # noqa: E402
-
-main.add_command(aws)
-
-from .validate.commands import validate  # noqa: E402
-
-main.add_command(validate)
