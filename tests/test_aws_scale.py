@@ -212,7 +212,7 @@ def test_aws_is_set_back_when_the_yaml_cannot_be_written(
     result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: cannot write clusters/clusterA/cluster.yaml ([Errno 28] No space left on device); "
+        "cannot write clusters/clusterA/cluster.yaml ([Errno 28] No space left on device); "
         "the Auto Scaling group was set back\n"
     )
     assert snapshot(world.root) == before

@@ -29,9 +29,12 @@ class Problem:
 
 
 class HubfleetError(click.ClickException):
-    """Base of every error hubfleet reports to a person."""
+    """Base of every error hubfleet reports to a person: printed as is, no 'Error:' prefix."""
 
     exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), err=True, file=file)
 
 
 class InputError(HubfleetError):
@@ -49,14 +52,8 @@ class InputError(HubfleetError):
             summary = f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written"
             super().__init__("\n".join([*map(str, self.problems), summary]))
 
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.format_message(), err=True, file=file)
-
 
 class FindingsError(HubfleetError):
     """The input was readable, but a check found something wrong (exit 1)."""
 
     exit_code = 1
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.format_message(), err=True, file=file)

@@ -7,6 +7,7 @@ is collected before anything fails, so a person sees them all at once.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError, Problem
 from .load import Source, load_file
@@ -16,6 +17,16 @@ from .rules import check_cluster_rules, check_hub_rules, drives_fit_core_nodes, 
 from .schema_check import check_source
 
 SEALED_SUFFIX = ".sealedsecret.yaml"
+
+
+def check_cluster_source(source: Source, folder: str) -> list[Problem]:
+    """Schema, then rules, of a parsed cluster file: what render, scaffolds and edits all require."""
+    return check_source(source, "cluster", source.data) or check_cluster_rules(source, source.data, folder)
+
+
+def check_hub_source(source: Source, merged: dict[str, Any], stem: str) -> list[Problem]:
+    """Schema, then rules, of one hub file merged over its cluster's hubDefaults."""
+    return check_source(source, "hub", merged) or check_hub_rules(source, merged, stem)
 
 
 def load_cluster(project: Project, name: str) -> Cluster:
@@ -43,13 +54,10 @@ def _load_one(project: Project, name: str) -> Cluster:
         known = ", ".join(project.cluster_names()) or "none"
         raise InputError([Problem(display, 0, 0, "", f"no such cluster '{name}' (clusters: {known})")])
     source = load_file(path, display)
-    raw = source.data
-    problems = check_source(source, "cluster", raw)
-    if not problems:
-        problems = check_cluster_rules(source, raw, name)
+    problems = check_cluster_source(source, name)
     if problems:
         raise InputError(problems)
-    cluster = build_cluster(raw, display)
+    cluster = build_cluster(source.data, display)
     hubs, hub_problems = _load_hubs(project, cluster)
     sealed, sealed_problems = _load_sealed(project, name)
     problems = hub_problems + sealed_problems
@@ -88,9 +96,7 @@ def _load_hubs(project: Project, cluster: Cluster) -> tuple[list[tuple[Hub, Sour
         if source is None:
             continue
         merged = merge_settings(cluster.hub_defaults, source.data)
-        found = check_source(source, "hub", merged)
-        if not found:
-            found = check_hub_rules(source, merged, path.stem)
+        found = check_hub_source(source, merged, path.stem)
         if not found and merged["name"] in seen:
             found = [
                 source.problem(["name"], f"'{merged['name']}' is already used by {seen[merged['name']]}")

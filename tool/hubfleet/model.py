@@ -91,6 +91,11 @@ class Cluster:
     def user_groups(self) -> tuple[NodeGroup, ...]:
         return tuple(group for group in self.node_groups if group.role == "user")
 
+    @property
+    def core_volumes(self) -> int:
+        """EBS volumes hubs attach to core nodes: a drive each, and a database volume per active hub."""
+        return sum(2 if hub.active else 1 for hub in self.hubs)
+
     def with_inputs(self, hubs: tuple[Hub, ...], sealed: tuple[SealedSecretFile, ...]) -> Cluster:
         return replace(self, hubs=tuple(sorted(hubs, key=lambda h: h.name)), sealed_secrets=sealed)
 

@@ -179,7 +179,7 @@ def drives_fit_core_nodes(cluster: Cluster, source: Source) -> list[Problem]:
     facts = instance_type(core.instance_type)
     if facts is None:
         return []
-    needed = sum(2 if hub.active else 1 for hub in cluster.hubs)
+    needed = cluster.core_volumes
     room = core.max_size * facts.drive_slots
     if needed > room:
         return [

@@ -12,12 +12,10 @@ from pathlib import Path
 
 from .edit import edit_file
 from .errors import InputError
-from .inputs import load_cluster
+from .inputs import check_cluster_source, check_hub_source, load_cluster
 from .load import parse_text
 from .model import DEFAULT_CHART_VERSIONS
 from .project import Project
-from .rules import check_cluster_rules, check_hub_rules
-from .schema_check import check_source
 
 CLUSTER_TEMPLATE = """\
 # Cluster {name}. Format: schemas/cluster.schema.json. Render with: make render CLUSTER={name}
@@ -79,11 +77,10 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
 
 def _check(text: str, display: str, schema: str, stem: str) -> None:
     source = parse_text(text, display)
-    raw = source.data
-    problems = check_source(source, schema, raw)
-    if not problems:
-        rules = check_cluster_rules if schema == "cluster" else check_hub_rules
-        problems = rules(source, raw, stem)
+    if schema == "cluster":
+        problems = check_cluster_source(source, stem)
+    else:
+        problems = check_hub_source(source, source.data, stem)
     if problems:
         raise InputError(problems)
 
