@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from conftest import HELM, REPO, load_docs, load_docs_text, schema_errors, snapshot
+from conftest import HELM, REPO, load_docs, load_docs_text, require, schema_errors, snapshot
 
 
 def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callable[..., Result]) -> None:
@@ -68,8 +68,7 @@ def test_a_scaffold_that_would_be_invalid_is_not_written(tmp_path: Path, run: Ca
 def test_nfs_drive_chart_templates_with_each_example_hubs_values(
     tmp_path: Path, upstream: Path, hub: str
 ) -> None:
-    if not HELM.is_file():
-        pytest.skip("helm is not installed; run `make tools`")
+    require(HELM.is_file(), "helm is not installed; run `make tools`")
     (release,) = load_docs(REPO / "gitops/hubs/clusterA" / hub / "drive.yaml")
     values = tmp_path / "values.json"
     values.write_text(json.dumps(release["spec"]["values"]))

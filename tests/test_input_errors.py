@@ -188,3 +188,13 @@ def test_drives_must_fit_the_core_nodes_attachment_limit(project: Path, run: Cal
         "and a database volume per active hub), but 1 x t3a.medium can attach 24 (24 per node); raise maxSize "
         "or use a bigger core instance type",
     )
+
+
+def test_hub_names_may_not_start_with_system(project: Path, run: Callable[..., Result]) -> None:
+    path = project / "clusters/clusterA/hubs/system-lab.yaml"
+    path.write_text("name: system-lab\ndrive: {size: 10Gi}\nauth: {type: dummy}\n")
+    expect_input_error(
+        project,
+        run,
+        "clusters/clusterA/hubs/system-lab.yaml:1:1: name: 'system-lab' starts with 'system-', which Kubernetes reserves",
+    )

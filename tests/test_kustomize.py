@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KUBECTL, load_docs, load_docs_text
+from conftest import KUBECTL, load_docs, load_docs_text, require
 
 
 def kustomize(folder: Path) -> subprocess.CompletedProcess[str]:
@@ -17,8 +17,7 @@ def kustomize(folder: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def kubectl() -> Path:
-    if not KUBECTL.is_file():
-        pytest.skip("kubectl is not installed; run `make tools`")
+    require(KUBECTL.is_file(), "kubectl is not installed; run `make tools`")
     return KUBECTL
 
 
@@ -29,7 +28,7 @@ def test_every_flux_path_builds(rendered: Path, kubectl: Path) -> None:
         for f in ("infrastructure.yaml", "hubs.yaml")
         for doc in load_docs(gitops / "clusters/clusterA" / f)
     ]
-    assert len(paths) == 3
+    assert len(paths) == 4
     kinds: set[str] = set()
     for path in paths:
         result = kustomize(rendered / path)
@@ -49,7 +48,7 @@ def test_the_bootstrap_folder_builds_once_flux_bootstrap_has_run(rendered: Path,
     result = kustomize(entry)
     assert result.returncode == 0, result.stderr
     names = sorted(doc["metadata"]["name"] for doc in load_docs_text(result.stdout))
-    assert names == ["hubs", "infra-configs", "infra-controllers"]
+    assert names == ["hubs", "infra-configs", "infra-controllers", "infra-ingress"]
     shutil.rmtree(stub)
 
 

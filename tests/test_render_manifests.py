@@ -129,7 +129,8 @@ def test_flux_layers_depend_on_each_other(rendered: Path) -> None:
     }
     assert kustomizations["infra-controllers"]["path"] == "./gitops/infrastructure/clusterA/controllers"
     assert kustomizations["infra-configs"]["dependsOn"] == [{"name": "infra-controllers"}]
-    assert kustomizations["hubs"]["dependsOn"] == [{"name": "infra-configs"}]
+    assert kustomizations["infra-ingress"]["dependsOn"] == [{"name": "infra-configs"}]
+    assert kustomizations["hubs"]["dependsOn"] == [{"name": "infra-ingress"}]
     assert kustomizations["hubs"]["path"] == "./gitops/hubs/clusterA"
     for spec in kustomizations.values():
         assert spec["prune"] is True
@@ -165,10 +166,15 @@ def test_jupyterhub_waits_for_its_drive_and_mounts_it_per_user(rendered: Path) -
     (release,) = load_docs(rendered / "gitops/hubs/clusterA/physics101/jupyterhub.yaml")
     assert release["spec"]["dependsOn"] == [{"name": "drive"}]
     values = release["spec"]["values"]
-    assert values["singleuser"]["storage"] == {
-        "type": "static",
-        "static": {"pvcName": "home", "subPath": "{username}"},
-    }
+    storage = values["singleuser"]["storage"]
+    assert storage["static"] == {"pvcName": "home", "subPath": "{username}"}
+    (owner,) = values["singleuser"]["initContainers"]
+    assert owner["securityContext"]["runAsUser"] == 0
+    assert owner["volumeMounts"] == [
+        {"name": "home", "mountPath": storage["homeMountPath"], "subPath": "{username}"}
+    ]
+    assert "chown 1000:100" in owner["command"][-1]
+    assert values["prePuller"]["continuous"] == {"enabled": False}
     assert values["hub"]["config"]["Authenticator"]["admin_users"] == ["prof-lee", "ta-garcia"]
     assert (
         values["hub"]["config"]["JupyterHub"]["authenticator_class"]
@@ -179,3 +185,45 @@ def test_jupyterhub_waits_for_its_drive_and_mounts_it_per_user(rendered: Path) -
     assert values["scheduling"]["corePods"]["nodeAffinity"]["matchNodePurpose"] == "require"
     assert values["cull"]["maxAge"] == 28800
     assert values["singleuser"]["memory"]["guarantee"] == "2G"
+
+
+def test_secrets_a_controller_needs_at_start_are_applied_in_an_earlier_layer(rendered: Path) -> None:
+    """NGINX exits at start-up without its default TLS secret: Flux must apply that secret first."""
+    entry = rendered / "gitops/clusters/clusterA"
+    layers = {
+        d["metadata"]["name"]: d["spec"]
+        for f in ("infrastructure.yaml", "hubs.yaml")
+        for d in load_docs(entry / f)
+    }
+
+    def depth(name: str) -> int:
+        return 1 + max((depth(dep["name"]) for dep in layers[name].get("dependsOn", [])), default=0)
+
+    def layer_of(kind: str, name: str) -> str:
+        for layer, spec in layers.items():
+            folder = rendered / spec["path"]
+            for path in folder.rglob("*.yaml"):
+                if any(d.get("kind") == kind and d["metadata"]["name"] == name for d in load_docs(path)):
+                    return layer
+        raise AssertionError(f"{kind}/{name} is in no layer")
+
+    # The committed example seals its TLS secret; a bare test project gets one shaped like it.
+    sealed = rendered / "clusters/clusterA/secrets/clustera-tls.sealedsecret.yaml"
+    if not sealed.exists():
+        sealed.parent.mkdir(exist_ok=True)
+        sealed.write_text(
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: clustera-tls, namespace: nginx-ingress}\n"
+            "spec: {encryptedData: {tls.crt: AgA=, tls.key: AgA=}, template: {type: kubernetes.io/tls}}\n"
+        )
+        from click.testing import CliRunner
+
+        from hubfleet.cli import main
+
+        assert CliRunner().invoke(main, ["--root", str(rendered), "render", "clusterA"]).exit_code == 0
+    nginx = layer_of("HelmRelease", "nginx-ingress")
+    secret_ref = releases(rendered, "nginx-ingress")[0]["spec"]["values"]["controller"]["defaultTLS"][
+        "secret"
+    ]
+    secret_layer = layer_of("SealedSecret", secret_ref.split("/")[1])
+    assert depth(secret_layer) < depth(nginx)
+    assert depth(layer_of("HelmRelease", "sealed-secrets")) < depth(secret_layer)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from conftest import REPO, set_field, snapshot
@@ -57,7 +58,7 @@ def test_check_lists_added_changed_and_removed_files(rendered: Path, run: Callab
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert "added   hubs/clusterA/newlab/drive.yaml" in lines
-    assert "changed infrastructure/clusterA/controllers/nginx-ingress.yaml" in lines
+    assert "changed infrastructure/clusterA/ingress/nginx-ingress.yaml" in lines
     assert "removed hubs/clusterA/datalab/jupyterhub.yaml" in lines
     assert snapshot(rendered / "gitops") == before
 
@@ -113,3 +114,33 @@ def test_the_committed_example_tree_is_what_the_inputs_render_to() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_failure_while_swapping_files_leaves_the_previous_tree(
+    rendered: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Atomic: a render that fails half way through its renames is rolled back entirely."""
+    import hubfleet.write
+
+    set_field(rendered / "clusters/clusterA/cluster.yaml", "ingress.maxUploadSize", "4G")
+    set_field(rendered / "clusters/clusterA/cluster.yaml", "nodeGroups.user.maxSize", 31)
+    (rendered / "clusters/clusterA/hubs/datalab.yaml").unlink()
+    before = snapshot(rendered / "gitops")
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(source: object, target: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hubfleet.write.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        run(rendered, "render", "clusterA")
+    monkeypatch.setattr(hubfleet.write.os, "replace", real_replace)
+    assert calls["n"] > 4  # the rollback itself renamed files back
+    assert snapshot(rendered / "gitops") == before
+    assert not list(rendered.glob(".hubfleet-staging-*"))
+    assert run(rendered, "render", "clusterA").exit_code == 0
+    assert snapshot(rendered / "gitops") != before

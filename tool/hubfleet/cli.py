@@ -155,3 +155,7 @@ def hub_retire_command(ctx: Context, cluster: str, name: str) -> None:
     click.echo(
         f"{name} {state}; run `make render CLUSTER={cluster}` and commit. The drive and its data stay."
     )
+    click.echo(
+        "Once Flux has removed the hub, stop servers that are still running (JupyterHub leaves them):\n"
+        f"  kubectl --namespace {name} delete pods --selector component=singleuser-server"
+    )

@@ -24,9 +24,10 @@ USER_TAINT_KEY = "hub.jupyter.org/dedicated"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "hubfleet"}
 PRUNE_DISABLED = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
 
-#: nodegroup-role label and node purpose of each role.
-ROLE_LABELS = {
-    "tools": ("clustertools", "core"),
+#: nodegroup-role label and JupyterHub node purpose of each role. Tools nodes have no purpose:
+#: hub pods and drives, which require a purpose, must never land on them.
+ROLE_LABELS: dict[str, tuple[str, str | None]] = {
+    "tools": ("clustertools", None),
     "core": ("jhcontrolplane", "core"),
     "user": ("jhusers", "user"),
 }
@@ -34,6 +35,7 @@ ROLE_LABELS = {
 # Flux Kustomization names in flux-system.
 INFRA_CONTROLLERS = "infra-controllers"
 INFRA_CONFIGS = "infra-configs"
+INFRA_INGRESS = "infra-ingress"
 HUBS = "hubs"
 
 # Folders of the rendered tree, relative to gitops/ (the writer's output folder).

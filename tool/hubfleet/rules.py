@@ -117,6 +117,13 @@ def hub_name_not_reserved(source: Source, raw: dict[str, Any], stem: str) -> lis
     return []
 
 
+def hub_name_not_system(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    # The hub's cluster-wide objects (PriorityClasses) start with its name; "system-" is reserved.
+    if raw["name"].startswith("system-"):
+        return [source.problem(["name"], f"'{raw['name']}' starts with 'system-', which Kubernetes reserves")]
+    return []
+
+
 def guarantees_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
     user = raw.get("user", {})
     problems = []
@@ -138,7 +145,7 @@ def guarantees_within_limits(source: Source, raw: dict[str, Any], stem: str) -> 
     return problems
 
 
-HUB_RULES = (hub_name_matches_file, hub_name_not_reserved, guarantees_within_limits)
+HUB_RULES = (hub_name_matches_file, hub_name_not_reserved, hub_name_not_system, guarantees_within_limits)
 
 
 def check_hub_rules(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:

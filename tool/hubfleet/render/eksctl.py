@@ -57,7 +57,9 @@ def _tags(
 
 def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
     role_label, purpose = ROLE_LABELS[group.role]
-    labels = {NODE_PURPOSE_LABEL: purpose, NODEGROUP_ROLE_LABEL: role_label}
+    labels = {NODEGROUP_ROLE_LABEL: role_label}
+    if purpose:
+        labels = {NODE_PURPOSE_LABEL: purpose, **labels}
     taint = {"key": USER_TAINT_KEY, "value": "user", "effect": "NoSchedule"} if group.role == "user" else None
     node_group: dict[str, Any] = {
         "name": group.name,

@@ -20,6 +20,10 @@ DRIVE_CHART = "./charts/nfs-drive"
 HOME_CLAIM = "home"
 JUPYTERHUB_RELEASE = "jupyterhub"
 HUB_DB_SIZE = "1Gi"
+HOME_MOUNT = "/home/jovyan"
+#: Runs as root before each user server to hand the user their home folder: kubelet creates a
+#: new subPath folder as root on the NFS export, and the notebook runs as uid 1000, gid 100.
+HOME_OWNER_IMAGE = {"name": "docker.io/library/busybox", "tag": "1.37.0"}
 
 AUTHENTICATORS = {"native": "nativeauthenticator.NativeAuthenticator", "dummy": "dummy"}
 
@@ -61,6 +65,18 @@ def _auth_config(hub: Hub) -> dict[str, Any]:
     return config
 
 
+def _home_owner() -> dict[str, Any]:
+    image = f"{HOME_OWNER_IMAGE['name']}:{HOME_OWNER_IMAGE['tag']}"
+    return {
+        "name": "home-owner",
+        "image": image,
+        "command": ["sh", "-c", f"chown 1000:100 {HOME_MOUNT} && chmod 0750 {HOME_MOUNT}"],
+        "securityContext": {"runAsUser": 0, "allowPrivilegeEscalation": False},
+        "volumeMounts": [{"name": "home", "mountPath": HOME_MOUNT, "subPath": "{username}"}],
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+    }
+
+
 def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
     return {
         "hub": {
@@ -93,7 +109,12 @@ def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
             "image": {"name": hub.image_name, "tag": hub.image_tag},
             "cpu": {"guarantee": hub.cpu_guarantee, "limit": hub.cpu_limit},
             "memory": {"guarantee": hub.memory_guarantee, "limit": hub.memory_limit},
-            "storage": {"type": "static", "static": {"pvcName": HOME_CLAIM, "subPath": "{username}"}},
+            "storage": {
+                "type": "static",
+                "static": {"pvcName": HOME_CLAIM, "subPath": "{username}"},
+                "homeMountPath": HOME_MOUNT,
+            },
+            "initContainers": [_home_owner()],
         },
         "cull": {
             "enabled": hub.cull_enabled,
@@ -101,8 +122,9 @@ def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
             "every": hub.cull_every,
             "maxAge": hub.cull_max_age,
         },
-        # The pre-pull hook makes every upgrade wait for images on all nodes; Flux would time out.
-        "prePuller": {"hook": {"enabled": False}},
+        # The pre-pull hook makes every upgrade wait for images on all nodes (Flux would time out);
+        # the continuous puller is a DaemonSet per hub, which would fill user nodes' pod slots.
+        "prePuller": {"hook": {"enabled": False}, "continuous": {"enabled": False}},
     }
 
 

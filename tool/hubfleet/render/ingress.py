@@ -19,7 +19,12 @@ def tls_secret_ref(cluster: Cluster) -> str:
     return f"{NGINX_NAMESPACE}/{cluster.tls_secret_name}"
 
 
-def render_ingress_controller(cluster: Cluster) -> list[Manifest]:
+def render_ingress_namespace() -> Manifest:
+    """Created with the controllers, so the sealed TLS secret has a home before NGINX starts."""
+    return namespace(NGINX_NAMESPACE)
+
+
+def render_ingress_controller(cluster: Cluster) -> Manifest:
     values = {
         "controller": {
             "ingressClass": {"name": INGRESS_CLASS, "create": True, "setAsDefaultIngress": False},
@@ -45,7 +50,7 @@ def render_ingress_controller(cluster: Cluster) -> list[Manifest]:
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
         }
     }
-    release = helm_release(
+    return helm_release(
         "nginx-ingress",
         NGINX_NAMESPACE,
         "nginx-ingress",
@@ -55,7 +60,6 @@ def render_ingress_controller(cluster: Cluster) -> list[Manifest]:
         values,
         crds=True,
     )
-    return [namespace(NGINX_NAMESPACE), release]
 
 
 def render_master_ingress(cluster: Cluster) -> Manifest:

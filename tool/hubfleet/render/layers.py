@@ -1,11 +1,13 @@
 """Flux Kustomizations: the cluster entry point and the order in which layers apply.
 
-infra-controllers installs the HelmReleases (and with them the CRDs, such as
-SealedSecret); infra-configs then applies objects that need those CRDs and the
-ingress namespace; hubs come last. Intervals: sources and layers reconcile
-hourly (git pushes trigger sooner through the GitRepository), failures retry every
-two minutes, and only the infrastructure layers `wait`, because one slow hub must
-not hold up the others.
+infra-controllers installs the controllers (and with them CRDs such as
+SealedSecret) and the ingress namespace; infra-configs applies the sealed TLS
+secret, which needs that CRD and namespace; infra-ingress then starts the NGINX
+controller, which exits at start-up if its default TLS secret is missing, and the
+master Ingress; hubs come last. Intervals: layers reconcile hourly (git pushes
+trigger sooner through the GitRepository), failures retry every two minutes, and
+only the infrastructure layers `wait`, because one slow hub must not hold up the
+others.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..names import (
     HUBS,
     INFRA_CONFIGS,
     INFRA_CONTROLLERS,
+    INFRA_INGRESS,
     flux_path,
     hubs_dir,
     infra_dir,
@@ -55,12 +58,15 @@ def render_infrastructure_entry(cluster: Cluster) -> list[Manifest]:
         flux_kustomization(
             INFRA_CONFIGS, infra_dir(cluster.name, "configs"), wait=True, depends_on=INFRA_CONTROLLERS
         ),
+        flux_kustomization(
+            INFRA_INGRESS, infra_dir(cluster.name, "ingress"), wait=True, depends_on=INFRA_CONFIGS
+        ),
     ]
 
 
 def render_hubs_entry(cluster: Cluster) -> list[Manifest]:
     return [
-        flux_kustomization(HUBS, hubs_dir(cluster.name), wait=False, depends_on=INFRA_CONFIGS, timeout="15m")
+        flux_kustomization(HUBS, hubs_dir(cluster.name), wait=False, depends_on=INFRA_INGRESS, timeout="15m")
     ]
 
 

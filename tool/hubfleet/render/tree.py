@@ -9,7 +9,7 @@ from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
 from .eksctl import render_cluster_config
 from .hub import render_hub_files
-from .ingress import render_ingress_controller, render_master_ingress
+from .ingress import render_ingress_controller, render_ingress_namespace, render_master_ingress
 from .layers import render_entry_kustomization, render_hubs_entry, render_infrastructure_entry
 from .sources import render_helm_repositories
 
@@ -43,16 +43,23 @@ def render_cluster_tree(cluster: Cluster) -> list[OutputFile]:
         {
             "sources.yaml": render_helm_repositories(),
             "cluster-autoscaler.yaml": [render_autoscaler(cluster)],
-            "nginx-ingress.yaml": render_ingress_controller(cluster),
+            "nginx-ingress-namespace.yaml": [render_ingress_namespace()],
             "sealed-secrets.yaml": [render_sealed_secrets_controller(cluster)],
             "csi-driver-nfs.yaml": [render_nfs_csi_driver(cluster)],
             "storageclass.yaml": [render_drive_storage_class(cluster)],
         },
     )
-    configs = {"master-ingress.yaml": [render_master_ingress(cluster)]}
-    configs.update({sealed.file_name: [sealed.manifest] for sealed in cluster.sealed_secrets})
+    configs = {sealed.file_name: [sealed.manifest] for sealed in cluster.sealed_secrets}
     origins = {sealed.file_name: sealed.source_file for sealed in cluster.sealed_secrets}
     files += _folder(infra_dir(cluster.name, "configs"), source, configs, origins)
+    files += _folder(
+        infra_dir(cluster.name, "ingress"),
+        source,
+        {
+            "nginx-ingress.yaml": [render_ingress_controller(cluster)],
+            "master-ingress.yaml": [render_master_ingress(cluster)],
+        },
+    )
     hubs_root = hubs_dir(cluster.name)
     for hub in cluster.hubs:
         files += _folder(f"{hubs_root}/{hub.name}", hub.source_file, render_hub_files(cluster, hub))
