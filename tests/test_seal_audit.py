@@ -94,17 +94,11 @@ def test_expiring_within_30_days_warns(tmp_path: Path) -> None:
     assert finding.message.endswith(", in 19 days; renew it")
 
 
-def test_the_ingress_secret_is_missing(tmp_path: Path) -> None:
+def test_a_missing_ingress_secret_is_left_to_the_tree_check(tmp_path: Path) -> None:
+    # `hubfleet validate` reports it once, from the rendered tree (test_validate.py); not here too.
     root = make_project(tmp_path)
     assert seal_default(root, tmp_path, "--name", "other-tls").exit_code == 0
-    assert _audit(root) == [
-        SealFinding(
-            "clusters/clusterA/secrets",
-            "error",
-            "no sealed TLS secret nginx-ingress/clustera-tls for the ingress; create it with: "
-            "hubfleet seal tls clusterA --cert FILE --key FILE",
-        )
-    ]
+    assert _audit(root) == []
 
 
 def test_a_secret_sealed_elsewhere_cannot_be_checked(tmp_path: Path) -> None:

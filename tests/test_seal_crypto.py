@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from kubesealpy import NoMatchingKeyError, SealedSecret, Sealer, SealingScope, Unsealer
 
+from conftest import require
 from hubfleet.sealing.certs import pem_private_key
 from hubfleet.sealing.crypto import (
     NotDecryptable,
@@ -99,8 +100,10 @@ def test_hubfleet_unseals_what_kubesealpy_seals() -> None:
 def _npm_helper() -> Path:
     """The npm package, installed from tests/js/package-lock.json on first use."""
     node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node and npm are not installed; the npm cross-check needs them")
+    require(
+        node is not None and npm is not None, "node and npm are not installed; the npm cross-check needs them"
+    )
+    assert npm is not None
     if not (JS / "node_modules" / "@socialgouv" / "aes-gcm-rsa-oaep").is_dir():
         done = subprocess.run(
             [npm, "ci", "--prefix", str(JS), "--no-audit", "--no-fund"],

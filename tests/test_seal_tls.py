@@ -10,7 +10,11 @@ import pytest
 from jsonschema import Draft7Validator
 
 from conftest import load_docs, snapshot
+from hubfleet.emit import dump
+from hubfleet.load import load_file
+from hubfleet.render.ingress import MASTER_INGRESS
 from hubfleet.sealing.crypto import fingerprint
+from hubfleet.sealing.sealedsecret import serialise_sealed
 from test_seal_support import (
     DOMAIN,
     NOW,
@@ -27,6 +31,7 @@ from test_seal_support import (
     tls_files,
     write_pem,
 )
+from test_validate_support import REPO, object_file
 
 
 def _seal(root: Path, crt: Path, key: Path, *extra: str) -> tuple[int, str]:
@@ -338,11 +343,28 @@ def test_render_places_it_where_the_ingress_expects_it(tmp_path: Path) -> None:
     assert seal_default(root, tmp_path).exit_code == 0
     result = cli(root, "render", "clusterA")
     assert result.exit_code == 0, result.output
-    configs = root / "gitops/infrastructure/clusterA/configs"
-    (copied,) = load_docs(configs / "clustera-tls.sealedsecret.yaml")
+    sealed = object_file(root, "SealedSecret", "clustera-tls")
+    assert sealed.name == "clustera-tls.sealedsecret.yaml"
+    (copied,) = load_docs(sealed)
     (original,) = load_docs(root / SEALED)
     assert copied == original
-    assert "clustera-tls.sealedsecret.yaml" in (configs / "kustomization.yaml").read_text()
-    (ingress,) = load_docs(configs / "master-ingress.yaml")
+    assert f"  - {sealed.name}\n" in (sealed.parent / "kustomization.yaml").read_text()
+    (ingress,) = load_docs(object_file(root, "Ingress", MASTER_INGRESS))
     assert ingress["metadata"]["namespace"] == copied["metadata"]["namespace"]
     assert ingress["spec"]["tls"][0]["secretName"] == copied["metadata"]["name"]
+
+
+def test_the_file_is_a_header_then_the_manifest_as_emit_writes_it(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    assert seal_default(root, tmp_path).exit_code == 0
+    text = (root / SEALED).read_text()
+    manifest = load_file(root / SEALED, SEALED).data
+    header = "".join(line + "\n" for line in text.splitlines()[:2])
+    assert header.startswith("# SealedSecret ") and header.count("\n# ") == 1
+    assert text == header + dump(manifest)
+
+
+def test_the_committed_example_is_written_as_seal_tls_writes_it() -> None:
+    # Reading it back and writing it again gives the same bytes: the committed file never churns.
+    path = REPO / SEALED
+    assert path.read_text() == serialise_sealed(load_file(path, SEALED).data, "clusterA")

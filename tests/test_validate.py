@@ -12,13 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from hubfleet.names import INFRA_CONFIGS, INFRA_CONTROLLERS, NGINX_NAMESPACE
+from hubfleet.project import Project
+from hubfleet.render.ingress import MASTER_INGRESS
+from hubfleet.rendering import render_project
 from test_validate_support import (
     FIXTURES,
     REPO,
     copy_example,
     edit,
     findings,
+    in_gitops,
     line_of,
+    object_file,
     require_environment,
     run_validate,
     stale,
@@ -27,7 +33,6 @@ from test_validate_support import (
 
 DATALAB = "hubs/clusterA/datalab"
 PHYSICS = "hubs/clusterA/physics101"
-CONFIGS = "infrastructure/clusterA/configs"
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +110,9 @@ def test_wrong_api_version(root: Path) -> None:
 
 
 def test_missing_schema_fails_unless_ignored(root: Path) -> None:
-    shutil.copy(FIXTURES / "servicemonitor.yaml", root / "gitops" / CONFIGS / "servicemonitor.yaml")
-    where = f"gitops/{CONFIGS}/servicemonitor.yaml:2: ServiceMonitor/ingress"
+    folder = object_file(root, "HelmRelease", "nginx-ingress").parent
+    shutil.copy(FIXTURES / "servicemonitor.yaml", folder / "servicemonitor.yaml")
+    where = f"gitops/{in_gitops(root, folder)}/servicemonitor.yaml:2: ServiceMonitor/ingress"
     what = "no schema for monitoring.coreos.com/v1 ServiceMonitor in any of the 2 schema locations"
     result = run_validate(root)
     assert result.exit_code == 1
@@ -214,21 +220,21 @@ def test_bad_values_for_an_upstream_chart(root: Path) -> None:
 
 
 def test_two_masters_for_one_host(root: Path) -> None:
-    target = root / "gitops" / CONFIGS / "second-master.yaml"
+    master = object_file(root, "Ingress", MASTER_INGRESS)
+    target = master.parent / "second-master.yaml"
     shutil.copy(FIXTURES / "second-master.yaml", target)
     edit(
-        root / "gitops" / CONFIGS / "kustomization.yaml",
-        "  - master-ingress.yaml\n",
-        "  - master-ingress.yaml\n  - second-master.yaml\n",
+        master.parent / "kustomization.yaml",
+        f"  - {master.name}\n",
+        f"  - {master.name}\n  - {target.name}\n",
     )
-    master = root / "gitops" / CONFIGS / "master-ingress.yaml"
     result = run_validate(root)
     assert result.exit_code == 1
     assert findings(result) == [
-        stale(f"{CONFIGS}/kustomization.yaml"),
-        f"gitops/{CONFIGS}/second-master.yaml:{line_of(target, '- host:')}: Ingress/hubs-master-2: host "
-        "clustera.hubs.example.org already has master Ingress nginx-ingress/hubs-master "
-        f"(gitops/{CONFIGS}/master-ingress.yaml:{line_of(master, '- host:')}); "
+        stale(in_gitops(root, master.parent / "kustomization.yaml")),
+        f"gitops/{in_gitops(root, target)}:{line_of(target, '- host:')}: Ingress/hubs-master-2: host "
+        f"clustera.hubs.example.org already has master Ingress {NGINX_NAMESPACE}/{MASTER_INGRESS} "
+        f"(gitops/{in_gitops(root, master)}:{line_of(master, '- host:')}); "
         "NGINX merges minions into exactly one master Ingress per host",
     ]
 
@@ -283,8 +289,8 @@ def test_core_nodes_cannot_attach_every_volume(root: Path) -> None:
     assert findings(result) == [
         stale("eksctl/clusterA.yaml"),
         f"gitops/eksctl/clusterA.yaml:{line_of(path, 'maxSize: 0')}: ClusterConfig/clusterA: nodeGroups[1].maxSize: "
-        "5 EBS volumes (3 drives, 2 hub databases) must attach to core nodes, but 0 x t3a.medium can attach 0 "
-        "(24 per node)",
+        "3 hubs need 5 EBS volumes on core nodes (a drive each, and a database volume per active hub), but "
+        "0 x t3a.medium can attach 0 (24 per node); raise maxSize or use a bigger core instance type",
     ]
 
 
@@ -311,31 +317,34 @@ def test_plaintext_secret(root: Path) -> None:
     ]
 
 
-def test_tls_secret_missing_from_the_tree(root: Path) -> None:
-    sealed = sorted((root / "gitops" / CONFIGS).glob("*.sealedsecret.yaml"))
-    assert sealed, "the example has a sealed TLS secret"
-    for path in sealed:
-        path.unlink()
-        edit(root / "gitops" / CONFIGS / "kustomization.yaml", f"  - {path.name}\n", "")
-    master = root / "gitops" / CONFIGS / "master-ingress.yaml"
-    result = run_validate(root, "--skip", "freshness")
+MISSING_TLS = (
+    f"TLS secret {NGINX_NAMESPACE}/clustera-tls is not in the tree as a SealedSecret; create it with "
+    "`hubfleet seal tls clusterA --cert FILE --key FILE` and render"
+)
+
+
+def test_missing_tls_secret_is_reported_once(root: Path) -> None:
+    """No sealed TLS secret in the inputs, so none in the tree: one finding, not one per layer that knows."""
+    (root / "clusters/clusterA/secrets/clustera-tls.sealedsecret.yaml").unlink()
+    render_project(Project(root), ["clusterA"], False, None)
+    master = object_file(root, "Ingress", MASTER_INGRESS)
+    result = run_validate(root)
     assert result.exit_code == 1
     assert findings(result) == [
-        f"gitops/{CONFIGS}/master-ingress.yaml:{line_of(master, '- hosts:')}: Ingress/hubs-master: TLS secret "
-        "nginx-ingress/clustera-tls is not in the tree as a SealedSecret; create it with "
-        "`hubfleet seal tls clusterA --cert FILE --key FILE` and render"
+        f"gitops/{in_gitops(root, master)}:{line_of(master, '- hosts:')}: Ingress/{MASTER_INGRESS}: {MISSING_TLS}"
     ]
-    assert result.stdout.splitlines()[-1].endswith(" failed (skipped: freshness)")
+    assert result.stdout.splitlines()[-1].endswith(" passed, 1 failed")
 
 
 def test_depends_on_cycle(root: Path) -> None:
     path = root / "gitops/clusters/clusterA/infrastructure.yaml"
-    edit(path, "  wait: true\n---", "  wait: true\n  dependsOn:\n    - name: infra-configs\n---")
+    # infra-controllers comes first and depends on nothing; make it depend on infra-configs, which depends on it.
+    edit(path, "  wait: true\n---", f"  wait: true\n  dependsOn:\n    - name: {INFRA_CONFIGS}\n---")
     result = run_validate(root)
     assert result.exit_code == 1
     line = line_of(path, "dependsOn:", 2)
     assert findings(result) == [
         stale("clusters/clusterA/infrastructure.yaml"),
-        f"gitops/clusters/clusterA/infrastructure.yaml:{line}: Kustomization/infra-configs: spec.dependsOn: "
-        "cycle flux-system/infra-configs -> flux-system/infra-controllers -> flux-system/infra-configs",
+        f"gitops/clusters/clusterA/infrastructure.yaml:{line}: Kustomization/{INFRA_CONFIGS}: spec.dependsOn: "
+        f"cycle flux-system/{INFRA_CONFIGS} -> flux-system/{INFRA_CONTROLLERS} -> flux-system/{INFRA_CONFIGS}",
     ]

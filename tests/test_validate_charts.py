@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from hubfleet.validate.charts import ChartRelease, ChartRuns
+from conftest import require
+from hubfleet.validate.charts import ChartRelease, ChartRuns, probe_namespace
 from hubfleet.validate.manifests import Manifest
 from hubfleet.validate.tools import Ran, find_tool, run
 from test_validate_support import REPO
@@ -34,8 +35,8 @@ class CountingPool(ThreadPoolExecutor):
 @pytest.fixture
 def helm() -> str:
     found = find_tool("helm", REPO)
-    if found is None:
-        pytest.skip("helm not found; run `make tools`")
+    require(found is not None, "helm not found; run `make tools`")
+    assert found is not None
     return found
 
 
@@ -71,20 +72,59 @@ def test_namespaces_share_one_run_when_the_probe_proves_it(helm: str, tmp_path: 
         assert outputs[ns].stdout == direct(helm, chart, ns, VALUES, tmp_path).stdout
 
 
-def test_a_chart_that_computes_with_the_namespace_gets_a_run_per_namespace(helm: str, tmp_path: Path) -> None:
-    chart = tmp_path / "shouting"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shouting\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ns: {{ .Release.Namespace | upper }}\n"
+def one_template_chart(folder: Path, expression: str) -> Path:
+    """A chart whose one ConfigMap holds `expression` (a template of the namespace) under data.ns."""
+    (folder / "templates").mkdir(parents=True)
+    (folder / "Chart.yaml").write_text(f"apiVersion: v2\nname: {folder.name}\nversion: 0.1.0\n")
+    (folder / "templates" / "cm.yaml").write_text(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ns: {{{{ {expression} }}}}\n"
     )
-    releases = [release(chart, ns, {}) for ns in ("alpha", "beta", "gamma")]
+    return folder
+
+
+def outputs_of(
+    helm: str, chart: Path, namespaces: tuple[str, ...], tmp_path: Path
+) -> tuple[dict[str, Ran], int]:
+    """Each namespace's output as the charts layer derives it, and how many helm runs that took."""
     with CountingPool() as pool:
         runs = ChartRuns(helm, tmp_path, pool, tmp_path)
-        runs.start_templates(releases)
+        runs.start_templates([release(chart, ns, {}) for ns in namespaces])
         [group] = runs.groups
-        outputs = runs._outputs(group)
-    assert len(pool.commands) == 4  # alpha, the probe (which disagrees), then beta and gamma
-    for ns in ("alpha", "beta", "gamma"):
-        assert f"ns: {ns.upper()}" in outputs[ns].stdout
+        return runs._outputs(group), len(pool.commands)
+
+
+@pytest.mark.parametrize(
+    ("name", "expression"),
+    [
+        ("shouting", ".Release.Namespace | upper"),
+        ("hashing", ".Release.Namespace | sha256sum | trunc 8"),
+        ("truncating", ".Release.Namespace | trunc 8"),
+    ],
+)
+def test_a_chart_that_computes_with_the_namespace_gets_a_run_per_namespace(
+    helm: str, tmp_path: Path, name: str, expression: str
+) -> None:
+    chart = one_template_chart(tmp_path / name, expression)
+    namespaces = ("alpha", "beta", "gamma-delta-epsilon")
+    outputs, runs = outputs_of(helm, chart, namespaces, tmp_path)
+    assert runs == 4  # alpha, the probe (which disagrees), then the other two
+    for ns in namespaces:
         assert outputs[ns].stdout == direct(helm, chart, ns, {}, tmp_path).stdout
+
+
+def test_a_truncation_only_a_long_namespace_reaches_is_caught(helm: str, tmp_path: Path) -> None:
+    # The first namespace and a short probe would both fit in 48 characters; the long one does not.
+    chart = one_template_chart(tmp_path / "long", 'printf "%s-data" .Release.Namespace | trunc 48')
+    long = "team-" + "x" * 50
+    outputs, runs = outputs_of(helm, chart, ("alpha", "beta", long), tmp_path)
+    assert runs == 4
+    assert f"ns: {(long + '-data')[:48]}\n" in outputs[long].stdout
+    for ns in ("alpha", "beta", long):
+        assert outputs[ns].stdout == direct(helm, chart, ns, {}, tmp_path).stdout
+
+
+def test_the_probe_is_unique_and_as_long_as_the_longest_namespace() -> None:
+    short = probe_namespace("abc", 5)
+    assert short.startswith("hubfleet-probe-") and len(short) == 31
+    assert len(probe_namespace("abc", 63)) == 63 and probe_namespace("abc", 63).startswith(short)
+    assert probe_namespace("abd", 5) != short

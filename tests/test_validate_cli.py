@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from hubfleet.cli import main
+from hubfleet.validate.findings import Report, Tally
 from hubfleet.validate.output import github_annotation
 from test_validate_support import copy_example, edit, line_of, require_environment, run_validate, stale
 
@@ -61,6 +62,13 @@ def test_github_annotations_escape_what_github_would_misread() -> None:
     assert github_annotation("warning", "a,b:c.yaml", 0, "Kind/x", "50% done\nnext") == (
         "::warning file=a%2Cb%3Ac.yaml,title=Kind/x::50%25 done%0Anext"
     )
+
+
+def test_unnamed_checks_are_counted_as_passed() -> None:
+    freshness = Tally("freshness")
+    freshness.passed_unnamed(3)
+    freshness.fail("a.yaml", "gitops/a.yaml", 1, "", "stale")
+    assert Report((freshness,)).summary() == "3 passed, 1 failed"
 
 
 def test_unknown_cluster_is_a_usage_error(example: Path) -> None:

@@ -14,7 +14,14 @@ from hubfleet.validate.kubeconform import KubeconformChecker, parse_output
 from hubfleet.validate.locations import schema_sources
 from hubfleet.validate.manifests import parse_stream
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache
-from test_validate_support import FIXTURES, copy_example, findings, run_validate, schema_location
+from test_validate_support import (
+    FIXTURES,
+    copy_example,
+    findings,
+    require_schemas,
+    run_validate,
+    schema_location,
+)
 
 
 def test_parse_json_output() -> None:
@@ -76,8 +83,7 @@ sys.exit(1 if resources else 0)
 
 
 def test_the_adapter_runs_kubeconform_strict_with_the_same_locations(tmp_path: Path) -> None:
-    if not (schema_location() / "k8s-schemas").is_dir():
-        pytest.skip(f"upstream schemas not found at {schema_location()}")
+    require_schemas()
     record = tmp_path / "argv.json"
     fake = tmp_path / "kubeconform"
     fake.write_text(FAKE.format(python=sys.executable, record=str(record)))

@@ -10,7 +10,7 @@ from hubfleet.errors import InputError
 from hubfleet.validate.locations import KUBECONFORM_SUFFIX, kube_version, render_location, schema_sources
 from hubfleet.validate.manifests import Locator, parse_stream
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache
-from test_validate_support import schema_location
+from test_validate_support import require_schemas, schema_location
 
 K8S = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
 CRD = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
@@ -70,8 +70,7 @@ def test_bad_locations(location: str, message: str, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def checker() -> JsonSchemaChecker:
-    if not (schema_location() / "k8s-schemas").is_dir():
-        pytest.skip(f"upstream schemas not found at {schema_location()}")
+    require_schemas()
     return JsonSchemaChecker(schema_sources([str(schema_location())], Path.cwd()), ValidatorCache())
 
 

@@ -9,9 +9,9 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
+from conftest import load_docs, require
 from hubfleet.cli import main
 from hubfleet.project import Project
 from hubfleet.rendering import render_project
@@ -29,12 +29,21 @@ def schema_location() -> Path:
     return Path(given).resolve() if given else REPO.parent / "shared" / "upstream"
 
 
+def require_schemas() -> None:
+    """Skip without the upstream schemas; in CI (CI=true) fail instead."""
+    require(
+        (schema_location() / "k8s-schemas").is_dir(),
+        f"upstream schemas not found at {schema_location()} (set HUBFLEET_SCHEMA_LOCATION)",
+    )
+
+
 def require_environment() -> None:
-    if not (schema_location() / "k8s-schemas").is_dir():
-        pytest.skip(f"upstream schemas not found at {schema_location()} (set HUBFLEET_SCHEMA_LOCATION)")
+    """Skip without the upstream schemas, helm or kubectl; in CI (CI=true) fail instead."""
+    require_schemas()
     for tool in ("helm", "kubectl"):
-        if not (TOOLS / tool).is_file() and shutil.which(tool) is None:
-            pytest.skip(f"{tool} not found; run `make tools`")
+        require(
+            (TOOLS / tool).is_file() or shutil.which(tool) is not None, f"{tool} not found; run `make tools`"
+        )
 
 
 def copy_example(target: Path, render: bool = True) -> Path:
@@ -76,6 +85,23 @@ def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
     hits = [n for n, text in enumerate(path.read_text().splitlines(), start=1) if needle in text]
     assert len(hits) >= occurrence, f"{needle!r} not in {path}"
     return hits[occurrence - 1]
+
+
+def object_file(root: Path, kind: str, name: str) -> Path:
+    """The file under root/gitops/ that holds object `kind`/`name`, wherever the layout puts it."""
+    found = [
+        path
+        for path in sorted((root / "gitops").rglob("*.yaml"))
+        for doc in load_docs(path)
+        if doc.get("kind") == kind and doc.get("metadata", {}).get("name") == name
+    ]
+    assert len(found) == 1, f"{kind}/{name} is in {len(found)} files under {root / 'gitops'}"
+    return found[0]
+
+
+def in_gitops(root: Path, path: Path) -> str:
+    """`path` relative to root/gitops/, as findings and `stale` name it after `gitops/`."""
+    return path.relative_to(root / "gitops").as_posix()
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:

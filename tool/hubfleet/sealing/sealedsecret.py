@@ -3,20 +3,20 @@
 Annotations record public facts only (certificate subject, names, expiry,
 fingerprints), so `hubfleet validate` can audit a sealed certificate without the
 private key, and sealing again can tell that nothing changed and leave the file
-byte for byte as it was.
+byte for byte as it was. The body is written by `hubfleet.emit.dump`, the one
+serialiser of the project, as `render` writes the copy under gitops/.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from ruamel.yaml import YAML
 
+from ..emit import dump
 from ..inputs import SEALED_SUFFIX
 from ..names import MANAGED_BY
 from ..project import Project
@@ -92,21 +92,14 @@ def build_sealed_tls(sealed: SealedTls, encrypted: dict[str, str]) -> dict[str, 
     }
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt", pure=True)
-    yaml.default_flow_style = False
-    yaml.width = 1 << 16  # a sealed value is one long base64 line; never fold it
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def serialise_sealed(manifest: dict[str, Any], cluster: str) -> str:
+    """The file `seal tls` writes: a header saying what it is, then the manifest as `emit.dump` writes it."""
     name, namespace = manifest["metadata"]["name"], manifest["metadata"]["namespace"]
     return (
         f"# SealedSecret {namespace}/{name}: the TLS certificate of cluster {cluster}, sealed with "
         f"clusters/{cluster}/sealed-secrets.pem.\n# Written by `hubfleet seal tls`; seal again with it "
         "rather than editing: the values only decrypt under this name and namespace.\n"
-    ) + dump_yaml(manifest)
+    ) + dump(manifest)
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -134,9 +127,3 @@ def facts_from_annotations(annotations: dict[str, str]) -> CertFacts | None:
         return CertFacts(annotations[SUBJECT], sans, not_after, annotations[CERT_SHA256], names)
     except (KeyError, ValueError):
         return None
-
-
-def dump_yaml(document: dict[str, Any]) -> str:
-    stream = io.StringIO()
-    _yaml().dump(document, stream)
-    return stream.getvalue()

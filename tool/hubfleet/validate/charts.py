@@ -4,10 +4,15 @@ that uses one of them, with exactly its values, checked as objects are. That is 
 helm is the slow part, so it runs once per distinct chart, values, release name
 and Kubernetes version, in parallel. Releases that differ only in namespace (one
 drive per hub) share a run: the chart is rendered once with a probe namespace and
-once with the first real one; when the probe's output with the real namespace
-put in is byte-identical to the real run, the namespace is proven to enter the
-output only as text, and every other namespace's output is derived by the same
-substitution. Otherwise each namespace gets its own run.
+once with the first real one; only when the probe's output with the real namespace
+put in is byte-identical to the real run is every other namespace's output derived
+by the same substitution. Otherwise each namespace gets its own run. A template
+that hashes, case-folds or otherwise computes with the namespace fails that test
+(the probe's hash is not the real one's). So does one that truncates it: the probe
+is as long as the longest namespace of the group, so a limit that would cut any
+member's namespace cuts the probe's too. What the test cannot see is a template
+that singles out one namespace by value (`eq .Release.Namespace "x"`); no chart in
+charts/ does.
 """
 
 from __future__ import annotations
@@ -104,13 +109,25 @@ def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
     return releases
 
 
+PROBE_PREFIX = "hubfleet-probe-"
+
+
+def probe_namespace(identity: str, longest: int) -> str:
+    """A namespace no release has (it holds a digest), at least as long as the longest real one."""
+    text = PROBE_PREFIX + hashlib.sha256(identity.encode()).hexdigest()[:16]
+    while len(text) < longest:
+        text += hashlib.sha256(text.encode()).hexdigest()
+    return text[: max(longest, len(PROBE_PREFIX) + 16)]
+
+
 @dataclass
 class _Group:
     """Releases that differ at most in namespace, and the helm runs that render them."""
 
     sample: ChartRelease
     values_file: Path
-    probe: str
+    digest: str
+    probe: str = ""
     members: dict[str, list[ChartRelease]] = field(default_factory=lambda: defaultdict(list))
     runs: dict[str, Future[Ran]] = field(default_factory=dict)
 
@@ -155,10 +172,11 @@ class ChartRuns:
             if group is None:
                 values_file = self.workdir / f"{digest}.json"
                 values_file.write_text(values, encoding="utf-8")
-                group = groups[digest] = _Group(release, values_file, f"hubfleet-probe-{digest}")
+                group = groups[digest] = _Group(release, values_file, digest)
             group.members[release.namespace].append(release)
         for group in groups.values():
             namespaces = sorted(group.members)
+            group.probe = probe_namespace(group.digest, max(map(len, namespaces)))
             wanted = namespaces[:1] + ([group.probe] if len(namespaces) > 1 else [])
             for namespace in wanted:
                 command = self._command(group.sample, namespace, group.values_file)

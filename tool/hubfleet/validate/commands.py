@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import cast
 
 import click
 
+from ..cli import Context, pass_context
 from ..errors import FindingsError, InputError
-from ..project import Project
 from .findings import LAYERS
 from .locations import ENVIRONMENT
 from .output import FORMATS, Format, format_report, input_annotations
 from .pipeline import Backend, Request, default_jobs, validate_project
-
-
-class HasProject(Protocol):
-    """The CLI's context object (hubfleet.cli.Context), without importing the CLI module."""
-
-    @property
-    def project(self) -> Project: ...
 
 
 @click.command()
@@ -52,9 +45,9 @@ class HasProject(Protocol):
     type=click.Choice(LAYERS[1:]),
     help="Leave out a layer (repeatable); the summary says so. Never in CI.",
 )
-@click.pass_obj
+@pass_context
 def validate(
-    obj: HasProject,
+    ctx: Context,
     clusters: tuple[str, ...],
     locations: tuple[str, ...],
     ignore_missing_schemas: bool,
@@ -78,7 +71,7 @@ def validate(
         skip=frozenset(skip),
     )
     try:
-        report = validate_project(obj.project, request)
+        report = validate_project(ctx.project, request)
     except InputError as error:
         if style == "github" and error.problems:
             click.echo(input_annotations(error.problems), nl=False)

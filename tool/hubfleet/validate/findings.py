@@ -49,9 +49,14 @@ class Tally:
     layer: str
     checks: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
+    #: Checks that passed and that no finding names (freshness's unchanged files): only counted.
+    unnamed_passes: int = 0
 
     def checked(self, check: str) -> None:
         self.checks.add(check)
+
+    def passed_unnamed(self, count: int) -> None:
+        self.unnamed_passes += count
 
     def fail(self, check: str, path: str, line: int, subject: str, message: str) -> None:
         self._add(check, Finding(path, line, subject, message, "error", self.layer, check))
@@ -85,7 +90,7 @@ class Report:
 
     @property
     def passed(self) -> int:
-        return sum(len(tally.checks) - len(tally.failed) for tally in self.tallies)
+        return sum(len(tally.checks) - len(tally.failed) + tally.unnamed_passes for tally in self.tallies)
 
     @property
     def warnings(self) -> int:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..names import NGINX_NAMESPACE
+from ..names import GITOPS, NGINX_NAMESPACE, infra_dir
 from ..render.ingress import MERGEABLE_TYPE
 from .lint import ClusterLint, get, is_jupyterhub, release_values
 from .manifests import Manifest
@@ -142,10 +142,11 @@ def _check_host(lint: ClusterLint, host: str, uses: list[IngressUse]) -> None:
             )
 
 
-def check_tls_secrets(lint: ClusterLint, sealing: bool) -> None:
-    """The cluster's TLS secret and every master's secretName exist as SealedSecrets.
+def check_tls_secrets(lint: ClusterLint) -> None:
+    """The cluster's TLS secret and every master's secretName exist in the tree as SealedSecrets.
 
-    Before hubfleet.sealing existed there was no way to make one, so then this only warns.
+    The one check that the ingress's secret exists: the sealing audit checks only what is sealed.
+    A finding names the master Ingress that uses the secret, else the folder sealed secrets go to.
     """
     present = set()
     for manifest in lint.objects:
@@ -174,10 +175,6 @@ def check_tls_secrets(lint: ClusterLint, sealing: bool) -> None:
             f"TLS secret {namespace}/{name} is not in the tree as a SealedSecret; create it with "
             f"`hubfleet seal tls {lint.cluster.name} --cert FILE --key FILE` and render"
         )
-        path = owner.path if owner else f"gitops/infrastructure/{lint.cluster.name}/configs"
+        path = owner.path if owner else f"{GITOPS}/{infra_dir(lint.cluster.name, 'configs')}"
         line = lint.locator.line(owner, field) if owner else 0
-        subject = owner.subject if owner else ""
-        if sealing:
-            lint.tally.fail(check, path, line, subject, message)
-        else:
-            lint.tally.warn(check, path, line, subject, message)
+        lint.tally.fail(check, path, line, owner.subject if owner else "", message)

@@ -3,15 +3,15 @@
 - Every drive is in the core zone, on a StorageClass pinned to that zone alone,
   and some node group of the drive's node purpose runs in its zone.
 - The EBS volumes that attach to core nodes (a drive each, a hub database per
-  JupyterHub) fit the core group's instance type at maxSize.
-- The sealing audit of hubfleet.sealing runs here, when that module is installed.
+  JupyterHub) fit the core group's instance type at maxSize: the volumes are
+  counted in the rendered tree, the arithmetic and wording are those of
+  `rules.drives_fit_core_nodes`, which checks the inputs before render.
+- The sealing audit (`hubfleet.sealing.audit`) of the cluster's sealed secrets.
 Ingress and TLS lint is in `ingress`; secrets that leak are in `leaks`.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from ..model import Cluster
 from ..names import NODE_PURPOSE_LABEL
 from ..project import Project
 from ..render.hub import DRIVE_CHART
+from ..sealing.audit import audit_sealed_secrets
 from .findings import Tally
 from .manifests import Locator, Manifest
 from .tree import Tree
@@ -172,31 +173,26 @@ class ClusterLint:
         )
         raw = group.get("maxSize")
         max_size = raw if isinstance(raw, int) else 0
+        needed = drives + databases
         room = max_size * facts.drive_slots
-        if drives + databases > room:
+        if needed > room:
+            # One drive per hub, so `drives` is the number of hubs rules.drives_fit_core_nodes names.
             self.fail(
                 check,
                 self.config,
                 field,
-                f"nodeGroups[{index}].maxSize: {drives + databases} EBS volumes ({drives} drives, {databases} hub "
-                f"databases) must attach to core nodes, but {max_size} x {facts.name} can attach {room} "
-                f"({facts.drive_slots} per node)",
+                f"nodeGroups[{index}].maxSize: {drives} hubs need {needed} EBS volumes on core nodes (a drive "
+                f"each, and a database volume per active hub), but {max_size} x {facts.name} can attach "
+                f"{room} ({facts.drive_slots} per node); raise maxSize or use a bigger core instance type",
             )
 
 
-def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tally) -> bool:
-    """Run hubfleet.sealing's audit when it is installed; False when it is not (yet)."""
-    if importlib.util.find_spec("hubfleet.sealing.audit") is None:
-        return False
-    audit = getattr(importlib.import_module("hubfleet.sealing.audit"), "audit_sealed_secrets", None)
-    if audit is None:
-        return False
+def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tally) -> None:
+    """hubfleet.sealing's audit of the cluster's sealed secrets, as findings of the lint layer."""
     check = f"audit:{cluster.name}"
     tally.checked(check)
-    for finding in audit(project, cluster, now):
-        path, severity, message = str(finding.file), str(finding.severity), str(finding.message)
-        if severity == "error":
-            tally.fail(check, path, 0, "", message)
+    for finding in audit_sealed_secrets(project, cluster, now):
+        if finding.severity == "error":
+            tally.fail(check, finding.file, 0, "", finding.message)
         else:
-            tally.warn(check, path, 0, "", message)
-    return True
+            tally.warn(check, finding.file, 0, "", finding.message)

@@ -86,7 +86,8 @@ def check_lint(
         lint.drives()
         lint.attachments()
         check_ingresses(lint, [(r, m) for r, m in rendered if tree.cluster_of(r) == name])
-        check_tls_secrets(lint, sealing_audit(project, cluster, now, tally))
+        check_tls_secrets(lint)
+        sealing_audit(project, cluster, now, tally)
     return tally
 
 
