@@ -3,47 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+import subprocess
+from collections.abc import Callable
 
-import pytest
 from click.testing import Result
 from moto.core import set_initial_no_auth_action_count
 
-from hubfleet.aws.drift import find_drift
-from hubfleet.model import Cluster
+from conftest import HELM, REPO, load_docs_text, require
+from hubfleet.aws.drift import DRIVE_CLAIM, find_drift
+from hubfleet.render.hub import DRIVE_RELEASE
 from test_aws_support import (
-    Clients,
-    add_extra_user_group,
-    cluster_of,
+    World,
     create_group,
-    create_node_groups,
     create_volume,
-    mocked_aws,
     restricted_profile,
     set_account,
+    world_fixture,  # noqa: F401  (the `world` fixture)
 )
-
-
-@dataclass
-class World:
-    root: Path
-    clients: Clients
-    cluster: Cluster
-    groups: dict[str, str]
-    credentials: Path
-
-
-@pytest.fixture
-def world(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
-    set_account(project)
-    add_extra_user_group(project)
-    with mocked_aws(monkeypatch, tmp_path):
-        clients = Clients()
-        cluster = cluster_of(project)
-        groups = create_node_groups(clients, cluster)
-        yield World(project, clients, cluster, groups, tmp_path / "aws" / "credentials")
 
 
 def test_no_drift_when_aws_is_as_eksctl_created_it(world: World, run: Callable[..., Result]) -> None:
@@ -189,3 +165,20 @@ def test_access_denied_while_reading_is_one_line_exit_3(world: World, run: Calla
     assert result.exit_code == 3
     assert result.stderr.startswith("AWS denied listing the EBS volumes of clusterA (DescribeVolumes): ")
     assert result.stderr.count("\n") == 1
+
+
+def test_the_drive_claim_is_the_one_the_chart_makes_for_the_drive_release() -> None:
+    require(HELM.is_file(), f"helm not found at {HELM}")
+    chart = REPO / "charts" / "nfs-drive"
+    result = subprocess.run(
+        [str(HELM), "template", DRIVE_RELEASE, str(chart), "--namespace", "datalab"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    statefulset = next(doc for doc in load_docs_text(result.stdout) if doc["kind"] == "StatefulSet")
+    (template,) = statefulset["spec"]["volumeClaimTemplates"]
+    # Kubernetes names a StatefulSet's claims <template>-<statefulset>-<ordinal>.
+    assert f"{template['metadata']['name']}-{statefulset['metadata']['name']}-0" == DRIVE_CLAIM
+    assert DRIVE_CLAIM == "data-drive-nfs-0"

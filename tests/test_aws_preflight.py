@@ -15,7 +15,6 @@ from hubfleet.aws.preflight import (
     check_attachments,
     check_offerings,
     check_zones,
-    volumes_on_core,
 )
 from hubfleet.model import Cluster
 from test_aws_support import cluster_of, mocked_aws, set_account
@@ -53,26 +52,32 @@ def test_preflight_of_the_example_cluster_has_no_blockers(root: Path, run: Calla
     ]
 
 
-def test_a_zone_the_region_lacks_and_another_account_are_blockers(
-    root: Path, run: Callable[..., Result]
-) -> None:
+def test_a_zone_the_region_lacks_is_a_blocker_exit_1(root: Path, run: Callable[..., Result]) -> None:
     path = root / "clusters/clusterA/cluster.yaml"
     path.write_text(path.read_text().replace("us-west-2c]", "us-west-2e]"))
-    set_account(root, "111122223333")
     result = run(root, "aws", "preflight", "clusterA")
     assert result.exit_code == 1
     assert (
         "  BLOCKER  zone us-west-2e: does not exist in us-west-2 (us-west-2a, us-west-2b, us-west-2c, us-west-2d)"
         in (result.stdout.splitlines())
     )
-    assert (
-        "  BLOCKER  account: credentials are for 123456789012 but clusters/clusterA/cluster.yaml says 111122223333"
-        in result.stdout.splitlines()
-    )
     assert "  OK       node group user: t3a.large is offered in us-west-2a, us-west-2b, us-west-2e" in (
         result.stdout.splitlines()
     )
-    assert result.stderr == "clusterA: 2 blockers; fix before `eksctl create cluster`\n"
+    assert result.stderr == "clusterA: 1 blocker; fix before `eksctl create cluster`\n"
+
+
+def test_another_account_is_refused_exit_2_like_every_aws_command(
+    root: Path, run: Callable[..., Result]
+) -> None:
+    set_account(root, "111122223333")
+    result = run(root, "aws", "preflight", "clusterA")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "clusterA belongs to AWS account 111122223333 (clusters/clusterA/cluster.yaml), but the credentials of "
+        "the default credential chain are for account 123456789012; nothing was changed\n"
+    )
 
 
 def test_an_instance_type_not_offered_in_a_zone_is_a_blocker(cluster: Cluster) -> None:
@@ -121,12 +126,12 @@ def test_too_many_volumes_for_the_core_nodes_is_a_blocker(cluster: Cluster) -> N
     )
 
 
-def test_volumes_on_core_count_a_drive_per_hub_and_a_database_per_active_hub(cluster: Cluster) -> None:
+def test_core_volumes_count_a_drive_per_hub_and_a_database_per_active_hub(cluster: Cluster) -> None:
     assert [(hub.name, hub.state) for hub in cluster.hubs] == [
         ("chem200-2025", "retired"),
         ("datalab", "active"),
         ("physics101", "active"),
     ]
-    assert volumes_on_core(cluster) == 1 + 2 + 2
+    assert cluster.core_volumes == 1 + 2 + 2
     all_retired = replace(cluster, hubs=tuple(replace(hub, state="retired") for hub in cluster.hubs))
-    assert volumes_on_core(all_retired) == 3
+    assert all_retired.core_volumes == 3

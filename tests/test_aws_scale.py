@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,42 +15,15 @@ from hubfleet.aws.groups import find_group
 from hubfleet.aws.session import AwsError
 from hubfleet.model import Cluster
 from test_aws_support import (
-    Clients,
-    add_extra_user_group,
-    cluster_of,
+    World,
     create_group,
-    create_node_groups,
     group_sizes,
-    mocked_aws,
     restricted_profile,
     set_account,
+    world_fixture,  # noqa: F401  (the `world` fixture)
 )
 
 CORE = "eksctl-clusterA-nodegroup-core-NodeGroup-1A2B3C"
-
-
-@dataclass
-class World:
-    root: Path
-    clients: Clients
-    cluster: Cluster
-    groups: dict[str, str]
-    credentials: Path
-
-    @property
-    def cluster_file(self) -> Path:
-        return self.root / "clusters/clusterA/cluster.yaml"
-
-
-@pytest.fixture
-def world(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
-    set_account(project)
-    add_extra_user_group(project)
-    with mocked_aws(monkeypatch, tmp_path):
-        clients = Clients()
-        cluster = cluster_of(project)
-        groups = create_node_groups(clients, cluster)
-        yield World(project, clients, cluster, groups, tmp_path / "aws" / "credentials")
 
 
 def rendered_group(root: Path, name: str) -> dict[str, object]:
@@ -210,13 +182,32 @@ def test_aws_is_set_back_when_the_yaml_cannot_be_written(
 
     monkeypatch.setattr("hubfleet.aws.scale.os.replace", disk_full)
     result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (
         "cannot write clusters/clusterA/cluster.yaml ([Errno 28] No space left on device); "
         "the Auto Scaling group was set back\n"
     )
     assert snapshot(world.root) == before
     assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+def test_a_render_failure_after_aws_and_the_yaml_changed_is_a_local_problem(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = world.cluster_file.read_text()
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("hubfleet.aws.scale.render_project", disk_full)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"scaled {CORE} and wrote clusters/clusterA/cluster.yaml, but rendering failed "
+        "([Errno 28] No space left on device); run `hubfleet render clusterA`\n"
+    )
+    assert world.cluster_file.read_text() == before.replace("    maxSize: 10\n", "    maxSize: 12\n", 1)
+    assert group_sizes(world.clients, CORE) == (1, 12, 1)
 
 
 def test_when_the_yaml_already_says_so_only_aws_is_corrected(

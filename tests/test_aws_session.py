@@ -249,7 +249,7 @@ def test_whoami_shows_profile_account_region_and_matching_clusters(
         "credentials: env",
         "account:     123456789012",
         "arn:         arn:aws:sts::123456789012:user/moto",
-        "region:      us-west-2 (the cluster's region)",
+        "region:      us-west-2 (region of clusterA in clusters/clusterA/cluster.yaml)",
         "clusters:    clusterA: matches (123456789012, us-west-2)",
     ]
     restricted_profile(Clients(), tmp_path / "aws" / "credentials", "ops", ["sts:GetCallerIdentity"])
@@ -269,6 +269,35 @@ def test_whoami_shows_profile_account_region_and_matching_clusters(
     result = run(root, "aws", "whoami")
     assert result.stdout.splitlines()[0] == "profile:     profile ops (AWS_PROFILE)"
     assert result.stdout.splitlines()[4] == "region:      eu-central-1 (AWS config or environment)"
+
+
+def test_whoami_of_a_cluster_reports_the_region_its_commands_use_not_the_environments(
+    root: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    result = run(root, "aws", "whoami", "clusterA")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[4] == (
+        "region:      us-west-2 (region of clusterA in clusters/clusterA/cluster.yaml)"
+    )
+    result = run(root, "aws", "--region", "us-west-2", "whoami", "clusterA")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[4] == (
+        "region:      us-west-2 (region of clusterA in clusters/clusterA/cluster.yaml)"
+    )
+    result = run(root, "aws", "whoami")
+    assert result.stdout.splitlines()[4] == "region:      eu-central-1 (AWS config or environment)"
+
+
+def test_whoami_of_a_cluster_refuses_another_region_like_every_cluster_command(
+    root: Path, run: Callable[..., Result]
+) -> None:
+    result = run(root, "aws", "--region", "eu-west-1", "whoami", "clusterA")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "clusterA is in us-west-2 (clusters/clusterA/cluster.yaml), not eu-west-1 (--region)\n"
+    )
 
 
 def test_whoami_of_an_unknown_cluster_is_refused(root: Path, run: Callable[..., Result]) -> None:

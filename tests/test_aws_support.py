@@ -1,7 +1,8 @@
 """Builders shared by the test_aws_* modules: fake credentials, a project, and an AWS account as eksctl leaves it.
 
 No tests live here. Every builder takes boto3 clients, so the same code seeds
-moto in-process (mock_aws) and moto's server over HTTP.
+moto in-process (mock_aws) and moto's server over HTTP. The `world` fixture is
+imported by the modules that use it (`from test_aws_support import world_fixture`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,33 @@ def add_extra_user_group(root: Path, cluster: str = "clusterA") -> None:
 
 def cluster_of(root: Path, name: str = "clusterA") -> Cluster:
     return load_cluster(Project(root), name)
+
+
+@dataclass
+class World:
+    """The example project with an extra user group, and a moto account with its node groups."""
+
+    root: Path
+    clients: Clients
+    cluster: Cluster
+    groups: dict[str, str]
+    credentials: Path
+
+    @property
+    def cluster_file(self) -> Path:
+        return self.root / "clusters/clusterA/cluster.yaml"
+
+
+@pytest.fixture(name="world")
+def world_fixture(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
+    """Named apart from its fixture name, so test parameters called `world` shadow no import."""
+    set_account(project)
+    add_extra_user_group(project)
+    with mocked_aws(monkeypatch, tmp_path):
+        clients = Clients()
+        cluster = cluster_of(project)
+        groups = create_node_groups(clients, cluster)
+        yield World(project, clients, cluster, groups, tmp_path / "aws" / "credentials")
 
 
 @cache

@@ -1,14 +1,21 @@
 """Change a few scalar fields of an input file in place, keeping every other byte as it was.
 
 Commands such as `hub retire` and `aws scale` edit files that people wrote and
-commented. Re-dumping through ruamel.yaml would normalise indentation and quoting,
-so instead the new value is spliced into the text at the position ruamel.yaml
-reports for the old one, and a missing key is added as a new line under its
-parent mapping. The file is replaced atomically.
+commented. Re-dumping through ruamel.yaml would normalise indentation, quoting and
+flow style, so instead each new value is spliced into the exact span of the old one,
+as ruamel.yaml's composed node tree marks it (start and end index of the scalar).
+That holds alike for block and flow mappings, quoted values and trailing comments.
+
+A missing key is added as a new line after the last entry of a block mapping, or
+as `, key: value` after the last entry of a flow mapping. Whatever the edit, the
+new text must read back as the old data with exactly the requested changes, or
+nothing is written: an edit that cannot be made safely asks for one by hand. The
+file is replaced atomically.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tempfile
@@ -16,7 +23,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import InputError
 from .load import FieldPath, dotted, parse_text
@@ -24,6 +33,153 @@ from .load import FieldPath, dotted, parse_text
 Scalar = str | int | bool
 #: Mapping keys, and list indices for entries of a list (`nodeGroups.extraUser[0].minSize`).
 EditPath = tuple[str | int, ...]
+Pair = tuple[Node, Node]
+#: Plain words that YAML 1.1 readers (yamllint, older tools) take for booleans: always quoted.
+YAML11_BOOLEANS = frozenset({"y", "n", "yes", "no", "on", "off"})
+
+
+def edit_text(text: str, file: str, updates: Mapping[EditPath, Scalar]) -> str:
+    """`text` with each field path set to its new scalar value; the last part names a mapping key."""
+    expected = copy.deepcopy(parse_text(text, file).data)
+    for path, value in sorted(updates.items(), key=lambda item: dotted(item[0])):
+        text = _set(text, file, path, value)
+        _assign(expected, path, value)
+        _require_reads_as(text, file, path, expected)
+    return text
+
+
+def _set(text: str, file: str, path: EditPath, value: Scalar) -> str:
+    parent = _compose(text, file)
+    for depth, key in enumerate(path[:-1]):
+        child = _child(parent, key)
+        if child is None:
+            raise InputError(f"{file}: cannot set {dotted(path)}: {dotted(path[: depth + 1])} does not exist")
+        if not isinstance(child, MappingNode | SequenceNode):
+            where = dotted(path[: depth + 1])
+            raise InputError(f"{file}: cannot set {dotted(path)}: {where} is not a mapping or list")
+        parent = child
+    key = path[-1]
+    if not isinstance(parent, MappingNode) or not isinstance(key, str):
+        raise InputError(f"{file}: cannot set {dotted(path)}: it is not a field of a mapping")
+    new = _render_scalar(value)
+    pair = _pair(parent, key)
+    if pair is None:
+        return _insert_key(text, file, parent, f"{key}: {new}", path)
+    key_node, old = pair
+    if not isinstance(old, ScalarNode):
+        raise InputError(f"{file}: cannot set {dotted(path)}: it is not a single value")
+    if old.style in ("|", ">"):
+        # A block scalar's span runs on to the next key; replacing it would join two lines.
+        raise InputError(f"{file}: cannot set {dotted(path)}: it is a block scalar; edit it by hand")
+    if _empty(old):
+        # An empty value is marked at the next token, not after its key: write after the colon.
+        at = _after_colon(text, key_node)
+        if at is None:
+            raise _by_hand(file, path)
+        return text[:at] + f" {new}" + text[at:]
+    return text[: old.start_mark.index] + new + text[old.end_mark.index :]
+
+
+def _compose(text: str, file: str) -> Node:
+    try:
+        node = YAML(typ="rt").compose(text)
+    except YAMLError:
+        node = None
+    if not isinstance(node, MappingNode):
+        # parse_text accepted this text, so the composer cannot disagree unless edits went wrong.
+        raise InputError(f"{file}: hubfleet cannot find the fields to change; edit it by hand")
+    return node
+
+
+def _child(parent: Node, key: str | int) -> Node | None:
+    if isinstance(parent, SequenceNode) and isinstance(key, int) and 0 <= key < len(parent.value):
+        item: Node = parent.value[key]
+        return item
+    if isinstance(parent, MappingNode) and isinstance(key, str):
+        pair = _pair(parent, key)
+        return pair[1] if pair else None
+    return None
+
+
+def _pair(mapping: MappingNode, key: str) -> Pair | None:
+    for key_node, value in mapping.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            return key_node, value
+    return None
+
+
+def _empty(node: Node) -> bool:
+    """A value left out (`key:`), as opposed to one written as '' or null."""
+    return isinstance(node, ScalarNode) and node.style is None and node.value == ""
+
+
+def _after_colon(text: str, key_node: Node) -> int | None:
+    """The index just after the ':' that follows `key_node`, if only spaces come between."""
+    start = key_node.end_mark.index
+    colon = text.find(":", start)
+    if colon < 0 or text[start:colon].strip():
+        return None
+    return colon + 1
+
+
+def _insert_key(text: str, file: str, parent: MappingNode, entry: str, path: FieldPath) -> str:
+    if parent.flow_style:
+        close = parent.end_mark.index - 1
+        if text[close : close + 1] != "}":
+            raise _by_hand(file, path)
+        if not parent.value:
+            return text[:close] + entry + text[close:]
+        at = _entry_end(text, file, parent.value[-1], path)
+        return text[:at] + f", {entry}" + text[at:]
+    last_key, _ = parent.value[-1]
+    at = _entry_end(text, file, parent.value[-1], path)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text[at - 1 : at] != "\n":
+        # After the rest of the line: the last value's trailing comment stays on its line.
+        line_end = text.find("\n", at)
+        if line_end < 0:
+            text += newline
+            line_end = len(text) - 1
+        at = line_end + 1
+    indent = " " * int(last_key.start_mark.column)
+    return text[:at] + indent + entry + newline + text[at:]
+
+
+def _entry_end(text: str, file: str, pair: Pair, path: FieldPath) -> int:
+    """Where the last thing written for a mapping entry ends (its deepest last value, in block style)."""
+    key_node, node = pair
+    while isinstance(node, MappingNode | SequenceNode) and not node.flow_style and node.value:
+        if isinstance(node, MappingNode):
+            key_node, node = node.value[-1]
+        else:
+            node = node.value[-1]
+            if _empty(node):
+                raise _by_hand(file, path)
+    if _empty(node):
+        return _after_colon(text, key_node) or key_node.end_mark.index
+    end: int = node.end_mark.index
+    return end
+
+
+def _assign(data: dict[str, Any], path: EditPath, value: Scalar) -> None:
+    node: Any = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+
+
+def _require_reads_as(text: str, file: str, path: EditPath, expected: dict[str, Any]) -> None:
+    """The edited text must load as the old data with only the requested change."""
+    try:
+        data = parse_text(text, file).data
+    except InputError:
+        data = None
+    if data != expected:
+        raise _by_hand(file, path)
+
+
+def _by_hand(file: str, path: FieldPath) -> InputError:
+    return InputError(f"{file}: hubfleet cannot set {dotted(path)} safely in place; edit it by hand")
 
 
 def _render_scalar(value: Scalar) -> str:
@@ -32,94 +188,38 @@ def _render_scalar(value: Scalar) -> str:
     if isinstance(value, int):
         return str(value)
     plain = value.replace("-", "").replace(".", "").replace("_", "").isalnum() and not value[:1].isdigit()
-    return value if plain and value not in ("true", "false", "null", "yes", "no") else json.dumps(value)
+    plain = plain and value.lower() not in YAML11_BOOLEANS and _reads_back(value)
+    return value if plain else json.dumps(value)
 
 
-def _offset(lines: list[str], line: int, column: int) -> int:
-    return sum(len(text) for text in lines[:line]) + column
-
-
-def edit_text(text: str, file: str, updates: Mapping[EditPath, Scalar]) -> str:
-    """`text` with each field path set to its new scalar value; the last part names a mapping key."""
-    for path, value in sorted(updates.items(), key=lambda item: dotted(item[0])):
-        source = parse_text(text, file)
-        parent: CommentedMap | CommentedSeq = source.tree
-        for key in path[:-1]:
-            child: Any = None
-            if isinstance(parent, CommentedSeq) and isinstance(key, int) and 0 <= key < len(parent):
-                child = parent[key]
-            elif isinstance(parent, CommentedMap):
-                child = parent.get(key)
-            if not isinstance(child, CommentedMap | CommentedSeq):
-                raise InputError(f"{file}: cannot set {dotted(path)}: {key} is not a mapping or list")
-            parent = child
-        key = path[-1]
-        if not isinstance(parent, CommentedMap) or not isinstance(key, str):
-            raise InputError(f"{file}: cannot set {dotted(path)}: it is not a field of a mapping")
-        lines = text.splitlines(keepends=True)
-        new = _render_scalar(value)
-        if key in parent:
-            old = parent[key]
-            if isinstance(old, dict | list):
-                raise InputError(f"{file}: cannot set {dotted(path)}: it is not a single value")
-            line, column = parent.lc.value(key)
-            start = _offset(lines, line, column)
-            rest = lines[line][column:]
-            token = _scalar_token(rest)
-            text = text[:start] + new + text[start + len(token) :]
-        else:
-            text = _insert_key(text, lines, parent, key, new, path)
-    return text
-
-
-def _scalar_token(rest: str) -> str:
-    """The scalar as written at the start of `rest`: quoted, or up to a comment or line end."""
-    if rest[:1] in "\"'":
-        quote = rest[0]
-        end = rest.index(quote, 1)
-        return rest[: end + 1]
-    token = rest.split(" #", 1)[0].rstrip("\r\n")
-    return token.rstrip()
-
-
-def _insert_key(
-    text: str, lines: list[str], parent: CommentedMap, key: str, new: str, path: FieldPath
-) -> str:
-    if not parent:
-        raise InputError(f"cannot add {dotted(path)} to an empty mapping")
-    last = list(parent)[-1]
-    key_line, key_column = parent.lc.key(last)
-    # Insert after the last line that belongs to the last key (its nested block, if any).
-    end = key_line + 1
-    while end < len(lines) and (
-        not lines[end].strip()
-        or len(lines[end]) - len(lines[end].lstrip()) > key_column
-        or lines[end].lstrip().startswith("#")
-    ):
-        if not lines[end].strip() or lines[end].lstrip().startswith("#"):
-            following = next((ln for ln in lines[end:] if ln.strip() and not ln.lstrip().startswith("#")), "")
-            if len(following) - len(following.lstrip()) <= key_column:
-                break
-        end += 1
-    if end > 0 and not lines[end - 1].endswith("\n"):
-        lines[end - 1] += "\n"
-    lines.insert(end, " " * key_column + f"{key}: {new}\n")
-    return "".join(lines)
+def _reads_back(token: str) -> bool:
+    """True if `token` written plain reads back as the same string (not `Null`, `True`, `.inf` ...)."""
+    try:
+        return bool(YAML(typ="safe").load(f"[{token}]") == [token])
+    except YAMLError:
+        return False
 
 
 def edit_file(path: Path, file: str, updates: Mapping[EditPath, Scalar]) -> tuple[str, str]:
     """Apply `updates` to the file; returns (old text, new text). Nothing is written if parsing fails."""
-    old = path.read_text(encoding="utf-8")
+    old = read_exact(path)
     new = edit_text(old, file, updates)
     if new != old:
         write_atomic(path, new)
     return old, new
 
 
+def read_exact(path: Path) -> str:
+    """The file's text with its line endings as they are (read_text would turn CRLF into LF)."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        return stream.read()
+
+
 def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text`, byte for byte, through a temporary file beside it."""
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(temp, path)

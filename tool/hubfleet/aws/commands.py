@@ -1,9 +1,9 @@
 """The `aws` command group: parse options, open the session, create clients, call the library, print.
 
-Sessions and clients are made here and nowhere else. `scale`, `drift` and `dns`
-refuse to run (exit 2) when the credentials belong to another account than the
-cluster's `accountId`. Any botocore exception that escapes a library call still
-becomes a one-line error here, never a traceback.
+Sessions and clients are made here and nowhere else. Every command on a cluster
+runs in the cluster's region and refuses to run (exit 2) when the credentials
+belong to another account than the cluster's `accountId`. Any botocore exception
+that escapes a library call still becomes a one-line error here, never a traceback.
 """
 
 from __future__ import annotations
@@ -68,20 +68,18 @@ class AwsContext:
     def load(self, name: str) -> Cluster:
         """The validated cluster; a --region other than its own is refused."""
         cluster = load_cluster(self.project, name)
-        if self.region and self.region != cluster.region:
-            raise InputError(
-                f"{name} is in {cluster.region} ({cluster.source_file}), not {self.region} (--region)"
-            )
+        self.require_region(name, cluster.region, cluster.source_file)
         return cluster
 
-    def session(self, cluster: Cluster) -> tuple[boto3.session.Session, Identity]:
-        """A session in the cluster's region and whom its credentials belong to."""
-        session = open_session(self.profile, cluster.region)
-        return session, caller_identity(session.client("sts", config=RETRY_CONFIG))
+    def require_region(self, name: str, region: str, source_file: str) -> None:
+        """Commands on a cluster run in its region; a different --region is a mistake, not a choice."""
+        if self.region and self.region != region:
+            raise InputError(f"{name} is in {region} ({source_file}), not {self.region} (--region)")
 
     def checked_session(self, cluster: Cluster) -> tuple[boto3.session.Session, Identity]:
-        """As `session`, refusing credentials of another account than the cluster's."""
-        session, identity = self.session(cluster)
+        """A session in the cluster's region and its identity; credentials of another account are refused."""
+        session = open_session(self.profile, cluster.region)
+        identity = caller_identity(session.client("sts", config=RETRY_CONFIG))
         require_account(identity, cluster, self.profile_label)
         return session, identity
 
@@ -109,15 +107,20 @@ def aws(ctx: click.Context, profile: str | None, region: str | None) -> None:
 @click.argument("cluster", required=False)
 @click.pass_obj
 def whoami(actx: AwsContext, cluster: str | None) -> None:
-    """Show the profile, account and region AWS commands will use, and which clusters they fit."""
+    """Show the profile, account and region AWS commands will use, and which clusters they fit.
+
+    With CLUSTER, the region shown is the cluster's own: every command on it runs there.
+    """
     project = actx.project
     names = project.cluster_names()
     if cluster is not None and cluster not in names:
         raise InputError(f"no such cluster '{cluster}' (clusters: {', '.join(names) or 'none'})")
     accounts = cluster_accounts(project, names)
-    cluster_region = next((c.region for c in accounts if c.name == cluster), None)
-    session = open_session(actx.profile, actx.region)
-    region, source = pick_region(actx.region, session.region_name, cluster_region)
+    named = next((c for c in accounts if c.name == cluster), None)
+    if named is not None and named.region is not None:
+        actx.require_region(named.name, named.region, named.source_file)
+    session = open_session(actx.profile, (named.region if named else None) or actx.region)
+    region, source = pick_region(actx.region, session.region_name, named)
     with aws_errors("reading the credentials"):
         credentials = session.get_credentials()
     if credentials is None:
@@ -224,7 +227,7 @@ def dns(actx: AwsContext, cluster: str, zone_id: str, dry_run: bool) -> None:
 def preflight(actx: AwsContext, cluster: str) -> None:
     """Before `eksctl create cluster`: zones, instance type offerings, EBS attachment room; exit 1 on a blocker."""
     model = actx.load(cluster)
-    session, identity = actx.session(model)
+    session, identity = actx.checked_session(model)
     report = run_preflight(model, identity, session.client("ec2", config=RETRY_CONFIG))
     for line in report.describe():
         click.echo(line)

@@ -30,7 +30,9 @@ Value = str | int | list[str] | None
 
 PVC_NAMESPACE_TAG = "kubernetes.io/created-for/pvc/namespace"
 PVC_NAME_TAG = "kubernetes.io/created-for/pvc/name"
-#: The claim of the nfs-drive StatefulSet's volumeClaimTemplate ("data") for pod "<release>-nfs-0".
+#: A drive's claim. charts/nfs-drive names its StatefulSet "<release>-nfs" and its claim template
+#: "data", and Kubernetes names the claim "<template>-<statefulset>-<ordinal>". The release name is
+#: render/hub.py's DRIVE_RELEASE, imported rather than copied, so a rename there reaches drift too.
 DRIVE_CLAIM = f"data-{DRIVE_RELEASE}-nfs-0"
 AUTOSCALER_ENABLED_TAG = "k8s.io/cluster-autoscaler/enabled"
 

@@ -1,10 +1,14 @@
 """`aws preflight`: what would make `eksctl create cluster` fail or leave hubs unschedulable, asked of EC2.
 
-Checks, each ok, warning or blocker: the credentials are for the cluster's
-account; its zones exist in the region; every node group's instance type is
-offered in each zone it is placed in; and the core instance type can attach the
-EBS volumes of the cluster's hubs. Attachment limits come from the EC2 API where
-it gives them (EbsInfo.MaximumEbsAttachments), else from the shipped table.
+Checks, each ok, warning or blocker: the cluster's zones exist in the region;
+every node group's instance type is offered in each zone it is placed in; and the
+core instance type can attach the EBS volumes of the cluster's hubs. Attachment
+limits come from the EC2 API where it gives them (EbsInfo.MaximumEbsAttachments),
+else from the shipped table.
+
+Credentials of another account than the cluster's are refused before any of this
+(exit 2, as for every aws command), not reported as a blocker: the answers would
+describe the wrong account.
 """
 
 from __future__ import annotations
@@ -60,18 +64,6 @@ class PreflightReport:
         return lines if self.blockers else [*lines, self.summary]
 
 
-def check_account(identity: Identity, cluster: Cluster) -> Check:
-    if identity.account == cluster.account_id:
-        return Check(
-            "ok", "account", f"credentials are for {identity.account}, as {cluster.source_file} says"
-        )
-    return Check(
-        "blocker",
-        "account",
-        f"credentials are for {identity.account} but {cluster.source_file} says {cluster.account_id}",
-    )
-
-
 def check_zones(cluster: Cluster, available: dict[str, str]) -> list[Check]:
     """`available`: zone name -> state, as describe_availability_zones reports them for the region."""
     checks = []
@@ -101,11 +93,6 @@ def check_offerings(cluster: Cluster, offered: set[tuple[str, str]], zones: set[
                 Check("ok", subject, f"{group.instance_type} is offered in {', '.join(group.zones)}")
             )
     return checks
-
-
-def volumes_on_core(cluster: Cluster) -> int:
-    """EBS volumes the hubs attach to core nodes: a drive each, and a database volume per active hub."""
-    return sum(2 if hub.active else 1 for hub in cluster.hubs)
 
 
 def check_attachments(core: NodeGroup, facts: InstanceType | None, source: str, volumes: int) -> Check:
@@ -145,7 +132,10 @@ def attachment_facts(info: InstanceTypeInfoTypeDef | None, name: str) -> tuple[I
 
 
 def run_preflight(cluster: Cluster, identity: Identity, ec2: EC2Client) -> PreflightReport:
-    """Ask EC2 about zones, offerings and the core instance type; no call changes anything."""
+    """Ask EC2 about zones, offerings and the core instance type; no call changes anything.
+
+    `identity` must have passed `session.require_account` for the cluster.
+    """
     types = sorted({group.instance_type for group in cluster.node_groups})
     with aws_errors(f"reading the availability zones of {cluster.region}"):
         zones = {
@@ -172,9 +162,9 @@ def run_preflight(cluster: Cluster, identity: Identity, ec2: EC2Client) -> Prefl
             found = []
     facts, source = attachment_facts(found[0] if found else None, core.instance_type)
     checks = [
-        check_account(identity, cluster),
+        Check("ok", "account", f"credentials are for {identity.account}, as {cluster.source_file} says"),
         *check_zones(cluster, zones),
         *check_offerings(cluster, offered, set(zones)),
-        check_attachments(core, facts, source, volumes_on_core(cluster)),
+        check_attachments(core, facts, source, cluster.core_volumes),
     ]
     return PreflightReport(cluster.name, cluster.region, tuple(checks))

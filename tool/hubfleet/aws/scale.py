@@ -14,7 +14,9 @@ command stopped half way. The order is:
    is rolled back), then re-render the cluster's tree.
 
 Writing the YAML first and restoring it on refusal would touch the file and
-gitops/ twice and could leave the new sizes in git if restoring failed.
+gitops/ twice and could leave the new sizes in git if restoring failed. A local
+step that fails after AWS changed (the rename, the render) is a `LocalError`:
+exit 2, like every local problem, with what was and was not changed.
 
 MinSize and MaxSize are always sent as the YAML says; DesiredCapacity only when
 asked for (`--desired`), because the cluster autoscaler owns it at run time and
@@ -23,23 +25,22 @@ AWS moves it into a new [min, max] by itself.
 
 from __future__ import annotations
 
-import copy
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..edit import EditPath, edit_text
+from ..edit import EditPath, edit_text, read_exact
 from ..errors import HubfleetError, InputError
+from ..inputs import check_cluster_source
 from ..load import Source, dotted, parse_text
 from ..model import Cluster, build_cluster
 from ..project import Project
 from ..rendering import render_project
-from ..rules import check_cluster_rules, drives_fit_core_nodes
-from ..schema_check import check_source
+from ..rules import drives_fit_core_nodes
 from ..write import Plan
-from .session import aws_errors, one_line
+from .session import LocalError, aws_errors, one_line
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -141,15 +142,6 @@ def field_path(source: Source, cluster: Cluster, nodegroup: str) -> EditPath:
     return ("nodeGroups", "extraUser", index)
 
 
-def _expected_data(data: dict[str, Any], path: EditPath, values: dict[str, int]) -> dict[str, Any]:
-    expected = copy.deepcopy(data)
-    node: Any = expected
-    for part in path:
-        node = node[part]
-    node.update(values)
-    return expected
-
-
 def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeChange) -> SizeEdit:
     """The edited cluster.yaml, checked like `render` checks it."""
     values = change.by_field()
@@ -157,13 +149,12 @@ def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeC
         raise InputError("give at least one of --min, --max, --desired")
     path = project.cluster_file(cluster.name)
     file = project.relative(path)
-    old_text = path.read_text(encoding="utf-8")
+    old_text = read_exact(path)
     source = parse_text(old_text, file)
     where = field_path(source, cluster, nodegroup)
+    # edit_text refuses any edit that would change more than these fields.
     new_text = edit_text(old_text, file, {(*where, name): value for name, value in values.items()})
     edited = check_cluster_text(cluster, new_text, file)
-    if edited.data != _expected_data(source.data, where, values):
-        raise InputError(f"{file}: cannot edit {dotted(where)} safely in place; change its sizes by hand")
     group = next(g for g in cluster.node_groups if g.name == nodegroup)
     new_group = next(g for g in build_cluster(edited.data, file).node_groups if g.name == nodegroup)
     return SizeEdit(
@@ -183,9 +174,7 @@ def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeC
 def check_cluster_text(cluster: Cluster, text: str, file: str) -> Source:
     """The checks `render` runs on a cluster file, on text that is not written yet."""
     source = parse_text(text, file)
-    problems = check_source(source, "cluster")
-    if not problems:
-        problems = check_cluster_rules(source, source.data, cluster.name)
+    problems = check_cluster_source(source, cluster.name)
     if not problems:
         edited = build_cluster(source.data, file).with_inputs(cluster.hubs, cluster.sealed_secrets)
         problems = drives_fit_core_nodes(edited, source)
@@ -203,7 +192,7 @@ def plan_scale(edit: SizeEdit, group: AutoScalingGroupTypeDef) -> ScalePlan:
 def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClient) -> Plan | None:
     """Update AWS, then cluster.yaml, then gitops/; returns the render plan (None if YAML unchanged)."""
     edit = plan.edit
-    if edit.path.read_text(encoding="utf-8") != edit.old_text:
+    if read_exact(edit.path) != edit.old_text:
         raise InputError(f"{edit.file} changed while hubfleet was planning; nothing was changed, run again")
     staged = _stage(edit.path, edit.new_text) if edit.new_text != edit.old_text else None
     try:
@@ -221,11 +210,11 @@ def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClien
     except OSError as error:
         staged.unlink(missing_ok=True)
         undone = "was set back" if _roll_back(plan, autoscaling) else "could NOT be set back: fix it by hand"
-        raise HubfleetError(f"cannot write {edit.file} ({error}); the Auto Scaling group {undone}") from None
+        raise LocalError(f"cannot write {edit.file} ({error}); the Auto Scaling group {undone}") from None
     try:
         return render_project(project, [edit.cluster], False, None)
     except (HubfleetError, OSError) as error:
-        raise HubfleetError(
+        raise LocalError(
             f"scaled {plan.group_name} and wrote {edit.file}, but rendering failed ({one_line(str(error))}); "
             f"run `hubfleet render {edit.cluster}`"
         ) from None
@@ -235,7 +224,7 @@ def _stage(path: Path, text: str) -> Path:
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     staged = Path(name)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         os.chmod(staged, path.stat().st_mode & 0o777)
     except BaseException:

@@ -6,8 +6,9 @@ botocore's standard mode with backoff, so throttling is retried before it is
 reported.
 
 Exit codes: 2 for problems on this side (no credentials, unknown profile, wrong
-account, bad option), 3 for AWS refusing or failing (`AwsError`), so that exit 1
-keeps meaning "a check found something" for `drift` and `preflight`.
+account, bad option, a local file that cannot be written: `InputError`,
+`LocalError`), 3 for AWS refusing or failing (`AwsError`), so that exit 1 keeps
+meaning "a check found something" for `drift` and `preflight`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
-import click
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -80,8 +80,14 @@ class AwsError(HubfleetError):
 
     exit_code = 3
 
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.format_message(), err=True, file=file)
+
+class LocalError(HubfleetError):
+    """A local step after AWS changed failed, such as writing cluster.yaml or re-rendering (exit 2).
+
+    Not an `InputError`: the input was fine and something may already have been written.
+    """
+
+    exit_code = 2
 
 
 def one_line(text: str) -> str:

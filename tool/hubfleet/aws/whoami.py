@@ -3,6 +3,9 @@
 It replaces the old `source_env` helper: instead of exporting variables and
 hoping, a person sees the account the credentials belong to next to the
 `accountId` of every cluster before scaling anything.
+
+Named with a cluster, it reports the cluster's region: every command on a cluster
+runs there, whatever the AWS config or environment say.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from .session import Identity
 
 @dataclass(frozen=True)
 class ClusterAccount:
+    """A cluster's account and region, or None for both where its input does not load."""
+
     name: str
+    source_file: str
     account_id: str | None
     region: str | None
 
@@ -59,24 +65,26 @@ def cluster_accounts(project: Project, names: list[str]) -> tuple[ClusterAccount
     """The accountId and region of each cluster; None where the input does not load."""
     found = []
     for name in names:
+        source_file = project.relative(project.cluster_file(name))
         try:
             cluster = load_cluster(project, name)
         except InputError:
-            found.append(ClusterAccount(name, None, None))
+            found.append(ClusterAccount(name, source_file, None, None))
             continue
-        found.append(ClusterAccount(name, cluster.account_id, cluster.region))
+        found.append(ClusterAccount(name, source_file, cluster.account_id, cluster.region))
     return tuple(found)
 
 
 def pick_region(
-    option: str | None, session_region: str | None, cluster_region: str | None
+    option: str | None, session_region: str | None, cluster: ClusterAccount | None
 ) -> tuple[str, str]:
-    """The region commands use and where it came from: --region, then the session, then the cluster."""
-    for region, source in (
-        (option, "--region"),
-        (session_region, "AWS config or environment"),
-        (cluster_region, "the cluster's region"),
-    ):
+    """The region commands use and where it came from: a named cluster's own, else --region, else the session.
+
+    A cluster whose input does not load has no region to give; the others are shown then.
+    """
+    if cluster is not None and cluster.region:
+        return cluster.region, f"region of {cluster.name} in {cluster.source_file}"
+    for region, source in ((option, "--region"), (session_region, "AWS config or environment")):
         if region:
             return region, source
     return "", "not set"
