@@ -215,14 +215,29 @@ def read_exact(path: Path) -> str:
         return stream.read()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text`, byte for byte, through a temporary file beside it."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def stage_beside(path: Path, text: str) -> Path:
+    """Write `text` byte for byte to a temporary file beside `path`, with its mode; return it.
+
+    Renaming the result over `path` is atomic. Callers that must do something between
+    staging and replacing (`aws scale` calls AWS there) use this directly.
+    """
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    staged = Path(name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-        os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(temp, path)
+        os.chmod(staged, path.stat().st_mode & 0o777 if path.exists() else 0o644)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text`, byte for byte, through a temporary file beside it."""
+    staged = stage_beside(path, text)
+    try:
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
         raise

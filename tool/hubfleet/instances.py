@@ -66,7 +66,3 @@ def _table() -> dict[str, InstanceType]:
 def instance_type(name: str) -> InstanceType | None:
     """Facts about `name`, or None when the shipped table does not know it."""
     return _table().get(name)
-
-
-def known_instance_types() -> list[str]:
-    return sorted(_table())

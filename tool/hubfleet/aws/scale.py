@@ -26,12 +26,11 @@ AWS moves it into a new [min, max] by itself.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..edit import EditPath, edit_text, read_exact
+from ..edit import EditPath, edit_text, read_exact, stage_beside
 from ..errors import HubfleetError, InputError
 from ..inputs import check_cluster_source
 from ..load import Source, dotted, parse_text
@@ -194,7 +193,7 @@ def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClien
     edit = plan.edit
     if read_exact(edit.path) != edit.old_text:
         raise InputError(f"{edit.file} changed while hubfleet was planning; nothing was changed, run again")
-    staged = _stage(edit.path, edit.new_text) if edit.new_text != edit.old_text else None
+    staged = stage_beside(edit.path, edit.new_text) if edit.new_text != edit.old_text else None
     try:
         if not plan.aws_agrees:
             with aws_errors(f"updating Auto Scaling group {plan.group_name}"):
@@ -218,19 +217,6 @@ def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClien
             f"scaled {plan.group_name} and wrote {edit.file}, but rendering failed ({one_line(str(error))}); "
             f"run `hubfleet render {edit.cluster}`"
         ) from None
-
-
-def _stage(path: Path, text: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    staged = Path(name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(staged, path.stat().st_mode & 0o777)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
-    return staged
 
 
 def _roll_back(plan: ScalePlan, autoscaling: AutoScalingClient) -> bool:
