@@ -10,7 +10,11 @@ STAMP := $(VENV)/.installed
 
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: render check test lint typecheck tools venv validate bench clean
+.PHONY: help render check test lint typecheck tools venv validate bench clean golden
+
+## help: list the targets (the default)
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: /\t/' | expand -t 24
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +22,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+## venv: install hubfleet and its test tools into .venv/ (then `./hubfleet ...` or `. .venv/bin/activate`)
 venv: $(STAMP)
 
 $(TOOLS)/helm $(TOOLS)/kubectl: tool/scripts/install_k8s_tools.py
 	$(PYTHON) tool/scripts/install_k8s_tools.py $(TOOLS)
 
+## tools: download helm and kubectl (hash-checked) into .tools/bin
 tools: $(TOOLS)/helm $(TOOLS)/kubectl
 
 ## render: render CLUSTER (or every cluster when CLUSTER is empty) into gitops/
@@ -44,6 +50,7 @@ typecheck: $(STAMP)
 test: $(STAMP) tools
 	$(BIN)/ruff check tool tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 VALIDATE_FLAGS ?=
@@ -57,5 +64,11 @@ bench: $(STAMP) tools
 	$(BIN)/python tool/scripts/bench_render.py
 	$(BIN)/python tool/scripts/bench_validate.py
 
+## clean: remove .venv/, .tools/ and caches
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+
+## golden: rewrite tests/fixtures/*/expected/ from a fresh render, then list what changed (review it like code)
+golden: $(STAMP)
+	HUBFLEET_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q || true
+	git diff --stat tests/fixtures

@@ -11,8 +11,7 @@ import pytest
 from click.testing import Result
 
 from hubfleet.aws.dns import LoadBalancer, apply_dns, find_ingress_load_balancer, plan_dns
-from hubfleet.aws.session import AwsError
-from hubfleet.errors import InputError
+from hubfleet.errors import AwsError, InputError, UsageError
 from hubfleet.model import Cluster
 from test_aws_support import (
     Clients,
@@ -139,11 +138,11 @@ def test_two_ingress_load_balancers_are_ambiguous(world: World, run: Callable[..
 def test_zone_problems_are_input_errors(world: World) -> None:
     lb = LoadBalancer("a1b2c3", "a1b2c3.elb.example", "network")
     route53 = world.clients.route53
-    with pytest.raises(InputError, match=r"^--zone-id ZNOPE: no such hosted zone in this account$"):
+    with pytest.raises(UsageError, match=r"^--zone-id ZNOPE: no such hosted zone in this account$"):
         plan_dns(route53, world.cluster, "ZNOPE", lb)
     other = create_zone(world.clients, "example.com")
     with pytest.raises(
-        InputError, match=r"domain clustera\.hubs\.example\.org is not in hosted zone example\.com"
+        InputError, match=r"domain: clustera\.hubs\.example\.org is not in hosted zone example\.com"
     ):
         plan_dns(route53, world.cluster, other, lb)
     route53.change_resource_record_sets(
@@ -163,7 +162,7 @@ def test_zone_problems_are_input_errors(world: World) -> None:
         },
     )
     with pytest.raises(
-        InputError, match=r"already has a A record in hubs\.example\.org; a CNAME cannot sit beside"
+        AwsError, match=r"already has a A record in hubs\.example\.org; a CNAME cannot sit beside"
     ):
         plan_dns(route53, world.cluster, world.zone, lb)
 

@@ -10,9 +10,10 @@ from click.testing import Result
 from moto.core import set_initial_no_auth_action_count
 from ruamel.yaml import YAML
 
+from builders import position_of
 from conftest import snapshot
 from hubfleet.aws.groups import find_group
-from hubfleet.aws.session import AwsError
+from hubfleet.errors import AwsError
 from hubfleet.model import Cluster
 from test_aws_support import (
     World,
@@ -124,10 +125,11 @@ def test_sizes_that_fail_the_render_checks_are_refused_before_aws(
     world: World, run: Callable[..., Result]
 ) -> None:
     before = snapshot(world.root)
+    line, column = position_of(world.cluster_file, "nodeGroups.core.minSize")
     result = run(world.root, "aws", "scale", "clusterA", "core", "--min", "5", "--max", "3")
     assert result.exit_code == 2
     assert result.stderr == (
-        "clusters/clusterA/cluster.yaml:20:5: nodeGroups.core.minSize: 5 is more than maxSize 3\n"
+        f"clusters/clusterA/cluster.yaml:{line}:{column}: nodeGroups.core.minSize: 5 is more than maxSize 3\n"
         "1 problem in the input; nothing was written\n"
     )
     assert snapshot(world.root) == before
@@ -184,7 +186,7 @@ def test_aws_is_set_back_when_the_yaml_cannot_be_written(
     result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
     assert result.exit_code == 2
     assert result.stderr == (
-        "cannot write clusters/clusterA/cluster.yaml ([Errno 28] No space left on device); "
+        "clusters/clusterA/cluster.yaml: cannot write it ([Errno 28] No space left on device); "
         "the Auto Scaling group was set back\n"
     )
     assert snapshot(world.root) == before
@@ -203,7 +205,7 @@ def test_a_render_failure_after_aws_and_the_yaml_changed_is_a_local_problem(
     result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
     assert result.exit_code == 2
     assert result.stderr == (
-        f"scaled {CORE} and wrote clusters/clusterA/cluster.yaml, but rendering failed "
+        f"clusters/clusterA/cluster.yaml: scaled {CORE} and wrote it, but rendering failed "
         "([Errno 28] No space left on device); run `hubfleet render clusterA`\n"
     )
     assert world.cluster_file.read_text() == before.replace("    maxSize: 10\n", "    maxSize: 12\n", 1)
@@ -225,8 +227,11 @@ def test_when_the_yaml_already_says_so_only_aws_is_corrected(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["scale", "clusterA", "gpu", "--max", "3"], "clusterA has no node group 'gpu' (node groups: "),
-        (["scale", "clusterA", "core"], "give at least one of --min, --max, --desired"),
+        (
+            ["scale", "clusterA", "gpu", "--max", "3"],
+            "NODEGROUP: clusterA has no node group 'gpu' (node groups: ",
+        ),
+        (["scale", "clusterA", "core"], "--min/--max/--desired: give at least one of them"),
         (
             ["--region", "eu-west-1", "scale", "clusterA", "core", "--max", "3"],
             "clusterA is in us-west-2 (clusters/clusterA/cluster.yaml), not eu-west-1 (--region)",

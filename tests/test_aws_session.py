@@ -17,8 +17,8 @@ from moto.core import set_initial_no_auth_action_count
 
 from hubfleet.aws import commands
 from hubfleet.aws.groups import find_group
-from hubfleet.aws.session import NO_CREDENTIALS, RETRY_CONFIG, AwsError, Identity, aws_errors, require_account
-from hubfleet.errors import HubfleetError, InputError
+from hubfleet.aws.session import NO_CREDENTIALS, RETRY_CONFIG, Identity, aws_errors, require_account
+from hubfleet.errors import AwsError, HubfleetError, UsageError
 from test_aws_support import (
     Clients,
     cluster_of,
@@ -187,7 +187,7 @@ def test_an_unreachable_endpoint_is_one_line_exit_3(
         ),
         (
             ClientError({"Error": {"Code": "ExpiredToken", "Message": "expired"}}, "Op"),
-            InputError,
+            UsageError,
             2,
             "AWS rejected the credentials while doing it (ExpiredToken): expired",
         ),
@@ -209,8 +209,8 @@ def test_an_unreachable_endpoint_is_one_line_exit_3(
             3,
             "AWS refused doing it (Op, ValidationError): bad",
         ),
-        (NoCredentialsError(), InputError, 2, NO_CREDENTIALS),
-        (ProfileNotFound(profile="dev"), InputError, 2, "AWS profile 'dev' is not configured"),
+        (NoCredentialsError(), UsageError, 2, NO_CREDENTIALS),
+        (ProfileNotFound(profile="dev"), UsageError, 2, "AWS profile 'dev' is not configured"),
         (
             EndpointConnectionError(endpoint_url="https://sts.amazonaws.com"),
             AwsError,
@@ -231,7 +231,7 @@ def test_botocore_errors_become_one_line_hubfleet_errors(
 def test_require_account_names_both_accounts(project: Path) -> None:
     cluster = cluster_of(project)
     require_account(Identity(cluster.account_id, "arn"), cluster, "profile x")
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(UsageError) as caught:
         require_account(Identity("999999999999", "arn"), cluster, "profile x (--profile)")
     assert caught.value.message == (
         "clusterA belongs to AWS account 111122223333 (clusters/clusterA/cluster.yaml), but the credentials of "
@@ -303,4 +303,4 @@ def test_whoami_of_a_cluster_refuses_another_region_like_every_cluster_command(
 def test_whoami_of_an_unknown_cluster_is_refused(root: Path, run: Callable[..., Result]) -> None:
     result = run(root, "aws", "whoami", "clusterZ")
     assert result.exit_code == 2
-    assert result.stderr == "no such cluster 'clusterZ' (clusters: clusterA)\n"
+    assert result.stderr == "CLUSTER: no such cluster 'clusterZ' (clusters: clusterA)\n"

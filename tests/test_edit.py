@@ -9,9 +9,10 @@ import pytest
 from click.testing import Result
 from ruamel.yaml import YAML
 
+from builders import position_of
 from conftest import snapshot
 from hubfleet.edit import EditPath, Scalar, edit_file, edit_text
-from hubfleet.errors import InputError
+from hubfleet.errors import LocalError
 from test_aws_support import (
     World,
     group_sizes,
@@ -165,7 +166,7 @@ def test_line_endings_are_kept(tmp_path: Path) -> None:
 def test_edits_that_cannot_be_made_safely_are_refused_in_one_line(
     text: str, path: EditPath, message: str
 ) -> None:
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(LocalError) as caught:
         edit(text, {path: 2})
     assert caught.value.message == message
 
@@ -213,10 +214,11 @@ def test_aws_scale_on_a_flow_style_cluster_file(world: World, run: Callable[...,
     assert rendered_sizes(world.root, "user-xlarge") == (0, 8, 1)
 
     unchanged = snapshot(world.root)
+    line, column = position_of(world.cluster_file, "nodeGroups.user.minSize")
     result = run(world.root, "aws", "scale", "clusterA", "user", "--min", "40")
     assert result.exit_code == 2
     assert result.stderr == (
-        f"{FILE}:14:36: nodeGroups.user.minSize: 40 is more than maxSize 30\n"
+        f"{FILE}:{line}:{column}: nodeGroups.user.minSize: 40 is more than maxSize 30\n"
         "1 problem in the input; nothing was written\n"
     )
     assert snapshot(world.root) == unchanged

@@ -87,12 +87,13 @@ def test_refuses_what_yaml_manifests_cannot_hold() -> None:
 
 def test_every_committed_file_reads_back_as_rendered() -> None:
     from conftest import REPO
-    from hubfleet.inputs import load_clusters
+    from hubfleet.core.layout import Layout
+    from hubfleet.inputs import Scope, load_project
     from hubfleet.project import Project
     from hubfleet.rendering import render_files
 
     project = Project(REPO)
-    files = render_files(load_clusters(project, project.cluster_names()))
+    files = render_files(load_project(project, Scope.select(project, (), True)), Layout())
     assert len(files) > 20
     for file in files:
         text = (REPO / "gitops" / file.path).read_text()

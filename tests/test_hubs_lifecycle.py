@@ -21,7 +21,7 @@ def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callabl
     after = hub_file.read_text()
     assert after == before + "state: retired\n"
     result = run(rendered, "render", "clusterA")
-    assert "removed hubs/clusterA/datalab/jupyterhub.yaml" in result.output
+    assert "removed gitops/hubs/clusterA/datalab/jupyterhub.yaml" in result.output
     assert (rendered / "gitops/hubs/clusterA/datalab/drive.yaml").is_file()
     again = run(rendered, "hub", "retire", "clusterA", "datalab")
     assert "datalab was already retired" in again.output
@@ -37,7 +37,18 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
     tmp_path: Path, run: Callable[..., Result]
 ) -> None:
     (tmp_path / "clusters").mkdir()
-    result = run(tmp_path, "new", "cluster", "labs", "--region", "eu-west-1", "--domain", "labs.example.edu")
+    result = run(
+        tmp_path,
+        "new",
+        "cluster",
+        "labs",
+        "--region",
+        "eu-west-1",
+        "--domain",
+        "labs.example.edu",
+        "--account-id",
+        "123456789012",
+    )
     assert result.exit_code == 0, result.output
     result = run(tmp_path, "new", "hub", "labs", "bio1", "--size", "20Gi")
     assert result.exit_code == 0, result.output
@@ -47,7 +58,17 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
     assert (tmp_path / "gitops/hubs/labs/bio1/jupyterhub.yaml").is_file()
     before = snapshot(tmp_path / "clusters")
     for args in (
-        ("new", "cluster", "labs", "--region", "eu-west-1", "--domain", "x.example.edu"),
+        (
+            "new",
+            "cluster",
+            "labs",
+            "--region",
+            "eu-west-1",
+            "--domain",
+            "x.example.edu",
+            "--account-id",
+            "123456789012",
+        ),
         ("new", "hub", "labs", "bio1"),
     ):
         result = run(tmp_path, *args)
@@ -58,9 +79,22 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
 
 def test_a_scaffold_that_would_be_invalid_is_not_written(tmp_path: Path, run: Callable[..., Result]) -> None:
     (tmp_path / "clusters").mkdir()
-    result = run(tmp_path, "new", "cluster", "labs", "--region", "Ireland", "--domain", "labs.example.edu")
+    result = run(
+        tmp_path,
+        "new",
+        "cluster",
+        "labs",
+        "--region",
+        "Ireland",
+        "--domain",
+        "labs.example.edu",
+        "--account-id",
+        "123456789012",
+    )
     assert result.exit_code == 2
-    assert "region: 'Ireland' is not a valid AWS region" in result.output
+    assert result.output == (
+        "--region: 'Ireland' is not a valid AWS region (The AWS region of the cluster, e.g. us-west-2.)\n"
+    )
     assert not (tmp_path / "clusters/labs").exists()
 
 

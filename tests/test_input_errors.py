@@ -1,17 +1,38 @@
-"""Every bad-input rule: its exact message, exit code 2, and nothing written."""
+"""Every bad-input rule: its exact message, exit code 2, and nothing written.
+
+Each test builds its own small project (tests/builders.py) and reads the expected `file:line:col`
+from the file it wrote (`position_of`), so no test depends on the layout of the shipped example.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
+from ruamel.yaml import YAML
 
-from conftest import DELETE, set_field, snapshot
+from builders import DELETE, apply_changes, make_cluster, position_of, write_yaml
+from conftest import snapshot
 
 CLUSTER = "clusters/clusterA/cluster.yaml"
+HUB = "clusters/clusterA/hubs/datalab.yaml"
+
+
+def located(root: Path, file: str, field: str, message: str, at: str | None = None) -> str:
+    """The line a problem prints: `file:line:col: field: message`, positioned at the key of `at`
+    (default: `field` itself) as it stands in the file the test wrote."""
+    line, column = position_of(root / file, at or field)
+    return f"{file}:{line}:{column}: {field}: {message}"
+
+
+def change(path: Path, changes: Mapping[str, Any]) -> None:
+    """Rewrite an input file with `changes` in the builders' form; unlike make_cluster's and
+    make_hub's keyword overrides, this can also change `name`."""
+    write_yaml(path, apply_changes(YAML(typ="safe").load(path.read_text()), changes))
 
 
 def expect_input_error(project: Path, run: Callable[..., Result], *expected: str) -> list[str]:
@@ -29,73 +50,68 @@ def expect_input_error(project: Path, run: Callable[..., Result], *expected: str
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("name", "clusterB", f"{CLUSTER}:3:1: name: 'clusterB' must equal the folder name 'clusterA'"),
+        ("name", "clusterB", "'clusterB' must equal the folder name 'clusterA'"),
         (
             "coreZone",
             "us-west-2d",
-            f"{CLUSTER}:9:1: coreZone: 'us-west-2d' is not one of zones (us-west-2a, us-west-2b, us-west-2c)",
+            "'us-west-2d' is not one of zones (us-west-2a, us-west-2b, us-west-2c)",
         ),
-        (
-            "nodeGroups.user.minSize",
-            31,
-            f"{CLUSTER}:26:5: nodeGroups.user.minSize: 31 is more than maxSize 30",
-        ),
+        ("nodeGroups.user.minSize", 31, "31 is more than maxSize 30"),
         (
             "nodeGroups.core.desiredCapacity",
             11,
-            f"{CLUSTER}:22:5: nodeGroups.core.desiredCapacity: 11 must be between minSize 1 and maxSize 10",
+            "11 must be between minSize 1 and maxSize 10",
         ),
         (
             "kubernetesVersion",
             "1.22",
-            f"{CLUSTER}:6:1: kubernetesVersion: '1.22' is not a valid Kubernetes version (The EKS Kubernetes minor version, quoted, e.g. \"1.32\".)",
+            "'1.22' is not a valid Kubernetes version (The EKS Kubernetes minor version, quoted, e.g. \"1.32\".)",
         ),
+        ("nodeGroups.user.maxSize", "thirty", "expected a whole number, found 'thirty'"),
         (
-            "nodeGroups.user.maxSize",
-            "thirty",
-            f"{CLUSTER}:27:5: nodeGroups.user.maxSize: expected a whole number, found 'thirty'",
+            "autoscaler.expander",
+            "cheapest",
+            "'cheapest' is not one of: least-waste, random, most-pods, price, priority, least-nodes",
         ),
-        ("autoscaler", {"expander": "cheapest"}, None),
     ],
 )
 def test_cluster_rules(
-    project: Path, run: Callable[..., Result], field: str, value: Any, message: str | None
+    tmp_path: Path, run: Callable[..., Result], field: str, value: Any, message: str
 ) -> None:
-    set_field(project / CLUSTER, field, value)
-    if message is None:
-        lines = expect_input_error(project, run)
-        assert (
-            "autoscaler.expander: 'cheapest' is not one of: least-waste, random, most-pods, price, priority, least-nodes"
-            in lines[0]
-        )
-    else:
-        expect_input_error(project, run, message)
+    project = make_cluster(tmp_path)
+    change(project / CLUSTER, {field: value})
+    expect_input_error(project, run, located(project, CLUSTER, field, message))
 
 
-def test_zones_must_belong_to_the_region(project: Path, run: Callable[..., Result]) -> None:
-    set_field(project / CLUSTER, "zones", ["us-west-2a", "us-west-2b", "us-east-1c"])
+def test_zones_must_belong_to_the_region(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path, zones=["us-west-2a", "us-west-2b", "us-east-1c"])
     expect_input_error(
         project,
         run,
-        f"{CLUSTER}:11:3: zones[2]: 'us-east-1c' is not a zone of region us-west-2 (e.g. us-west-2a)",
+        located(
+            project, CLUSTER, "zones[2]", "'us-east-1c' is not a zone of region us-west-2 (e.g. us-west-2a)"
+        ),
     )
 
 
-def test_misspelt_key_gets_a_did_you_mean(project: Path, run: Callable[..., Result]) -> None:
-    text = (project / CLUSTER).read_text().replace("    maxSize: 30\n", "    maxSzie: 30\n")
-    (project / CLUSTER).write_text(text)
+def test_misspelt_key_gets_a_did_you_mean(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path, **{"nodeGroups.user.maxSize": DELETE, "nodeGroups.user.maxSzie": 30})
     expect_input_error(
         project,
         run,
-        f"{CLUSTER}:27:5: nodeGroups.user.maxSzie: unknown field (did you mean 'maxSize'?)",
-        f"{CLUSTER}:24:3: nodeGroups.user.maxSize: required field is missing (Most instances the autoscaler may start.)",
+        located(project, CLUSTER, "nodeGroups.user.maxSzie", "unknown field (did you mean 'maxSize'?)"),
+        located(
+            project,
+            CLUSTER,
+            "nodeGroups.user.maxSize",
+            "required field is missing (Most instances the autoscaler may start.)",
+            at="nodeGroups.user",
+        ),
     )
 
 
-def test_every_error_is_reported_at_once(project: Path, run: Callable[..., Result]) -> None:
-    set_field(project / CLUSTER, "region", "Oregon")
-    set_field(project / CLUSTER, "flux", DELETE)
-    set_field(project / "clusters/clusterA/hubs/datalab.yaml", "drive.size", "lots")
+def test_every_error_is_reported_at_once(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path, region="Oregon", flux=DELETE, hubs={"datalab": {"drive.size": "lots"}})
     lines = expect_input_error(project, run)
     assert any("region: 'Oregon' is not a valid AWS region" in line for line in lines)
     assert any(
@@ -107,94 +123,118 @@ def test_every_error_is_reported_at_once(project: Path, run: Callable[..., Resul
     assert lines[-1] == "2 problems in the input; nothing was written"
 
 
-def test_unknown_cluster_is_named(project: Path, run: Callable[..., Result]) -> None:
+def test_unknown_cluster_is_named(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path)
     result = run(project, "render", "nope")
     assert result.exit_code == 2
     assert "clusters/nope/cluster.yaml: no such cluster 'nope' (clusters: clusterA)" in result.output
 
 
-def test_bad_input_leaves_a_previous_tree_untouched(project: Path, run: Callable[..., Result]) -> None:
+def test_bad_input_leaves_a_previous_tree_untouched(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path)
     assert run(project, "render", "clusterA").exit_code == 0
-    set_field(project / CLUSTER, "coreZone", "us-west-2d")
-    expect_input_error(project, run)
-
-
-HUB = "clusters/clusterA/hubs/datalab.yaml"
+    change(project / CLUSTER, {"coreZone": "us-west-2d"})
+    expect_input_error(
+        project,
+        run,
+        located(
+            project,
+            CLUSTER,
+            "coreZone",
+            "'us-west-2d' is not one of zones (us-west-2a, us-west-2b, us-west-2c)",
+        ),
+    )
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("changes", "field", "message"),
     [
-        ("name", "data-lab", f"{HUB}:2:1: name: 'data-lab' must equal the file name 'datalab'"),
+        ({"name": "data-lab"}, "name", "'data-lab' must equal the file name 'datalab'"),
         (
-            "user.cpu",
-            {"guarantee": 3, "limit": 2},
-            f"{HUB}:13:5: user.cpu.guarantee: 3 is more than the limit 2",
+            {"user.cpu": {"guarantee": 3, "limit": 2}},
+            "user.cpu.guarantee",
+            "3 is more than the limit 2",
         ),
         (
-            "user.memory",
-            {"guarantee": "8G", "limit": "4G"},
-            f"{HUB}:13:5: user.memory.guarantee: 8G is more than the limit 4G",
+            {"user.memory": {"guarantee": "8G", "limit": "4G"}},
+            "user.memory.guarantee",
+            "8G is more than the limit 4G",
         ),
         (
-            "user.memory",
-            {"guarantee": "12G", "limit": "16G"},
-            f"{HUB}:13:5: user.memory.guarantee: 12G does not fit any user node: t3a.large has 7452 MiB allocatable",
+            {"user.memory": {"guarantee": "12G", "limit": "16G"}},
+            "user.memory.guarantee",
+            "12G does not fit any user node: t3a.large has 7452 MiB allocatable",
         ),
         (
-            "user.cpu",
-            {"guarantee": 2, "limit": 2},
-            f"{HUB}:13:5: user.cpu.guarantee: 2 does not fit any user node: t3a.large has 1.93 CPUs allocatable",
+            {"user.cpu": {"guarantee": 2, "limit": 2}},
+            "user.cpu.guarantee",
+            "2 does not fit any user node: t3a.large has 1.93 CPUs allocatable",
         ),
-        ("auth.type", "github", f"{HUB}:6:3: auth.type: 'github' is not one of: native, dummy"),
-        ("state", "archived", f"{HUB}:12:1: state: 'archived' is not one of: active, retired"),
+        ({"auth.type": "github"}, "auth.type", "'github' is not one of: native, dummy"),
+        ({"state": "archived"}, "state", "'archived' is not one of: active, retired"),
     ],
 )
-def test_hub_rules(project: Path, run: Callable[..., Result], field: str, value: Any, message: str) -> None:
-    set_field(project / HUB, field, value)
-    expect_input_error(project, run, message)
+def test_hub_rules(
+    tmp_path: Path, run: Callable[..., Result], changes: dict[str, Any], field: str, message: str
+) -> None:
+    project = make_cluster(tmp_path, hubs={"datalab": {}})
+    change(project / HUB, changes)
+    expect_input_error(project, run, located(project, HUB, field, message))
 
 
-def test_hub_named_like_an_infrastructure_namespace(project: Path, run: Callable[..., Result]) -> None:
-    path = project / "clusters/clusterA/hubs/kube-system.yaml"
-    path.write_text("name: kube-system\ndrive: {size: 10Gi}\nauth: {type: dummy}\n")
+def test_hub_named_like_an_infrastructure_namespace(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path, hubs={"kube-system": {"auth": {"type": "dummy"}, "auth.admins": DELETE}})
     expect_input_error(
         project,
         run,
-        "clusters/clusterA/hubs/kube-system.yaml:1:1: name: 'kube-system' is an infrastructure namespace "
-        "(default, flux-system, kube-node-lease, kube-public, kube-system, nginx-ingress); pick another name",
+        located(
+            project,
+            "clusters/clusterA/hubs/kube-system.yaml",
+            "name",
+            "'kube-system' is an infrastructure namespace "
+            "(default, flux-system, kube-node-lease, kube-public, kube-system, nginx-ingress); pick another name",
+        ),
     )
 
 
-def test_two_files_for_one_hub(project: Path, run: Callable[..., Result]) -> None:
-    (project / "clusters/clusterA/hubs/datalab.yml").write_text((project / HUB).read_text())
-    expect_input_error(
-        project, run, "clusters/clusterA/hubs/datalab.yml:2:1: name: 'datalab' is already used by " + HUB
+def test_two_files_for_one_hub(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path, hubs={"datalab": {}})
+    second = "clusters/clusterA/hubs/datalab.yml"
+    shutil.copyfile(project / HUB, project / second)
+    expect_input_error(project, run, located(project, second, "name", "'datalab' is already used by " + HUB))
+
+
+def test_drives_must_fit_the_core_nodes_attachment_limit(tmp_path: Path, run: Callable[..., Result]) -> None:
+    # 13 hubs, one of them retired: 13 drives and 12 database volumes.
+    hubs: dict[str, dict[str, Any]] = {f"class{index}": {} for index in range(12)}
+    hubs["oldclass"] = {"state": "retired"}
+    project = make_cluster(
+        tmp_path, hubs=hubs, nodeGroups__core__maxSize=1, nodeGroups__core__desiredCapacity=1
     )
-
-
-def test_drives_must_fit_the_core_nodes_attachment_limit(project: Path, run: Callable[..., Result]) -> None:
-    set_field(project / CLUSTER, "nodeGroups.core.maxSize", 1)
-    set_field(project / CLUSTER, "nodeGroups.core.desiredCapacity", 1)
-    hubs = project / "clusters/clusterA/hubs"
-    for index in range(10):
-        (hubs / f"class{index}.yaml").write_text(
-            f"name: class{index}\ndrive: {{size: 10Gi}}\nauth: {{type: dummy}}\n"
-        )
-    expect_input_error(
-        project,
-        run,
-        f"{CLUSTER}:21:5: nodeGroups.core.maxSize: 13 hubs need 25 EBS volumes on core nodes (a drive each, "
-        "and a database volume per active hub), but 1 x t3a.medium can attach 24 (24 per node); raise maxSize "
-        "or use a bigger core instance type",
-    )
-
-
-def test_hub_names_may_not_start_with_system(project: Path, run: Callable[..., Result]) -> None:
-    path = project / "clusters/clusterA/hubs/system-lab.yaml"
-    path.write_text("name: system-lab\ndrive: {size: 10Gi}\nauth: {type: dummy}\n")
     expect_input_error(
         project,
         run,
-        "clusters/clusterA/hubs/system-lab.yaml:1:1: name: 'system-lab' starts with 'system-', which Kubernetes reserves",
+        located(
+            project,
+            CLUSTER,
+            "nodeGroups.core.maxSize",
+            "13 hubs need 25 EBS volumes on core nodes (a drive each, "
+            "and a database volume per active hub); 1 x t3a.medium can attach 24 (24 per node beside its root volume "
+            "and network interfaces): raise maxSize "
+            "or use a bigger core instance type",
+        ),
+    )
+
+
+def test_hub_names_may_not_start_with_system(tmp_path: Path, run: Callable[..., Result]) -> None:
+    project = make_cluster(tmp_path, hubs={"system-lab": {}})
+    expect_input_error(
+        project,
+        run,
+        located(
+            project,
+            "clusters/clusterA/hubs/system-lab.yaml",
+            "name",
+            "'system-lab' starts with 'system-', which Kubernetes reserves",
+        ),
     )

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.names import INFRA_CONFIGS, INFRA_CONTROLLERS, NGINX_NAMESPACE
+from hubfleet.core.names import INFRA_CONFIGS, INFRA_CONTROLLERS, NGINX_NAMESPACE
+from hubfleet.inputs import Scope
 from hubfleet.project import Project
 from hubfleet.render.ingress import MASTER_INGRESS
 from hubfleet.rendering import render_project
@@ -289,8 +290,9 @@ def test_core_nodes_cannot_attach_every_volume(root: Path) -> None:
     assert findings(result) == [
         stale("eksctl/clusterA.yaml"),
         f"gitops/eksctl/clusterA.yaml:{line_of(path, 'maxSize: 0')}: ClusterConfig/clusterA: nodeGroups[1].maxSize: "
-        "3 hubs need 5 EBS volumes on core nodes (a drive each, and a database volume per active hub), but "
-        "0 x t3a.medium can attach 0 (24 per node); raise maxSize or use a bigger core instance type",
+        "3 hubs need 5 EBS volumes on core nodes (a drive each, and a database volume per active hub); "
+        "0 x t3a.medium can attach 0 (24 per node beside its root volume and network interfaces): raise maxSize "
+        "or use a bigger core instance type",
     ]
 
 
@@ -326,7 +328,7 @@ MISSING_TLS = (
 def test_missing_tls_secret_is_reported_once(root: Path) -> None:
     """No sealed TLS secret in the inputs, so none in the tree: one finding, not one per layer that knows."""
     (root / "clusters/clusterA/secrets/clustera-tls.sealedsecret.yaml").unlink()
-    render_project(Project(root), ["clusterA"], False, None)
+    render_project(Project(root), Scope(("clusterA",), False))
     master = object_file(root, "Ingress", MASTER_INGRESS)
     result = run_validate(root)
     assert result.exit_code == 1

@@ -88,7 +88,7 @@ def test_invalid_input_stops_before_the_tree_is_looked_at(example: Path, tmp_pat
         f"::error file=clusters/clusterA/hubs/datalab.yaml,line={line},title=drive.size::"
     )
     assert result.stderr.startswith(f"clusters/clusterA/hubs/datalab.yaml:{line}:")
-    assert result.stderr.endswith("1 problem in the input; nothing was written\n")
+    assert result.stderr.endswith("1 problem in the input; validation stopped at the inputs layer\n")
 
 
 def test_no_schema_location_is_a_usage_error(example: Path) -> None:
@@ -97,7 +97,8 @@ def test_no_schema_location_is_a_usage_error(example: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.stderr == (
-        "no schema location: set HUBFLEET_SCHEMA_LOCATION (e.g. ../shared/upstream) or pass --schema-location\n"
+        "--schema-location: none given: set HUBFLEET_SCHEMA_LOCATION (e.g. ../shared/upstream) or pass "
+        "--schema-location\n"
     )
 
 
@@ -114,7 +115,7 @@ def test_missing_helm_is_a_usage_error(example: Path, tmp_path: Path) -> None:
     env = {"PATH": str(empty), "HUBFLEET_SCHEMA_LOCATION": str(Path.cwd())}
     result = runner.invoke(main, ["--root", str(example), "validate", "--backend", "jsonschema"], env=env)
     assert result.exit_code == 2
-    assert "helm is needed for the charts layer" in result.stderr
+    assert result.stderr.startswith("helm: needed for the charts layer but is neither in ")
 
 
 def test_skipping_layers_is_said_in_the_summary(example: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.errors import InputError
+from hubfleet.errors import UsageError
 from hubfleet.validate.locations import KUBECONFORM_SUFFIX, kube_version, render_location, schema_sources
 from hubfleet.validate.manifests import Locator, parse_stream
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache
@@ -63,7 +63,7 @@ def test_an_upstream_folder_stands_for_its_two_locations(tmp_path: Path) -> None
     ],
 )
 def test_bad_locations(location: str, message: str, tmp_path: Path) -> None:
-    with pytest.raises(InputError) as raised:
+    with pytest.raises(UsageError) as raised:
         schema_sources([location], tmp_path)
     assert message in raised.value.message
 
@@ -91,7 +91,7 @@ def test_jsonschema_backend_is_strict(checker: JsonSchemaChecker, tmp_path: Path
     stream = parse_stream(SERVICE, "svc.yaml")
     [issues] = checker.check(stream.manifests, "1.32.0")
     assert [str(i) for i in issues] == [
-        'spec.ports[0].port: expected an integer, found "2049"',
+        "spec.ports[0].port: expected a whole number, found '2049'",
         "spec.ports[0].protocl: unknown field (did you mean 'protocol'?)",
     ]
     locator = Locator(tmp_path)

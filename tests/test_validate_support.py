@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from conftest import load_docs, require
 from hubfleet.cli import main
+from hubfleet.inputs import Scope
 from hubfleet.project import Project
 from hubfleet.rendering import render_project
 
@@ -52,7 +53,7 @@ def copy_example(target: Path, render: bool = True) -> Path:
     for part in EXAMPLE_PARTS:
         shutil.copytree(REPO / part, target / part)
     if render:
-        render_project(Project(target), Project(target).cluster_names(), True, None)
+        render_project(Project(target), Scope.select(Project(target), (), True))
     return target
 
 

@@ -17,7 +17,8 @@ from conftest import REPO, set_field, snapshot
 def test_two_renders_from_two_working_directories_are_byte_identical(project: Path, tmp_path: Path) -> None:
     outputs = []
     for index, cwd in enumerate((project, project / "clusters" / "clusterA" / "hubs")):
-        out = tmp_path / f"out{index}"
+        # The same folder name, so the Flux paths (which follow --out) are the same too.
+        out = tmp_path / f"run{index}" / "tree"
         subprocess.run(
             [sys.executable, "-m", "hubfleet", "render", "--all", "--out", str(out)],
             cwd=cwd,
@@ -57,9 +58,9 @@ def test_check_lists_added_changed_and_removed_files(rendered: Path, run: Callab
     result = run(rendered, "render", "--all", "--check")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert "added   hubs/clusterA/newlab/drive.yaml" in lines
-    assert "changed infrastructure/clusterA/ingress/nginx-ingress.yaml" in lines
-    assert "removed hubs/clusterA/datalab/jupyterhub.yaml" in lines
+    assert "added   gitops/hubs/clusterA/newlab/drive.yaml" in lines
+    assert "changed gitops/infrastructure/clusterA/ingress/nginx-ingress.yaml" in lines
+    assert "removed gitops/hubs/clusterA/datalab/jupyterhub.yaml" in lines
     assert snapshot(rendered / "gitops") == before
 
 
@@ -87,8 +88,10 @@ def test_refuses_to_overwrite_a_file_it_did_not_generate(rendered: Path, run: Ca
     before = snapshot(rendered / "gitops")
     result = run(rendered, "render", "clusterA")
     assert result.exit_code == 2
-    assert "refusing to overwrite files that hubfleet did not generate:" in result.output
-    assert str(target) in result.output
+    assert result.output == (
+        "gitops: refusing to overwrite files that hubfleet did not generate (no header); move them away:\n"
+        "  gitops/eksctl/clusterA.yaml\n"
+    )
     assert snapshot(rendered / "gitops") == before
 
 
@@ -101,7 +104,7 @@ def test_all_removes_the_output_of_a_deleted_cluster(rendered: Path, run: Callab
     assert (rendered / "gitops/eksctl/clusterB.yaml").is_file()
     shutil.rmtree(rendered / "clusters/clusterB")
     result = run(rendered, "render", "--all")
-    assert "removed eksctl/clusterB.yaml" in result.output
+    assert "removed gitops/eksctl/clusterB.yaml" in result.output
     assert not (rendered / "gitops/hubs/clusterB").exists()
     assert (rendered / "gitops/eksctl/clusterA.yaml").is_file()
 

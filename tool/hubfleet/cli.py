@@ -8,27 +8,13 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .bootstrap import describe_bootstrap
+from .context import Context, pass_context
+from .core.layout import Layout
 from .errors import FindingsError
-from .project import Project, find_project
-from .rendering import plan_project, render_project, select_clusters
+from .inputs import Scope, load_cluster
+from .rendering import plan_project, render_project
 from .scaffold import new_cluster, new_hub, retire_hub
-
-
-class Context:
-    """What every command needs: the project, found lazily so `--help` works anywhere."""
-
-    def __init__(self, root: Path | None) -> None:
-        self._root = root
-        self._project: Project | None = None
-
-    @property
-    def project(self) -> Project:
-        if self._project is None:
-            self._project = find_project(Path.cwd(), self._root)
-        return self._project
-
-
-pass_context = click.make_pass_decorator(Context)
 
 #: Commands whose modules pull in heavy libraries (boto3, cryptography, the validators) are
 #: imported only when they run, so `render` starts fast.
@@ -84,23 +70,32 @@ def render(
 ) -> None:
     """Render CLUSTERS (or --all) into gitops/."""
     project = ctx.project
-    names = select_clusters(project, clusters, all_clusters)
+    scope = Scope.select(project, clusters, all_clusters)
     if check:
-        plan = plan_project(project, names, all_clusters, out)
+        plan = plan_project(project, scope, out)
         if not plan.clean:
             lines = "\n".join(plan.describe())
             raise FindingsError(
-                f"gitops/ is not what the inputs render to:\n{lines}\nrun `make render` and commit"
+                f"{plan.display}/ is not what the inputs render to:\n{lines}\nrun `make render` and commit"
             )
-        click.echo(f"gitops/ is up to date ({plan.unchanged} files)")
+        click.echo(f"{plan.display}/ is up to date ({plan.unchanged} files)")
         return
-    plan = render_project(project, names, all_clusters, out)
+    plan = render_project(project, scope, out)
     for line in plan.describe():
         click.echo(line)
     click.echo(
-        f"rendered {', '.join(names)}: {len(plan.added)} added, {len(plan.changed)} changed, "
+        f"rendered {', '.join(scope.names)}: {len(plan.added)} added, {len(plan.changed)} changed, "
         f"{len(plan.removed)} removed, {plan.unchanged} unchanged"
     )
+
+
+@main.command()
+@click.argument("cluster")
+@pass_context
+def bootstrap(ctx: Context, cluster: str) -> None:
+    """Print the `flux bootstrap` command that connects CLUSTER to its tree (flux.url, flux.branch)."""
+    loaded = load_cluster(ctx.project, cluster)
+    click.echo(describe_bootstrap(loaded, Layout()), nl=False)
 
 
 @main.group()
@@ -112,7 +107,15 @@ def new() -> None:
 @click.argument("name")
 @click.option("--region", required=True, help="AWS region, e.g. us-west-2.")
 @click.option("--domain", required=True, help="Hostname every hub is served under.")
-@click.option("--account-id", default="000000000000", show_default=True, help="AWS account ID.")
+@click.option("--account-id", required=True, help="The 12-digit AWS account that will own the cluster.")
+@click.option(
+    "--zones",
+    default="",
+    help="Comma-separated availability zones (default: three zones every account has in the region).",
+)
+@click.option(
+    "--core-zone", default=None, help="Zone of the tools and core nodes and every drive (default: the first)."
+)
 @click.option(
     "--git-url",
     default="ssh://git@github.com/your-org/your-hubs.git",
@@ -121,10 +124,18 @@ def new() -> None:
 )
 @pass_context
 def new_cluster_command(
-    ctx: Context, name: str, region: str, domain: str, account_id: str, git_url: str
+    ctx: Context,
+    name: str,
+    region: str,
+    domain: str,
+    account_id: str,
+    zones: str,
+    core_zone: str | None,
+    git_url: str,
 ) -> None:
     """Scaffold clusters/NAME/cluster.yaml."""
-    path = new_cluster(ctx.project, name, region, domain, account_id, git_url)
+    wanted = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
+    path = new_cluster(ctx.project, name, region, domain, account_id, git_url, wanted, core_zone)
     click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: make render CLUSTER={name}")
 
 

@@ -27,7 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import InputError
+from .errors import InputError, LocalError
 from .load import FieldPath, dotted, parse_text
 
 Scalar = str | int | bool
@@ -53,24 +53,24 @@ def _set(text: str, file: str, path: EditPath, value: Scalar) -> str:
     for depth, key in enumerate(path[:-1]):
         child = _child(parent, key)
         if child is None:
-            raise InputError(f"{file}: cannot set {dotted(path)}: {dotted(path[: depth + 1])} does not exist")
+            raise LocalError(file, f"cannot set {dotted(path)}: {dotted(path[: depth + 1])} does not exist")
         if not isinstance(child, MappingNode | SequenceNode):
             where = dotted(path[: depth + 1])
-            raise InputError(f"{file}: cannot set {dotted(path)}: {where} is not a mapping or list")
+            raise LocalError(file, f"cannot set {dotted(path)}: {where} is not a mapping or list")
         parent = child
     key = path[-1]
     if not isinstance(parent, MappingNode) or not isinstance(key, str):
-        raise InputError(f"{file}: cannot set {dotted(path)}: it is not a field of a mapping")
+        raise LocalError(file, f"cannot set {dotted(path)}: it is not a field of a mapping")
     new = _render_scalar(value)
     pair = _pair(parent, key)
     if pair is None:
         return _insert_key(text, file, parent, f"{key}: {new}", path)
     key_node, old = pair
     if not isinstance(old, ScalarNode):
-        raise InputError(f"{file}: cannot set {dotted(path)}: it is not a single value")
+        raise LocalError(file, f"cannot set {dotted(path)}: it is not a single value")
     if old.style in ("|", ">"):
         # A block scalar's span runs on to the next key; replacing it would join two lines.
-        raise InputError(f"{file}: cannot set {dotted(path)}: it is a block scalar; edit it by hand")
+        raise LocalError(file, f"cannot set {dotted(path)}: it is a block scalar; edit it by hand")
     if _empty(old):
         # An empty value is marked at the next token, not after its key: write after the colon.
         at = _after_colon(text, key_node)
@@ -87,7 +87,7 @@ def _compose(text: str, file: str) -> Node:
         node = None
     if not isinstance(node, MappingNode):
         # parse_text accepted this text, so the composer cannot disagree unless edits went wrong.
-        raise InputError(f"{file}: hubfleet cannot find the fields to change; edit it by hand")
+        raise LocalError(file, "hubfleet cannot find the fields to change; edit it by hand")
     return node
 
 
@@ -178,8 +178,8 @@ def _require_reads_as(text: str, file: str, path: EditPath, expected: dict[str, 
         raise _by_hand(file, path)
 
 
-def _by_hand(file: str, path: FieldPath) -> InputError:
-    return InputError(f"{file}: hubfleet cannot set {dotted(path)} safely in place; edit it by hand")
+def _by_hand(file: str, path: FieldPath) -> LocalError:
+    return LocalError(file, f"hubfleet cannot set {dotted(path)} safely in place; edit it by hand")
 
 
 def _render_scalar(value: Scalar) -> str:

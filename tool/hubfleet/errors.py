@@ -1,7 +1,17 @@
-"""The one exception tree. Library code raises these; only the CLI turns them into exit codes.
+"""The one exception tree, with every exit code hubfleet uses. Library code raises these; only the
+CLI turns them into exit codes, and nothing a person or the machine can cause ends in a traceback.
 
-Exit codes: 2 for bad input or usage (nothing was written), 1 for findings (the
-input was readable but something it describes, or the committed tree, is wrong).
+| exit | class          | meaning                                                                |
+|------|----------------|------------------------------------------------------------------------|
+| 0    |                | done, or clean                                                         |
+| 1    | FindingsError  | the input was readable, but a check found something wrong              |
+| 2    | InputError     | an input file is unreadable or invalid (each problem at file:line:col) |
+| 2    | UsageError     | a command-line argument or option is wrong (named in the message)      |
+| 2    | LocalError     | a local file or folder cannot be read or written (named in the message)|
+| 3    | AwsError       | AWS refused a call, kept throttling it, or could not be reached        |
+| 4    | ToolError      | a tool crashed or broke its contract (kubeconform, helm, hubfleet)     |
+
+Every error carries where it happened: a file and position, the argument, or the path.
 """
 
 from __future__ import annotations
@@ -11,6 +21,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import click
+
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_AWS = 3
+EXIT_TOOL = 4
 
 
 @dataclass(frozen=True, order=True)
@@ -31,29 +46,86 @@ class Problem:
 class HubfleetError(click.ClickException):
     """Base of every error hubfleet reports to a person: printed as is, no 'Error:' prefix."""
 
-    exit_code = 1
+    exit_code = EXIT_FINDINGS
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True, file=file)
 
 
 class InputError(HubfleetError):
-    """The inputs are unreadable or invalid: every problem at once, exit 2, nothing written."""
+    """The inputs are unreadable or invalid: every problem at once, each at its file:line:col."""
 
-    exit_code = 2
+    exit_code = EXIT_INPUT
 
-    def __init__(self, problems: Iterable[Problem] | str) -> None:
-        if isinstance(problems, str):
-            self.problems: list[Problem] = []
-            super().__init__(problems)
-        else:
-            self.problems = sorted(set(problems))
-            count = len(self.problems)
-            summary = f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written"
-            super().__init__("\n".join([*map(str, self.problems), summary]))
+    def __init__(self, problems: Iterable[Problem], outcome: str = "nothing was written") -> None:
+        self.problems: list[Problem] = sorted(set(problems))
+        self.outcome = outcome
+        count = len(self.problems)
+        summary = f"{count} problem{'s' if count != 1 else ''} in the input"
+        super().__init__(
+            "\n".join([*map(str, self.problems), f"{summary}; {outcome}" if outcome else summary])
+        )
+
+    @classmethod
+    def at(cls, file: str, message: str, line: int = 0, column: int = 0, field: str = "") -> InputError:
+        """One problem of one file (line 0 when the whole file is meant)."""
+        return cls([Problem(file, line, column, field, message)])
+
+
+class UsageError(HubfleetError):
+    """A command-line argument, option or the environment it reads is wrong; `argument` names it
+    (`--skip`, `CLUSTER`). Empty when the message itself names what to change (AWS credentials:
+    "pass --profile, set AWS_PROFILE, ...")."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, argument: str, message: str) -> None:
+        self.argument = argument
+        super().__init__(f"{argument}: {message}" if argument else message)
+
+
+class LocalError(HubfleetError):
+    """A local file or folder cannot be used as needed (a full disk, a read-only or foreign file).
+
+    Not an `InputError`: the input was fine, and something may already have been written
+    (the message says what was and was not changed).
+    """
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
 
 
 class FindingsError(HubfleetError):
     """The input was readable, but a check found something wrong (exit 1)."""
 
-    exit_code = 1
+    exit_code = EXIT_FINDINGS
+
+
+class AwsError(HubfleetError):
+    """AWS refused a call, kept throttling it, or could not be reached (exit 3)."""
+
+    exit_code = EXIT_AWS
+
+
+class ToolError(HubfleetError):
+    """A tool crashed or broke its contract: kubeconform, helm, or hubfleet itself (exit 4).
+
+    This is never the person's input; the message says which tool and how to report it.
+    """
+
+    exit_code = EXIT_TOOL
+
+    def __init__(self, tool: str, message: str) -> None:
+        self.tool = tool
+        super().__init__(f"{tool}: {message}")
+
+
+class NotDecryptable(HubfleetError):
+    """A sealed value did not decrypt: wrong key, or a label (namespace/name) other than the one it
+    was sealed for (exit 2). The cryptography raises it bare; `sealing.unseal` re-raises it naming the
+    file and the value, so a person always sees where."""
+
+    exit_code = EXIT_INPUT

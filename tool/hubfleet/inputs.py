@@ -1,22 +1,60 @@
-"""Load -> check -> model for a whole project: the only way later stages get a Cluster.
+"""Load -> check -> model for a whole project: the one way every command gets a Cluster.
 
-Every problem in every requested input (cluster file, hub files, sealed secrets)
-is collected before anything fails, so a person sees them all at once.
+render, validate, the aws commands and the scaffolds all come here, so none of
+them can skip a rule. Every problem in every requested input (cluster file, hub
+files, sealed secrets) is collected before anything fails, so a person sees them
+all at once. `aws scale` checks a cluster file's new text, before writing it, by
+the same path (`load_cluster(..., text=...)`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import InputError, Problem
-from .load import Source, load_file
+from .core.names import SEALED_SUFFIX
+from .errors import InputError, Problem, UsageError
+from .load import Source, load_file, parse_text
 from .model import Cluster, Hub, SealedSecretFile, build_cluster, build_hub, merge_settings
 from .project import Project
 from .rules import check_cluster_rules, check_hub_rules, drives_fit_core_nodes, guarantee_fits_user_nodes
 from .schema_check import check_source
 
-SEALED_SUFFIX = ".sealedsecret.yaml"
+
+@dataclass(frozen=True)
+class Scope:
+    """Which clusters a command works on; `everything` also means the whole gitops/ tree (so output
+    of a cluster whose input was deleted is in scope too)."""
+
+    names: tuple[str, ...]
+    everything: bool
+
+    @classmethod
+    def select(
+        cls, project: Project, names: Sequence[str], all_clusters: bool, *, default_all: bool = False
+    ) -> Scope:
+        """The clusters named (as typed, tab completion's `clusters/x/` included), or every cluster
+        with `--all` (or when none is named and `default_all`)."""
+        if all_clusters and names:
+            raise UsageError("--all", "give cluster names or --all, not both")
+        if all_clusters or (default_all and not names):
+            found = project.cluster_names()
+            if not found:
+                raise InputError.at(project.relative(project.clusters_dir), "no cluster.yaml found")
+            return cls(tuple(found), True)
+        if not names:
+            raise UsageError("CLUSTER", "name at least one cluster, or use --all")
+        return cls(tuple(dict.fromkeys(cluster_argument(name) for name in names)), False)
+
+
+def cluster_argument(text: str) -> str:
+    """A cluster as a person may type it: `clusterB`, `clusterB/` or `clusters/clusterB/`."""
+    parts = PurePosixPath(text.replace("\\", "/")).parts
+    if len(parts) == 2 and parts[0] == "clusters":
+        return parts[1]
+    return parts[0] if len(parts) == 1 else text
 
 
 def check_cluster_source(source: Source, folder: str) -> list[Problem]:
@@ -29,36 +67,24 @@ def check_hub_source(source: Source, merged: dict[str, Any], stem: str) -> list[
     return check_source(source, "hub", merged) or check_hub_rules(source, merged, stem)
 
 
-def load_cluster(project: Project, name: str) -> Cluster:
-    """The validated model of clusters/<name>/, or InputError with every problem found."""
-    return load_clusters(project, [name])[0]
-
-
-def load_clusters(project: Project, names: list[str]) -> list[Cluster]:
-    problems: list[Problem] = []
-    clusters: list[Cluster] = []
-    for name in names:
-        try:
-            clusters.append(_load_one(project, name))
-        except InputError as error:
-            problems.extend(error.problems or [Problem(name, 0, 0, "", error.message)])
-    if problems:
-        raise InputError(problems)
-    return clusters
-
-
-def _load_one(project: Project, name: str) -> Cluster:
+def load_cluster(project: Project, name: str, text: str | None = None) -> Cluster:
+    """The validated model of clusters/<name>/, or InputError with every problem found. With
+    `text`, the cluster file is read as if it held `text` (a change not yet written)."""
+    name = cluster_argument(name)
     path = project.cluster_file(name)
     display = project.relative(path)
-    if not path.is_file():
+    if text is not None:
+        source = parse_text(text, display)
+    elif not path.is_file():
         known = ", ".join(project.cluster_names()) or "none"
-        raise InputError([Problem(display, 0, 0, "", f"no such cluster '{name}' (clusters: {known})")])
-    source = load_file(path, display)
+        raise InputError.at(display, f"no such cluster '{name}' (clusters: {known})")
+    else:
+        source = load_file(path, display)
     problems = check_cluster_source(source, name)
     if problems:
         raise InputError(problems)
     cluster = build_cluster(source.data, display)
-    hubs, hub_problems = _load_hubs(project, cluster)
+    hubs, hub_problems = _load_hubs(project, cluster, source.data.get("hubDefaults", {}))
     sealed, sealed_problems = _load_sealed(project, name)
     problems = hub_problems + sealed_problems
     if problems:
@@ -86,7 +112,23 @@ def _hub_files(project: Project, cluster: str) -> list[Path]:
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
 
 
-def _load_hubs(project: Project, cluster: Cluster) -> tuple[list[tuple[Hub, Source]], list[Problem]]:
+def load_project(project: Project, scope: Scope) -> list[Cluster]:
+    """Every cluster in `scope`, validated; InputError with every problem of all of them."""
+    problems: list[Problem] = []
+    clusters: list[Cluster] = []
+    for name in scope.names:
+        try:
+            clusters.append(load_cluster(project, name))
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+    return clusters
+
+
+def _load_hubs(
+    project: Project, cluster: Cluster, defaults: dict[str, Any]
+) -> tuple[list[tuple[Hub, Source]], list[Problem]]:
     hubs: list[tuple[Hub, Source]] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -95,7 +137,7 @@ def _load_hubs(project: Project, cluster: Cluster) -> tuple[list[tuple[Hub, Sour
         source = _load_collecting(path, display, problems)
         if source is None:
             continue
-        merged = merge_settings(cluster.hub_defaults, source.data)
+        merged = merge_settings(defaults, source.data)
         found = check_hub_source(source, merged, path.stem)
         if not found and merged["name"] in seen:
             found = [

@@ -1,33 +1,34 @@
-"""Stage 1, load: read a YAML input with ruamel.yaml, keeping line and column of every key.
+"""Stage 1, load: read one YAML input file into plain data that knows where each field came from.
 
 Inputs are small files that people write. Anything that is not one plain mapping
 is refused before it can cost memory or surprise a later stage: oversized files,
 several documents, duplicate keys, anchors and aliases (the root of alias bombs;
 `hubDefaults` is the way to share settings).
 
-Speed matters for fleets of thousands of hubs, so files are read with the C
-loader into plain data, and the round-trip tree that knows line and column of
-every key is built only when something asks where a field is (an error, an edit).
+Reading and positions are the shared reader's (`core.yaml_reader`), the same one
+validate uses for rendered files: the C loader gives plain data, and the composed
+nodes that know the line and column of every key are built only when something
+asks where a field is (an error message).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, NodeEvent
+from ruamel.yaml.nodes import Node
 
+from .core.yaml_reader import FieldPath, compose_documents, describe_yaml_error, dotted, loader, locate
 from .errors import InputError, Problem
 
 MAX_INPUT_BYTES = 256 * 1024
-FieldPath = Sequence[str | int]
+ALIASES_REFUSED = "YAML anchors and aliases are not allowed; put shared settings in hubDefaults"
+__all__ = ["FieldPath", "Source", "dotted", "load_file", "parse_text"]
 
 
 @dataclass(frozen=True)
@@ -39,99 +40,42 @@ class Source:
     data: dict[str, Any]
 
     @cached_property
-    def tree(self) -> CommentedMap:
-        """The round-trip tree, with `.lc` positions; parsed on first use."""
-        tree = _yaml().load(self.text)
-        assert isinstance(tree, CommentedMap)
-        return tree
+    def node(self) -> Node | None:
+        """The composed document, whose marks give positions; composed on first use."""
+        return next(compose_documents(self.text), None)
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """1-based line and column of the deepest existing node on `path` (its key, for mappings)."""
-        node: Any = self.tree
-        line, column = 1, 1
-        for part in path:
-            if isinstance(node, CommentedMap) and part in node:
-                line, column = node.lc.key(part)
-                line, column = line + 1, column + 1
-                node = node[part]
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-                line, column = node.lc.item(part)
-                line, column = line + 1, column + 1
-                node = node[part]
-            else:
-                break
-        return line, column
+        line, column = locate(self.node, path)
+        return (line, column) if line else (1, 1)
 
     def problem(self, path: FieldPath, message: str) -> Problem:
         line, column = self.locate(path)
         return Problem(self.file, line, column, dotted(path), message)
 
 
-def dotted(path: FieldPath) -> str:
-    """`nodeGroups.extraUser[0].name` from ("nodeGroups", "extraUser", 0, "name")."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    return yaml
-
-
-def _fast_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=False)
-    yaml.allow_duplicate_keys = False
-    return yaml
-
-
-def _marked(file: str, error: MarkedYAMLError, fallback: str) -> Problem:
-    mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    text = " ".join(part for part in (error.context, error.problem) if part) or fallback
-    return Problem(file, line, column, "", text)
-
-
 def parse_text(text: str, file: str) -> Source:
     """Parse one YAML document that must be a mapping, or raise InputError saying why not."""
     if len(text.encode()) > MAX_INPUT_BYTES:
-        raise InputError([Problem(file, 0, 0, "", f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")])
+        raise InputError.at(file, f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")
     try:
         # Anchors and aliases need '&' or '*'; only then is the event stream worth scanning.
-        for event in _yaml().parse(text) if ("&" in text or "*" in text) else ():
+        for event in loader().parse(text) if ("&" in text or "*" in text) else ():
             if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
                 mark = event.start_mark
-                raise InputError(
-                    [
-                        Problem(
-                            file,
-                            mark.line + 1,
-                            mark.column + 1,
-                            "",
-                            "YAML anchors and aliases are not allowed; put shared settings in hubDefaults",
-                        )
-                    ]
-                )
-        documents = list(_fast_yaml().load_all(text))
-    except DuplicateKeyError as error:
-        mark = error.problem_mark
-        key = (error.problem or "").split('"')[1] if '"' in (error.problem or "") else "key"
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise InputError([Problem(file, line, column, "", f"duplicate key '{key}'")]) from None
-    except MarkedYAMLError as error:
-        raise InputError([_marked(file, error, "invalid YAML")]) from None
-    except YAMLError as error:
-        raise InputError([Problem(file, 0, 0, "", f"invalid YAML: {error}")]) from None
+                raise InputError.at(file, ALIASES_REFUSED, mark.line + 1, mark.column + 1)
+        documents = list(loader().load_all(text))
+    except (DuplicateKeyError, YAMLError) as error:
+        syntax = describe_yaml_error(error, text)
+        raise InputError.at(file, syntax.message, syntax.line, syntax.column) from None
     if not documents or (len(documents) == 1 and documents[0] is None):
-        raise InputError([Problem(file, 1, 1, "", "file is empty; expected a mapping of settings")])
+        raise InputError.at(file, "file is empty; expected a mapping of settings", 1, 1)
     if len(documents) != 1:
-        raise InputError([Problem(file, 1, 1, "", f"expected one YAML document, found {len(documents)}")])
+        raise InputError.at(file, f"expected one YAML document, found {len(documents)}", 1, 1)
     data = documents[0]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"the {type(data).__name__.lower()} {data!r}"
-        raise InputError([Problem(file, 1, 1, "", f"expected a mapping of settings, found {kind}")])
+        raise InputError.at(file, f"expected a mapping of settings, found {kind}", 1, 1)
     return Source(file, text, plain(data))
 
 
@@ -140,14 +84,14 @@ def load_file(path: Path, file: str) -> Source:
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise InputError([Problem(file, 0, 0, "", f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")])
+            raise InputError.at(file, f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError([Problem(file, 0, 0, "", "file not found")]) from None
+        raise InputError.at(file, "file not found") from None
     except UnicodeDecodeError:
-        raise InputError([Problem(file, 0, 0, "", "file is not UTF-8 text")]) from None
+        raise InputError.at(file, "file is not UTF-8 text") from None
     except OSError as error:
-        raise InputError([Problem(file, 0, 0, "", f"cannot read: {error.strerror}")]) from None
+        raise InputError.at(file, f"cannot read: {error.strerror}") from None
     return parse_text(text, file)
 
 

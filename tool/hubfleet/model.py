@@ -9,16 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from .core.capacity import core_volumes
+from .core.charts import UPSTREAM_CHARTS, UpstreamChart
+
 NodeRole = Literal["tools", "core", "user"]
 
-#: Upstream chart versions this release of hubfleet renders and was tested with.
-DEFAULT_CHART_VERSIONS: dict[str, str] = {
-    "clusterAutoscaler": "9.59.0",
-    "nginxIngress": "2.6.4",
-    "sealedSecrets": "2.18.5",
-    "csiDriverNfs": "4.12.1",
-    "jupyterhub": "4.4.0",
-}
 DEFAULT_MAX_UPLOAD_SIZE = "2G"
 DEFAULT_BRANCH = "main"
 DEFAULT_EXPANDER = "least-waste"
@@ -53,11 +48,16 @@ class NodeGroup:
 
 @dataclass(frozen=True)
 class ChartVersions:
-    cluster_autoscaler: str
-    nginx_ingress: str
-    sealed_secrets: str
-    csi_driver_nfs: str
-    jupyterhub: str
+    """The version of every upstream chart: the input's pin, else the tested default."""
+
+    pins: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_input(cls, raw: dict[str, str]) -> ChartVersions:
+        return cls(tuple((c.key, str(raw.get(c.key, c.default_version))) for c in UPSTREAM_CHARTS))
+
+    def of(self, chart: UpstreamChart) -> str:
+        return dict(self.pins)[chart.key]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,6 @@ class Cluster:
     git_branch: str
     charts: ChartVersions
     expander: str
-    hub_defaults: dict[str, Any] = field(default_factory=dict, compare=False)
     hubs: tuple[Hub, ...] = ()
     sealed_secrets: tuple[SealedSecretFile, ...] = ()
 
@@ -94,7 +93,8 @@ class Cluster:
     @property
     def core_volumes(self) -> int:
         """EBS volumes hubs attach to core nodes: a drive each, and a database volume per active hub."""
-        return sum(2 if hub.active else 1 for hub in self.hubs)
+        active = sum(1 for hub in self.hubs if hub.active)
+        return core_volumes(active, len(self.hubs) - active)
 
     def with_inputs(self, hubs: tuple[Hub, ...], sealed: tuple[SealedSecretFile, ...]) -> Cluster:
         return replace(self, hubs=tuple(sorted(hubs, key=lambda h: h.name)), sealed_secrets=sealed)
@@ -127,7 +127,6 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
     node_groups += [_node_group(extra["name"], "user", extra, zones) for extra in groups.get("extraUser", [])]
     ingress = raw.get("ingress", {})
     flux = raw["flux"]
-    charts = {**DEFAULT_CHART_VERSIONS, **raw.get("charts", {})}
     name = str(raw["name"])
     return Cluster(
         name=name,
@@ -143,30 +142,62 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         tls_secret_name=str(ingress.get("tlsSecretName", f"{name.lower()}-tls")),
         git_url=str(flux["url"]),
         git_branch=str(flux.get("branch", DEFAULT_BRANCH)),
-        charts=ChartVersions(
-            cluster_autoscaler=charts["clusterAutoscaler"],
-            nginx_ingress=charts["nginxIngress"],
-            sealed_secrets=charts["sealedSecrets"],
-            csi_driver_nfs=charts["csiDriverNfs"],
-            jupyterhub=charts["jupyterhub"],
-        ),
+        charts=ChartVersions.from_input(raw.get("charts", {})),
         expander=str(raw.get("autoscaler", {}).get("expander", DEFAULT_EXPANDER)),
-        hub_defaults=dict(raw.get("hubDefaults", {})),
     )
 
 
 # Hubs -----------------------------------------------------------------------------------------
 
-DEFAULT_IMAGE = ("quay.io/jupyter/scipy-notebook", "2025-11-10")
-DEFAULT_CPU = (0.5, 2.0)
-DEFAULT_MEMORY = ("1G", "4G")
-DEFAULT_CULLING = (True, 3600, 600, 0)
 MEMORY_UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
 def memory_bytes(quantity: str) -> int:
     """KubeSpawner's reading of '4G': powers of 1024."""
     return int(quantity[:-1]) * MEMORY_UNITS[quantity[-1]]
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    tag: str
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What each user server is guaranteed and limited to (KubeSpawner's cpu and memory)."""
+
+    cpu_guarantee: float
+    cpu_limit: float
+    memory_guarantee: str
+    memory_limit: str
+
+
+@dataclass(frozen=True)
+class Culling:
+    """JupyterHub's idle culler: stop servers idle `timeout` s, checked every `every` s; `max_age`
+    0 means servers may run as long as they are used."""
+
+    enabled: bool
+    timeout: int
+    every: int
+    max_age: int
+
+
+DEFAULT_IMAGE = Image("quay.io/jupyter/scipy-notebook", "2025-11-10")
+DEFAULT_RESOURCES = Resources(cpu_guarantee=0.5, cpu_limit=2.0, memory_guarantee="1G", memory_limit="4G")
+DEFAULT_CULLING = Culling(enabled=True, timeout=3600, every=600, max_age=0)
+
+
+def build_resources(user: dict[str, Any]) -> Resources:
+    """A hub's `user.cpu` and `user.memory` over the defaults (also used by the rules)."""
+    cpu, memory = user.get("cpu", {}), user.get("memory", {})
+    return Resources(
+        cpu_guarantee=float(cpu.get("guarantee", DEFAULT_RESOURCES.cpu_guarantee)),
+        cpu_limit=float(cpu.get("limit", DEFAULT_RESOURCES.cpu_limit)),
+        memory_guarantee=str(memory.get("guarantee", DEFAULT_RESOURCES.memory_guarantee)),
+        memory_limit=str(memory.get("limit", DEFAULT_RESOURCES.memory_limit)),
+    )
 
 
 @dataclass(frozen=True)
@@ -179,17 +210,10 @@ class Hub:
     drive_size: str
     auth_type: Literal["native", "dummy"]
     admins: tuple[str, ...]
-    image_name: str
-    image_tag: str
-    cpu_guarantee: float
-    cpu_limit: float
-    memory_guarantee: str
-    memory_limit: str
+    image: Image
+    resources: Resources
     placeholders: int
-    cull_enabled: bool
-    cull_timeout: int
-    cull_every: int
-    cull_max_age: int
+    culling: Culling
 
     @property
     def active(self) -> bool:
@@ -215,8 +239,6 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
     """Build a Hub from a merged plain dict that passed schemas/hub.schema.json."""
     user = raw.get("user", {})
     image = user.get("image", {})
-    cpu = user.get("cpu", {})
-    memory = user.get("memory", {})
     cull = raw.get("culling", {})
     return Hub(
         name=raw["name"],
@@ -225,15 +247,13 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
         drive_size=raw["drive"]["size"],
         auth_type=raw["auth"]["type"],
         admins=tuple(raw["auth"].get("admins", [])),
-        image_name=image.get("name", DEFAULT_IMAGE[0]),
-        image_tag=image.get("tag", DEFAULT_IMAGE[1]),
-        cpu_guarantee=float(cpu.get("guarantee", DEFAULT_CPU[0])),
-        cpu_limit=float(cpu.get("limit", DEFAULT_CPU[1])),
-        memory_guarantee=memory.get("guarantee", DEFAULT_MEMORY[0]),
-        memory_limit=memory.get("limit", DEFAULT_MEMORY[1]),
+        image=Image(str(image.get("name", DEFAULT_IMAGE.name)), str(image.get("tag", DEFAULT_IMAGE.tag))),
+        resources=build_resources(user),
         placeholders=int(user.get("placeholders", 0)),
-        cull_enabled=bool(cull.get("enabled", DEFAULT_CULLING[0])),
-        cull_timeout=int(cull.get("timeout", DEFAULT_CULLING[1])),
-        cull_every=int(cull.get("every", DEFAULT_CULLING[2])),
-        cull_max_age=int(cull.get("maxAge", DEFAULT_CULLING[3])),
+        culling=Culling(
+            enabled=bool(cull.get("enabled", DEFAULT_CULLING.enabled)),
+            timeout=int(cull.get("timeout", DEFAULT_CULLING.timeout)),
+            every=int(cull.get("every", DEFAULT_CULLING.every)),
+            max_age=int(cull.get("maxAge", DEFAULT_CULLING.max_age)),
+        ),
     )

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
-
-#: JSON Schemas of the inputs ship beside the package in the repository.
-SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+from .errors import LocalError, UsageError
 
 
 @dataclass(frozen=True)
@@ -57,16 +54,25 @@ class Project:
         return sorted(p.parent.name for p in self.clusters_dir.glob("*/cluster.yaml"))
 
 
+def _holds_inputs(folder: Path) -> bool:
+    return any((folder / "clusters").glob("*/cluster.yaml"))
+
+
 def find_project(start: Path, explicit: Path | None = None) -> Project:
-    """Like git: the nearest folder upward from `start` that holds `clusters/`, or `explicit`."""
+    """Like git: the nearest folder upward from `start` whose clusters/ holds a cluster.yaml (so a
+    rendered gitops/clusters/ is never mistaken for the inputs), else the nearest with a clusters/
+    folder at all (a new project), or `explicit`."""
     if explicit is not None:
         if not (explicit / "clusters").is_dir():
-            raise InputError(f"{explicit}: not a hubfleet project (no clusters/ folder)")
+            raise UsageError(f"--root {explicit}", "not a hubfleet project (no clusters/ folder)")
         return Project(explicit.resolve())
     here = start.resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "clusters").is_dir():
-            return Project(candidate)
-    raise InputError(
-        f"{start}: not inside a hubfleet project (no clusters/ folder here or above); use --root"
-    )
+    candidates = [folder for folder in (here, *here.parents) if (folder / "clusters").is_dir()]
+    chosen = next((folder for folder in candidates if _holds_inputs(folder)), None)
+    if chosen is None and candidates:
+        chosen = candidates[0]
+    if chosen is None:
+        raise LocalError(
+            str(start), "not inside a hubfleet project (no clusters/ folder here or above); use --root"
+        )
+    return Project(chosen)

@@ -1,47 +1,42 @@
-"""The render command's pipeline: inputs -> model -> files -> plan -> write (or check)."""
+"""The render pipeline: inputs -> model -> files -> plan -> write (or check).
+
+`render`, `render --check`, validate's freshness layer and `aws scale` all go
+through `plan_project`, so they agree on what the tree should hold.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
-from .inputs import load_clusters
+from .core.layout import Layout
+from .inputs import Scope, load_project
 from .model import Cluster
-from .names import owned_paths
 from .project import Project
 from .render.common import OutputFile
 from .render.tree import render_cluster_tree
 from .write import Plan, apply_plan, plan_render
 
-#: What `render --all` owns: every generated file under these folders of gitops/.
-ALL_SCOPES = ("clusters/", "infrastructure/", "hubs/", "eksctl/")
+
+def render_files(clusters: list[Cluster], layout: Layout) -> list[OutputFile]:
+    return [file for cluster in clusters for file in render_cluster_tree(cluster, layout)]
 
 
-def render_files(clusters: list[Cluster]) -> list[OutputFile]:
-    return [file for cluster in clusters for file in render_cluster_tree(cluster)]
+def plan_project(
+    project: Project, scope: Scope, out: Path | None = None, clusters: list[Cluster] | None = None
+) -> Plan:
+    """Everything a render would change; `clusters` when the caller loaded them already. With
+    every cluster in scope, output of deleted clusters is stale too."""
+    loaded = load_project(project, scope) if clusters is None else clusters
+    layout = Layout.for_output(project.root, out)
+    if scope.everything:
+        scopes = layout.all_scopes()
+    else:
+        scopes = tuple(path for cluster in loaded for path in layout.owned_scopes(cluster.name))
+    target = out or project.gitops_dir
+    return plan_render(target, project.relative(target), render_files(loaded, layout), scopes)
 
 
-def select_clusters(project: Project, names: tuple[str, ...], all_clusters: bool) -> list[str]:
-    if all_clusters and names:
-        raise InputError("give cluster names or --all, not both")
-    if all_clusters:
-        found = project.cluster_names()
-        if not found:
-            raise InputError(f"{project.relative(project.clusters_dir)}: no cluster.yaml found")
-        return found
-    if not names:
-        raise InputError("name at least one cluster, or use --all")
-    return list(dict.fromkeys(names))
-
-
-def plan_project(project: Project, names: list[str], all_clusters: bool, out: Path | None) -> Plan:
-    """Everything a render would change. With --all, output of deleted clusters is stale too."""
-    clusters = load_clusters(project, names)
-    scopes = ALL_SCOPES if all_clusters else tuple(p for n in names for p in owned_paths(n))
-    return plan_render(out or project.gitops_dir, render_files(clusters), scopes)
-
-
-def render_project(project: Project, names: list[str], all_clusters: bool, out: Path | None) -> Plan:
-    plan = plan_project(project, names, all_clusters, out)
+def render_project(project: Project, scope: Scope, out: Path | None = None) -> Plan:
+    plan = plan_project(project, scope, out)
     apply_plan(plan)
     return plan

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .core.capacity import VolumeFit, instance_type
+from .core.names import INFRA_NAMESPACES
 from .errors import Problem
-from .instances import instance_type
 from .load import Source
-from .model import DEFAULT_CPU, DEFAULT_MEMORY, Cluster, Hub, memory_bytes
-from .names import INFRA_NAMESPACES
+from .model import Cluster, Hub, build_resources, memory_bytes
 
 ClusterRule = Callable[[Source, dict[str, Any], str], list[Problem]]
 
@@ -125,21 +125,20 @@ def hub_name_not_system(source: Source, raw: dict[str, Any], stem: str) -> list[
 
 
 def guarantees_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
-    user = raw.get("user", {})
+    wanted = build_resources(raw.get("user", {}))
     problems = []
-    cpu = {**dict(zip(("guarantee", "limit"), DEFAULT_CPU, strict=True)), **user.get("cpu", {})}
-    if cpu["guarantee"] > cpu["limit"]:
+    if wanted.cpu_guarantee > wanted.cpu_limit:
         problems.append(
             source.problem(
-                ["user", "cpu", "guarantee"], f"{cpu['guarantee']} is more than the limit {cpu['limit']}"
+                ["user", "cpu", "guarantee"],
+                f"{wanted.cpu_guarantee:g} is more than the limit {wanted.cpu_limit:g}",
             )
         )
-    memory = {**dict(zip(("guarantee", "limit"), DEFAULT_MEMORY, strict=True)), **user.get("memory", {})}
-    if memory_bytes(memory["guarantee"]) > memory_bytes(memory["limit"]):
+    if memory_bytes(wanted.memory_guarantee) > memory_bytes(wanted.memory_limit):
         problems.append(
             source.problem(
                 ["user", "memory", "guarantee"],
-                f"{memory['guarantee']} is more than the limit {memory['limit']}",
+                f"{wanted.memory_guarantee} is more than the limit {wanted.memory_limit}",
             )
         )
     return problems
@@ -158,22 +157,22 @@ def guarantee_fits_user_nodes(cluster: Cluster, hub: Hub, source: Source) -> lis
     if not known:
         return []
     problems = []
-    memory_mib = memory_bytes(hub.memory_guarantee) // 1024**2
+    memory_mib = memory_bytes(hub.resources.memory_guarantee) // 1024**2
     if all(memory_mib > t.allocatable_memory_mib for t in known):
         biggest = max(known, key=lambda t: t.allocatable_memory_mib)
         problems.append(
             source.problem(
                 ["user", "memory", "guarantee"],
-                f"{hub.memory_guarantee} does not fit any user node: {biggest.name} has "
+                f"{hub.resources.memory_guarantee} does not fit any user node: {biggest.name} has "
                 f"{biggest.allocatable_memory_mib} MiB allocatable",
             )
         )
-    if all(hub.cpu_guarantee * 1000 > t.allocatable_millicpu for t in known):
+    if all(hub.resources.cpu_guarantee * 1000 > t.allocatable_millicpu for t in known):
         biggest = max(known, key=lambda t: t.allocatable_millicpu)
         problems.append(
             source.problem(
                 ["user", "cpu", "guarantee"],
-                f"{hub.cpu_guarantee:g} does not fit any user node: {biggest.name} has "
+                f"{hub.resources.cpu_guarantee:g} does not fit any user node: {biggest.name} has "
                 f"{biggest.allocatable_millicpu / 1000:g} CPUs allocatable",
             )
         )
@@ -186,15 +185,5 @@ def drives_fit_core_nodes(cluster: Cluster, source: Source) -> list[Problem]:
     facts = instance_type(core.instance_type)
     if facts is None:
         return []
-    needed = cluster.core_volumes
-    room = core.max_size * facts.drive_slots
-    if needed > room:
-        return [
-            source.problem(
-                ["nodeGroups", "core", "maxSize"],
-                f"{len(cluster.hubs)} hubs need {needed} EBS volumes on core nodes (a drive each, and a "
-                f"database volume per active hub), but {core.max_size} x {core.instance_type} can attach "
-                f"{room} ({facts.drive_slots} per node); raise maxSize or use a bigger core instance type",
-            )
-        ]
-    return []
+    fit = VolumeFit(len(cluster.hubs), cluster.core_volumes, core.max_size, facts)
+    return [] if fit.fits else [source.problem(["nodeGroups", "core", "maxSize"], fit.describe())]

@@ -10,11 +10,12 @@ import os
 import re
 from pathlib import Path
 
+from .core.charts import UPSTREAM_CHARTS
+from .core.package_data import data_file, input_schema
 from .edit import edit_file
-from .errors import InputError
+from .errors import InputError, LocalError, ToolError, UsageError
 from .inputs import check_cluster_source, check_hub_source, load_cluster
 from .load import parse_text
-from .model import DEFAULT_CHART_VERSIONS
 from .project import Project
 
 CLUSTER_TEMPLATE = """\
@@ -24,8 +25,8 @@ region: {region}
 accountId: "{account}"        # the AWS account that owns the cluster (hubfleet aws refuses others)
 kubernetesVersion: "1.32"
 domain: {domain}   # CNAME this to the ingress load balancer (hubfleet aws dns)
-zones: [{region}a, {region}b, {region}c]
-coreZone: {region}a               # tools, core and every hub drive live in this one zone
+zones: [{zones}]
+coreZone: {core_zone}               # tools, core and every hub drive live in this one zone
 
 nodeGroups:
   tools:                          # autoscaler, ingress controller, sealed-secrets controller
@@ -72,38 +73,91 @@ culling:
   timeout: 3600          # stop servers idle this many seconds
 """
 
-NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
+#: Which command-line argument wrote each field of a scaffold, so a bad value is reported at the
+#: argument a person typed, not at a file that was never written.
+CLUSTER_ARGUMENTS = {
+    "name": "NAME",
+    "region": "--region",
+    "accountId": "--account-id",
+    "domain": "--domain",
+    "zones": "--zones",
+    "coreZone": "--core-zone",
+    "flux.url": "--git-url",
+}
+HUB_ARGUMENTS = {"name": "NAME", "drive.size": "--size"}
 
 
 def _check(text: str, display: str, schema: str, stem: str) -> None:
     source = parse_text(text, display)
     if schema == "cluster":
-        problems = check_cluster_source(source, stem)
+        problems, arguments = check_cluster_source(source, stem), CLUSTER_ARGUMENTS
     else:
-        problems = check_hub_source(source, source.data, stem)
-    if problems:
-        raise InputError(problems)
+        problems, arguments = check_hub_source(source, source.data, stem), HUB_ARGUMENTS
+    for problem in problems:
+        field = problem.field.split("[")[0]
+        if field not in arguments:
+            raise ToolError(
+                "hubfleet new", f"the scaffold of {display} is invalid ({problem}); please report it"
+            )
+        raise UsageError(arguments[field], problem.message)
 
 
 def _write_new(path: Path, text: str, display: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8") as stream:
             stream.write(text)
     except FileExistsError:
-        raise InputError(f"{display} already exists; refusing to overwrite it") from None
+        raise LocalError(display, "already exists; refusing to overwrite it") from None
+    except OSError as error:
+        raise LocalError(display, f"cannot write it: {error.strerror}") from None
 
 
-def new_cluster(project: Project, name: str, region: str, domain: str, account: str, git_url: str) -> Path:
-    if not NAME.match(name):
-        raise InputError(f"'{name}' is not a valid cluster name (letters, digits, hyphens; at most 40)")
+def default_zones(region: str) -> tuple[str, ...]:
+    """Three zones every account has in `region`, from the shipped table, or UsageError."""
+    letters = data_file("region_zones.json")["regions"].get(region)
+    if letters is None:
+        raise UsageError(
+            "--zones",
+            f"hubfleet does not know which zones every account has in {region}; pass them, e.g. "
+            f"--zones {region}a,{region}b (list yours with `aws ec2 describe-availability-zones "
+            f"--region {region}`)",
+        )
+    return tuple(f"{region}{letter}" for letter in letters)
+
+
+def new_cluster(
+    project: Project,
+    name: str,
+    region: str,
+    domain: str,
+    account: str,
+    git_url: str,
+    zones: tuple[str, ...] = (),
+    core_zone: str | None = None,
+) -> Path:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,39}", name):
+        raise UsageError(
+            "NAME", f"'{name}' is not a valid cluster name (letters, digits, hyphens; at most 40)"
+        )
     path = project.cluster_file(name)
     display = project.relative(path)
     if path.exists():
-        raise InputError(f"{display} already exists; refusing to overwrite it")
-    charts = ", ".join(f"{k} {v}" for k, v in DEFAULT_CHART_VERSIONS.items())
+        raise LocalError(display, "already exists; refusing to overwrite it")
+    if not zones:
+        # A region the schema refuses is reported as such (by _check), not as unknown zones.
+        valid = re.fullmatch(input_schema("cluster")["properties"]["region"]["pattern"], region)
+        zones = default_zones(region) if valid else (f"{region}a",)
+    charts = ", ".join(f"{c.key} {c.default_version}" for c in UPSTREAM_CHARTS)
     text = CLUSTER_TEMPLATE.format(
-        name=name, region=region, domain=domain, account=account, git_url=git_url, charts=charts
+        name=name,
+        region=region,
+        domain=domain,
+        account=account,
+        git_url=git_url,
+        charts=charts,
+        zones=", ".join(zones),
+        core_zone=core_zone or zones[0],
     )
     _check(text, display, "cluster", name)
     _write_new(path, text, display)
@@ -111,11 +165,11 @@ def new_cluster(project: Project, name: str, region: str, domain: str, account: 
 
 
 def new_hub(project: Project, cluster: str, name: str, size: str) -> Path:
-    load_cluster(project, cluster)
+    cluster = load_cluster(project, cluster).name
     path = project.hub_file(cluster, name)
     display = project.relative(path)
     if path.exists():
-        raise InputError(f"{display} already exists; refusing to overwrite it")
+        raise LocalError(display, "already exists; refusing to overwrite it")
     text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size)
     _check(text, display, "hub", name)
     _write_new(path, text, display)
@@ -132,8 +186,8 @@ def retire_hub(project: Project, cluster: str, hub: str) -> bool:
     loaded = load_cluster(project, cluster)
     if not any(h.name == hub for h in loaded.hubs):
         known = ", ".join(h.name for h in loaded.hubs) or "none"
-        raise InputError(f"cluster {cluster} has no hub '{hub}' (hubs: {known})")
-    path = project.hub_file(cluster, hub)
+        raise UsageError("NAME", f"cluster {loaded.name} has no hub '{hub}' (hubs: {known})")
+    path = project.hub_file(loaded.name, hub)
     if not path.exists():
         path = path.with_suffix(".yml")
     old, new = edit_file(path, project.relative(path), {("state",): "retired"})

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 import click
 
-from ..errors import FindingsError, InputError
+from ..context import Context
+from ..errors import FindingsError, UsageError
 from ..inputs import load_cluster
 from ..model import Cluster
 from ..project import Project
@@ -36,17 +37,10 @@ from .session import (
 from .whoami import Whoami, cluster_accounts, pick_region
 
 
-class HasProject(Protocol):
-    """The CLI's context object (hubfleet.cli.Context), without importing the CLI module."""
-
-    @property
-    def project(self) -> Project: ...
-
-
 class AwsContext:
     """The project plus the --profile and --region every aws command shares."""
 
-    def __init__(self, base: HasProject, profile: str | None, region: str | None) -> None:
+    def __init__(self, base: Context, profile: str | None, region: str | None) -> None:
         self.base = base
         self.profile = profile
         self.region = region
@@ -74,7 +68,7 @@ class AwsContext:
     def require_region(self, name: str, region: str, source_file: str) -> None:
         """Commands on a cluster run in its region; a different --region is a mistake, not a choice."""
         if self.region and self.region != region:
-            raise InputError(f"{name} is in {region} ({source_file}), not {self.region} (--region)")
+            raise UsageError("", f"{name} is in {region} ({source_file}), not {self.region} (--region)")
 
     def checked_session(self, cluster: Cluster) -> tuple[boto3.session.Session, Identity]:
         """A session in the cluster's region and its identity; credentials of another account are refused."""
@@ -114,7 +108,7 @@ def whoami(actx: AwsContext, cluster: str | None) -> None:
     project = actx.project
     names = project.cluster_names()
     if cluster is not None and cluster not in names:
-        raise InputError(f"no such cluster '{cluster}' (clusters: {', '.join(names) or 'none'})")
+        raise UsageError("CLUSTER", f"no such cluster '{cluster}' (clusters: {', '.join(names) or 'none'})")
     accounts = cluster_accounts(project, names)
     named = next((c for c in accounts if c.name == cluster), None)
     if named is not None and named.region is not None:
@@ -124,7 +118,7 @@ def whoami(actx: AwsContext, cluster: str | None) -> None:
     with aws_errors("reading the credentials"):
         credentials = session.get_credentials()
     if credentials is None:
-        raise InputError(NO_CREDENTIALS)
+        raise UsageError("", NO_CREDENTIALS)
     identity = caller_identity(session.client("sts", region_name=region or "us-east-1", config=RETRY_CONFIG))
     report = Whoami(actx.profile_label, credentials.method, identity, region or None, source, accounts)
     for line in report.describe():

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..core.names import NGINX_NAMESPACE
+from ..errors import AwsError, InputError, UsageError
 from ..model import Cluster
-from ..names import NGINX_NAMESPACE
-from .session import AwsError, aws_errors
+from .session import aws_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_elb import ElasticLoadBalancingClient
@@ -149,14 +149,17 @@ def plan_dns(route53: Route53Client, cluster: Cluster, zone_id: str, target: Loa
         try:
             zone = route53.get_hosted_zone(Id=zone_id)["HostedZone"]
         except (route53.exceptions.NoSuchHostedZone, route53.exceptions.InvalidInput):
-            raise InputError(f"--zone-id {zone_id}: no such hosted zone in this account") from None
+            raise UsageError(f"--zone-id {zone_id}", "no such hosted zone in this account") from None
         zone_name = _host(zone["Name"])
         record = _host(cluster.domain)
         if record == zone_name:
-            raise InputError(f"{record} is the apex of hosted zone {zone_id}, where a CNAME is not allowed")
+            raise UsageError(
+                f"--zone-id {zone_id}",
+                f"{record} is the apex of the hosted zone, where a CNAME is not allowed",
+            )
         if not record.endswith(f".{zone_name}"):
-            raise InputError(
-                f"{cluster.source_file}: domain {record} is not in hosted zone {zone_name} ({zone_id})"
+            raise InputError.at(
+                cluster.source_file, f"{record} is not in hosted zone {zone_name} ({zone_id})", field="domain"
             )
         answer = route53.list_resource_record_sets(
             HostedZoneId=zone_id, StartRecordName=record, MaxItems="20"
@@ -166,7 +169,7 @@ def plan_dns(route53: Route53Client, cluster: Cluster, zone_id: str, target: Loa
         if _host(record_set["Name"]) != record:
             continue
         if record_set["Type"] != "CNAME":
-            raise InputError(
+            raise AwsError(
                 f"{record} already has a {record_set['Type']} record in {zone_name}; a CNAME cannot sit "
                 "beside it: remove that record first"
             )

@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM, autoscaler_tags
 from ..model import Cluster, NodeGroup
-from ..render.eksctl import render_node_group
-from ..render.hub import DRIVE_RELEASE
 from .groups import GroupFacts, cluster_groups, read_group
 from .session import aws_errors
 
@@ -30,11 +29,7 @@ Value = str | int | list[str] | None
 
 PVC_NAMESPACE_TAG = "kubernetes.io/created-for/pvc/namespace"
 PVC_NAME_TAG = "kubernetes.io/created-for/pvc/name"
-#: A drive's claim. charts/nfs-drive names its StatefulSet "<release>-nfs" and its claim template
-#: "data", and Kubernetes names the claim "<template>-<statefulset>-<ordinal>". The release name is
-#: render/hub.py's DRIVE_RELEASE, imported rather than copied, so a rename there reaches drift too.
-DRIVE_CLAIM = f"data-{DRIVE_RELEASE}-nfs-0"
-AUTOSCALER_ENABLED_TAG = "k8s.io/cluster-autoscaler/enabled"
+AUTOSCALER_ENABLED_TAG = f"{AUTOSCALER_TAG_PREFIX}/enabled"
 
 
 @dataclass(frozen=True)
@@ -171,7 +166,7 @@ def compare_group(cluster: Cluster, group: NodeGroup, facts: GroupFacts) -> list
         )
     if facts.zones != tuple(sorted(group.zones)):
         differences.append(Difference(subject, "zones", sorted(group.zones), list(facts.zones), resource))
-    expected: dict[str, str] = render_node_group(cluster, group)["tags"]
+    expected = autoscaler_tags(cluster.name, group.role, group.scales_from_zero)
     actual = facts.autoscaler_tags
     for key in sorted(set(expected) | set(actual)):
         if expected.get(key) != actual.get(key):

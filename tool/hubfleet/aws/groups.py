@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .session import AwsError, aws_errors
+from ..errors import AwsError
+from .session import aws_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from botocore.exceptions import ClientError
 
-from ..instances import InstanceType, instance_type
+from ..core.capacity import InstanceType, VolumeFit, instance_type
 from ..model import Cluster, NodeGroup
 from .session import Identity, aws_errors
 
@@ -95,19 +95,15 @@ def check_offerings(cluster: Cluster, offered: set[tuple[str, str]], zones: set[
     return checks
 
 
-def check_attachments(core: NodeGroup, facts: InstanceType | None, source: str, volumes: int) -> Check:
-    """Blocker if `volumes` EBS volumes do not fit on maxSize core nodes of this instance type."""
+def check_attachments(
+    core: NodeGroup, facts: InstanceType | None, source: str, hubs: int, volumes: int
+) -> Check:
+    """Blocker if `volumes` EBS volumes of `hubs` hubs do not fit on maxSize core nodes of this type."""
     subject = f"node group {core.name}"
     if facts is None:
         return Check("warning", subject, f"cannot check EBS attachments: {core.instance_type} is unknown")
-    room = core.max_size * facts.drive_slots
-    text = (
-        f"{volumes} hub volumes; {core.max_size} x {core.instance_type} can attach {room} "
-        f"({facts.drive_slots} per node beside the root volume, {source})"
-    )
-    if volumes > room:
-        return Check("blocker", subject, f"{text}: raise maxSize or use a bigger core instance type")
-    return Check("ok", subject, text)
+    fit = VolumeFit(hubs, volumes, core.max_size, facts)
+    return Check("ok" if fit.fits else "blocker", subject, f"{fit.describe()} [{source}]")
 
 
 def attachment_facts(info: InstanceTypeInfoTypeDef | None, name: str) -> tuple[InstanceType | None, str]:
@@ -165,6 +161,6 @@ def run_preflight(cluster: Cluster, identity: Identity, ec2: EC2Client) -> Prefl
         Check("ok", "account", f"credentials are for {identity.account}, as {cluster.source_file} says"),
         *check_zones(cluster, zones),
         *check_offerings(cluster, offered, set(zones)),
-        check_attachments(core, facts, source, cluster.core_volumes),
+        check_attachments(core, facts, source, len(cluster.hubs), cluster.core_volumes),
     ]
     return PreflightReport(cluster.name, cluster.region, tuple(checks))

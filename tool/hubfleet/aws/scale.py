@@ -31,15 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..edit import EditPath, edit_text, read_exact, stage_beside
-from ..errors import HubfleetError, InputError
-from ..inputs import check_cluster_source
+from ..errors import HubfleetError, LocalError, UsageError
+from ..inputs import Scope, load_cluster
 from ..load import Source, dotted, parse_text
-from ..model import Cluster, build_cluster
+from ..model import Cluster
 from ..project import Project
 from ..rendering import render_project
-from ..rules import drives_fit_core_nodes
 from ..write import Plan
-from .session import LocalError, aws_errors, one_line
+from .session import aws_errors, one_line
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -133,7 +132,9 @@ def field_path(source: Source, cluster: Cluster, nodegroup: str) -> EditPath:
     """Where a node group's sizes live in cluster.yaml: a mapping key, or an entry of extraUser."""
     names = [group.name for group in cluster.node_groups]
     if nodegroup not in names:
-        raise InputError(f"{cluster.name} has no node group '{nodegroup}' (node groups: {', '.join(names)})")
+        raise UsageError(
+            "NODEGROUP", f"{cluster.name} has no node group '{nodegroup}' (node groups: {', '.join(names)})"
+        )
     if nodegroup in MAIN_GROUPS:
         return ("nodeGroups", nodegroup)
     extra = source.data["nodeGroups"].get("extraUser", [])
@@ -145,7 +146,7 @@ def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeC
     """The edited cluster.yaml, checked like `render` checks it."""
     values = change.by_field()
     if not values:
-        raise InputError("give at least one of --min, --max, --desired")
+        raise UsageError("--min/--max/--desired", "give at least one of them")
     path = project.cluster_file(cluster.name)
     file = project.relative(path)
     old_text = read_exact(path)
@@ -153,9 +154,10 @@ def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeC
     where = field_path(source, cluster, nodegroup)
     # edit_text refuses any edit that would change more than these fields.
     new_text = edit_text(old_text, file, {(*where, name): value for name, value in values.items()})
-    edited = check_cluster_text(cluster, new_text, file)
+    # Every check `render` runs, hubs and sealed secrets included, on the text not yet written.
+    edited = load_cluster(project, cluster.name, text=new_text)
     group = next(g for g in cluster.node_groups if g.name == nodegroup)
-    new_group = next(g for g in build_cluster(edited.data, file).node_groups if g.name == nodegroup)
+    new_group = next(g for g in edited.node_groups if g.name == nodegroup)
     return SizeEdit(
         cluster=cluster.name,
         nodegroup=nodegroup,
@@ -170,18 +172,6 @@ def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeC
     )
 
 
-def check_cluster_text(cluster: Cluster, text: str, file: str) -> Source:
-    """The checks `render` runs on a cluster file, on text that is not written yet."""
-    source = parse_text(text, file)
-    problems = check_cluster_source(source, cluster.name)
-    if not problems:
-        edited = build_cluster(source.data, file).with_inputs(cluster.hubs, cluster.sealed_secrets)
-        problems = drives_fit_core_nodes(edited, source)
-    if problems:
-        raise InputError(problems)
-    return source
-
-
 def plan_scale(edit: SizeEdit, group: AutoScalingGroupTypeDef) -> ScalePlan:
     """The edit together with the Auto Scaling group it will update and that group's sizes now."""
     now = Sizes(group["MinSize"], group["MaxSize"], group["DesiredCapacity"])
@@ -192,7 +182,7 @@ def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClien
     """Update AWS, then cluster.yaml, then gitops/; returns the render plan (None if YAML unchanged)."""
     edit = plan.edit
     if read_exact(edit.path) != edit.old_text:
-        raise InputError(f"{edit.file} changed while hubfleet was planning; nothing was changed, run again")
+        raise LocalError(edit.file, "changed while hubfleet was planning; nothing was changed, run again")
     staged = stage_beside(edit.path, edit.new_text) if edit.new_text != edit.old_text else None
     try:
         if not plan.aws_agrees:
@@ -209,13 +199,14 @@ def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClien
     except OSError as error:
         staged.unlink(missing_ok=True)
         undone = "was set back" if _roll_back(plan, autoscaling) else "could NOT be set back: fix it by hand"
-        raise LocalError(f"cannot write {edit.file} ({error}); the Auto Scaling group {undone}") from None
+        raise LocalError(edit.file, f"cannot write it ({error}); the Auto Scaling group {undone}") from None
     try:
-        return render_project(project, [edit.cluster], False, None)
+        return render_project(project, Scope((edit.cluster,), False))
     except (HubfleetError, OSError) as error:
         raise LocalError(
-            f"scaled {plan.group_name} and wrote {edit.file}, but rendering failed ({one_line(str(error))}); "
-            f"run `hubfleet render {edit.cluster}`"
+            edit.file,
+            f"scaled {plan.group_name} and wrote it, but rendering failed ({one_line(str(error))}); "
+            f"run `hubfleet render {edit.cluster}`",
         ) from None
 
 

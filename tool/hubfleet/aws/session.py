@@ -34,7 +34,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as AwsConnectionError
 
-from ..errors import HubfleetError, InputError
+from ..errors import AwsError, HubfleetError, UsageError
 from ..model import Cluster
 
 if TYPE_CHECKING:
@@ -75,21 +75,6 @@ NO_CREDENTIALS = (
 )
 
 
-class AwsError(HubfleetError):
-    """AWS refused a call, kept throttling it, or could not be reached (exit 3)."""
-
-    exit_code = 3
-
-
-class LocalError(HubfleetError):
-    """A local step after AWS changed failed, such as writing cluster.yaml or re-rendering (exit 2).
-
-    Not an `InputError`: the input was fine and something may already have been written.
-    """
-
-    exit_code = 2
-
-
 def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -102,13 +87,13 @@ def aws_errors(doing: str) -> Iterator[None]:
     except ClientError as error:
         raise _client_error(error, doing) from None
     except (NoCredentialsError, PartialCredentialsError):
-        raise InputError(NO_CREDENTIALS) from None
+        raise UsageError("", NO_CREDENTIALS) from None
     except (TokenRetrievalError, SSOError, CredentialRetrievalError) as error:
-        raise InputError(f"cannot get AWS credentials: {one_line(str(error))}") from None
+        raise UsageError("", f"cannot get AWS credentials: {one_line(str(error))}") from None
     except ProfileNotFound as error:
-        raise InputError(f"AWS profile '{error.kwargs.get('profile')}' is not configured") from None
+        raise UsageError("", f"AWS profile '{error.kwargs.get('profile')}' is not configured") from None
     except NoRegionError:
-        raise InputError("no AWS region: pass --region or set AWS_REGION") from None
+        raise UsageError("", "no AWS region: pass --region or set AWS_REGION") from None
     except (AwsConnectionError, HTTPClientError) as error:
         raise AwsError(f"cannot reach AWS while {doing}: {one_line(str(error))}") from None
     except BotoCoreError as error:
@@ -123,7 +108,7 @@ def _client_error(error: ClientError, doing: str) -> HubfleetError:
     if code in DENIED:
         return AwsError(f"AWS denied {doing} ({operation}): {message}")
     if code in BAD_CREDENTIALS:
-        return InputError(f"AWS rejected the credentials while {doing} ({code}): {message}")
+        return UsageError("", f"AWS rejected the credentials while {doing} ({code}): {message}")
     if code in THROTTLED:
         attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
         return AwsError(
@@ -156,7 +141,8 @@ def caller_identity(sts: STSClient) -> Identity:
 def require_account(identity: Identity, cluster: Cluster, profile: str) -> None:
     """Refuse to touch a cluster from credentials of another account."""
     if identity.account != cluster.account_id:
-        raise InputError(
+        raise UsageError(
+            "",
             f"{cluster.name} belongs to AWS account {cluster.account_id} ({cluster.source_file}), but the "
-            f"credentials of {profile} are for account {identity.account}; nothing was changed"
+            f"credentials of {profile} are for account {identity.account}; nothing was changed",
         )

@@ -6,17 +6,16 @@ IAM role eksctl creates for its service account (IRSA).
 
 from __future__ import annotations
 
-from ..model import Cluster
-from ..names import (
+from ..core.charts import AUTOSCALER
+from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
-    KUBE_SYSTEM,
     NODEGROUP_ROLE_LABEL,
     ROLE_LABELS,
     autoscaler_role_name,
     aws_partition,
 )
-from .common import Manifest, helm_release
-from .sources import AUTOSCALER_REPO
+from ..model import Cluster
+from .common import Manifest, upstream_release
 
 
 def render_autoscaler(cluster: Cluster) -> Manifest:
@@ -44,12 +43,4 @@ def render_autoscaler(cluster: Cluster) -> Manifest:
         },
         "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},
     }
-    return helm_release(
-        "cluster-autoscaler",
-        KUBE_SYSTEM,
-        "cluster-autoscaler",
-        cluster.charts.cluster_autoscaler,
-        "HelmRepository",
-        AUTOSCALER_REPO.name,
-        values,
-    )
+    return upstream_release(AUTOSCALER, cluster.charts.of(AUTOSCALER), values)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..names import FLUX_NAMESPACE, MANAGED_BY
+from ..core.charts import UpstreamChart
+from ..core.names import FLUX_NAMESPACE, MANAGED_BY
 
 Manifest = dict[str, Any]
 
@@ -83,6 +84,22 @@ def helm_release(
     spec["values"] = values
     meta = metadata(name, namespace, annotations=annotations) if annotations else metadata(name, namespace)
     return {"apiVersion": HELM_RELEASE_API, "kind": "HelmRelease", "metadata": meta, "spec": spec}
+
+
+def upstream_release(
+    chart: UpstreamChart,
+    version: str,
+    values: dict[str, Any],
+    *,
+    namespace: str | None = None,
+    **options: Any,
+) -> Manifest:
+    """A HelmRelease of an upstream chart from its HelmRepository, named as the chart table says."""
+    where = namespace or chart.namespace
+    assert where is not None, f"{chart.chart} is released per hub; give its namespace"
+    return helm_release(
+        chart.release, where, chart.chart, version, "HelmRepository", chart.repository.name, values, **options
+    )
 
 
 def kustomization_file(resources: list[str]) -> Manifest:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from ..model import Cluster
-from ..names import (
+from ..core.charts import CSI_DRIVER_NFS, SEALED_SECRETS
+from ..core.names import (
     DRIVE_STORAGE_CLASS,
-    KUBE_SYSTEM,
     NODEGROUP_ROLE_LABEL,
     PRUNE_DISABLED,
     ROLE_LABELS,
     SEALED_SECRETS_CONTROLLER,
-    SEALED_SECRETS_NAMESPACE,
 )
-from .common import Manifest, helm_release, metadata
-from .sources import CSI_NFS_REPO, SEALED_SECRETS_REPO
+from ..model import Cluster
+from .common import Manifest, metadata, upstream_release
 
 TOOLS_SELECTOR = {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]}
 
@@ -27,16 +25,7 @@ def render_sealed_secrets_controller(cluster: Cluster) -> Manifest:
         # certificate; automatic renewal would make the committed certificate stale.
         "keyrenewperiod": "0",
     }
-    return helm_release(
-        "sealed-secrets",
-        SEALED_SECRETS_NAMESPACE,
-        "sealed-secrets",
-        cluster.charts.sealed_secrets,
-        "HelmRepository",
-        SEALED_SECRETS_REPO.name,
-        values,
-        crds=True,
-    )
+    return upstream_release(SEALED_SECRETS, cluster.charts.of(SEALED_SECRETS), values, crds=True)
 
 
 def render_nfs_csi_driver(cluster: Cluster) -> Manifest:
@@ -50,15 +39,7 @@ def render_nfs_csi_driver(cluster: Cluster) -> Manifest:
         # to the pod's fsGroup on each mount.
         "feature": {"enableFSGroupPolicy": False},
     }
-    return helm_release(
-        "csi-driver-nfs",
-        KUBE_SYSTEM,
-        "csi-driver-nfs",
-        cluster.charts.csi_driver_nfs,
-        "HelmRepository",
-        CSI_NFS_REPO.name,
-        values,
-    )
+    return upstream_release(CSI_DRIVER_NFS, cluster.charts.of(CSI_DRIVER_NFS), values)
 
 
 def render_drive_storage_class(cluster: Cluster) -> Manifest:

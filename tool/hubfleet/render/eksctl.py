@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Cluster, NodeGroup
-from ..names import (
+from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
     KUBE_SYSTEM,
-    NODE_PURPOSE_LABEL,
-    NODEGROUP_ROLE_LABEL,
-    ROLE_LABELS,
-    USER_TAINT_KEY,
     autoscaler_role_name,
+    autoscaler_tags,
+    node_labels,
+    user_taint,
 )
+from ..model import Cluster, NodeGroup
 from .common import Manifest
 
 #: AL2023 is eksctl's default and the family EKS supports for current Kubernetes versions.
@@ -41,26 +40,9 @@ def _pre_bootstrap(group: NodeGroup) -> list[str]:
     return commands
 
 
-def _tags(
-    cluster: Cluster, group: NodeGroup, labels: dict[str, str], taint: dict[str, str] | None
-) -> dict[str, str]:
-    prefix = "k8s.io/cluster-autoscaler"
-    tags = {f"{prefix}/enabled": "true", f"{prefix}/{cluster.name}": "owned"}
-    if group.scales_from_zero:
-        # The autoscaler cannot see labels and taints of a group with no node; these tags tell it.
-        for key, value in labels.items():
-            tags[f"{prefix}/node-template/label/{key}"] = value
-        if taint:
-            tags[f"{prefix}/node-template/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
-    return dict(sorted(tags.items()))
-
-
 def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
-    role_label, purpose = ROLE_LABELS[group.role]
-    labels = {NODEGROUP_ROLE_LABEL: role_label}
-    if purpose:
-        labels = {NODE_PURPOSE_LABEL: purpose, **labels}
-    taint = {"key": USER_TAINT_KEY, "value": "user", "effect": "NoSchedule"} if group.role == "user" else None
+    labels = node_labels(group.role)
+    taint = user_taint(group.role)
     node_group: dict[str, Any] = {
         "name": group.name,
         "amiFamily": AMI_FAMILY,
@@ -75,7 +57,7 @@ def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
         "privateNetworking": True,
         "disableIMDSv1": True,
         "labels": labels,
-        "tags": _tags(cluster, group, labels, taint),
+        "tags": autoscaler_tags(cluster.name, group.role, group.scales_from_zero),
         "propagateASGTags": True,
         "preBootstrapCommands": _pre_bootstrap(group),
     }

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.charts import JUPYTERHUB
+from ..core.names import (
+    DRIVE_CHART,
+    DRIVE_RELEASE,
+    DRIVE_STORAGE_CLASS,
+    GIT_REPOSITORY,
+    HOME_CLAIM,
+    INGRESS_CLASS,
+    MERGEABLE_TYPE,
+    PRUNE_DISABLED,
+)
 from ..model import Cluster, Hub
-from ..names import DRIVE_STORAGE_CLASS, GIT_REPOSITORY, INGRESS_CLASS, PRUNE_DISABLED
-from .common import Manifest, helm_release, namespace
-from .ingress import MERGEABLE_TYPE
-from .sources import JUPYTERHUB_REPO
+from .common import Manifest, helm_release, namespace, upstream_release
 
-DRIVE_RELEASE = "drive"
-DRIVE_CHART = "./charts/nfs-drive"
-HOME_CLAIM = "home"
-JUPYTERHUB_RELEASE = "jupyterhub"
 HUB_DB_SIZE = "1Gi"
 HOME_MOUNT = "/home/jovyan"
 #: Runs as root before each user server to hand the user their home folder: kubelet creates a
@@ -106,9 +110,9 @@ def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
             "userPods": {"nodeAffinity": {"matchNodePurpose": "require"}},
         },
         "singleuser": {
-            "image": {"name": hub.image_name, "tag": hub.image_tag},
-            "cpu": {"guarantee": hub.cpu_guarantee, "limit": hub.cpu_limit},
-            "memory": {"guarantee": hub.memory_guarantee, "limit": hub.memory_limit},
+            "image": {"name": hub.image.name, "tag": hub.image.tag},
+            "cpu": {"guarantee": hub.resources.cpu_guarantee, "limit": hub.resources.cpu_limit},
+            "memory": {"guarantee": hub.resources.memory_guarantee, "limit": hub.resources.memory_limit},
             "storage": {
                 "type": "static",
                 "static": {"pvcName": HOME_CLAIM, "subPath": "{username}"},
@@ -117,10 +121,10 @@ def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
             "initContainers": [_home_owner()],
         },
         "cull": {
-            "enabled": hub.cull_enabled,
-            "timeout": hub.cull_timeout,
-            "every": hub.cull_every,
-            "maxAge": hub.cull_max_age,
+            "enabled": hub.culling.enabled,
+            "timeout": hub.culling.timeout,
+            "every": hub.culling.every,
+            "maxAge": hub.culling.max_age,
         },
         # The pre-pull hook makes every upgrade wait for images on all nodes (Flux would time out);
         # the continuous puller is a DaemonSet per hub, which would fill user nodes' pod slots.
@@ -129,14 +133,11 @@ def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
 
 
 def render_jupyterhub(cluster: Cluster, hub: Hub) -> Manifest:
-    return helm_release(
-        JUPYTERHUB_RELEASE,
-        hub.name,
-        "jupyterhub",
-        cluster.charts.jupyterhub,
-        "HelmRepository",
-        JUPYTERHUB_REPO.name,
+    return upstream_release(
+        JUPYTERHUB,
+        cluster.charts.of(JUPYTERHUB),
         jupyterhub_values(cluster, hub),
+        namespace=hub.name,
         depends_on=[{"name": DRIVE_RELEASE}],
         release_name=hub.name,
     )

@@ -6,13 +6,12 @@ adds a minion Ingress with its path (NGINX mergeable Ingresses).
 
 from __future__ import annotations
 
+from ..core.charts import NGINX_INGRESS
+from ..core.names import INGRESS_CLASS, MERGEABLE_TYPE, NGINX_NAMESPACE, NODEGROUP_ROLE_LABEL, ROLE_LABELS
 from ..model import Cluster
-from ..names import INGRESS_CLASS, NGINX_NAMESPACE, NODEGROUP_ROLE_LABEL, ROLE_LABELS
-from .common import Manifest, helm_release, metadata, namespace
-from .sources import NGINX_REPO
+from .common import Manifest, metadata, namespace, upstream_release
 
 MASTER_INGRESS = "hubs-master"
-MERGEABLE_TYPE = "nginx.org/mergeable-ingress-type"
 
 
 def tls_secret_ref(cluster: Cluster) -> str:
@@ -50,13 +49,9 @@ def render_ingress_controller(cluster: Cluster) -> Manifest:
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
         }
     }
-    return helm_release(
-        "nginx-ingress",
-        NGINX_NAMESPACE,
-        "nginx-ingress",
-        cluster.charts.nginx_ingress,
-        "HelmRepository",
-        NGINX_REPO.name,
+    return upstream_release(
+        NGINX_INGRESS,
+        cluster.charts.of(NGINX_INGRESS),
         values,
         crds=True,
     )

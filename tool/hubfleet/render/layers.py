@@ -14,31 +14,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.layout import BOOTSTRAP_DIR, InfraLayer, Layout
+from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HUBS, INFRA_CONFIGS, INFRA_CONTROLLERS, INFRA_INGRESS
 from ..model import Cluster
-from ..names import (
-    BOOTSTRAP_DIR,
-    FLUX_NAMESPACE,
-    GIT_REPOSITORY,
-    HUBS,
-    INFRA_CONFIGS,
-    INFRA_CONTROLLERS,
-    INFRA_INGRESS,
-    flux_path,
-    hubs_dir,
-    infra_dir,
-)
 from .common import KUSTOMIZE_API, Manifest, kustomization_file, metadata
 
 
 def flux_kustomization(
-    name: str, path: str, *, wait: bool, depends_on: str | None = None, timeout: str = "10m"
+    name: str, flux_path: str, *, wait: bool, depends_on: str | None = None, timeout: str = "10m"
 ) -> Manifest:
     spec: dict[str, Any] = {
         "interval": "1h",
         "retryInterval": "2m",
         "timeout": timeout,
         "sourceRef": {"kind": "GitRepository", "name": GIT_REPOSITORY},
-        "path": flux_path(path),
+        "path": flux_path,
         "prune": True,
         "wait": wait,
     }
@@ -52,22 +42,20 @@ def flux_kustomization(
     }
 
 
-def render_infrastructure_entry(cluster: Cluster) -> list[Manifest]:
+def render_infrastructure_entry(cluster: Cluster, layout: Layout) -> list[Manifest]:
+    def path(layer: InfraLayer) -> str:
+        return layout.flux_path(layout.infra_dir(cluster.name, layer))
+
     return [
-        flux_kustomization(INFRA_CONTROLLERS, infra_dir(cluster.name, "controllers"), wait=True),
-        flux_kustomization(
-            INFRA_CONFIGS, infra_dir(cluster.name, "configs"), wait=True, depends_on=INFRA_CONTROLLERS
-        ),
-        flux_kustomization(
-            INFRA_INGRESS, infra_dir(cluster.name, "ingress"), wait=True, depends_on=INFRA_CONFIGS
-        ),
+        flux_kustomization(INFRA_CONTROLLERS, path("controllers"), wait=True),
+        flux_kustomization(INFRA_CONFIGS, path("configs"), wait=True, depends_on=INFRA_CONTROLLERS),
+        flux_kustomization(INFRA_INGRESS, path("ingress"), wait=True, depends_on=INFRA_CONFIGS),
     ]
 
 
-def render_hubs_entry(cluster: Cluster) -> list[Manifest]:
-    return [
-        flux_kustomization(HUBS, hubs_dir(cluster.name), wait=False, depends_on=INFRA_INGRESS, timeout="15m")
-    ]
+def render_hubs_entry(cluster: Cluster, layout: Layout) -> list[Manifest]:
+    path = layout.flux_path(layout.hubs_dir(cluster.name))
+    return [flux_kustomization(HUBS, path, wait=False, depends_on=INFRA_INGRESS, timeout="15m")]
 
 
 def render_entry_kustomization(entry_files: list[str]) -> Manifest:

@@ -6,30 +6,13 @@ GitRepository that `flux bootstrap` creates, so they need no source here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..names import FLUX_NAMESPACE
+from ..core.charts import UPSTREAM_CHARTS
+from ..core.names import FLUX_NAMESPACE
 from .common import SOURCE_API, Manifest, metadata
 
 
-@dataclass(frozen=True)
-class ChartRepository:
-    name: str
-    url: str
-
-
-AUTOSCALER_REPO = ChartRepository("autoscaler", "https://kubernetes.github.io/autoscaler")
-NGINX_REPO = ChartRepository("nginx-stable", "https://helm.nginx.com/stable")
-SEALED_SECRETS_REPO = ChartRepository("sealed-secrets", "https://bitnami-labs.github.io/sealed-secrets")
-CSI_NFS_REPO = ChartRepository(
-    "csi-driver-nfs", "https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts"
-)
-JUPYTERHUB_REPO = ChartRepository("jupyterhub", "https://hub.jupyter.org/helm-chart/")
-
-UPSTREAM_REPOSITORIES = (AUTOSCALER_REPO, CSI_NFS_REPO, JUPYTERHUB_REPO, NGINX_REPO, SEALED_SECRETS_REPO)
-
-
 def render_helm_repositories() -> list[Manifest]:
+    repositories = {chart.repository.name: chart.repository for chart in UPSTREAM_CHARTS}
     return [
         {
             "apiVersion": SOURCE_API,
@@ -37,5 +20,5 @@ def render_helm_repositories() -> list[Manifest]:
             "metadata": metadata(repo.name, FLUX_NAMESPACE),
             "spec": {"interval": "12h", "url": repo.url},
         }
-        for repo in UPSTREAM_REPOSITORIES
+        for _, repo in sorted(repositories.items())
     ]

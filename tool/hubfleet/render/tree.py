@@ -1,9 +1,9 @@
-"""Assemble every file of one cluster's rendered tree, paths relative to gitops/."""
+"""Assemble every file of one cluster's rendered tree, at the paths the shared `Layout` gives."""
 
 from __future__ import annotations
 
+from ..core.layout import Layout
 from ..model import Cluster
-from ..names import cluster_entry_dir, eksctl_file, hubs_dir, infra_dir
 from .autoscaler import render_autoscaler
 from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
@@ -24,13 +24,13 @@ def _folder(
     return out
 
 
-def render_cluster_tree(cluster: Cluster) -> list[OutputFile]:
+def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
     source = cluster.source_file
-    entry = cluster_entry_dir(cluster.name)
+    entry = layout.entry_dir(cluster.name)
     files = [
-        OutputFile(eksctl_file(cluster.name), source, [render_cluster_config(cluster)]),
-        OutputFile(f"{entry}/infrastructure.yaml", source, render_infrastructure_entry(cluster)),
-        OutputFile(f"{entry}/hubs.yaml", source, render_hubs_entry(cluster)),
+        OutputFile(layout.eksctl_file(cluster.name), source, [render_cluster_config(cluster)]),
+        OutputFile(f"{entry}/infrastructure.yaml", source, render_infrastructure_entry(cluster, layout)),
+        OutputFile(f"{entry}/hubs.yaml", source, render_hubs_entry(cluster, layout)),
         OutputFile(
             f"{entry}/kustomization.yaml",
             source,
@@ -38,7 +38,7 @@ def render_cluster_tree(cluster: Cluster) -> list[OutputFile]:
         ),
     ]
     files += _folder(
-        infra_dir(cluster.name, "controllers"),
+        layout.infra_dir(cluster.name, "controllers"),
         source,
         {
             "sources.yaml": render_helm_repositories(),
@@ -51,18 +51,20 @@ def render_cluster_tree(cluster: Cluster) -> list[OutputFile]:
     )
     configs = {sealed.file_name: [sealed.manifest] for sealed in cluster.sealed_secrets}
     origins = {sealed.file_name: sealed.source_file for sealed in cluster.sealed_secrets}
-    files += _folder(infra_dir(cluster.name, "configs"), source, configs, origins)
+    files += _folder(layout.infra_dir(cluster.name, "configs"), source, configs, origins)
     files += _folder(
-        infra_dir(cluster.name, "ingress"),
+        layout.infra_dir(cluster.name, "ingress"),
         source,
         {
             "nginx-ingress.yaml": [render_ingress_controller(cluster)],
             "master-ingress.yaml": [render_master_ingress(cluster)],
         },
     )
-    hubs_root = hubs_dir(cluster.name)
+    hubs_root = layout.hubs_dir(cluster.name)
     for hub in cluster.hubs:
-        files += _folder(f"{hubs_root}/{hub.name}", hub.source_file, render_hub_files(cluster, hub))
+        files += _folder(
+            layout.hub_dir(cluster.name, hub.name), hub.source_file, render_hub_files(cluster, hub)
+        )
     files.append(
         OutputFile(
             f"{hubs_root}/kustomization.yaml", source, [kustomization_file([h.name for h in cluster.hubs])]

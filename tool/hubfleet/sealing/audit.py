@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from ..core.names import NGINX_NAMESPACE
 from ..errors import InputError
 from ..model import Cluster, SealedSecretFile
-from ..names import NGINX_NAMESPACE
 from ..project import Project
 from .certs import EXPIRY_WARNING, covers, load_sealing_certificate
 from .crypto import fingerprint

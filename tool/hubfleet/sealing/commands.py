@@ -12,7 +12,7 @@ from typing import IO
 
 import click
 
-from ..cli import Context, pass_context
+from ..context import Context, pass_context
 from ..emit import dump
 from .keys import new_sealing_key
 from .seal import seal_tls

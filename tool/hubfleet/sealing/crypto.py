@@ -23,16 +23,12 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import InputError
+from ..errors import NotDecryptable
 
 SESSION_KEY_BYTES = 32
 ZERO_NONCE = bytes(12)
 CLUSTER_WIDE = "sealedsecrets.bitnami.com/cluster-wide"
 NAMESPACE_WIDE = "sealedsecrets.bitnami.com/namespace-wide"
-
-
-class NotDecryptable(InputError):
-    """A value did not decrypt: wrong key, or a label (namespace/name) other than the one it was sealed for."""
 
 
 def strict_label(namespace: str, name: str) -> bytes:

@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from ..core.names import SEALED_SECRETS_CONTROLLER, SEALED_SECRETS_NAMESPACE
 from ..edit import write_atomic
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..inputs import load_cluster
-from ..names import SEALED_SECRETS_CONTROLLER, SEALED_SECRETS_NAMESPACE
 from ..project import Project
 from .crypto import fingerprint
 
@@ -86,14 +86,15 @@ def check_key_destination(project: Project, out: Path) -> Path:
     target = out.expanduser().resolve()
     for guarded in {project.root.resolve(), _work_tree_top(project.root.resolve())}:
         if target == guarded or guarded in target.parents:
-            raise InputError(
-                f"{out}: refusing to write the private key inside the repository ({guarded}); "
-                "choose a path outside it, e.g. in your password manager's folder"
+            raise UsageError(
+                f"--out {out}",
+                f"refusing to write the private key inside the repository ({guarded}); "
+                "choose a path outside it, e.g. in your password manager's folder",
             )
     if target.exists() or target.is_symlink():
-        raise InputError(f"{out}: already exists; hubfleet never overwrites a private key")
+        raise UsageError(f"--out {out}", "already exists; hubfleet never overwrites a private key")
     if not target.parent.is_dir():
-        raise InputError(f"{out}: folder {target.parent} does not exist")
+        raise UsageError(f"--out {out}", f"folder {target.parent} does not exist")
     return target
 
 
@@ -139,9 +140,10 @@ def new_sealing_key(project: Project, cluster_name: str, out: Path, now: datetim
     cluster = load_cluster(project, cluster_name)
     cert_path = project.sealing_cert(cluster.name)
     if cert_path.exists():
-        raise InputError(
-            f"{project.relative(cert_path)}: the cluster already has a sealing certificate; every sealed "
-            "secret depends on it. To replace the key, delete it first, then reseal every secret"
+        raise InputError.at(
+            project.relative(cert_path),
+            "the cluster already has a sealing certificate; every sealed secret depends on it. "
+            "To replace the key, delete it first, then reseal every secret",
         )
     target = check_key_destination(project, out)
     key, certificate = generate_sealing_key(now)

@@ -17,10 +17,10 @@ from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from ..core.names import NGINX_NAMESPACE
 from ..edit import write_atomic
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, UsageError
 from ..inputs import load_cluster
-from ..names import NGINX_NAMESPACE
 from ..project import Project
 from .certs import (
     CertFacts,
@@ -70,7 +70,8 @@ def _check_names(name: str, namespace: str) -> None:
             f"--namespace '{namespace}' is not a valid namespace (lowercase letters, digits, '-')"
         )
     if problems:
-        raise InputError("\n".join(problems))
+        # Each line names its option, so both are reported at once.
+        raise UsageError("", "\n".join(problems))
 
 
 def _collect(problems: list[Problem], load: Callable[[], T]) -> T | None:

@@ -16,9 +16,8 @@ from typing import Any
 
 from cryptography import x509
 
+from ..core.names import MANAGED_BY, SEALED_SUFFIX
 from ..emit import dump
-from ..inputs import SEALED_SUFFIX
-from ..names import MANAGED_BY
 from ..project import Project
 from .certs import CertFacts, valid_names
 

@@ -18,10 +18,10 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from ..errors import InputError
+from ..errors import InputError, NotDecryptable
 from ..load import load_file
 from .certs import certificate_facts, load_private_key, read_pem_file
-from .crypto import NotDecryptable, same_public_key, scope_label, unseal_value
+from .crypto import same_public_key, scope_label, unseal_value
 from .sealedsecret import API_VERSION, KIND, manifest_annotations, manifest_identity, mapping
 
 CERT_MARK = b"-----BEGIN CERTIFICATE-----"
@@ -58,7 +58,7 @@ def load_unsealing_keys(paths: list[Path], passphrase: bytes | None = None) -> l
         display = str(path)
         key = load_private_key(read_pem_file(path, display), display, passphrase)
         if not isinstance(key, RSAPrivateKey):
-            raise InputError(f"{display}: not an RSA private key; sealing keys are RSA")
+            raise InputError.at(display, "not an RSA private key; sealing keys are RSA")
         keys.append(key)
     return keys
 
@@ -67,15 +67,15 @@ def unseal_file(path: Path, display: str, keys: list[RSAPrivateKey]) -> Unsealed
     """Decrypt every value of the SealedSecret in `path`, or InputError naming the value that failed."""
     manifest = load_file(path, display).data
     if manifest.get("apiVersion") != API_VERSION or manifest.get("kind") != KIND:
-        raise InputError(f"{display}: expected a {API_VERSION} {KIND}")
+        raise InputError.at(display, f"expected a {API_VERSION} {KIND}")
     spec = mapping(manifest.get("spec"))
     template = mapping(spec.get("template"))
     namespace, name = manifest_identity(manifest)
     if not name or not namespace:
-        raise InputError(f"{display}: metadata.name and metadata.namespace are needed to decrypt it")
+        raise InputError.at(display, "metadata.name and metadata.namespace are needed to decrypt it")
     encrypted = mapping(spec.get("encryptedData"))
     if not encrypted:
-        raise InputError(f"{display}: spec.encryptedData is empty or missing")
+        raise InputError.at(display, "spec.encryptedData is empty or missing")
     label = scope_label(namespace, name, manifest_annotations(manifest))
     values = {}
     for key, value in sorted(encrypted.items()):

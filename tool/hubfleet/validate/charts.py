@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..names import FLUX_NAMESPACE, GIT_REPOSITORY
+from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
 from .findings import Tally
 from .locations import kube_version
 from .manifests import Locator, Manifest, parse_stream
 from .objects import ObjectChecker, report_issue
 from .tools import Ran, run
 from .tree import Tree, cluster_of
-from .values import HELM_GROUP, chart_spec
+from .values import chart_spec
 
 _LINT = re.compile(r"^\[(ERROR|WARNING)\]\s+(.*)$")
 _POINTER = re.compile(r"at '(/[^']*)'")

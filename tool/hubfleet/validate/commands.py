@@ -6,11 +6,11 @@ from typing import cast
 
 import click
 
-from ..cli import Context, pass_context
+from ..context import Context, pass_context
 from ..errors import FindingsError, InputError
 from .findings import LAYERS
 from .locations import ENVIRONMENT
-from .output import FORMATS, Format, format_report, input_annotations
+from .output import FORMATS, Format, format_report, input_annotations, input_report
 from .pipeline import Backend, Request, default_jobs, validate_project
 
 
@@ -73,8 +73,11 @@ def validate(
     try:
         report = validate_project(ctx.project, request)
     except InputError as error:
-        if style == "github" and error.problems:
+        # Machines reading the output get it in their format too; the exit code stays 2.
+        if style == "github":
             click.echo(input_annotations(error.problems), nl=False)
+        elif style == "json":
+            click.echo(input_report(error.problems), nl=False)
         raise
     click.echo(format_report(report, cast(Format, style)), nl=False)
     if report.failed:

@@ -1,9 +1,13 @@
-"""Layer 2, freshness: the committed gitops/ is exactly what the inputs render to (`render --check`)."""
+"""Layer 2, freshness: the committed gitops/ is exactly what the inputs render to (`render --check`).
+
+It renders the clusters the inputs layer already loaded; nothing is read twice.
+"""
 
 from __future__ import annotations
 
-from ..errors import InputError
-from ..names import GITOPS
+from ..errors import LocalError, ToolError
+from ..inputs import Scope
+from ..model import Cluster
 from ..project import Project
 from ..rendering import plan_project
 from .findings import Tally
@@ -11,13 +15,13 @@ from .findings import Tally
 ADVICE = "run `make render` and commit"
 
 
-def check_freshness(project: Project, names: list[str], all_clusters: bool) -> Tally:
+def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> Tally:
     tally = Tally("freshness")
     try:
-        plan = plan_project(project, names, all_clusters, None)
-    except InputError as error:
+        plan = plan_project(project, scope, clusters=clusters)
+    except (LocalError, ToolError) as error:
         # The inputs loaded, so this is about the tree: files hubfleet did not write where it writes.
-        tally.fail(GITOPS, GITOPS, 0, "", " ".join(error.message.split()))
+        tally.fail(plan_display(project), plan_display(project), 0, "", " ".join(error.message.split()))
         return tally
     stale = {
         **{path: (0, f"missing: the inputs render this file; {ADVICE}") for path in plan.added},
@@ -25,6 +29,10 @@ def check_freshness(project: Project, names: list[str], all_clusters: bool) -> T
         **{path: (1, f"stale: no input renders this file any more; {ADVICE}") for path in plan.removed},
     }
     for path, (line, message) in sorted(stale.items()):
-        tally.fail(path, f"{GITOPS}/{path}", line, "", message)
+        tally.fail(path, plan.shown(path), line, "", message)
     tally.passed_unnamed(plan.unchanged)
     return tally
+
+
+def plan_display(project: Project) -> str:
+    return project.relative(project.gitops_dir)

@@ -12,10 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..names import GITOPS, NGINX_NAMESPACE, infra_dir
-from ..render.ingress import MERGEABLE_TYPE
+from ..core.names import MERGEABLE_TYPE, NGINX_NAMESPACE
 from .lint import ClusterLint, get, is_jupyterhub, release_values
 from .manifests import Manifest
+from .tree import LAYOUT
 
 Role = Literal["master", "minion", "plain"]
 FieldPath = tuple[str | int, ...]
@@ -175,6 +175,8 @@ def check_tls_secrets(lint: ClusterLint) -> None:
             f"TLS secret {namespace}/{name} is not in the tree as a SealedSecret; create it with "
             f"`hubfleet seal tls {lint.cluster.name} --cert FILE --key FILE` and render"
         )
-        path = owner.path if owner else f"{GITOPS}/{infra_dir(lint.cluster.name, 'configs')}"
+        path = (
+            owner.path if owner else f"{LAYOUT.repo_prefix}/{LAYOUT.infra_dir(lint.cluster.name, 'configs')}"
+        )
         line = lint.locator.line(owner, field) if owner else 0
         lint.tally.fail(check, path, line, owner.subject if owner else "", message)

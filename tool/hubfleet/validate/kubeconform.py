@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import ToolError
 from .locations import SchemaSources
 from .manifests import Manifest
 from .schemas import FieldPath, Issue, JsonSchemaChecker
@@ -60,8 +60,9 @@ class KubeconformChecker:
             results = parse_output(result.stdout, len(manifests))
         except ValueError:
             detail = (result.stderr or result.stdout).strip().splitlines()
-            raise InputError(
-                f"kubeconform failed (exit {result.returncode}): {detail[-1] if detail else 'no output'}"
+            raise ToolError(
+                "kubeconform",
+                f"crashed (exit {result.returncode}): {detail[-1] if detail else 'no output'}",
             ) from None
         return [
             [

@@ -15,16 +15,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..instances import instance_type
+from ..core.capacity import VolumeFit, instance_type
+from ..core.charts import JUPYTERHUB
+from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL
 from ..model import Cluster
-from ..names import NODE_PURPOSE_LABEL
 from ..project import Project
-from ..render.hub import DRIVE_CHART
 from ..sealing.audit import audit_sealed_secrets
 from .findings import Tally
 from .manifests import Locator, Manifest
 from .tree import Tree
-from .values import HELM_GROUP, chart_spec
+from .values import chart_spec
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 
@@ -57,7 +57,7 @@ def is_drive(manifest: Manifest) -> bool:
 
 def is_jupyterhub(manifest: Manifest) -> bool:
     chart = chart_spec(manifest.spec)
-    return manifest.is_a(HELM_GROUP, "HelmRelease") and chart.get("chart") == "jupyterhub"
+    return manifest.is_a(HELM_GROUP, "HelmRelease") and chart.get("chart") == JUPYTERHUB.chart
 
 
 class ClusterLint:
@@ -172,19 +172,10 @@ class ClusterLint:
             if is_jupyterhub(m) and get(release_values(m), "hub", "db", "type") in (None, "sqlite-pvc")
         )
         raw = group.get("maxSize")
-        max_size = raw if isinstance(raw, int) else 0
-        needed = drives + databases
-        room = max_size * facts.drive_slots
-        if needed > room:
-            # One drive per hub, so `drives` is the number of hubs rules.drives_fit_core_nodes names.
-            self.fail(
-                check,
-                self.config,
-                field,
-                f"nodeGroups[{index}].maxSize: {drives} hubs need {needed} EBS volumes on core nodes (a drive "
-                f"each, and a database volume per active hub), but {max_size} x {facts.name} can attach "
-                f"{room} ({facts.drive_slots} per node); raise maxSize or use a bigger core instance type",
-            )
+        # One drive per hub, so `drives` is the number of hubs; the count of volumes is the rendered one.
+        fit = VolumeFit(drives, drives + databases, raw if isinstance(raw, int) else 0, facts)
+        if not fit.fits:
+            self.fail(check, self.config, field, f"nodeGroups[{index}].maxSize: {fit.describe()}")
 
 
 def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tally) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import UsageError
 
 KUBECONFORM_SUFFIX = "/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
 CRD_TEMPLATE = "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
@@ -77,24 +77,26 @@ def _template(location: str) -> str:
     leftover = _FIELD.sub("", template)
     if unknown or "{{" in leftover or "}}" in leftover:
         what = f"unknown field .{unknown[0]}" if unknown else "only {{ .Field }} is supported"
-        raise InputError(f"--schema-location {location}: {what} (fields: {', '.join(sorted(FIELDS))})")
+        raise UsageError(f"--schema-location {location}", f"{what} (fields: {', '.join(sorted(FIELDS))})")
     return template
 
 
 def schema_sources(given: Sequence[str], cwd: Path, ignore_missing: bool = False) -> SchemaSources:
     """Resolve --schema-location values (or $HUBFLEET_SCHEMA_LOCATION); relative ones from `cwd`."""
     if not given:
-        raise InputError(
-            f"no schema location: set {ENVIRONMENT} (e.g. ../shared/upstream) or pass --schema-location"
+        raise UsageError(
+            "--schema-location",
+            f"none given: set {ENVIRONMENT} (e.g. ../shared/upstream) or pass --schema-location",
         )
     locations: list[str] = []
     eksctl_dir: Path | None = None
     values_dir: Path | None = None
     for location in given:
         if re.match(r"^[a-z]+://", location):
-            raise InputError(
-                f"--schema-location {location}: only local folders and files are read; "
-                "validation runs offline, so download the schemas and point at them"
+            raise UsageError(
+                f"--schema-location {location}",
+                "only local folders and files are read; "
+                "validation runs offline, so download the schemas and point at them",
             )
         folder = (cwd / location) if not Path(location).is_absolute() else Path(location)
         if (folder / "k8s-schemas").is_dir():
@@ -102,7 +104,7 @@ def schema_sources(given: Sequence[str], cwd: Path, ignore_missing: bool = False
             eksctl_dir = eksctl_dir or (folder / "eksctl")
             values_dir = values_dir or (folder / "chart-values-schemas")
         elif "{{" not in location and not folder.exists():
-            raise InputError(f"--schema-location {location}: no such file or folder")
+            raise UsageError(f"--schema-location {location}", "no such file or folder")
         else:
             locations.append(_template(str(folder)))
     return SchemaSources(tuple(locations), eksctl_dir, values_dir, ignore_missing)

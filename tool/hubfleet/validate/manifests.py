@@ -1,51 +1,27 @@
 """Read manifest streams (`---`-separated YAML documents) with the line of every document.
 
-Data is built as Flux and kubeconform -strict read it: YAML 1.2, duplicate keys
-are an error, timestamps stay strings. The C loader composes nodes (whose marks
-give each document's line) and then plain data. Lines of single fields are only
-wanted for findings, so they are found on demand by composing the file again.
+The reader is the shared one (`core.yaml_reader`, also used for inputs): YAML 1.2,
+duplicate keys are an error, timestamps stay strings. The C loader composes nodes
+(whose marks give each document's line) and then plain data. Lines of single
+fields are only wanted for findings, so they are found on demand by composing
+the file again.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
-from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import Node
+
+from ..core.yaml_reader import compose_documents, describe_yaml_error, loader, locate
 
 _SOURCE = re.compile(r"^# Source: (\S+)", re.MULTILINE)
-_DUPLICATE = re.compile(r'found duplicate key "([^"]*)"')
-
-
-class _Constructor(SafeConstructor):
-    """Timestamps stay the strings they were written as (Kubernetes has no timestamp type)."""
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
-
-
-class _Resolver(VersionedResolver):
-    """YAML 1.2 always; ruamel's own lookup of the version costs two exceptions per scalar."""
-
-    @property
-    def processing_version(self) -> tuple[int, int]:
-        return (1, 2)
-
-
-def _loader() -> YAML:
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = _Resolver
-    yaml.Constructor = _Constructor
-    yaml.allow_duplicate_keys = False
-    return yaml
 
 
 @dataclass(frozen=True)
@@ -110,17 +86,13 @@ class Stream:
     problems: tuple[tuple[int, str], ...] = ()
 
 
-def _documents(text: str) -> Iterator[Node | None]:
-    yield from _loader().compose_all(text)
-
-
 def parse_stream(text: str, path: str) -> Stream:
     """Every object of `text`; documents after a syntax error are lost, and said to be."""
     manifests: list[Manifest] = []
     problems: list[tuple[int, str]] = []
     sources = [(m.start(), m.group(1)) for m in _SOURCE.finditer(text)]
     offsets = [start for start, _ in sources]
-    yaml = _loader()
+    yaml = loader()
     try:
         for index, node in enumerate(yaml.compose_all(text)):
             if node is None:
@@ -138,40 +110,10 @@ def parse_stream(text: str, path: str) -> Stream:
             if position >= 0:
                 origin = sources[position][1]
             manifests.append(Manifest(path, index, line, data, origin))
-    except MarkedYAMLError as error:
-        problems.append(_marked(error))
     except YAMLError as error:
-        problems.append((0, f"invalid YAML: {error}"))
+        syntax = describe_yaml_error(error, text)
+        problems.append((syntax.line, syntax.message))
     return Stream(tuple(manifests), tuple(problems))
-
-
-def _marked(error: MarkedYAMLError) -> tuple[int, str]:
-    mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 if mark else 0
-    duplicate = _DUPLICATE.search(error.problem or "")
-    if duplicate:
-        return line, f"duplicate key '{duplicate.group(1)}'"
-    text = " ".join(part for part in (error.context, error.problem) if part)
-    return line, f"invalid YAML: {text or 'cannot parse'}"
-
-
-def node_line(node: Node | None, path: Sequence[str | int]) -> int:
-    """1-based line of the deepest existing node on `path` (a mapping entry's key), 0 if none."""
-    line = 0
-    for part in path:
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                if key.value == str(part):
-                    line, node = key.start_mark.line + 1, value
-                    break
-            else:
-                return line
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
 
 
 class Locator:
@@ -189,9 +131,9 @@ class Locator:
         if documents is None:
             try:
                 text = (self._root / manifest.path).read_text(encoding="utf-8")
-                documents = list(_documents(text))
+                documents = list(compose_documents(text))
             except (OSError, UnicodeDecodeError, YAMLError):
                 documents = []
             self._documents[manifest.path] = documents
         node = documents[manifest.index] if manifest.index < len(documents) else None
-        return node_line(node, field) or manifest.line
+        return locate(node, field)[0] or manifest.line

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from ..errors import Problem
-from .findings import Finding, Report
+from .findings import LAYERS, Finding, Report
 
 Format = Literal["text", "json", "github"]
 FORMATS: tuple[Format, ...] = ("text", "json", "github")
@@ -58,6 +58,31 @@ def input_annotations(problems: Iterable[Problem]) -> str:
     return "".join(
         github_annotation("error", p.file, p.line, p.field, p.message) + "\n" for p in sorted(problems)
     )
+
+
+def input_report(problems: Iterable[Problem]) -> str:
+    """The JSON report of a run that stopped at unreadable or invalid inputs (exit 2)."""
+    findings = [
+        {
+            "path": p.file,
+            "line": p.line,
+            "column": p.column,
+            "subject": p.field,
+            "message": p.message,
+            "severity": "error",
+            "layer": LAYERS[0],
+        }
+        for p in sorted(problems)
+    ]
+    document = {
+        "findings": findings,
+        "passed": 0,
+        "failed": len(findings),
+        "warnings": 0,
+        "skipped": [],
+        "stopped": LAYERS[0],
+    }
+    return json.dumps(document, indent=2) + "\n"
 
 
 def _escape_data(text: str) -> str:

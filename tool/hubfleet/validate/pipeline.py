@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from ..errors import InputError
-from ..inputs import load_clusters
+from ..errors import InputError, UsageError
+from ..inputs import Scope, load_project
 from ..project import Project
 from .charts import ChartRuns, chart_releases
 from .eksctl import check_eksctl
@@ -56,23 +56,13 @@ class Request:
     cwd: Path | None = None
 
 
-def scope(project: Project, clusters: tuple[str, ...]) -> tuple[list[str], bool]:
-    """The clusters named, or every cluster (and then the whole gitops/ tree)."""
-    if clusters:
-        return list(dict.fromkeys(clusters)), False
-    names = project.cluster_names()
-    if not names:
-        raise InputError(f"{project.relative(project.clusters_dir)}: no cluster.yaml found")
-    return names, True
-
-
 def object_checker(request: Request, sources: SchemaSources, cache: ValidatorCache) -> ObjectChecker:
     wording = JsonSchemaChecker(sources, cache)
     if request.backend == "jsonschema":
         return wording
     binary = find_kubeconform()
     if binary is None and request.backend == "kubeconform":
-        raise InputError("--backend kubeconform: kubeconform is not on PATH")
+        raise UsageError("--backend kubeconform", "kubeconform is not on PATH")
     return KubeconformChecker(binary, sources, request.jobs, wording) if binary else wording
 
 
@@ -94,10 +84,14 @@ def check_lint(
 def validate_project(project: Project, request: Request) -> Report:
     unknown = sorted(request.skip - set(LAYERS[1:]))
     if unknown:
-        raise InputError(f"--skip {unknown[0]}: no such layer (layers: {', '.join(LAYERS[1:])})")
+        raise UsageError(f"--skip {unknown[0]}", f"no such layer (layers: {', '.join(LAYERS[1:])})")
     wanted = [layer for layer in LAYERS if layer not in request.skip]
-    names, all_clusters = scope(project, request.clusters)
-    clusters = load_clusters(project, names)
+    scope = Scope.select(project, request.clusters, False, default_all=True)
+    try:
+        clusters = load_project(project, scope)
+    except InputError as error:
+        # validate writes nothing: say what it did instead.
+        raise InputError(error.problems, outcome="validation stopped at the inputs layer") from None
     inputs = Tally("inputs")
     for cluster in clusters:
         inputs.checked(cluster.source_file)
@@ -108,7 +102,7 @@ def validate_project(project: Project, request: Request) -> Report:
     checker = object_checker(request, sources, cache)
     helm = require_tool("helm", project.root, "charts") if "charts" in wanted else ""
     kubectl = require_tool("kubectl", project.root, "flux") if "flux" in wanted else ""
-    tree = read_tree(project, clusters, all_clusters)
+    tree = read_tree(project, clusters, scope.everything)
     locator = Locator(project.root)
     tallies = [inputs]
     charts, flux = Tally("charts"), Tally("flux")
@@ -121,7 +115,7 @@ def validate_project(project: Project, request: Request) -> Report:
             runs.start_lint()
             runs.start_templates(chart_releases(tree, charts))
         if "freshness" in wanted:
-            tallies.append(check_freshness(project, names, all_clusters))
+            tallies.append(check_freshness(project, scope, clusters))
         if "objects" in wanted:
             tallies.append(check_objects(tree, checker, locator, sources.ignore_missing))
         if "eksctl" in wanted:
@@ -138,7 +132,7 @@ def validate_project(project: Project, request: Request) -> Report:
             tallies.append(flux)
         if "lint" in wanted:
             lint = check_lint(project, tree, locator, rendered, request.now or datetime.now(UTC))
-            check_private_keys(project, tree, all_clusters, lint)
+            check_private_keys(project, tree, scope.everything, lint)
             check_plaintext_secrets(project, tree, locator, lint)
             tallies.append(lint)
     skipped = tuple(layer for layer in LAYERS if layer in request.skip)

@@ -9,37 +9,21 @@ compiled once per run.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import json
-import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
-from ..errors import InputError
-from ..load import dotted
+from ..core.schema_errors import FieldPath, Issue, describe
+from ..errors import LocalError
 from .locations import SchemaSources, render_location
 from .manifests import Manifest
 
-FieldPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One schema problem of one object; `field` is its path inside the object."""
-
-    field: FieldPath
-    message: str
-    missing_schema: bool = False
-
-    def __str__(self) -> str:
-        return f"{dotted(self.field)}: {self.message}" if self.field else self.message
+__all__ = ["FieldPath", "Issue", "JsonSchemaChecker", "ValidatorCache", "schema_issues"]
 
 
 class ValidatorCache:
@@ -55,7 +39,7 @@ class ValidatorCache:
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as error:
-                raise InputError(f"{path}: cannot read this schema: {error}") from None
+                raise LocalError(str(path), f"cannot read this schema: {error}") from None
             found = loaded if isinstance(loaded, dict) else {}
             self._documents[path] = found
         return found
@@ -73,68 +57,11 @@ class ValidatorCache:
 def schema_issues(validator: Validator, instance: Any, ignore_required: bool = False) -> list[Issue]:
     """Every problem of `instance`, in a stable order."""
     issues = [
-        issue for error in validator.iter_errors(instance) for issue in describe(error, ignore_required)
+        issue
+        for error in validator.iter_errors(instance)
+        for issue in describe(error, ignore_required=ignore_required)
     ]
     return sorted(set(issues), key=lambda i: (tuple(str(p) for p in i.field), i.message))
-
-
-def _only_required(error: ValidationError) -> bool:
-    if error.validator == "required":
-        return True
-    return bool(error.context) and all(_only_required(e) for e in error.context)
-
-
-def describe(error: ValidationError, ignore_required: bool = False) -> Iterator[Issue]:
-    """Issues a person can act on, with did-you-mean for misspelt keys."""
-    path: FieldPath = tuple(error.absolute_path)
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if ignore_required and _only_required(error):
-        return
-    if error.validator in ("anyOf", "oneOf") and error.context:
-        candidates = [e for e in error.context if not (ignore_required and _only_required(e))]
-        best = best_match(candidates) if candidates else None
-        if best is not None:
-            yield from describe(best, ignore_required)
-        return
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = sorted(schema.get("properties", {}))
-        patterns = list(schema.get("patternProperties", {}))
-        for key in sorted(error.instance):
-            if key not in known and not any(re.search(p, key) for p in patterns):
-                yield Issue((*path, key), _unknown(str(key), known))
-    elif error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else "a field"
-        yield Issue((*path, missing), "required field is missing")
-    elif error.validator == "type":
-        yield Issue(path, f"expected {_type_name(error.validator_value)}, found {_short(error.instance)}")
-    elif error.validator == "enum":
-        choices = ", ".join(str(choice) for choice in schema.get("enum", []))
-        yield Issue(path, f"{_short(error.instance)} is not one of: {choices}")
-    else:
-        yield Issue(path, _clip(error.message))
-
-
-def _unknown(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    return f"unknown field (did you mean '{close[0]}'?)" if close else "unknown field"
-
-
-def _type_name(value: Any) -> str:
-    names = {"object": "an object", "array": "a list", "null": "null", "integer": "an integer"}
-    values = value if isinstance(value, list) else [value]
-    return " or ".join(names.get(v, f"a {v}") for v in values)
-
-
-def _short(instance: Any) -> str:
-    if isinstance(instance, dict):
-        return "an object"
-    if isinstance(instance, list):
-        return "a list"
-    return _clip(json.dumps(instance))
-
-
-def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class JsonSchemaChecker:

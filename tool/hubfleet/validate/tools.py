@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import LocalError
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,10 @@ def find_tool(name: str, root: Path) -> str | None:
 def require_tool(name: str, root: Path, layer: str) -> str:
     found = find_tool(name, root)
     if found is None:
-        raise InputError(
-            f"{name} is needed for the {layer} layer but is neither in {root / '.tools/bin'} nor on PATH; "
-            f"run `make tools`, or pass --skip {layer}"
+        raise LocalError(
+            name,
+            f"needed for the {layer} layer but is neither in {root / '.tools/bin'} nor on PATH; "
+            f"run `make tools`, or pass --skip {layer}",
         )
     return found
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..core.layout import BOOTSTRAP_DIR, Layout
 from ..model import Cluster
-from ..names import BOOTSTRAP_DIR, GITOPS, owned_paths
 from ..project import Project
 from .manifests import Manifest, Stream, parse_stream
 
 Role = Literal["objects", "eksctl", "kustomize"]
-KUSTOMIZE_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
@@ -54,23 +53,27 @@ class Tree:
         return None
 
 
+LAYOUT = Layout()
+
+
+def _in_tree(path: str) -> str | None:
+    """A project-relative path (`gitops/hubs/...`) relative to the tree, or None if outside it."""
+    prefix = f"{LAYOUT.repo_prefix}/"
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
 def cluster_of(path: str) -> str | None:
-    """The cluster a file under gitops/ belongs to, by the layout names.py defines."""
-    parts = Path(path).parts
-    if len(parts) < 3 or parts[0] != GITOPS:
-        return None
-    if parts[1] == "eksctl":
-        return Path(parts[2]).stem if len(parts) == 3 else None
-    if parts[1] in ("clusters", "infrastructure", "hubs") and len(parts) >= 4:
-        return parts[2]
-    return None
+    """The cluster a file under gitops/ belongs to, as the shared Layout reads the path."""
+    inside = _in_tree(path)
+    owner = LAYOUT.owner(inside) if inside is not None else None
+    return owner.cluster if owner else None
 
 
 def role_of(path: str) -> Role:
-    parts = Path(path).parts
-    if len(parts) > 1 and parts[1] == "eksctl":
+    inside = _in_tree(path) or path
+    if LAYOUT.is_eksctl(inside):
         return "eksctl"
-    return "kustomize" if parts[-1] in KUSTOMIZE_FILES else "objects"
+    return "kustomize" if Layout.is_kustomize_file(inside) else "objects"
 
 
 def _yaml_files(folder: Path) -> Iterator[Path]:
@@ -81,13 +84,13 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def files_in_scope(project: Project, names: list[str], all_clusters: bool) -> list[Path]:
+def files_in_scope(project: Project, names: list[str], everything: bool) -> list[Path]:
     gitops = project.gitops_dir
-    if all_clusters:
+    if everything:
         return list(_yaml_files(gitops)) if gitops.is_dir() else []
     found: list[Path] = []
     for name in names:
-        for owned in owned_paths(name):
+        for owned in LAYOUT.owned_scopes(name):
             target = gitops / owned
             if owned.endswith("/"):
                 found += _yaml_files(target) if target.is_dir() else []
@@ -115,9 +118,9 @@ def display_path(project: Project, path: Path) -> str:
     return project.relative(path)
 
 
-def read_tree(project: Project, clusters: list[Cluster], all_clusters: bool) -> Tree:
+def read_tree(project: Project, clusters: list[Cluster], everything: bool) -> Tree:
     tree = Tree(project.root, {cluster.name: cluster for cluster in clusters})
-    for path in files_in_scope(project, list(tree.clusters), all_clusters):
+    for path in files_in_scope(project, list(tree.clusters), everything):
         display = display_path(project, path)
         tree.files.append(TreeFile(display, cluster_of(display), role_of(display), read_file(path, display)))
     return tree

@@ -14,14 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..load import dotted
+from ..core.names import HELM_GROUP
+from ..core.yaml_reader import dotted
 from .findings import Tally
 from .locations import SchemaSources
 from .manifests import Locator
 from .schemas import ValidatorCache, schema_issues
 from .tree import Tree
 
-HELM_GROUP = "helm.toolkit.fluxcd.io"
 REPOSITORY_SOURCES = frozenset({"HelmRepository", "OCIRepository"})
 
 

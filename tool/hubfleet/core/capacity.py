@@ -1,4 +1,6 @@
-"""EC2 instance facts from the shipped table: what fits on a node, and how many drives it can attach.
+"""Shared layer: what fits on a node. EC2 instance facts from the shipped table, and the one check
+that a cluster's hub volumes fit its core nodes (used by the input rules, validate's lint and
+`aws preflight`, so all three count and word it alike).
 
 EKS reserves part of every node for the system. The formulas follow the EKS AMI
 bootstrap: max pods = ENIs x (IPs per ENI - 1) + 2; kube-reserved memory =
@@ -8,10 +10,10 @@ bootstrap: max pods = ENIs x (IPs per ENI - 1) + 2; kube-reserved memory =
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from .package_data import data_file
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,6 @@ class InstanceType:
 
 @cache
 def _table() -> dict[str, InstanceType]:
-    text = resources.files("hubfleet").joinpath("data/instance_types.json").read_text(encoding="utf-8")
     return {
         name: InstanceType(
             name=name,
@@ -59,10 +60,43 @@ def _table() -> dict[str, InstanceType]:
             ebs_attachment_limit=facts["ebsAttachmentLimit"],
             shared_attachments=facts["sharedAttachments"],
         )
-        for name, facts in json.loads(text)["instanceTypes"].items()
+        for name, facts in data_file("instance_types.json")["instanceTypes"].items()
     }
 
 
 def instance_type(name: str) -> InstanceType | None:
     """Facts about `name`, or None when the shipped table does not know it."""
     return _table().get(name)
+
+
+def core_volumes(active_hubs: int, retired_hubs: int) -> int:
+    """EBS volumes hubs attach to core nodes: a drive each, and a database volume per active hub."""
+    return 2 * active_hubs + retired_hubs
+
+
+@dataclass(frozen=True)
+class VolumeFit:
+    """Whether `volumes` EBS volumes of `hubs` hubs fit on `nodes` core nodes of `instance`."""
+
+    hubs: int
+    volumes: int
+    nodes: int
+    instance: InstanceType
+
+    @property
+    def room(self) -> int:
+        return self.nodes * self.instance.drive_slots
+
+    @property
+    def fits(self) -> bool:
+        return self.volumes <= self.room
+
+    def describe(self) -> str:
+        """The finding, worded once for every stage that reports it."""
+        text = (
+            f"{self.hubs} hubs need {self.volumes} EBS volumes on core nodes (a drive each, and a database "
+            f"volume per active hub); {self.nodes} x {self.instance.name} can attach {self.room} "
+            f"({self.instance.drive_slots} per node beside its root volume"
+            f"{' and network interfaces' if self.instance.shared_attachments else ''})"
+        )
+        return text if self.fits else f"{text}: raise maxSize or use a bigger core instance type"

@@ -1,0 +1,80 @@
+"""Shared layer: the upstream Helm charts hubfleet deploys, in one shape.
+
+Each chart is listed once with everything the stages need: the key people pin
+its version under (`charts:` in cluster.yaml), its name and Flux HelmRepository,
+the release name and namespace render gives it, and the version this hubfleet
+release was tested with. Render, the model's defaults, the scaffold and the
+schema test all read this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .names import KUBE_SYSTEM, NGINX_NAMESPACE, SEALED_SECRETS_NAMESPACE
+
+
+@dataclass(frozen=True)
+class ChartRepository:
+    """A Helm chart repository, as a Flux HelmRepository in flux-system."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class UpstreamChart:
+    key: str
+    chart: str
+    repository: ChartRepository
+    default_version: str
+    #: The release's name and namespace; a per-hub chart (JupyterHub) is released in each hub's.
+    release: str
+    namespace: str | None
+
+
+AUTOSCALER = UpstreamChart(
+    "clusterAutoscaler",
+    "cluster-autoscaler",
+    ChartRepository("autoscaler", "https://kubernetes.github.io/autoscaler"),
+    "9.59.0",
+    "cluster-autoscaler",
+    KUBE_SYSTEM,
+)
+NGINX_INGRESS = UpstreamChart(
+    "nginxIngress",
+    "nginx-ingress",
+    ChartRepository("nginx-stable", "https://helm.nginx.com/stable"),
+    "2.6.4",
+    "nginx-ingress",
+    NGINX_NAMESPACE,
+)
+SEALED_SECRETS = UpstreamChart(
+    "sealedSecrets",
+    "sealed-secrets",
+    ChartRepository("sealed-secrets", "https://bitnami-labs.github.io/sealed-secrets"),
+    "2.18.5",
+    "sealed-secrets",
+    SEALED_SECRETS_NAMESPACE,
+)
+CSI_DRIVER_NFS = UpstreamChart(
+    "csiDriverNfs",
+    "csi-driver-nfs",
+    ChartRepository(
+        "csi-driver-nfs", "https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts"
+    ),
+    "4.12.1",
+    "csi-driver-nfs",
+    KUBE_SYSTEM,
+)
+JUPYTERHUB = UpstreamChart(
+    "jupyterhub",
+    "jupyterhub",
+    ChartRepository("jupyterhub", "https://hub.jupyter.org/helm-chart/"),
+    "4.4.0",
+    "jupyterhub",
+    None,
+)
+
+#: Every upstream chart, in the order the `charts:` input lists them.
+UPSTREAM_CHARTS = (AUTOSCALER, NGINX_INGRESS, SEALED_SECRETS, CSI_DRIVER_NFS, JUPYTERHUB)

@@ -1,0 +1,123 @@
+"""Shared layer: the layout of the rendered gitops/ tree, in both directions.
+
+`Layout` builds every path of a cluster's tree (for the renderers and the writer)
+and tells which cluster and component owns a path (for validation and the
+writer's deletion scope). It is the only code that knows the folder names, so
+the two directions cannot drift apart.
+
+Flux reads paths relative to the root of the git repository. The tree normally
+sits at `<project>/gitops`; `render --out DIR` moves it, and the Flux paths move
+with it: relative to the project root when DIR is inside the project, else
+relative to DIR's parent (the tree is then assumed to be copied, folder and all,
+to the root of the repository Flux reads).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+#: The default output folder, relative to the project root.
+GITOPS = "gitops"
+#: Folders `flux bootstrap` writes inside a cluster's entry folder; hubfleet never touches them.
+BOOTSTRAP_DIR = "flux-system"
+
+CLUSTERS = "clusters"
+INFRASTRUCTURE = "infrastructure"
+HUBS = "hubs"
+EKSCTL = "eksctl"
+#: Every top-level folder a render owns; `render --all` owns all of them.
+TOP_FOLDERS = (CLUSTERS, INFRASTRUCTURE, HUBS, EKSCTL)
+
+InfraLayer = Literal["controllers", "configs", "ingress"]
+INFRA_LAYERS: tuple[InfraLayer, ...] = ("controllers", "configs", "ingress")
+KUSTOMIZE_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a path of the tree belongs to: a cluster and a component (`entry`, `eksctl`,
+    `infrastructure/<layer>`, `hubs`, or `hubs/<hub>`)."""
+
+    cluster: str
+    component: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of the rendered tree, relative to its root; `repo_prefix` is the tree's folder as Flux
+    sees it from the repository root (`gitops` by default)."""
+
+    repo_prefix: str = GITOPS
+
+    @classmethod
+    def for_output(cls, project_root: Path, out: Path | None) -> Layout:
+        """The layout of a tree written to `out` (default `<project_root>/gitops`)."""
+        if out is None:
+            return cls()
+        root, target = project_root.resolve(), out.resolve()
+        if target == root:
+            return cls("")
+        prefix = target.relative_to(root).as_posix() if target.is_relative_to(root) else target.name
+        return cls(prefix)
+
+    # Building paths ---------------------------------------------------------------------------
+
+    def entry_dir(self, cluster: str) -> str:
+        """The folder given to `flux bootstrap --path`."""
+        return f"{CLUSTERS}/{cluster}"
+
+    def infra_dir(self, cluster: str, layer: InfraLayer) -> str:
+        return f"{INFRASTRUCTURE}/{cluster}/{layer}"
+
+    def hubs_dir(self, cluster: str) -> str:
+        return f"{HUBS}/{cluster}"
+
+    def hub_dir(self, cluster: str, hub: str) -> str:
+        return f"{HUBS}/{cluster}/{hub}"
+
+    def eksctl_file(self, cluster: str) -> str:
+        return f"{EKSCTL}/{cluster}.yaml"
+
+    def flux_path(self, tree_relative: str) -> str:
+        """The path a Flux Kustomization gives for a folder of the tree (from the repository root)."""
+        return "./" + "/".join(part for part in (self.repo_prefix, tree_relative) if part)
+
+    def owned_scopes(self, cluster: str) -> tuple[str, ...]:
+        """Everything in the tree that a render of `cluster` owns (folders end in /)."""
+        return (
+            f"{self.entry_dir(cluster)}/",
+            f"{INFRASTRUCTURE}/{cluster}/",
+            f"{self.hubs_dir(cluster)}/",
+            self.eksctl_file(cluster),
+        )
+
+    def all_scopes(self) -> tuple[str, ...]:
+        """Everything in the tree that `render --all` owns."""
+        return tuple(f"{folder}/" for folder in TOP_FOLDERS)
+
+    # Reading paths ----------------------------------------------------------------------------
+
+    def owner(self, tree_relative: str) -> Owner | None:
+        """The cluster and component of a path relative to the tree's root, or None if no render
+        writes there (flux bootstrap's folders included)."""
+        parts = PurePosixPath(tree_relative).parts
+        if len(parts) == 2 and parts[0] == EKSCTL and parts[1].endswith(".yaml"):
+            return Owner(parts[1].removesuffix(".yaml"), "eksctl")
+        if len(parts) < 3 or parts[0] not in (CLUSTERS, INFRASTRUCTURE, HUBS):
+            return None
+        cluster = parts[1]
+        if parts[0] == CLUSTERS:
+            return None if BOOTSTRAP_DIR in parts[2:-1] else Owner(cluster, "entry")
+        if parts[0] == INFRASTRUCTURE:
+            return Owner(cluster, f"{INFRASTRUCTURE}/{parts[2]}") if len(parts) >= 4 else None
+        return Owner(cluster, f"{HUBS}/{parts[2]}" if len(parts) >= 4 else HUBS)
+
+    def is_eksctl(self, tree_relative: str) -> bool:
+        owner = self.owner(tree_relative)
+        return owner is not None and owner.component == "eksctl"
+
+    @staticmethod
+    def is_kustomize_file(tree_relative: str) -> bool:
+        return PurePosixPath(tree_relative).name in KUSTOMIZE_FILES
