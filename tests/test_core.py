@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from jsonschema import Draft202012Validator
 
 from builders import make_cluster
@@ -57,15 +59,11 @@ def test_flux_paths_follow_the_output_folder(tmp_path: Path, out: str | None, ex
     assert layout.flux_path(layout.hubs_dir("c")) == expected
 
 
-def test_render_out_writes_flux_paths_that_point_at_the_tree(tmp_path: Path, run: object) -> None:
+def test_render_out_writes_flux_paths_that_point_at_the_tree(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
     root = make_cluster(tmp_path, name="clusterB")
-    from click.testing import CliRunner
-
-    from hubfleet.cli import main
-
-    result = CliRunner().invoke(
-        main, ["--root", str(root), "render", "clusterB", "--out", str(root / "build")]
-    )
+    result = run(root, "render", "clusterB", "--out", str(root / "build"))
     assert result.exit_code == 0, result.output
     assert 'path: "./build/hubs/clusterB"' in (root / "build/clusters/clusterB/hubs.yaml").read_text()
     assert "added   build/hubs/clusterB/kustomization.yaml" in result.output.splitlines()
@@ -121,3 +119,24 @@ def test_two_files_at_one_path_is_a_hubfleet_bug_exit_4(tmp_path: Path) -> None:
         "hubfleet render: two inputs render the same file gitops/hubs/c/a.yaml; this is a bug in hubfleet, "
         "please report it with the inputs"
     )
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "--out .: is the project root; name a folder of its own, e.g. --out build/gitops\n"),
+        (
+            "clusters/x",
+            "--out clusters/x: is inside clusters/; name a folder of its own, e.g. --out build/gitops\n",
+        ),
+        ("/dev/null", "--out /dev/null: is not a folder\n"),
+    ],
+)
+def test_out_must_be_a_folder_of_its_own(
+    out: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Result]
+) -> None:
+    root = make_cluster(tmp_path, name="clusterB")
+    monkeypatch.chdir(root)
+    result = run(root, "render", "clusterB", "--out", out)
+    assert (result.exit_code, result.output) == (2, message)
+    assert not (root / "clusters/x").exists() and not (root / "eksctl").exists()

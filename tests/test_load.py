@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from hubfleet.errors import InputError
-from hubfleet.load import MAX_INPUT_BYTES, parse_text, plain
+from hubfleet.load import MAX_INPUT_BYTES, load_file, parse_text, plain
 
 
 def problems(text: str) -> list[str]:
@@ -61,3 +64,35 @@ def test_syntax_errors_carry_a_position() -> None:
     (message,) = problems("a: [1, 2\nb: 3\n")
     assert message.startswith("f.yaml:")
     assert message.split(":")[1].isdigit()
+
+
+def test_nesting_deeper_than_any_input_needs_is_refused_before_construction() -> None:
+    # 30,000 levels once crashed the YAML constructor; the refusal comes from the event scan.
+    assert problems("a: " + "[" * 30000 + "]" * 30000 + "\n") == [
+        "f.yaml:1:67: nested more than 64 levels deep; no setting needs that"
+    ]
+
+
+def test_a_number_python_cannot_read_is_a_message() -> None:
+    [message] = problems("a: " + "9" * 5000 + "\n")
+    assert message.startswith("f.yaml: a value cannot be read: Exceeds the limit (4300 digits)")
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.Inf"])
+def test_not_a_number_and_infinities_are_refused(value: str) -> None:
+    assert problems(f"a:\n  b: [1, {value}]\n") == [
+        "f.yaml:2:10: a.b[1]: not a number (.nan or .inf); give a finite number"
+    ]
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "hub.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError) as caught:
+        load_file(fifo, "hub.yaml")  # would hang if opened blocking
+    assert caught.value.problems[0].message == (
+        "not a regular file (a device, FIFO or socket); inputs are YAML files"
+    )
+    with pytest.raises(InputError) as caught:
+        load_file(Path("/dev/zero"), "zero.yaml")
+    assert "not a regular file" in caught.value.problems[0].message

@@ -13,6 +13,9 @@ asks where a field is (an error message).
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,13 +23,15 @@ from typing import Any
 
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.events import AliasEvent, NodeEvent
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import Node
 
 from .core.yaml_reader import FieldPath, compose_documents, describe_yaml_error, dotted, loader, locate
 from .errors import InputError, Problem
 
 MAX_INPUT_BYTES = 256 * 1024
+#: Deeper than any input format needs (a hub file is at most five levels deep).
+MAX_DEPTH = 64
 ALIASES_REFUSED = "YAML anchors and aliases are not allowed; put shared settings in hubDefaults"
 __all__ = ["FieldPath", "Source", "dotted", "load_file", "parse_text"]
 
@@ -59,15 +64,17 @@ def parse_text(text: str, file: str) -> Source:
     if len(text.encode()) > MAX_INPUT_BYTES:
         raise InputError.at(file, f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")
     try:
-        # Anchors and aliases need '&' or '*'; only then is the event stream worth scanning.
-        for event in loader().parse(text) if ("&" in text or "*" in text) else ():
-            if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
-                mark = event.start_mark
-                raise InputError.at(file, ALIASES_REFUSED, mark.line + 1, mark.column + 1)
+        # The event stream is only worth scanning when anchors, aliases or deep nesting are possible;
+        # the parser is a state machine, so scanning cannot recurse however deep the input is.
+        if "&" in text or "*" in text or _may_nest_deeper(text):
+            _check_events(text, file)
         documents = list(loader().load_all(text))
     except (DuplicateKeyError, YAMLError) as error:
         syntax = describe_yaml_error(error, text)
         raise InputError.at(file, syntax.message, syntax.line, syntax.column) from None
+    except ValueError as error:
+        # Python refuses to turn a number of more than 4,300 digits into an int.
+        raise InputError.at(file, f"a value cannot be read: {' '.join(str(error).split())[:120]}") from None
     if not documents or (len(documents) == 1 and documents[0] is None):
         raise InputError.at(file, "file is empty; expected a mapping of settings", 1, 1)
     if len(documents) != 1:
@@ -76,22 +83,80 @@ def parse_text(text: str, file: str) -> Source:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"the {type(data).__name__.lower()} {data!r}"
         raise InputError.at(file, f"expected a mapping of settings, found {kind}", 1, 1)
-    return Source(file, text, plain(data))
+    source = Source(file, text, plain(data))
+    bad = _non_finite(source.data, [])
+    if bad is not None:
+        raise InputError([source.problem(bad, "not a number (.nan or .inf); give a finite number")])
+    return source
+
+
+def _may_nest_deeper(text: str) -> bool:
+    """A cheap upper bound on nesting: each level needs a bracket, a dash or more indentation."""
+    opened = text.count("[") + text.count("{") + text.count("- ")
+    return (
+        opened + max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0) > MAX_DEPTH
+    )
+
+
+def _check_events(text: str, file: str) -> None:
+    """Refuse anchors, aliases and nesting deeper than MAX_DEPTH before anything is constructed
+    (the constructor recurses, and a few thousand levels would exhaust the stack)."""
+    depth = 0
+    for event in loader().parse(text):
+        mark = event.start_mark
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
+            raise InputError.at(file, ALIASES_REFUSED, mark.line + 1, mark.column + 1)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"nested more than {MAX_DEPTH} levels deep; no setting needs that"
+                raise InputError.at(file, message, mark.line + 1, mark.column + 1)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def _non_finite(value: Any, path: list[str | int]) -> list[str | int] | None:
+    """The path of the first NaN or infinity in `value` (YAML's .nan and .inf), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    children = (
+        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    )
+    for key, child in children:
+        found = _non_finite(child, [*path, key])
+        if found is not None:
+            return found
+    return None
 
 
 def load_file(path: Path, file: str) -> Source:
-    """Read and parse `path`; `file` is how errors name it (relative to the project root)."""
+    """Read and parse `path`; `file` is how errors name it (relative to the project root).
+
+    Only a regular file is read (a FIFO would hang, /dev/zero would never end), and never more
+    than the size limit, whatever the file claims to be.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError.at(file, f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise InputError.at(file, "file not found") from None
-    except UnicodeDecodeError:
-        raise InputError.at(file, "file is not UTF-8 text") from None
     except OSError as error:
         raise InputError.at(file, f"cannot read: {error.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise InputError.at(file, "not a regular file (a device, FIFO or socket); inputs are YAML files")
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_INPUT_BYTES + 1)
+    except OSError as error:
+        raise InputError.at(file, f"cannot read: {error.strerror}") from None
+    finally:
+        os.close(handle)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError.at(file, f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError.at(file, "file is not UTF-8 text") from None
     return parse_text(text, file)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .core.layout import Layout
+from .errors import UsageError
 from .inputs import Scope, load_project
 from .model import Cluster
 from .project import Project
@@ -26,6 +27,8 @@ def plan_project(
 ) -> Plan:
     """Everything a render would change; `clusters` when the caller loaded them already. With
     every cluster in scope, output of deleted clusters is stale too."""
+    if out is not None:
+        check_output_folder(project, out)
     loaded = load_project(project, scope) if clusters is None else clusters
     layout = Layout.for_output(project.root, out)
     if scope.everything:
@@ -34,6 +37,17 @@ def plan_project(
         scopes = tuple(path for cluster in loaded for path in layout.owned_scopes(cluster.name))
     target = out or project.gitops_dir
     return plan_render(target, project.relative(target), render_files(loaded, layout), scopes)
+
+
+def check_output_folder(project: Project, out: Path) -> None:
+    """`--out` names a folder of its own: never the project root (the tree would mix with the
+    inputs) and never inside clusters/ (the tree would be read as inputs)."""
+    target, root = out.resolve(), project.root.resolve()
+    if target == root or target.is_relative_to(project.clusters_dir.resolve()):
+        where = "the project root" if target == root else "inside clusters/"
+        raise UsageError(f"--out {out}", f"is {where}; name a folder of its own, e.g. --out build/gitops")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out {out}", "is not a folder")
 
 
 def render_project(project: Project, scope: Scope, out: Path | None = None) -> Plan:
