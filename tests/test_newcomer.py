@@ -182,3 +182,23 @@ def test_the_wrapper_runs_hubfleet_from_a_clone() -> None:
 def test_python_m_hubfleet_is_the_same_program() -> None:
     done = subprocess.run([sys.executable, "-m", "hubfleet", "--version"], capture_output=True, text=True)
     assert done.stdout == "hubfleet, version 0.1.0\n"
+
+
+def test_a_sealed_secret_carrying_plaintext_is_refused_without_echoing_it(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    root = make_cluster(tmp_path, name="clusterB")
+    secrets = root / "clusters/clusterB/secrets"
+    secrets.mkdir()
+    (secrets / "db.sealedsecret.yaml").write_text(
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db, namespace: x}\n"
+        "spec:\n  encryptedData: {password: AgBy}\n  template:\n    stringData: {password: hunter2}\n"
+    )
+    result = run(root, "render", "clusterB")
+    assert result.exit_code == 2
+    assert result.output == (
+        "clusters/clusterB/secrets/db.sealedsecret.yaml:7:5: spec.template.stringData: plaintext values in a "
+        "SealedSecret's template are committed unencrypted; remove them and seal every value into "
+        "spec.encryptedData\n1 problem in the input; nothing was written\n"
+    )
+    assert not (root / "gitops").exists()

@@ -163,5 +163,21 @@ def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile
         if manifest.get("kind") != "SealedSecret" or manifest.get("apiVersion") != "bitnami.com/v1alpha1":
             problems.append(source.problem(["kind"], "expected a bitnami.com/v1alpha1 SealedSecret"))
             continue
+        template = (
+            (manifest.get("spec") or {}).get("template") if isinstance(manifest.get("spec"), dict) else None
+        )
+        plaintext = [
+            key for key in ("data", "stringData") if isinstance(template, dict) and template.get(key)
+        ]
+        if plaintext:
+            # The controller copies these into the Secret as they are: they are plaintext in git.
+            problems.append(
+                source.problem(
+                    ["spec", "template", plaintext[0]],
+                    "plaintext values in a SealedSecret's template are committed unencrypted; "
+                    "remove them and seal every value into spec.encryptedData",
+                )
+            )
+            continue
         sealed.append(SealedSecretFile(path.name, display, manifest))
     return tuple(sealed), problems
