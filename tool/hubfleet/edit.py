@@ -27,8 +27,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .core.yaml_reader import FieldPath, dotted
 from .errors import InputError, LocalError
-from .load import FieldPath, dotted, parse_text
+from .load import parse_text
 
 Scalar = str | int | bool
 #: Mapping keys, and list indices for entries of a list (`nodeGroups.extraUser[0].minSize`).

@@ -33,7 +33,6 @@ MAX_INPUT_BYTES = 256 * 1024
 #: Deeper than any input format needs (a hub file is at most five levels deep).
 MAX_DEPTH = 64
 ALIASES_REFUSED = "YAML anchors and aliases are not allowed; put shared settings in hubDefaults"
-__all__ = ["FieldPath", "Source", "dotted", "load_file", "parse_text"]
 
 
 @dataclass(frozen=True)

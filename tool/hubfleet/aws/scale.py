@@ -30,10 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.yaml_reader import dotted
 from ..edit import EditPath, edit_text, read_exact, stage_beside
 from ..errors import HubfleetError, LocalError, UsageError
 from ..inputs import Scope, load_cluster
-from ..load import Source, dotted, parse_text
+from ..load import Source, parse_text
 from ..model import Cluster
 from ..project import Project
 from ..rendering import render_project

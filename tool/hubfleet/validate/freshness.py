@@ -21,7 +21,8 @@ def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> 
         plan = plan_project(project, scope, clusters=clusters)
     except (LocalError, ToolError) as error:
         # The inputs loaded, so this is about the tree: files hubfleet did not write where it writes.
-        tally.fail(plan_display(project), plan_display(project), 0, "", " ".join(error.message.split()))
+        tree = project.relative(project.gitops_dir)
+        tally.fail(tree, tree, 0, "", " ".join(error.message.split()))
         return tally
     stale = {
         **{path: (0, f"missing: the inputs render this file; {ADVICE}") for path in plan.added},
@@ -32,7 +33,3 @@ def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> 
         tally.fail(path, plan.shown(path), line, "", message)
     tally.passed_unnamed(plan.unchanged)
     return tally
-
-
-def plan_display(project: Project) -> str:
-    return project.relative(project.gitops_dir)

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.schema_errors import FieldPath, Issue
 from ..errors import ToolError
 from .locations import SchemaSources
 from .manifests import Manifest
-from .schemas import FieldPath, Issue, JsonSchemaChecker
+from .schemas import JsonSchemaChecker
 
 INVALID = {"statusInvalid", "INVALID"}
 ERROR = {"statusError", "ERROR"}

@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
+from ..core.schema_errors import Issue
 from .findings import Tally
 from .locations import kube_version
 from .manifests import Locator, Manifest
-from .schemas import Issue
 from .tree import Tree
 
 

@@ -18,12 +18,10 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.protocols import Validator
 
-from ..core.schema_errors import FieldPath, Issue, describe
+from ..core.schema_errors import Issue, describe
 from ..errors import LocalError
 from .locations import SchemaSources, render_location
 from .manifests import Manifest
-
-__all__ = ["FieldPath", "Issue", "JsonSchemaChecker", "ValidatorCache", "schema_issues"]
 
 
 class ValidatorCache:
