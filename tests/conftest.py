@@ -16,6 +16,7 @@ from jsonschema import Draft7Validator, validators
 from ruamel.yaml import YAML
 
 from hubfleet.cli import main
+from hubfleet.core.layout import STATE_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 UPSTREAM = Path(os.environ.get("HUBFLEET_UPSTREAM", REPO.parent / "shared" / "upstream"))
@@ -104,13 +105,14 @@ DELETE = object()
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under root with its bytes and mtime, for 'nothing changed' assertions."""
+    """Every file under root with its bytes and mtime, for 'nothing changed' assertions; the
+    writer's own state folder (its lock, git-ignored) is not part of the tree."""
     if not root.exists():
         return {}
     return {
         p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and STATE_DIR not in p.relative_to(root).parts
     }
 
 

@@ -260,3 +260,106 @@ def test_credentials_of_another_account_are_refused(world: World, run: Callable[
     )
     assert snapshot(world.root) == before
     assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+def drop_connection(monkeypatch: pytest.MonkeyPatch, applied: bool, read_back: bool = True) -> None:
+    """UpdateAutoScalingGroup loses its connection, after AWS applied it or before; optionally the
+    read-back fails too."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ConnectionClosedError
+
+    real = BaseClient._make_api_call
+    dropped = {"yes": False}
+
+    def call(self: BaseClient, operation: str, params: dict[str, object]) -> object:
+        if operation == "UpdateAutoScalingGroup":
+            if applied:
+                real(self, operation, params)
+            dropped["yes"] = True
+            raise ConnectionClosedError(endpoint_url="https://autoscaling.us-west-2.amazonaws.com/")
+        if dropped["yes"] and not read_back:
+            raise ConnectionClosedError(endpoint_url="https://autoscaling.us-west-2.amazonaws.com/")
+        return real(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+
+
+DROPPED = (
+    f"the connection dropped while updating Auto Scaling group {CORE} (Connection was closed before we received "
+    'a valid response from endpoint URL: "https://autoscaling.us-west-2.amazonaws.com/".)'
+)
+
+
+def test_a_dropped_connection_after_aws_applied_the_update_writes_the_yaml(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop_connection(monkeypatch, applied=True)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 0, result.output
+    assert group_sizes(world.clients, CORE) == (1, 12, 1)
+    assert "    maxSize: 12\n" in world.cluster_file.read_text()
+    assert rendered_group(world.root, "core")["maxSize"] == 12
+
+
+def test_a_dropped_connection_before_aws_applied_it_changes_nothing_and_says_so(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(world.root)
+    drop_connection(monkeypatch, applied=False)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"{DROPPED}; read back, AWS shows min 1, max 10, desired 1: the update was not applied; "
+        "clusters/clusterA/cluster.yaml was not changed, run the command again\n"
+    )
+    assert snapshot(world.root) == before
+
+
+def test_an_outcome_that_cannot_be_read_back_is_said_to_be_unknown(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(world.root)
+    drop_connection(monkeypatch, applied=True, read_back=False)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"{DROPPED} and the group could not be read back: AWS may or may "
+        "not have applied it; clusters/clusterA/cluster.yaml was not changed. See `hubfleet aws drift clusterA`, "
+        "then run the command again\n"
+    )
+    assert snapshot(world.root) == before
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "AWS_ENDPOINT_URL",
+            "not-a-url",
+            "the AWS endpoint URL is not usable (Invalid endpoint: not-a-url); check AWS_ENDPOINT_URL and "
+            "endpoint_url in your AWS config\n",
+        ),
+        (
+            "AWS_CONFIG_FILE",
+            "BROKEN",
+            "the AWS configuration is not usable: Unable to parse config file: BROKEN\n",
+        ),
+    ],
+)
+def test_a_bad_endpoint_or_config_file_is_a_local_problem(
+    world: World,
+    run: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    variable: str,
+    value: str,
+    message: str,
+) -> None:
+    if value == "BROKEN":
+        broken = tmp_path / "config"
+        broken.write_text("[default\nregion = us-west-2\n")
+        value = str(broken)
+        message = message.replace("BROKEN", value)
+    monkeypatch.setenv(variable, value)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert (result.exit_code, result.stderr) == (2, message)

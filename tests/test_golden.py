@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 
 from builders import DELETE, apply_changes, make_cluster, make_hub
 from hubfleet.cli import main
+from hubfleet.core.layout import STATE_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -46,7 +47,9 @@ def tree_files(root: Path) -> dict[str, bytes]:
     if not root.is_dir():
         return {}
     return {
-        path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and STATE_DIR not in path.relative_to(root).parts
     }
 
 

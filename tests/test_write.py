@@ -123,7 +123,7 @@ def test_a_failure_while_swapping_files_leaves_the_previous_tree(
     rendered: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Atomic: a render that fails half way through its renames is rolled back entirely."""
-    import hubfleet.write
+    import hubfleet.journal
 
     set_field(rendered / "clusters/clusterA/cluster.yaml", "ingress.maxUploadSize", "4G")
     set_field(rendered / "clusters/clusterA/cluster.yaml", "nodeGroups.user.maxSize", 31)
@@ -138,12 +138,18 @@ def test_a_failure_while_swapping_files_leaves_the_previous_tree(
             raise OSError(28, "No space left on device")
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(hubfleet.write.os, "replace", failing_replace)
-    with pytest.raises(OSError):
-        run(rendered, "render", "clusterA")
-    monkeypatch.setattr(hubfleet.write.os, "replace", real_replace)
+    monkeypatch.setattr(hubfleet.journal.os, "replace", failing_replace)
+    result = run(rendered, "render", "clusterA")
+    monkeypatch.setattr(hubfleet.journal.os, "replace", real_replace)
+    assert result.exit_code == 2
+    assert result.output == (
+        "gitops: cannot write the tree: No space left on device (no space left on the device; free some "
+        "space and run the command again); nothing was changed in gitops/\n"
+    )
     assert calls["n"] > 4  # the rollback itself renamed files back
     assert snapshot(rendered / "gitops") == before
-    assert not list(rendered.glob(".hubfleet-staging-*"))
+    assert not [
+        p for p in (rendered / "gitops/.hubfleet").iterdir() if p.name.startswith(("txn-", "journal"))
+    ]
     assert run(rendered, "render", "clusterA").exit_code == 0
     assert snapshot(rendered / "gitops") != before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from . import __version__
 from .bootstrap import describe_bootstrap
 from .context import Context, pass_context
 from .core.layout import Layout
-from .errors import FindingsError
+from .errors import FindingsError, os_error
 from .inputs import Scope, load_cluster
 from .rendering import plan_project, render_project
 from .scaffold import new_cluster, new_hub, retire_hub
@@ -40,6 +41,23 @@ class LazyGroup(click.Group):
             assert isinstance(command, click.Command)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """The last net for what the machine can cause: an OSError that no stage turned into a
+        message of its own (a folder made read-only or deleted mid-run, a name too long) is one
+        line naming the path, exit 2, never a traceback. A closed pipe stays click's to handle."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise os_error(error, _shown, "read or write a file") from None
+
+
+def _shown(path: str) -> str:
+    """A path from an OSError as a person in the working folder would type it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

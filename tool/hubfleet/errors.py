@@ -16,7 +16,9 @@ Every error carries where it happened: a file and position, the argument, or the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import errno
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -95,7 +97,40 @@ class LocalError(HubfleetError):
 
     def __init__(self, path: str, message: str) -> None:
         self.path = path
+        self.reason = message
         super().__init__(f"{path}: {message}" if path else message)
+
+
+#: What to do about the OS errors a person or the machine can cause, by errno.
+_OS_ADVICE = {
+    errno.EROFS: "the file system is read-only; make it writable or render elsewhere with --out",
+    errno.EACCES: "permission denied; make it writable (and readable) by you",
+    errno.EPERM: "operation not permitted; make it writable by you",
+    errno.ENOSPC: "no space left on the device; free some space and run the command again",
+    errno.EDQUOT: "disk quota exceeded; free some space and run the command again",
+    errno.ENOTDIR: "a file stands where a folder should be; move it away",
+    errno.EISDIR: "a folder stands where a file should be; move it away",
+    errno.ENAMETOOLONG: "a name is too long for the file system; use a shorter cluster or hub name",
+    errno.ELOOP: "a symlink loop; remove the symlink",
+    errno.EXDEV: "the rename would cross file systems; keep the folder on one file system",
+    errno.ENOENT: "it disappeared while hubfleet was using it; is another program changing the folder?",
+}
+
+
+def os_error(
+    error: OSError, shown: Callable[[str], str], doing: str, outcome: str = "", where: str = ""
+) -> LocalError:
+    """One line for an OSError: the path as a person knows it, what failed, and what to do.
+
+    `shown` turns the absolute path the OS reports into the project-relative one a person typed;
+    `outcome` says what was and was not changed (the writer knows, the OS does not); `where` names
+    the folder when the OS names no file (a failed write() does not).
+    """
+    path = shown(os.fsdecode(error.filename)) if error.filename else where
+    reason = error.strerror or error.__class__.__name__
+    advice = _OS_ADVICE.get(error.errno or 0, "")
+    message = f"cannot {doing}: {reason}" + (f" ({advice})" if advice else "")
+    return LocalError(path, message + (f"; {outcome}" if outcome else ""))
 
 
 class FindingsError(HubfleetError):

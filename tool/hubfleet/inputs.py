@@ -79,7 +79,7 @@ def load_cluster(project: Project, name: str, text: str | None = None) -> Cluste
         known = ", ".join(project.cluster_names()) or "none"
         raise InputError.at(display, f"no such cluster '{name}' (clusters: {known})")
     else:
-        source = load_file(path, display)
+        source = load_file(path, display, project.root)
     problems = check_cluster_source(source, name)
     if problems:
         raise InputError(problems)
@@ -98,10 +98,10 @@ def load_cluster(project: Project, name: str, text: str | None = None) -> Cluste
     return cluster
 
 
-def _load_collecting(path: Path, display: str, problems: list[Problem]) -> Source | None:
+def _load_collecting(root: Path, path: Path, display: str, problems: list[Problem]) -> Source | None:
     """Load one of many files: on failure add its problems and carry on with the others."""
     try:
-        return load_file(path, display)
+        return load_file(path, display, root)
     except InputError as error:
         problems += error.problems
         return None
@@ -134,7 +134,7 @@ def _load_hubs(
     seen: dict[str, str] = {}
     for path in _hub_files(project, cluster.name):
         display = project.relative(path)
-        source = _load_collecting(path, display, problems)
+        source = _load_collecting(project.root, path, display, problems)
         if source is None:
             continue
         merged = merge_settings(defaults, source.data)
@@ -156,7 +156,7 @@ def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile
     problems: list[Problem] = []
     for path in sorted(folder.glob(f"*{SEALED_SUFFIX}")) if folder.is_dir() else []:
         display = project.relative(path)
-        source = _load_collecting(path, display, problems)
+        source = _load_collecting(project.root, path, display, problems)
         if source is None:
             continue
         manifest = source.data

@@ -14,8 +14,6 @@ asks where a field is (an error message).
 from __future__ import annotations
 
 import math
-import os
-import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +24,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import Node
 
+from .core.files import Refused, read_regular
 from .core.yaml_reader import FieldPath, compose_documents, describe_yaml_error, dotted, loader, locate
 from .errors import InputError, Problem
 
@@ -128,30 +127,16 @@ def _non_finite(value: Any, path: list[str | int]) -> list[str | int] | None:
     return None
 
 
-def load_file(path: Path, file: str) -> Source:
+def load_file(path: Path, file: str, root: Path | None = None) -> Source:
     """Read and parse `path`; `file` is how errors name it (relative to the project root).
 
-    Only a regular file is read (a FIFO would hang, /dev/zero would never end), and never more
-    than the size limit, whatever the file claims to be.
+    Only a regular file is read, never more than the size limit, and with `root` (the project)
+    never through a symlink that leaves it (see core/files.py).
     """
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it.
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise InputError.at(file, "file not found") from None
-    except OSError as error:
-        raise InputError.at(file, f"cannot read: {error.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise InputError.at(file, "not a regular file (a device, FIFO or socket); inputs are YAML files")
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            raw = stream.read(MAX_INPUT_BYTES + 1)
-    except OSError as error:
-        raise InputError.at(file, f"cannot read: {error.strerror}") from None
-    finally:
-        os.close(handle)
-    if len(raw) > MAX_INPUT_BYTES:
-        raise InputError.at(file, f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")
+        raw = read_regular(path, MAX_INPUT_BYTES, root)
+    except Refused as refused:
+        raise InputError.at(file, refused.reason) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

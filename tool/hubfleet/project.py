@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,18 @@ class Project:
         return self.cluster_dir(cluster) / "sealed-secrets.pem"
 
     def relative(self, path: Path) -> str:
-        """The path as a person in the project root would type it."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        """The path as a person in the project root would type it (a symlink named, not followed)."""
+        for candidate, root in (
+            (Path(os.path.abspath(path)), Path(os.path.abspath(self.root))),
+            (path.resolve(), self.root.resolve()),
+        ):
+            if candidate.is_relative_to(root):
+                return candidate.relative_to(root).as_posix()
+        return str(path)
+
+    def shown(self, path: str) -> str:
+        """`relative` for a path as the OS reports it (in an OSError, say)."""
+        return self.relative(Path(path))
 
     def cluster_names(self) -> list[str]:
         """Every folder under clusters/ that holds a cluster.yaml, sorted."""

@@ -6,16 +6,20 @@ through `plan_project`, so they agree on what the tree should hold.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-from .core.layout import Layout
-from .errors import UsageError
+from .core.layout import STATE_DIR, Layout
+from .errors import LocalError, UsageError
+from .fingerprint import Record, inputs_digest, tool_key
 from .inputs import Scope, load_project
+from .journal import pending, recover
+from .lock import holding
 from .model import Cluster
 from .project import Project
 from .render.common import OutputFile
 from .render.tree import render_cluster_tree
-from .write import Plan, apply_plan, plan_render
+from .write import Plan, apply_plan, list_scopes, plan_render, tree_clusters
 
 
 def render_files(clusters: list[Cluster], layout: Layout) -> list[OutputFile]:
@@ -29,6 +33,7 @@ def plan_project(
     every cluster in scope, output of deleted clusters is stale too."""
     if out is not None:
         check_output_folder(project, out)
+    settle(project, out or project.gitops_dir)
     loaded = load_project(project, scope) if clusters is None else clusters
     layout = Layout.for_output(project.root, out)
     if scope.everything:
@@ -50,7 +55,66 @@ def check_output_folder(project: Project, out: Path) -> None:
         raise UsageError(f"--out {out}", "is not a folder")
 
 
+def settle(project: Project, tree: Path) -> None:
+    """Finish or undo a commit that a killed render left behind (journal.py), before anything
+    reads the tree. Costs one stat when there is nothing to do, and needs no lock then."""
+    if not pending(tree):
+        return
+    with holding(tree, project.relative(tree), project.shown):
+        try:
+            recover(tree)
+        except (OSError, ValueError) as error:
+            where = project.relative(tree / STATE_DIR)
+            raise LocalError(
+                where,
+                f"an interrupted render could not be settled ({error}); fix that and run the command "
+                f"again, or restore the tree with `git checkout -- {project.relative(tree)}` and remove {where}/",
+            ) from None
+
+
 def render_project(project: Project, scope: Scope, out: Path | None = None) -> Plan:
-    plan = plan_project(project, scope, out)
-    apply_plan(plan)
+    """Plan and commit under the writer's lock, so a second render waits for this one.
+
+    Clusters whose fingerprint matches (fingerprint.py) are skipped: their files count as
+    unchanged. Inputs are loaded before the lock is taken, so an input error stops before
+    the lock's folder is made.
+    """
+    tree = out or project.gitops_dir
+    if out is not None:
+        check_output_folder(project, out)
+    settle(project, tree)
+    layout = Layout.for_output(project.root, out)
+    record = Record.read(tree, tool_key(layout))
+    digests = {name: inputs_digest(project.cluster_dir(name)) for name in scope.names}
+    skipped = _fresh_clusters(tree, layout, scope, record, digests)
+    todo = Scope(tuple(name for name in scope.names if name not in skipped), scope.everything and not skipped)
+    clusters = load_project(project, todo) if todo.names else []
+    with holding(tree, project.relative(tree), project.shown):
+        plan = plan_project(project, todo, out, clusters)
+        plan.unchanged += sum(record.files(name) for name in skipped)
+        apply_plan(plan, project.shown)
+        rendered = {
+            name: (digests[name], list_scopes(tree, layout.owned_scopes(name))) for name in todo.names
+        }
+        record.update(
+            rendered, project.cluster_names() if scope.everything else [*record.clusters, *rendered]
+        )
+        with contextlib.suppress(OSError):  # without a record, the next render is simply a full one
+            record.write(tree)
     return plan
+
+
+def _fresh_clusters(
+    tree: Path, layout: Layout, scope: Scope, record: Record, digests: dict[str, str]
+) -> set[str]:
+    """The clusters of `scope` that need no render. With --all, none when the tree holds output
+    no current cluster owns (a deleted cluster's files must be removed)."""
+    if scope.everything:
+        present = tree_clusters(tree, layout)
+        if present is None or not present <= set(scope.names):
+            return set()
+    return {
+        name
+        for name in scope.names
+        if record.fresh(name, digests[name], list_scopes(tree, layout.owned_scopes(name)))
+    }

@@ -16,6 +16,7 @@ from .edit import edit_file
 from .errors import InputError, LocalError, ToolError, UsageError
 from .inputs import check_cluster_source, check_hub_source, load_cluster
 from .load import parse_text
+from .lock import writing_inputs
 from .project import Project
 
 CLUSTER_TEMPLATE = """\
@@ -160,7 +161,8 @@ def new_cluster(
         core_zone=core_zone or zones[0],
     )
     _check(text, display, "cluster", name)
-    _write_new(path, text, display)
+    with writing_inputs(project):
+        _write_new(path, text, display)
     return path
 
 
@@ -172,12 +174,13 @@ def new_hub(project: Project, cluster: str, name: str, size: str) -> Path:
         raise LocalError(display, "already exists; refusing to overwrite it")
     text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size)
     _check(text, display, "hub", name)
-    _write_new(path, text, display)
-    try:
-        load_cluster(project, cluster)
-    except InputError:
-        os.unlink(path)
-        raise
+    with writing_inputs(project):
+        _write_new(path, text, display)
+        try:
+            load_cluster(project, cluster)
+        except InputError:
+            os.unlink(path)
+            raise
     return path
 
 
@@ -190,5 +193,6 @@ def retire_hub(project: Project, cluster: str, hub: str) -> bool:
     path = project.hub_file(loaded.name, hub)
     if not path.exists():
         path = path.with_suffix(".yml")
-    old, new = edit_file(path, project.relative(path), {("state",): "retired"})
+    with writing_inputs(project):
+        old, new = edit_file(path, project.relative(path), {("state",): "retired"})
     return old != new

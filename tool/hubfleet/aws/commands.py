@@ -27,10 +27,10 @@ from .preflight import run_preflight
 from .scale import SizeChange, apply_scale, edit_sizes, plan_scale
 from .session import (
     NO_CREDENTIALS,
-    RETRY_CONFIG,
     Identity,
     aws_errors,
     caller_identity,
+    make_client,
     open_session,
     require_account,
 )
@@ -73,7 +73,7 @@ class AwsContext:
     def checked_session(self, cluster: Cluster) -> tuple[boto3.session.Session, Identity]:
         """A session in the cluster's region and its identity; credentials of another account are refused."""
         session = open_session(self.profile, cluster.region)
-        identity = caller_identity(session.client("sts", config=RETRY_CONFIG))
+        identity = caller_identity(make_client(session, "sts"))
         require_account(identity, cluster, self.profile_label)
         return session, identity
 
@@ -119,7 +119,7 @@ def whoami(actx: AwsContext, cluster: str | None) -> None:
         credentials = session.get_credentials()
     if credentials is None:
         raise UsageError("", NO_CREDENTIALS)
-    identity = caller_identity(session.client("sts", region_name=region or "us-east-1", config=RETRY_CONFIG))
+    identity = caller_identity(make_client(session, "sts", region_name=region or "us-east-1"))
     report = Whoami(actx.profile_label, credentials.method, identity, region or None, source, accounts)
     for line in report.describe():
         click.echo(line)
@@ -146,7 +146,7 @@ def scale(
     model = actx.load(cluster)
     edit = edit_sizes(actx.project, model, nodegroup, SizeChange(min_size, max_size, desired))
     session, _ = actx.checked_session(model)
-    autoscaling = session.client("autoscaling", config=RETRY_CONFIG)
+    autoscaling = make_client(session, "autoscaling")
     plan = plan_scale(edit, find_group(autoscaling, cluster, nodegroup))
     for line in plan.describe():
         click.echo(line)
@@ -181,8 +181,8 @@ def drift(actx: AwsContext, cluster: str, output: str) -> None:
     report = find_drift(
         model,
         identity.account,
-        session.client("autoscaling", config=RETRY_CONFIG),
-        session.client("ec2", config=RETRY_CONFIG),
+        make_client(session, "autoscaling"),
+        make_client(session, "ec2"),
     )
     if output == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
@@ -203,9 +203,9 @@ def dns(actx: AwsContext, cluster: str, zone_id: str, dry_run: bool) -> None:
     model = actx.load(cluster)
     session, _ = actx.checked_session(model)
     target = find_ingress_load_balancer(
-        session.client("elbv2", config=RETRY_CONFIG), session.client("elb", config=RETRY_CONFIG), model.name
+        make_client(session, "elbv2"), make_client(session, "elb"), model.name
     )
-    route53 = session.client("route53", config=RETRY_CONFIG)
+    route53 = make_client(session, "route53")
     plan = plan_dns(route53, model, zone_id, target)
     for line in plan.describe():
         click.echo(line)
@@ -222,7 +222,7 @@ def preflight(actx: AwsContext, cluster: str) -> None:
     """Before `eksctl create cluster`: zones, instance type offerings, EBS attachment room; exit 1 on a blocker."""
     model = actx.load(cluster)
     session, identity = actx.checked_session(model)
-    report = run_preflight(model, identity, session.client("ec2", config=RETRY_CONFIG))
+    report = run_preflight(model, identity, make_client(session, "ec2"))
     for line in report.describe():
         click.echo(line)
     if report.blockers:

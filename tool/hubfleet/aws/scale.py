@@ -9,7 +9,10 @@ command stopped half way. The order is:
 3. stage the new text in a temporary file beside cluster.yaml, so the one local
    step left after AWS is an atomic rename that cannot run out of space;
 4. call UpdateAutoScalingGroup; if AWS refuses, the staged file is deleted and
-   cluster.yaml was never touched;
+   cluster.yaml was never touched. If the connection drops after the request may
+   have been sent, the outcome is unknown: the group is read back, and the command
+   goes on only if AWS shows the requested sizes; otherwise it says which sizes AWS
+   shows (or that it could not tell) and that cluster.yaml was not changed;
 5. rename the staged file over cluster.yaml (if even that fails, the AWS change
    is rolled back), then re-render the cluster's tree.
 
@@ -30,11 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ConnectionError as AwsConnectionError
+from botocore.exceptions import HTTPClientError
+
 from ..core.yaml_reader import dotted
 from ..edit import EditPath, edit_text, read_exact, stage_beside
-from ..errors import HubfleetError, LocalError, UsageError
+from ..errors import AwsError, HubfleetError, LocalError, UsageError
 from ..inputs import Scope, load_cluster
 from ..load import Source, parse_text
+from ..lock import writing_inputs
 from ..model import Cluster
 from ..project import Project
 from ..rendering import render_project
@@ -180,15 +187,20 @@ def plan_scale(edit: SizeEdit, group: AutoScalingGroupTypeDef) -> ScalePlan:
 
 
 def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClient) -> Plan | None:
-    """Update AWS, then cluster.yaml, then gitops/; returns the render plan (None if YAML unchanged)."""
+    """Update AWS, then cluster.yaml, then gitops/; returns the render plan (None if YAML unchanged).
+    Under the project's writer lock, so a render or another scale cannot interleave."""
+    with writing_inputs(project):
+        return _apply_scale(project, plan, autoscaling)
+
+
+def _apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClient) -> Plan | None:
     edit = plan.edit
     if read_exact(edit.path) != edit.old_text:
         raise LocalError(edit.file, "changed while hubfleet was planning; nothing was changed, run again")
     staged = stage_beside(edit.path, edit.new_text) if edit.new_text != edit.old_text else None
     try:
         if not plan.aws_agrees:
-            with aws_errors(f"updating Auto Scaling group {plan.group_name}"):
-                autoscaling.update_auto_scaling_group(**plan.request(edit.after))
+            _update(plan, autoscaling)
     except BaseException:
         if staged is not None:
             staged.unlink(missing_ok=True)
@@ -209,6 +221,56 @@ def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClien
             f"scaled {plan.group_name} and wrote it, but rendering failed ({one_line(str(error))}); "
             f"run `hubfleet render {edit.cluster}`",
         ) from None
+
+
+def _update(plan: ScalePlan, autoscaling: AutoScalingClient) -> None:
+    """UpdateAutoScalingGroup. When the connection drops after the request may have been sent, the
+    outcome is unknown: read the group back and go on only if AWS shows the requested sizes."""
+    doing = f"updating Auto Scaling group {plan.group_name}"
+    with aws_errors(doing):
+        try:
+            autoscaling.update_auto_scaling_group(**plan.request(plan.edit.after))
+            return
+        except (AwsConnectionError, HTTPClientError) as error:
+            dropped = one_line(str(error))
+    now = _read_back(plan, autoscaling)
+    file = plan.edit.file
+    if now is None:
+        raise AwsError(
+            f"the connection dropped while {doing} ({dropped}) and the group could not be read back: AWS may or "
+            f"may not have applied it; {file} was not changed. See `hubfleet aws drift {plan.edit.cluster}`, "
+            "then run the command again"
+        )
+    if _shows(now, plan, plan.edit.after):
+        return  # applied: cluster.yaml follows
+    state = (
+        "the update was not applied"
+        if _shows(now, plan, plan.aws_now)
+        else "neither the old nor the new sizes"
+    )
+    raise AwsError(
+        f"the connection dropped while {doing} ({dropped}); read back, AWS shows min {now.min_size}, max "
+        f"{now.max_size}, desired {now.desired_capacity}: {state}; {file} was not changed, run the command again"
+    )
+
+
+def _read_back(plan: ScalePlan, autoscaling: AutoScalingClient) -> Sizes | None:
+    try:
+        groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[plan.group_name])[
+            "AutoScalingGroups"
+        ]
+    except Exception:  # whatever went wrong, the outcome stays unknown; the message says so
+        return None
+    if len(groups) != 1:
+        return None
+    group = groups[0]
+    return Sizes(group["MinSize"], group["MaxSize"], group["DesiredCapacity"])
+
+
+def _shows(now: Sizes, plan: ScalePlan, sizes: Sizes) -> bool:
+    """AWS shows `sizes` (desired counts only when the command sets it)."""
+    desired_ok = plan.edit.change.desired_capacity is None or now.desired_capacity == sizes.desired_capacity
+    return (now.min_size, now.max_size) == (sizes.min_size, sizes.max_size) and desired_ok
 
 
 def _roll_back(plan: ScalePlan, autoscaling: AutoScalingClient) -> bool:

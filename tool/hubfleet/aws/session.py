@@ -16,15 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConfigParseError,
     CredentialRetrievalError,
     HTTPClientError,
+    InvalidConfigError,
+    InvalidEndpointConfigurationError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
@@ -94,6 +98,14 @@ def aws_errors(doing: str) -> Iterator[None]:
         raise UsageError("", f"AWS profile '{error.kwargs.get('profile')}' is not configured") from None
     except NoRegionError:
         raise UsageError("", "no AWS region: pass --region or set AWS_REGION") from None
+    except (
+        ConfigParseError,
+        InvalidConfigError,
+        InvalidEndpointConfigurationError,
+        InvalidRegionError,
+    ) as error:
+        # The machine's AWS configuration, not AWS: a local problem (exit 2).
+        raise UsageError("", f"the AWS configuration is not usable: {one_line(str(error))}") from None
     except (AwsConnectionError, HTTPClientError) as error:
         raise AwsError(f"cannot reach AWS while {doing}: {one_line(str(error))}") from None
     except BotoCoreError as error:
@@ -116,6 +128,19 @@ def _client_error(error: ClientError, doing: str) -> HubfleetError:
             "nothing more was changed, try again later"
         )
     return AwsError(f"AWS refused {doing} ({operation}, {code}): {message}")
+
+
+def make_client(session: boto3.session.Session, service: str, **options: Any) -> Any:
+    """`session.client`, with a bad endpoint URL (AWS_ENDPOINT_URL, `endpoint_url` in the config
+    file) said as such: botocore raises a bare ValueError for it before any request."""
+    try:
+        return session.client(service, config=RETRY_CONFIG, **options)  # type: ignore[call-overload]
+    except ValueError as error:
+        raise UsageError(
+            "",
+            f"the AWS endpoint URL is not usable ({one_line(str(error))}); check AWS_ENDPOINT_URL and "
+            "endpoint_url in your AWS config",
+        ) from None
 
 
 def open_session(profile: str | None, region: str | None) -> boto3.session.Session:

@@ -22,6 +22,10 @@ from typing import Literal
 GITOPS = "gitops"
 #: Folders `flux bootstrap` writes inside a cluster's entry folder; hubfleet never touches them.
 BOOTSTRAP_DIR = "flux-system"
+#: The writer's own folder inside an output tree: its lock, its journal and staging (so every
+#: rename stays on one file system), and the render fingerprints. It holds a `.gitignore` of `*`,
+#: and neither Flux (which reads gitops/clusters/<name>/) nor kustomize ever looks at it.
+STATE_DIR = ".hubfleet"
 
 CLUSTERS = "clusters"
 INFRASTRUCTURE = "infrastructure"

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
+from ..core.files import Refused, read_regular
 from ..errors import InputError, Problem
 from .crypto import fingerprint, same_public_key
 
@@ -34,17 +35,15 @@ def _refuse(file: str, message: str) -> InputError:
 
 
 def read_pem_file(path: Path, display: str) -> bytes:
-    """The bytes of a small key or certificate file, or InputError saying why not."""
+    """The bytes of a small key or certificate file, or InputError saying why not (a FIFO or
+    /dev/zero is refused, not read: see core/files.py)."""
     try:
-        if path.is_dir():
-            raise _refuse(display, "is a folder; expected a PEM file")
-        if path.stat().st_size > MAX_PEM_BYTES:
-            raise _refuse(display, f"file is larger than {MAX_PEM_BYTES // 1024} KiB; expected a PEM file")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise _refuse(display, "file not found") from None
-    except OSError as error:
-        raise _refuse(display, f"cannot read: {error.strerror}") from None
+        return read_regular(path, MAX_PEM_BYTES)
+    except Refused as refused:
+        reason = refused.reason
+        if reason.startswith("file is larger"):
+            reason += "; expected a PEM file"
+        raise _refuse(display, reason) from None
 
 
 def _looks_like_der(data: bytes) -> bool:

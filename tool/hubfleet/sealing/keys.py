@@ -24,6 +24,7 @@ from ..core.names import SEALED_SECRETS_CONTROLLER, SEALED_SECRETS_NAMESPACE
 from ..edit import write_atomic
 from ..errors import InputError, UsageError
 from ..inputs import load_cluster
+from ..lock import writing_inputs
 from ..project import Project
 from .crypto import fingerprint
 
@@ -154,7 +155,8 @@ def new_sealing_key(project: Project, cluster_name: str, out: Path, now: datetim
     )
     _write_private(target, private_pem)
     try:
-        write_atomic(cert_path, certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"))
+        with writing_inputs(project):
+            write_atomic(cert_path, certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"))
     except BaseException:
         target.unlink(missing_ok=True)
         raise

@@ -21,6 +21,7 @@ from ..core.names import NGINX_NAMESPACE
 from ..edit import write_atomic
 from ..errors import InputError, Problem, UsageError
 from ..inputs import load_cluster
+from ..lock import writing_inputs
 from ..project import Project
 from .certs import (
     CertFacts,
@@ -126,6 +127,7 @@ def seal_tls(
             "tls.crt": seal_value(public, crt, label),
             "tls.key": seal_value(public, pem_private_key(private), label),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, serialise_sealed(build_sealed_tls(sealed, encrypted), cluster.name))
+        with writing_inputs(project):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, serialise_sealed(build_sealed_tls(sealed, encrypted), cluster.name))
     return SealResult(path, changed, name, namespace, sealed.facts, tuple(warnings))

@@ -22,7 +22,10 @@ def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> 
     except (LocalError, ToolError) as error:
         # The inputs loaded, so this is about the tree: files hubfleet did not write where it writes.
         tree = project.relative(project.gitops_dir)
-        tally.fail(tree, tree, 0, "", " ".join(error.message.split()))
+        where, message = (
+            (error.path or tree, error.reason) if isinstance(error, LocalError) else (tree, error.message)
+        )
+        tally.fail(tree, where, 0, "", " ".join(message.split()))
         return tally
     stale = {
         **{path: (0, f"missing: the inputs render this file; {ADVICE}") for path in plan.added},

@@ -1,101 +1,181 @@
-"""Layer 7, leaks: no PEM private key anywhere under clusters/ or gitops/, no plaintext Secret data.
+"""Layer 7, leaks: no PEM private key and no plaintext Secret in any file under clusters/ or gitops/.
 
-Secrets reach git only sealed. A private key in any text file, or a Secret with
-`data` or `stringData`, is a finding wherever it is, including files hubfleet
-neither reads nor writes.
+Secrets reach git only sealed. Every file in scope is scanned, whatever its name, size or
+encoding, including flux bootstrap's folders and dot-folders (only `.git` is skipped): a
+file is streamed in chunks (no size limit), NUL bytes are dropped before matching (so UTF-16
+text, which git stores byte for byte, and a key hidden behind a NUL are both seen), and any
+file that mentions `kind: Secret` in block, flow or JSON style is parsed and its Secrets
+found, `kind: List` items included. A finding names the file, line and field; never a value.
+
+A scoped run (`validate clusterA`) scans that cluster's input folder, its parts of gitops/
+(flux-system included) and the loose files directly under clusters/.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from ruamel.yaml.error import YAMLError
+
+from ..core.files import OUTSIDE_LINK, leaves
+from ..core.yaml_reader import FieldPath, loader, locate
 from ..project import Project
 from .findings import Tally
-from .manifests import Locator, Manifest, parse_stream
-from .tree import MAX_FILE_BYTES, Tree, display_path
+from .tree import LAYOUT, MAX_FILE_BYTES, Tree, display_path
 
-PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
-_SECRET_KIND = re.compile(r"^kind:\s*['\"]?Secret['\"]?\s*$", re.MULTILINE)
-
-
-def _files(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
+PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+#: `kind: Secret`, `kind: "Secret"`, `{kind: Secret}`, `"kind": "Secret"`: worth parsing the file.
+SECRET_HINT = re.compile(rb"""kind['"]?\s*:\s*['"]?Secret\b""")
+CHUNK = 1024 * 1024
+#: Bytes carried from one chunk to the next, so a marker split between chunks is still found.
+OVERLAP = 96
+STRUCTURED = (".yaml", ".yml", ".json")
+KEY_MESSAGE = "a PEM private key is committed here; remove it (from the git history too) and replace the key"
 
 
-def _text(path: Path) -> str | None:
+def scanned_files(project: Project, tree: Tree, all_clusters: bool) -> list[Path]:
+    if all_clusters:
+        roots = [project.clusters_dir, project.gitops_dir]
+    else:
+        roots = [project.cluster_dir(name) for name in sorted(tree.clusters)]
+        roots += [
+            project.gitops_dir / scope
+            for name in sorted(tree.clusters)
+            for scope in LAYOUT.owned_scopes(name)
+        ]
+    found: set[Path] = set()
+    if project.clusters_dir.is_dir() and not all_clusters:
+        found.update(p for p in project.clusters_dir.iterdir() if not p.is_dir() or p.is_symlink())
+    for root in roots:
+        if root.is_symlink() or root.is_file():
+            found.add(root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            folder = Path(dirpath)
+            found.update(folder / d for d in dirnames if (folder / d).is_symlink())
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            found.update(folder / name for name in filenames)
+    return sorted(found)
+
+
+def check_leaks(project: Project, tree: Tree, all_clusters: bool, tally: Tally) -> None:
+    """Every file in scope: private keys, plaintext Secrets, and symlinks leading out."""
+    for path in scanned_files(project, tree, all_clusters):
+        display = display_path(project, path)
+        check = f"leaks:{display}"
+        tally.checked(check)
+        if path.is_symlink() and leaves(path, project.root):
+            tally.fail(check, display, 0, "", OUTSIDE_LINK)
+            continue
+        scan = _scan(path)
+        if scan is None:
+            continue
+        key_lines, mentions_secret, size = scan
+        for line in key_lines:
+            tally.fail(check, display, line, "", KEY_MESSAGE)
+        if mentions_secret:
+            _check_secrets(path, display, size, check, tally)
+
+
+def _scan(path: Path) -> tuple[list[int], bool, int] | None:
+    """Lines of private-key markers, whether the file mentions a Secret, and its size; None for
+    anything but a regular file (a FIFO would hang the scan)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        data = path.read_bytes()
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None
-    return None if b"\0" in data[:8192] else data.decode("utf-8", "replace")
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        lines: list[int] = []
+        mentions = False
+        carry, newlines = b"", 0
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            while chunk := stream.read(CHUNK):
+                data = carry + chunk.replace(b"\0", b"")
+                for match in PRIVATE_KEY.finditer(data):
+                    if match.end() > len(carry):
+                        lines.append(newlines + data.count(b"\n", 0, match.start()) + 1)
+                mentions = mentions or SECRET_HINT.search(data) is not None
+                keep = data[-OVERLAP:]
+                newlines += data.count(b"\n", 0, len(data) - len(keep))
+                carry = keep
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return lines, mentions, info.st_size
 
 
-def scanned_folders(project: Project, tree: Tree, all_clusters: bool) -> list[Path]:
-    if all_clusters:
-        return [project.clusters_dir, project.gitops_dir]
-    return [project.cluster_dir(name) for name in sorted(tree.clusters)]
+def _decode(raw: bytes) -> str:
+    """Text as a git client may have stored it: UTF-8, or UTF-16 with or without a byte-order mark."""
+    for mark, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if raw.startswith(mark):
+            return raw[len(mark) :].decode(encoding, "replace")
+    if raw.count(b"\0") * 3 > len(raw):  # mostly ASCII in UTF-16: every other byte is NUL
+        return raw.decode("utf-16-le" if raw[1:2] == b"\0" else "utf-16-be", "replace")
+    return raw.replace(b"\0", b"").decode("utf-8", "replace")
 
 
-def check_private_keys(project: Project, tree: Tree, all_clusters: bool, tally: Tally) -> None:
-    """Every text file in scope; the gitops files of named clusters come from the tree."""
-    paths = [
-        p
-        for folder in scanned_folders(project, tree, all_clusters)
-        if folder.is_dir()
-        for p in _files(folder)
-    ]
-    if not all_clusters:
-        paths += [project.root / file.path for file in tree.files]
-    for path in sorted(set(paths)):
-        display = display_path(project, path)
-        check = f"keys:{display}"
-        tally.checked(check)
-        text = _text(path)
-        for match in PRIVATE_KEY.finditer(text or ""):
-            line = text.count("\n", 0, match.start()) + 1 if text else 0
+def _check_secrets(path: Path, display: str, size: int, check: str, tally: Tally) -> None:
+    structured = path.suffix.lower() in STRUCTURED
+    if size > MAX_FILE_BYTES:
+        tally.fail(
+            check,
+            display,
+            0,
+            "",
+            f"mentions kind: Secret but is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB, too large to parse; "
+            "hubfleet cannot tell whether it is sealed: commit only SealedSecrets",
+        )
+        return
+    try:
+        text = _decode(path.read_bytes())
+        yaml = loader()
+        documents = [
+            (node, yaml.constructor.construct_document(node)) for node in yaml.compose_all(text) if node
+        ]
+    except (OSError, YAMLError, RecursionError, ValueError):
+        if structured:
+            tally.fail(
+                check,
+                display,
+                0,
+                "",
+                "mentions kind: Secret but does not parse as YAML or JSON; hubfleet cannot tell whether it is "
+                "sealed: fix the file, and commit only SealedSecrets",
+            )
+        return
+    for node, data in documents:
+        for where, secret, field in _plaintext(data, ()):
+            line = locate(node, (*where, field))[0]
+            metadata = secret.get("metadata")
+            name = metadata.get("name", "") if isinstance(metadata, dict) else ""
             tally.fail(
                 check,
                 display,
                 line,
-                "",
-                "a PEM private key is committed here; remove it (from the git history too) and replace the key",
-            )
-
-
-def _plaintext(manifest: Manifest, locator: Locator, tally: Tally) -> None:
-    if manifest.api_version != "v1" or manifest.kind != "Secret":
-        return
-    check = f"secret:{manifest.key}"
-    tally.checked(check)
-    for field in ("data", "stringData"):
-        if manifest.data.get(field):
-            tally.fail(
-                check,
-                manifest.path,
-                locator.line(manifest, (field,)),
-                manifest.subject,
+                f"Secret/{name}",
                 f"{field}: plaintext Secret data in git; seal it (hubfleet seal) so only the cluster can read it",
             )
 
 
-def check_plaintext_secrets(project: Project, tree: Tree, locator: Locator, tally: Tally) -> None:
-    for file in tree.files:
-        for manifest in file.stream.manifests:
-            _plaintext(manifest, locator, tally)
-    for cluster in sorted(tree.clusters):
-        folder = project.cluster_dir(cluster)
-        for path in _files(folder) if folder.is_dir() else []:
-            if path.suffix not in (".yaml", ".yml"):
-                continue
-            text = _text(path)
-            if text and _SECRET_KIND.search(text):
-                for manifest in parse_stream(text, display_path(project, path)).manifests:
-                    _plaintext(manifest, locator, tally)
+def _plaintext(data: Any, where: FieldPath) -> Iterator[tuple[FieldPath, dict[str, Any], str]]:
+    """Secrets with data or stringData in a document, and in the items of a `kind: List`."""
+    if not isinstance(data, dict):
+        return
+    kind = data.get("kind")
+    if kind == "Secret":
+        for field in ("data", "stringData"):
+            if data.get(field):
+                yield where, data, field
+    elif isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
+        for index, item in enumerate(data["items"]):
+            yield from _plaintext(item, (*where, "items", index))

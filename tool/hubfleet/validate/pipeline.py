@@ -25,7 +25,7 @@ from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
 from .ingress import check_ingresses, check_tls_secrets
 from .kubeconform import KubeconformChecker, find_kubeconform
-from .leaks import check_plaintext_secrets, check_private_keys
+from .leaks import check_leaks
 from .lint import ClusterLint, sealing_audit
 from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
@@ -132,8 +132,7 @@ def validate_project(project: Project, request: Request) -> Report:
             tallies.append(flux)
         if "lint" in wanted:
             lint = check_lint(project, tree, locator, rendered, request.now or datetime.now(UTC))
-            check_private_keys(project, tree, scope.everything, lint)
-            check_plaintext_secrets(project, tree, locator, lint)
+            check_leaks(project, tree, scope.everything, lint)
             tallies.append(lint)
     skipped = tuple(layer for layer in LAYERS if layer in request.skip)
     return Report(tuple(tallies), skipped)

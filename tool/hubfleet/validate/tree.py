@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..core.files import Refused, read_regular
 from ..core.layout import BOOTSTRAP_DIR, Layout
 from ..model import Cluster
 from ..project import Project
@@ -99,15 +100,13 @@ def files_in_scope(project: Project, names: list[str], everything: bool) -> list
     return sorted(set(found))
 
 
-def read_file(path: Path, display: str) -> Stream:
+def read_file(path: Path, display: str, root: Path) -> Stream:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return Stream((), ((0, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB"),))
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_FILE_BYTES, root).decode("utf-8")
     except UnicodeDecodeError:
         return Stream((), ((0, "file is not UTF-8 text"),))
-    except OSError as error:
-        return Stream((), ((0, f"cannot read: {error.strerror}"),))
+    except Refused as refused:
+        return Stream((), ((0, refused.reason),))
     return parse_stream(text, display)
 
 
@@ -122,5 +121,7 @@ def read_tree(project: Project, clusters: list[Cluster], everything: bool) -> Tr
     tree = Tree(project.root, {cluster.name: cluster for cluster in clusters})
     for path in files_in_scope(project, list(tree.clusters), everything):
         display = display_path(project, path)
-        tree.files.append(TreeFile(display, cluster_of(display), role_of(display), read_file(path, display)))
+        tree.files.append(
+            TreeFile(display, cluster_of(display), role_of(display), read_file(path, display, project.root))
+        )
     return tree

@@ -1,0 +1,74 @@
+"""Reading a file people point us at, safely: only regular files, never more than a limit,
+never through a symlink that leaves the project.
+
+Inputs, key and certificate files and the files validate scans all come through here, so
+the three promises hold everywhere: a FIFO cannot hang a command (it is opened without
+waiting for a writer, then refused), /dev/zero cannot exhaust memory (the limit is applied
+to the bytes actually read, not to what stat claims), and a symlink to a file outside the
+repository is refused by its path before one byte of the target is read, so an error
+message can never echo someone's ~/.ssh/id_rsa.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+class Refused(Exception):
+    """A file that is not read, with the reason as a person should see it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+OUTSIDE_LINK = (
+    "is a symlink to a place outside the project; hubfleet reads only files inside it (copy the file in)"
+)
+
+
+def leaves(path: Path, root: Path) -> bool:
+    """True when `path` (or a folder on the way to it) is a symlink that resolves outside `root`."""
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop resolves nowhere
+        return True
+
+
+def read_regular(path: Path, limit: int, root: Path | None = None) -> bytes:
+    """The bytes of `path`, at most `limit` of them, or Refused saying why not.
+
+    With `root`, a path that resolves outside it is refused before it is opened.
+    """
+    if root is not None and leaves(path, root):
+        raise Refused(OUTSIDE_LINK)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise Refused("file not found") from None
+    except IsADirectoryError:
+        raise Refused("is a folder; expected a file") from None
+    except OSError as error:
+        raise Refused(f"cannot read: {error.strerror}") from None
+    try:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise Refused("is a folder; expected a file")
+        if not stat.S_ISREG(mode):
+            raise Refused("not a regular file (a device, FIFO or socket)")
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    except OSError as error:
+        raise Refused(f"cannot read: {error.strerror}") from None
+    finally:
+        os.close(handle)
+    if len(data) > limit:
+        raise Refused(f"file is larger than {_size(limit)}")
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1024 // 1024} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
