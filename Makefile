@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: help render check test lint typecheck tools venv validate bench clean golden
+.PHONY: help render check test lint typecheck tools venv validate bench fuzz crash clean golden
 
 ## help: list the targets (the default)
 help:
@@ -63,6 +63,15 @@ validate: $(STAMP) tools
 bench: $(STAMP) tools
 	$(BIN)/python tool/scripts/bench_render.py
 	$(BIN)/python tool/scripts/bench_validate.py
+
+## fuzz: a long fuzzing run: render over mutated inputs (HUBFLEET_FUZZ_EXAMPLES, default 5000)
+fuzz: $(STAMP)
+	HUBFLEET_FUZZ_EXAMPLES=$${HUBFLEET_FUZZ_EXAMPLES:-5000} $(BIN)/python -m pytest -o addopts="-W error" -q \
+		tests/test_fuzz.py --hypothesis-show-statistics
+
+## crash: kill renders at random moments and race two renders; reports old/new/other trees
+crash: $(STAMP)
+	$(BIN)/python tool/scripts/crash_test.py
 
 ## clean: remove .venv/, .tools/ and caches
 clean:

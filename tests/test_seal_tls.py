@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -259,6 +260,14 @@ def _case(tmp_path: Path, case: str) -> tuple[Path, Path, str]:
         crt, key = tls_files(folder, rsa_key(), good)
         crt.unlink()
         return crt, key, f"{crt}: file not found"
+    if case == "key is /dev/zero":
+        crt, _ = tls_files(folder, rsa_key(), good)
+        return crt, Path("/dev/zero"), "/dev/zero: not a regular file (a device, FIFO or socket)"
+    if case == "key is a FIFO":
+        crt, key = tls_files(folder, rsa_key(), good)
+        key.unlink()
+        os.mkfifo(key)
+        return crt, key, f"{key}: not a regular file (a device, FIFO or socket)"
     if case == "key given as certificate":
         crt, key = tls_files(folder, rsa_key(), good)
         return key, key, f"{key}: no PEM certificate found (expected -----BEGIN CERTIFICATE-----)"
@@ -278,6 +287,8 @@ CASES = [
     "encrypted key without passphrase",
     "missing certificate file",
     "key given as certificate",
+    "key is /dev/zero",
+    "key is a FIFO",
 ]
 
 

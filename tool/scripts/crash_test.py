@@ -7,7 +7,8 @@ On a synthetic fleet (tool/scripts/fleet.py) it renders an "old" tree, changes t
 "new" tree once as the reference. Then:
 
 - kills: each trial starts from the old tree, starts `hubfleet render --all`, sends SIGKILL
-  after a random delay (0 to 1.2x one render's time), runs `hubfleet render --all --check`
+  after a random delay (--earliest to 1.1x one render's time; every other trial instead waits
+  for the journal to appear, the commit point, and kills within --swap-window seconds), runs `hubfleet render --all --check`
   (which settles an interrupted commit first), and classifies the tree as exactly old,
   exactly new, or other; it also counts staging folders and empty folders left behind.
 - races: each trial starts from the old tree and starts two renders at once; both must exit
@@ -33,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fleet import make_fleet
 
 STATE = ".hubfleet"
+#: What the state folder holds between renders: the lock and the render record (fingerprints).
+KEPT = (".gitignore", "lock", "fingerprints.json")
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -69,11 +72,28 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--races", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--swap-window",
+        type=float,
+        default=0.3,
+        help="Odd-numbered kills wait for the journal, then up to this many seconds (aims at the swap).",
+    )
+    parser.add_argument(
+        "--dir", type=Path, help="Where to build the fleet (default: the system temp folder)."
+    )
+    parser.add_argument(
+        "--earliest",
+        type=float,
+        default=0.0,
+        help="Earliest kill, as a fraction of one render's time (0.6 aims at the swap, not the planning).",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     hubfleet = str(Path(sys.executable).with_name("hubfleet"))
     env = {**os.environ, "HUBFLEET_LOCK_WAIT": "120"}
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.dir:
+        args.dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         root = Path(tmp) / "project"
         make_fleet(root, args.clusters, args.hubs)
         render = [hubfleet, "--root", str(root), "render", "--all"]
@@ -93,21 +113,28 @@ def main() -> int:
             shutil.copytree(saved_old, gitops)
 
         counts = {"old": 0, "new": 0, "other": 0}
-        leftovers = tracebacks = 0
-        for _ in range(args.kills):
+        staging = empties = tracebacks = mid_swap = 0
+        for trial in range(args.kills):
             reset()
             child = subprocess.Popen(render, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-            time.sleep(rng.uniform(0, 1.2 * seconds))
+            if trial % 2:  # aimed at the swap: wait for the journal (the commit point), then kill soon after
+                journal = gitops / STATE / "journal.json"
+                deadline = time.monotonic() + 3 * seconds
+                while not journal.exists() and child.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.0005)
+                time.sleep(rng.uniform(0, args.swap_window))
+            else:
+                time.sleep(rng.uniform(args.earliest * seconds, 1.1 * seconds))
             child.send_signal(signal.SIGKILL)
             child.wait()
+            mid_swap += (gitops / STATE / "journal.json").exists()
             check = subprocess.run([*render, "--check"], capture_output=True, text=True, env=env)
             tracebacks += "Traceback" in check.stderr
             now = tree(gitops)
             counts["old" if now == old else "new" if now == new else "other"] += 1
             state = gitops / STATE
-            leftovers += empty_folders(gitops) + sum(
-                1 for p in (state.iterdir() if state.is_dir() else []) if p.name not in (".gitignore", "lock")
-            )
+            empties += empty_folders(gitops)
+            staging += sum(1 for p in (state.iterdir() if state.is_dir() else []) if p.name not in KEPT)
         race_failures = 0
         for _ in range(args.races):
             reset()
@@ -124,13 +151,14 @@ def main() -> int:
     print(f"fleet: {args.clusters} clusters x {args.hubs} hubs, {files} files; one render {seconds:.2f} s")
     print(
         f"kill -9 at a random moment, {args.kills} trials: {counts['old']} old, {counts['new']} new, "
-        f"{counts['other']} other; staging or empty folders left: {leftovers}"
+        f"{counts['other']} other ({mid_swap} killed mid-swap, settled by the next command); "
+        f"staging folders left: {staging}, empty folders left: {empties}"
     )
     print(
         f"two renders at once, {args.races} trials: {args.races - race_failures} ended new with both exiting 0, "
         f"{race_failures} did not; tracebacks: {tracebacks}"
     )
-    return 1 if counts["other"] or leftovers or race_failures or tracebacks else 0
+    return 1 if counts["other"] or staging or empties or race_failures or tracebacks else 0
 
 
 if __name__ == "__main__":

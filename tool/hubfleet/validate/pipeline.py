@@ -18,6 +18,7 @@ from typing import Literal
 from ..errors import InputError, UsageError
 from ..inputs import Scope, load_project
 from ..project import Project
+from ..rendering import settle
 from .charts import ChartRuns, chart_releases
 from .eksctl import check_eksctl
 from .findings import LAYERS, Report, Tally
@@ -102,6 +103,7 @@ def validate_project(project: Project, request: Request) -> Report:
     checker = object_checker(request, sources, cache)
     helm = require_tool("helm", project.root, "charts") if "charts" in wanted else ""
     kubectl = require_tool("kubectl", project.root, "flux") if "flux" in wanted else ""
+    settle(project, project.gitops_dir)  # a render killed half way is finished before the tree is read
     tree = read_tree(project, clusters, scope.everything)
     locator = Locator(project.root)
     tallies = [inputs]
