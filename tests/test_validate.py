@@ -114,7 +114,7 @@ def test_missing_schema_fails_unless_ignored(root: Path) -> None:
     folder = object_file(root, "HelmRelease", "nginx-ingress").parent
     shutil.copy(FIXTURES / "servicemonitor.yaml", folder / "servicemonitor.yaml")
     where = f"gitops/{in_gitops(root, folder)}/servicemonitor.yaml:2: ServiceMonitor/ingress"
-    what = "no schema for monitoring.coreos.com/v1 ServiceMonitor in any of the 2 schema locations"
+    what = "no schema for monitoring.coreos.com/v1 ServiceMonitor in any of the 3 schema locations"
     result = run_validate(root)
     assert result.exit_code == 1
     assert findings(result) == [f"{where}: {what}; add its schema, or pass --ignore-missing-schemas"]
@@ -215,8 +215,9 @@ def test_bad_values_for_an_upstream_chart(root: Path) -> None:
     assert result.exit_code == 1
     assert findings(result) == [
         stale(f"{DATALAB}/jupyterhub.yaml"),
-        f"gitops/{DATALAB}/jupyterhub.yaml:{line_of(path, 'cul:')}: HelmRelease/jupyterhub: spec.values.cul: "
-        "unknown field (did you mean 'cull'?) (values schema of chart jupyterhub 4.4.0)",
+        f"gitops/{DATALAB}/jupyterhub.yaml:{line_of(path, 'cul:')}: HelmRelease/jupyterhub: helm template "
+        "jupyterhub 4.4.0 failed: values don't meet the specifications of the schema(s) in the following "
+        "chart(s): jupyterhub: - at '': additional properties 'cul' not allowed",
     ]
 
 
@@ -249,8 +250,8 @@ def test_duplicate_minion_path(root: Path) -> None:
     assert findings(result) == [
         stale(f"{PHYSICS}/jupyterhub.yaml"),
         f"gitops/{PHYSICS}/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: path "
-        "/datalab/ on host clustera.hubs.example.org is already routed by HelmRelease datalab/jupyterhub "
-        f"(gitops/{DATALAB}/jupyterhub.yaml:{line_of(other, '    ingress:')})",
+        "/datalab/ on host clustera.hubs.example.org is already routed by Ingress datalab/jupyterhub of "
+        f"HelmRelease datalab/jupyterhub (gitops/{DATALAB}/jupyterhub.yaml:{line_of(other, '    ingress:')})",
     ]
 
 
@@ -262,7 +263,8 @@ def test_minion_with_tls(root: Path) -> None:
     assert findings(result) == [
         stale(f"{DATALAB}/jupyterhub.yaml"),
         f"gitops/{DATALAB}/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: "
-        "HelmRelease datalab/jupyterhub is a minion with tls; only the master Ingress of "
+        "Ingress datalab/jupyterhub of HelmRelease datalab/jupyterhub is a minion with tls; only the master "
+        "Ingress of "
         "clustera.hubs.example.org may terminate TLS",
     ]
 

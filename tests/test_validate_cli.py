@@ -12,7 +12,16 @@ from click.testing import CliRunner
 from hubfleet.cli import main
 from hubfleet.validate.findings import Report, Tally
 from hubfleet.validate.output import github_annotation
-from test_validate_support import copy_example, edit, line_of, require_environment, run_validate, stale
+from test_validate_support import (
+    copy_example,
+    edit,
+    line_of,
+    require_environment,
+    require_schemas,
+    run_validate,
+    schema_location,
+    stale,
+)
 
 DRIVE = "hubs/clusterA/datalab/drive.yaml"
 
@@ -91,15 +100,20 @@ def test_invalid_input_stops_before_the_tree_is_looked_at(example: Path, tmp_pat
     assert result.stderr.endswith("1 problem in the input; validation stopped at the inputs layer\n")
 
 
-def test_no_schema_location_is_a_usage_error(example: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["--root", str(example), "validate"], env={"HUBFLEET_SCHEMA_LOCATION": None}
-    )
-    assert result.exit_code == 2
-    assert result.stderr == (
-        "--schema-location: none given: set HUBFLEET_SCHEMA_LOCATION (e.g. ../shared/upstream) or pass "
-        "--schema-location\n"
-    )
+def test_without_a_schema_location_the_installed_schemas_are_used(example: Path) -> None:
+    """No ../shared, no HUBFLEET_SCHEMA_LOCATION: kubernetes-validate's schemas and the shipped Flux,
+    sealed-secrets and eksctl schemas check the whole example."""
+    result = run_validate(example)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+def test_the_reference_schemas_agree_with_the_installed_ones(example: Path) -> None:
+    """The tree checked against ../shared/upstream's independent schema copies (built-in kinds and
+    CRDs) passes too. Charts are skipped: the reference holds only the kinds the tree itself uses."""
+    require_schemas()
+    result = run_validate(example, "--schema-location", str(schema_location()), "--skip", "charts")
+    assert result.exit_code == 0, result.output
 
 
 def test_remote_schema_locations_are_refused(example: Path) -> None:

@@ -1,5 +1,6 @@
 """Builders shared by the validate tests (no tests here): a copy of the example, freshly rendered,
-and `hubfleet validate` run on it with the shared upstream schemas and the pinned helm and kubectl.
+and `hubfleet validate` run on it with the schemas hubfleet installs, the loopback chart mirror
+(chart_mirror.py) and the pinned helm and kubectl.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
+from chart_mirror import chart_environment, mirror_url
 from conftest import load_docs, require
 from hubfleet.cli import main
 from hubfleet.inputs import Scope
@@ -39,8 +41,8 @@ def require_schemas() -> None:
 
 
 def require_environment() -> None:
-    """Skip without the upstream schemas, helm or kubectl; in CI (CI=true) fail instead."""
-    require_schemas()
+    """Skip without the reference chart repository, helm or kubectl; in CI (CI=true) fail instead."""
+    mirror_url()
     for tool in ("helm", "kubectl"):
         require(
             (TOOLS / tool).is_file() or shutil.which(tool) is not None, f"{tool} not found; run `make tools`"
@@ -52,15 +54,18 @@ def copy_example(target: Path, render: bool = True) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for part in EXAMPLE_PARTS:
         shutil.copytree(REPO / part, target / part)
+    shutil.copy(REPO / "charts.lock", target / "charts.lock")
     if render:
         render_project(Project(target), Scope.select(Project(target), (), True))
     return target
 
 
 def run_validate(root: Path, *args: str) -> Result:
-    """`hubfleet --root ROOT validate ARGS` as a user would run it, with the schemas in the environment."""
+    """`hubfleet --root ROOT validate ARGS` as a user would run it: the schemas hubfleet installs,
+    charts from the loopback mirror, the pinned helm and kubectl."""
     env = {
-        "HUBFLEET_SCHEMA_LOCATION": str(schema_location()),
+        **chart_environment(),
+        "HUBFLEET_SCHEMA_LOCATION": None,
         "PATH": f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     return CliRunner().invoke(

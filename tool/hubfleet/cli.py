@@ -21,6 +21,7 @@ from .scaffold import new_cluster, new_hub, retire_hub
 #: imported only when they run, so `render` starts fast.
 LAZY_COMMANDS = {
     "aws": "hubfleet.aws.commands:aws",
+    "charts": "hubfleet.charts_command:charts",
     "keys": "hubfleet.sealing.commands:keys",
     "seal": "hubfleet.sealing.commands:seal",
     "unseal": "hubfleet.sealing.commands:unseal",

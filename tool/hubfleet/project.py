@@ -8,6 +8,9 @@ from pathlib import Path
 
 from .errors import LocalError, UsageError
 
+#: The lock file of upstream chart packages, at the project root.
+CHARTS_LOCK = "charts.lock"
+
 
 @dataclass(frozen=True)
 class Project:
@@ -50,6 +53,11 @@ class Project:
             if candidate.is_relative_to(root):
                 return candidate.relative_to(root).as_posix()
         return str(path)
+
+    @property
+    def charts_lock(self) -> Path:
+        """The committed digests of the upstream chart packages (chartcache.py)."""
+        return self.root / CHARTS_LOCK
 
     def shown(self, path: str) -> str:
         """`relative` for a path as the OS reports it (in an OSError, say)."""

@@ -36,6 +36,8 @@ def serialise(file: OutputFile) -> bytes:
     """The exact bytes of a rendered file: header, then its documents separated by `---`."""
     stream = io.StringIO()
     stream.write(header(file.source))
+    for note in file.notes:
+        stream.write(f"# {note}\n")
     for index, document in enumerate(file.documents):
         if index:
             stream.write("---\n")

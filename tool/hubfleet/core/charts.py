@@ -78,3 +78,28 @@ JUPYTERHUB = UpstreamChart(
 
 #: Every upstream chart, in the order the `charts:` input lists them.
 UPSTREAM_CHARTS = (AUTOSCALER, NGINX_INGRESS, SEALED_SECRETS, CSI_DRIVER_NFS, JUPYTERHUB)
+
+#: Images whose minor version must equal the cluster's Kubernetes minor (Kubernetes' version-skew
+#: policy; the autoscaler's own rule is "use the matching minor"), and the newest patch of each
+#: minor hubfleet pins. Sources: kubernetes/autoscaler tags `cluster-autoscaler-1.3x.y`, and the
+#: `k8s.io/kubernetes` versions the autoscaler's release branches build against (kube-scheduler).
+AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
+AUTOSCALER_TAGS = {
+    "1.30": "v1.30.7",
+    "1.31": "v1.31.5",
+    "1.32": "v1.32.7",
+    "1.33": "v1.33.6",
+    "1.34": "v1.34.5",
+    "1.35": "v1.35.2",
+}
+KUBE_SCHEDULER_IMAGE = "registry.k8s.io/kube-scheduler"
+KUBE_SCHEDULER_TAGS = {
+    "1.30": "v1.30.14",
+    "1.31": "v1.31.13",
+    "1.32": "v1.32.13",
+    "1.33": "v1.33.13",
+    "1.34": "v1.34.9",
+    "1.35": "v1.35.6",
+}
+#: Image repositories that follow the cluster's minor, with the tags pinned per minor.
+MINOR_PINNED_IMAGES = {AUTOSCALER_IMAGE: AUTOSCALER_TAGS, KUBE_SCHEDULER_IMAGE: KUBE_SCHEDULER_TAGS}

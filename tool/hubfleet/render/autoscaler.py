@@ -6,7 +6,7 @@ IAM role eksctl creates for its service account (IRSA).
 
 from __future__ import annotations
 
-from ..core.charts import AUTOSCALER
+from ..core.charts import AUTOSCALER, AUTOSCALER_IMAGE, AUTOSCALER_TAGS
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
     NODEGROUP_ROLE_LABEL,
@@ -42,5 +42,7 @@ def render_autoscaler(cluster: Cluster) -> Manifest:
             }
         },
         "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},
+        # The chart's default image follows the chart, not the cluster: pin the matching minor.
+        "image": {"repository": AUTOSCALER_IMAGE, "tag": AUTOSCALER_TAGS[cluster.kubernetes_version]},
     }
     return upstream_release(AUTOSCALER, cluster.charts.of(AUTOSCALER), values)

@@ -22,6 +22,8 @@ class OutputFile:
     path: str
     source: str
     documents: list[Manifest] = field(default_factory=list)
+    #: Comment lines written under the header: why the file holds something unusual.
+    notes: tuple[str, ...] = ()
 
 
 def metadata(name: str, namespace: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.charts import JUPYTERHUB
+from ..core.charts import JUPYTERHUB, KUBE_SCHEDULER_IMAGE, KUBE_SCHEDULER_TAGS
 from ..core.names import (
     DRIVE_CHART,
     DRIVE_RELEASE,
@@ -103,7 +103,14 @@ def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
             "tls": [],
         },
         "scheduling": {
-            "userScheduler": {"enabled": True},
+            # kube-scheduler must match the API server's minor (the chart's default is 1.30).
+            "userScheduler": {
+                "enabled": True,
+                "image": {
+                    "name": KUBE_SCHEDULER_IMAGE,
+                    "tag": KUBE_SCHEDULER_TAGS[cluster.kubernetes_version],
+                },
+            },
             "podPriority": {"enabled": True},
             "userPlaceholder": {"enabled": hub.placeholders > 0, "replicas": hub.placeholders},
             "corePods": {"nodeAffinity": {"matchNodePurpose": "require"}},

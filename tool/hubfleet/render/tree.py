@@ -9,9 +9,17 @@ from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
 from .eksctl import render_cluster_config
 from .hub import render_hub_files
-from .ingress import render_ingress_controller, render_ingress_namespace, render_master_ingress
+from .ingress import (
+    NO_SCHEMA_VALIDATION,
+    render_ingress_controller,
+    render_ingress_namespace,
+    render_master_ingress,
+)
 from .layers import render_entry_kustomization, render_hubs_entry, render_infrastructure_entry
 from .sources import render_helm_repositories
+
+#: Comments a component file carries under its header.
+FILE_NOTES = {"nginx-ingress.yaml": NO_SCHEMA_VALIDATION}
 
 
 def _folder(
@@ -19,7 +27,10 @@ def _folder(
 ) -> list[OutputFile]:
     """A folder of component files plus the kustomization.yaml that lists them."""
     origin = sources or {}
-    out = [OutputFile(f"{path}/{name}", origin.get(name, source), docs) for name, docs in files.items()]
+    out = [
+        OutputFile(f"{path}/{name}", origin.get(name, source), docs, FILE_NOTES.get(name, ()))
+        for name, docs in files.items()
+    ]
     out.append(OutputFile(f"{path}/kustomization.yaml", source, [kustomization_file(list(files))]))
     return out
 

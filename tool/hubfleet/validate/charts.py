@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
+from .crds import chart_crd_schemas
 from .findings import Tally
-from .locations import kube_version
+from .locations import CRD_TEMPLATE, kube_version
 from .manifests import Locator, Manifest, parse_stream
 from .objects import ObjectChecker, report_issue
 from .tools import Ran, run
@@ -36,7 +37,8 @@ from .tree import Tree, cluster_of
 from .values import chart_spec
 
 _LINT = re.compile(r"^\[(ERROR|WARNING)\]\s+(.*)$")
-_POINTER = re.compile(r"at '(/[^']*)'")
+_POINTER = re.compile(r"at '(/?[^']*)'")
+_EXTRA = re.compile(r"^: additional propert(?:y|ies) '([^']+)' not allowed")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class ChartRelease:
     values: dict[str, Any]
     values_files: tuple[Path, ...]
     version: str
+    #: helm's values-schema check off: the schema would be fetched from the internet (upstream.py).
+    skip_schema: bool = False
 
 
 def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
@@ -158,6 +162,8 @@ class ChartRuns:
             namespace,
         ]
         command += ["--kube-version", release.version, "--include-crds"]
+        if release.skip_schema:
+            command.append("--skip-schema-validation")
         for extra in release.values_files:
             command += ["-f", str(extra)]
         return [*command, "-f", str(values_file)]
@@ -253,6 +259,9 @@ class ChartRuns:
                             f"helm template output line {line}: {message}",
                         )
                 batches[group.sample.version] += [(releases, m) for m in stream.manifests]
+        crd_folder = self.workdir / "crd-schemas"
+        if chart_crd_schemas((m.data for batch in batches.values() for _, m in batch), crd_folder):
+            checker.add_location(str(crd_folder / CRD_TEMPLATE))
         for version, batch in sorted(batches.items()):
             results = checker.check([m for _, m in batch], version)
             for (releases, output), issues in zip(batch, results, strict=True):
@@ -275,6 +284,9 @@ class ChartRuns:
         field: tuple[str | int, ...] = ("spec", "values")
         if pointer:
             field += tuple(int(p) if p.isdigit() else p for p in pointer.group(1).split("/") if p)
+            extra = _EXTRA.search(text[pointer.end() :])
+            if extra:  # point at the unknown key itself, not at the mapping that holds it
+                field += (extra.group(1).split("', '")[0],)
         tally.fail(
             check,
             release.manifest.path,

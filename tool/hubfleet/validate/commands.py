@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import cast
 
 import click
 
+from ..chartcache import CACHE_ENV, MIRROR_ENV
 from ..context import Context, pass_context
 from ..errors import FindingsError, InputError
 from .findings import LAYERS
@@ -23,8 +25,10 @@ from .pipeline import Backend, Request, default_jobs, validate_project
     envvar=ENVIRONMENT,
     metavar="LOCATION",
     help=(
-        "Where object schemas are, as kubeconform's -schema-location (repeatable). A folder laid out like "
-        f"shared/upstream also gives the eksctl and chart values schemas. Default: ${ENVIRONMENT}."
+        "Where object schemas are, as kubeconform's -schema-location (repeatable), instead of the schemas "
+        "hubfleet installs (kubernetes-validate's for built-in kinds, Flux's and eksctl's shipped with it). "
+        "A folder holding k8s-schemas/, crd-schemas/ and eksctl/ gives all three. "
+        f"Default: ${ENVIRONMENT}, else the installed schemas."
     ),
 )
 @click.option(
@@ -45,6 +49,19 @@ from .pipeline import Backend, Request, default_jobs, validate_project
     type=click.Choice(LAYERS[1:]),
     help="Leave out a layer (repeatable); the summary says so. Never in CI.",
 )
+@click.option(
+    "--chart-mirror",
+    envvar=MIRROR_ENV,
+    metavar="URL",
+    help=f"One Helm repository to fetch every upstream chart from, instead of each chart's own (${MIRROR_ENV}).",
+)
+@click.option(
+    "--chart-cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=CACHE_ENV,
+    help=f"Where fetched chart packages are kept (${CACHE_ENV}; default: the XDG cache folder).",
+)
+@click.option("--offline", is_flag=True, help="Fetch nothing: charts come from the cache only.")
 @pass_context
 def validate(
     ctx: Context,
@@ -55,6 +72,9 @@ def validate(
     backend: str,
     jobs: int,
     skip: tuple[str, ...],
+    chart_mirror: str | None,
+    chart_cache: Path | None,
+    offline: bool,
 ) -> None:
     """Check CLUSTERS (default: every cluster and all of gitops/) before Flux sees them.
 
@@ -69,6 +89,9 @@ def validate(
         backend=cast(Backend, backend),
         jobs=jobs,
         skip=frozenset(skip),
+        offline=offline,
+        chart_mirror=chart_mirror,
+        chart_cache=chart_cache,
     )
     try:
         report = validate_project(ctx.project, request)

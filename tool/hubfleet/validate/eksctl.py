@@ -54,8 +54,9 @@ def check_eksctl(tree: Tree, sources: SchemaSources, cache: ValidatorCache, loca
                     file.path,
                     locator.line(manifest, ("apiVersion",)),
                     manifest.subject,
-                    f"no eksctl schema for {manifest.api_version}: give --schema-location a folder laid "
-                    "out like shared/upstream, with eksctl/clusterconfig-<version>.schema.json",
+                    f"no eksctl schema for {manifest.api_version}: hubfleet ships clusterconfig-v1alpha5; "
+                    "for another version give --schema-location a folder with "
+                    "eksctl/clusterconfig-<version>.schema.json",
                 )
                 continue
             for issue in schema_issues(cache.validator(schema), manifest.data):

@@ -1,9 +1,9 @@
 """Layer 7, ingress lint: NGINX mergeable Ingresses and the TLS secret they use.
 
 One master Ingress per host (it owns the host and its TLS), minions with unique
-paths and no TLS. A JupyterHub HelmRelease's values.ingress is a minion at path
-hub.baseUrl, which is what the jupyterhub chart renders; Ingresses that our own
-charts render count too. The TLS secret must be in the tree as a SealedSecret.
+paths and no TLS. The Ingresses every expanded HelmRelease renders count as what they
+are; a JupyterHub HelmRelease that could not be expanded counts as the minion its
+values.ingress would render, at path hub.baseUrl. The TLS secret must be in the tree as a SealedSecret.
 """
 
 from __future__ import annotations
@@ -42,9 +42,15 @@ def mergeable_role(annotations: Any) -> Role:
 def ingress_uses(manifest: Manifest, reported_at: Manifest | None = None) -> list[IngressUse]:
     """Hosts of an Ingress object; `reported_at` is the HelmRelease that renders it, if any."""
     where = reported_at or manifest
-    label = f"Ingress {manifest.namespace}/{manifest.name}"
+    namespace = manifest.namespace
+    if reported_at is not None and not namespace:
+        # helm template leaves the namespace out; the release installs into its target namespace.
+        namespace = str(reported_at.spec.get("targetNamespace") or reported_at.namespace)
+    label = f"Ingress {namespace}/{manifest.name}"
     if reported_at is not None:
         label += f" of HelmRelease {reported_at.namespace}/{reported_at.name}"
+    values_ingress: FieldPath = ("spec", "values", "ingress")
+    from_values = reported_at is not None and isinstance(release_values(reported_at).get("ingress"), dict)
     role = mergeable_role(manifest.metadata.get("annotations"))
     tls = bool(manifest.spec.get("tls"))
     rules = manifest.spec.get("rules")
@@ -58,7 +64,9 @@ def ingress_uses(manifest: Manifest, reported_at: Manifest | None = None) -> lis
             if isinstance(paths, list)
             else ()
         )
-        field: FieldPath = ("spec", "rules", index) if reported_at is None else ()
+        field: FieldPath = (
+            ("spec", "rules", index) if reported_at is None else (values_ingress if from_values else ())
+        )
         uses.append(IngressUse(str(rule.get("host", "")), role, found, tls, where, field, label))
     return uses
 
@@ -83,12 +91,14 @@ def jupyterhub_uses(manifest: Manifest) -> list[IngressUse]:
 
 
 def check_ingresses(lint: ClusterLint, rendered: list[tuple[Manifest, Manifest]]) -> None:
-    """`rendered`: (HelmRelease, object it renders) of this cluster's releases of our charts."""
+    """`rendered`: (HelmRelease, object it renders) of this cluster's expanded releases."""
     uses: list[IngressUse] = []
+    expanded = {release.key for release, _ in rendered}
     for manifest in lint.objects:
         if manifest.is_a("networking.k8s.io", "Ingress"):
             uses += ingress_uses(manifest)
-        elif is_jupyterhub(manifest):
+        elif is_jupyterhub(manifest) and manifest.key not in expanded:
+            # Not expanded (its chart could not be had): predict the Ingress from the values.
             uses += jupyterhub_uses(manifest)
     uses += [
         use

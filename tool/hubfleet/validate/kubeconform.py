@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,10 @@ class KubeconformChecker:
         self.sources = sources
         self.jobs = jobs
         self.wording = wording
+
+    def add_location(self, template: str) -> None:
+        self.sources = replace(self.sources, locations=(template, *self.sources.locations))
+        self.wording.add_location(template)
 
     def command(self, folder: Path, version: str) -> list[str]:
         command = [self.binary, "-strict", "-output", "json", "-kubernetes-version", version]

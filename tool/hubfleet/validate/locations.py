@@ -7,9 +7,10 @@ version, as kubeconform does) and KindSuffix (-apps-v1, or -v1). A location not
 ending in "json" gets kubeconform's suffix appended:
 `/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`.
 
-A folder laid out like shared/upstream (it holds k8s-schemas/) stands for its
-k8s-schemas and crd-schemas locations, and also provides the eksctl schema and the
-values schemas of upstream charts.
+A folder that holds k8s-schemas/ stands for its k8s-schemas and crd-schemas
+locations, and also provides the eksctl schema (eksctl/) and values schemas of upstream
+charts (chart-values-schemas/). Without any location, validate uses the schemas it
+installs (packaged.py).
 """
 
 from __future__ import annotations
@@ -83,11 +84,6 @@ def _template(location: str) -> str:
 
 def schema_sources(given: Sequence[str], cwd: Path, ignore_missing: bool = False) -> SchemaSources:
     """Resolve --schema-location values (or $HUBFLEET_SCHEMA_LOCATION); relative ones from `cwd`."""
-    if not given:
-        raise UsageError(
-            "--schema-location",
-            f"none given: set {ENVIRONMENT} (e.g. ../shared/upstream) or pass --schema-location",
-        )
     locations: list[str] = []
     eksctl_dir: Path | None = None
     values_dir: Path | None = None

@@ -25,6 +25,8 @@ class ObjectChecker(Protocol):
 
     def check(self, manifests: Sequence[Manifest], version: str) -> list[list[Issue]]: ...
 
+    def add_location(self, template: str) -> None: ...
+
 
 def report_issue(
     tally: Tally,

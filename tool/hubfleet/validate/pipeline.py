@@ -15,15 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
 from ..errors import InputError, UsageError
 from ..inputs import Scope, load_project
 from ..project import Project
 from ..rendering import settle
-from .charts import ChartRuns, chart_releases
+from .charts import ChartRelease, ChartRuns, chart_releases
 from .eksctl import check_eksctl
 from .findings import LAYERS, Report, Tally
 from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
+from .images import check_images
 from .ingress import check_ingresses, check_tls_secrets
 from .kubeconform import KubeconformChecker, find_kubeconform
 from .leaks import check_leaks
@@ -31,9 +33,11 @@ from .lint import ClusterLint, sealing_audit
 from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
+from .packaged import packaged_sources
 from .schemas import JsonSchemaChecker, ValidatorCache
 from .tools import require_tool
 from .tree import Tree, read_tree
+from .upstream import ChartPackage, check_offline_values, upstream_releases
 from .values import check_upstream_values
 
 Backend = Literal["auto", "kubeconform", "jsonschema"]
@@ -55,11 +59,18 @@ class Request:
     skip: frozenset[str] = frozenset()
     now: datetime | None = None
     cwd: Path | None = None
+    offline: bool = False
+    chart_mirror: str | None = None
+    chart_cache: Path | None = None
 
 
 def object_checker(request: Request, sources: SchemaSources, cache: ValidatorCache) -> ObjectChecker:
     wording = JsonSchemaChecker(sources, cache)
     if request.backend == "jsonschema":
+        return wording
+    if request.backend == "auto" and not request.locations:
+        # The installed Kubernetes schemas $ref their definitions by a kubernetes.io URL that only
+        # the in-process backend maps to the file beside them; kubeconform would try to download it.
         return wording
     binary = find_kubeconform()
     if binary is None and request.backend == "kubeconform":
@@ -76,10 +87,28 @@ def check_lint(
         lint = ClusterLint(tree, cluster, locator, tally)
         lint.drives()
         lint.attachments()
-        check_ingresses(lint, [(r, m) for r, m in rendered if tree.cluster_of(r) == name])
+        mine = [(r, m) for r, m in rendered if tree.cluster_of(r) == name]
+        check_ingresses(lint, mine)
+        check_images(lint, mine)
         check_tls_secrets(lint)
         sealing_audit(project, cluster, now, tally)
     return tally
+
+
+def chart_source(request: Request) -> ChartSource:
+    return ChartSource.from_environment(request.chart_mirror, request.offline, request.chart_cache)
+
+
+def locked_charts(project: Project, tally: Tally) -> dict[ChartRef, str]:
+    """charts.lock, or a finding saying why it cannot be used (every upstream release then
+    reports that its chart is not locked)."""
+    check = f"lock:{project.relative(project.charts_lock)}"
+    tally.checked(check)
+    try:
+        return read_lock(project.charts_lock)
+    except FetchError as error:
+        tally.fail(check, project.relative(project.charts_lock), 0, "", str(error))
+        return {}
 
 
 def validate_project(project: Project, request: Request) -> Report:
@@ -98,7 +127,10 @@ def validate_project(project: Project, request: Request) -> Report:
         inputs.checked(cluster.source_file)
         for hub in cluster.hubs:
             inputs.checked(hub.source_file)
-    sources = schema_sources(request.locations, request.cwd or Path.cwd(), request.ignore_missing_schemas)
+    if request.locations:
+        sources = schema_sources(request.locations, request.cwd or Path.cwd(), request.ignore_missing_schemas)
+    else:
+        sources = packaged_sources(request.ignore_missing_schemas)
     cache = ValidatorCache()
     checker = object_checker(request, sources, cache)
     helm = require_tool("helm", project.root, "charts") if "charts" in wanted else ""
@@ -113,21 +145,27 @@ def validate_project(project: Project, request: Request) -> Report:
             start_builds(pool, kubectl, WiringCheck(tree, locator, flux).run()) if "flux" in wanted else []
         )
         runs = ChartRuns(helm, project.root, pool, Path(tmp))
+        upstream: list[tuple[ChartRelease, ChartPackage]] = []
         if "charts" in wanted:
             runs.start_lint()
-            runs.start_templates(chart_releases(tree, charts))
+            upstream = upstream_releases(tree, chart_source(request), locked_charts(project, charts), charts)
+            runs.start_templates(chart_releases(tree, charts) + [release for release, _ in upstream])
         if "freshness" in wanted:
             tallies.append(check_freshness(project, scope, clusters))
+        rendered: list[tuple[Manifest, Manifest]] = []
+        if "charts" in wanted:
+            # First: the CRDs the charts render become schemas for the objects layer.
+            runs.finish_lint(charts)
+            found = runs.finish_templates(checker, locator, charts, sources.ignore_missing)
+            rendered = [(release.manifest, manifest) for release, manifest in found]
+            check_offline_values(upstream, cache, locator, charts, Path(tmp))
+            if sources.values_dir is not None:
+                check_upstream_values(tree, sources, cache, locator, charts)
         if "objects" in wanted:
             tallies.append(check_objects(tree, checker, locator, sources.ignore_missing))
         if "eksctl" in wanted:
             tallies.append(check_eksctl(tree, sources, cache, locator))
-        rendered: list[tuple[Manifest, Manifest]] = []
         if "charts" in wanted:
-            check_upstream_values(tree, sources, cache, locator, charts)
-            runs.finish_lint(charts)
-            found = runs.finish_templates(checker, locator, charts, sources.ignore_missing)
-            rendered = [(release.manifest, manifest) for release, manifest in found]
             tallies.append(charts)
         if "flux" in wanted:
             finish_builds(builds, project.root, locator, flux)

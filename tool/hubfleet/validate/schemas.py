@@ -12,16 +12,19 @@ from __future__ import annotations
 import glob
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.protocols import Validator
+from referencing.exceptions import Unresolvable
 
 from ..core.schema_errors import Issue, describe
 from ..errors import LocalError
 from .locations import SchemaSources, render_location
 from .manifests import Manifest
+from .packaged import registry_for, with_identity
 
 
 class ValidatorCache:
@@ -47,18 +50,26 @@ class ValidatorCache:
         if found is None:
             schema = self.document(path)
             cls = validators.validator_for(schema, default=Draft202012Validator)
-            found = cls(schema)
+            # With its own URI as $id, a schema's relative $refs (kubernetes-validate's
+            # `_definitions.json`) resolve beside it; see packaged.py.
+            found = cls(with_identity(schema, path), registry=registry_for(path.parent))
             self._validators[path] = found
         return found
 
 
 def schema_issues(validator: Validator, instance: Any, ignore_required: bool = False) -> list[Issue]:
     """Every problem of `instance`, in a stable order."""
-    issues = [
-        issue
-        for error in validator.iter_errors(instance)
-        for issue in describe(error, ignore_required=ignore_required)
-    ]
+    try:
+        issues = [
+            issue
+            for error in validator.iter_errors(instance)
+            for issue in describe(error, ignore_required=ignore_required)
+        ]
+    except Unresolvable as error:
+        # A schema that names a definition nobody has: a finding, never a traceback.
+        return [
+            Issue((), f"its schema cannot be used: it refers to {error.ref!r}, which hubfleet cannot resolve")
+        ]
     return sorted(set(issues), key=lambda i: (tuple(str(p) for p in i.field), i.message))
 
 
@@ -71,6 +82,11 @@ class JsonSchemaChecker:
         self.sources = sources
         self.cache = cache
         self._found: dict[tuple[str, str, str], Path | None] = {}
+
+    def add_location(self, template: str) -> None:
+        """Consult `template` first from now on (the schemas of CRDs a chart installs)."""
+        self.sources = replace(self.sources, locations=(template, *self.sources.locations))
+        self._found.clear()
 
     def schema_path(self, api_version: str, kind: str, version: str) -> Path | None:
         key = (api_version, kind, version)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ..core.names import HELM_GROUP
+from ..core.schema_errors import Issue
 from ..core.yaml_reader import dotted
 from .findings import Tally
 from .locations import SchemaSources
-from .manifests import Locator
+from .manifests import Locator, Manifest
 from .schemas import ValidatorCache, schema_issues
 from .tree import Tree
 
@@ -58,12 +59,20 @@ def check_upstream_values(
         check = f"values:{manifest.key}"
         tally.checked(check)
         values = manifest.spec.get("values", {})
-        for issue in schema_issues(cache.validator(schema), values, ignore_required=True):
-            field = ("spec", "values", *issue.field)
-            tally.fail(
-                check,
-                manifest.path,
-                locator.line(manifest, field),
-                manifest.subject,
-                f"{dotted(field)}: {issue.message} (values schema of chart {name} {version})",
-            )
+        issues = schema_issues(cache.validator(schema), values, ignore_required=True)
+        report_values(tally, check, manifest, locator, issues, f"{name} {version}")
+
+
+def report_values(
+    tally: Tally, check: str, manifest: Manifest, locator: Locator, issues: list[Issue], chart: str
+) -> None:
+    """Each values-schema issue at the line of its field under spec.values."""
+    for issue in issues:
+        field = ("spec", "values", *issue.field)
+        tally.fail(
+            check,
+            manifest.path,
+            locator.line(manifest, field),
+            manifest.subject,
+            f"{dotted(field)}: {issue.message} (values schema of chart {chart})",
+        )

@@ -1,0 +1,116 @@
+"""The schemas hubfleet ships are the upstream ones: checked against ../shared/upstream's copies,
+which were derived independently (see its README)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import require
+from hubfleet.validate.crds import crd_schemas
+from hubfleet.validate.packaged import known_versions, package_data
+from test_validate_support import schema_location
+
+SHIPPED = sorted((package_data() / "crd-schemas").rglob("*.json"))
+
+
+def without_descriptions(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: without_descriptions(v) for k, v in node.items() if k != "description"}
+    if isinstance(node, list):
+        return [without_descriptions(item) for item in node]
+    return node
+
+
+@pytest.mark.parametrize("shipped", SHIPPED, ids=lambda p: p.name)
+def test_each_shipped_crd_schema_is_the_reference_one(shipped: Path) -> None:
+    reference = schema_location() / "crd-schemas" / shipped.relative_to(package_data() / "crd-schemas")
+    require(reference.is_file(), f"reference schema missing: {reference}")
+    assert json.loads(shipped.read_text()) == without_descriptions(json.loads(reference.read_text()))
+
+
+def test_the_flux_and_sealed_secrets_kinds_are_all_shipped() -> None:
+    assert [p.relative_to(package_data() / "crd-schemas").as_posix() for p in SHIPPED] == [
+        "bitnami.com/sealedsecret_v1alpha1.json",
+        "helm.toolkit.fluxcd.io/helmrelease_v2.json",
+        "kustomize.toolkit.fluxcd.io/kustomization_v1.json",
+        "source.toolkit.fluxcd.io/gitrepository_v1.json",
+        "source.toolkit.fluxcd.io/helmrepository_v1.json",
+        "source.toolkit.fluxcd.io/ocirepository_v1.json",
+    ]
+
+
+def test_the_shipped_eksctl_schema_is_the_reference_one() -> None:
+    reference = schema_location() / "eksctl" / "clusterconfig-v1alpha5.schema.json"
+    require(reference.is_file(), f"reference schema missing: {reference}")
+    shipped = package_data() / "eksctl" / "clusterconfig-v1alpha5.schema.json"
+    assert json.loads(shipped.read_text()) == without_descriptions(json.loads(reference.read_text()))
+
+
+def test_a_crd_gives_one_strict_schema_per_served_version() -> None:
+    crd = {
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "example.org",
+            "names": {"kind": "Widget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {"size": {"x-kubernetes-int-or-string": True}},
+                                },
+                                "status": {
+                                    "type": "object",
+                                    "nullable": True,
+                                    "x-kubernetes-preserve-unknown-fields": True,
+                                    "properties": {"a": {"type": "string"}},
+                                },
+                            },
+                        }
+                    },
+                },
+                {"name": "v0", "served": False},
+            ],
+        },
+    }
+    assert crd_schemas(crd) == {
+        ("example.org", "Widget", "v1"): {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "size": {
+                            "x-kubernetes-int-or-string": True,
+                            "oneOf": [{"type": "string"}, {"type": "integer"}],
+                        }
+                    },
+                },
+                "status": {
+                    "type": ["object", "null"],
+                    "nullable": True,
+                    "x-kubernetes-preserve-unknown-fields": True,
+                    "properties": {"a": {"type": "string"}},
+                },
+                "apiVersion": {"type": "string", "enum": ["example.org/v1"]},
+                "kind": {"type": "string", "enum": ["Widget"]},
+                "metadata": {"type": "object"},
+            },
+        }
+    }
+
+
+def test_every_kubernetes_version_the_input_allows_has_schemas() -> None:
+    allowed = [f"1.{minor}" for minor in range(30, 36)]  # the cluster schema's kubernetesVersion pattern
+    assert set(allowed) <= set(known_versions())

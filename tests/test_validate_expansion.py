@@ -1,0 +1,179 @@
+"""Every HelmRelease expanded through its real chart, from a verified package: what only
+expansion can see, and every way a chart package can fail to be had.
+
+The charts come from the loopback mirror over ../shared/upstream/charts (chart_mirror.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from chart_mirror import CHARTS, chart_environment, serve
+from hubfleet.cli import main
+from test_validate_support import REPO, TOOLS, copy_example, edit, findings, line_of, require_environment
+
+AUTOSCALER = "gitops/infrastructure/clusterA/controllers/cluster-autoscaler.yaml"
+DATALAB = "gitops/hubs/clusterA/datalab/jupyterhub.yaml"
+LOCKED = "https://kubernetes.github.io/autoscaler"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_environment()
+    return copy_example(tmp_path_factory.mktemp("expansion") / "project")
+
+
+@pytest.fixture
+def root(example: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(example, target)
+    return target
+
+
+def validate(root: Path, *args: str, **env: str) -> Result:
+    environment = {**chart_environment(), "HUBFLEET_SCHEMA_LOCATION": None, "PATH": f"{TOOLS}:/usr/bin:/bin"}
+    environment.update(env)
+    return CliRunner().invoke(
+        main, ["--root", str(root), "validate", "--backend", "jsonschema", *args], env=environment
+    )
+
+
+def without_stale(result: Result) -> list[str]:
+    return [line for line in findings(result) if ": stale: " not in line]
+
+
+def test_a_value_that_renders_an_invalid_field_is_caught(root: Path) -> None:
+    """cluster-autoscaler has no values schema; only its rendered Deployment shows the mistake."""
+    edit(
+        root / AUTOSCALER,
+        "    fullnameOverride: cluster-autoscaler\n",
+        "    fullnameOverride: cluster-autoscaler\n    replicaCount: two\n",
+    )
+    result = validate(root, "--skip", "flux")
+    assert without_stale(result) == [
+        f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: renders Deployment/cluster-autoscaler "
+        "(cluster-autoscaler/templates/deployment.yaml): spec.replicas: expected a whole number or nothing, "
+        "found 'two'"
+    ]
+
+
+def test_an_image_of_another_kubernetes_minor_is_caught(root: Path) -> None:
+    edit(root / AUTOSCALER, "tag: v1.32.7", "tag: v1.35.0")
+    result = validate(root, "--skip", "flux")
+    assert without_stale(result) == [
+        f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: renders Deployment/cluster-autoscaler whose container "
+        "aws-cluster-autoscaler runs registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0, but the cluster runs "
+        "Kubernetes 1.32; it must be of the same minor: registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7"
+    ]
+
+
+def test_an_unpinned_image_is_caught(root: Path) -> None:
+    edit(root / DATALAB, "tag: v1.32.13", "tag: latest")
+    result = validate(root, "--skip", "flux")
+    assert without_stale(result) == [
+        f"{DATALAB}:2: HelmRelease/jupyterhub: renders Deployment/user-scheduler whose container kube-scheduler "
+        "runs registry.k8s.io/kube-scheduler:latest: not pinned; give it a version tag or a digest, never latest"
+    ]
+
+
+def test_bad_values_for_nginx_are_checked_offline(root: Path) -> None:
+    """nginx-ingress's schema $refs the internet; its merged values are checked here instead."""
+    path = root / "gitops/infrastructure/clusterA/ingress/nginx-ingress.yaml"
+    edit(path, "setAsDefaultIngress: false", 'setAsDefaultIngress: "no"')
+    result = validate(root, "--skip", "flux")
+    assert without_stale(result) == [
+        f"gitops/infrastructure/clusterA/ingress/nginx-ingress.yaml:{line_of(path, 'setAsDefaultIngress')}: "
+        "HelmRelease/nginx-ingress: spec.values.controller.ingressClass.setAsDefaultIngress: expected true or "
+        "false, found 'no' (values schema of chart nginx-ingress 2.6.4)"
+    ]
+
+
+def tampered_mirror(tmp_path: Path) -> str:
+    folder = tmp_path / "mirror"
+    shutil.copytree(CHARTS, folder)
+    package = folder / "cluster-autoscaler-9.59.0.tgz"
+    package.write_bytes(package.read_bytes() + b"\0tampered")
+    return serve(folder)[1]
+
+
+def test_a_tampered_package_is_refused_and_never_cached(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    result = validate(
+        root,
+        "--skip",
+        "flux",
+        HUBFLEET_CHART_MIRROR=tampered_mirror(tmp_path),
+        HUBFLEET_CHART_CACHE=str(cache),
+    )
+    assert result.exit_code == 1
+    locked = next(line for line in (root / "charts.lock").read_text().splitlines()[-20:] if "sha256" in line)
+    assert locked  # the lock is what the package is checked against
+    [finding] = [line for line in without_stale(result) if "cluster-autoscaler" in line]
+    tampered = hashlib.sha256(
+        (CHARTS / "cluster-autoscaler-9.59.0.tgz").read_bytes() + b"\0tampered"
+    ).hexdigest()
+    assert finding.startswith(
+        f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: cluster-autoscaler 9.59.0 from {LOCKED}: the downloaded "
+        f"package has sha256 {tampered}, but charts.lock says "
+    )
+    assert finding.endswith(
+        "; refusing it (a changed upstream package or a tampered mirror; if the change is expected, run "
+        "`hubfleet charts lock`)"
+    )
+    cached = {p.name for p in (cache / "sha256").iterdir()}
+    assert f"{tampered}.tgz" not in cached and len(cached) == 4  # the four good packages
+
+
+def test_a_version_the_repository_does_not_have(root: Path, tmp_path: Path) -> None:
+    lock = root / "charts.lock"
+    lock.write_text(lock.read_text().replace('version: "9.59.0"', 'version: "9.99.0"'))
+    edit(root / AUTOSCALER, 'version: "9.59.0"', 'version: "9.99.0"')
+    result = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(tmp_path / "cache"))
+    [finding] = [line for line in without_stale(result) if "9.99.0" in line]
+    assert finding.startswith(
+        f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: cluster-autoscaler 9.99.0 from {LOCKED}: no such version "
+        "in http://127.0.0.1:"
+    )
+    assert finding.endswith("/index.yaml (it has: 9.59.0)")
+
+
+def test_a_chart_missing_from_the_lock(root: Path) -> None:
+    lock = root / "charts.lock"
+    lines = lock.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "chart: cluster-autoscaler" in line)
+    lock.write_text("".join(lines[:start] + lines[start + 4 :]))
+    result = validate(root, "--skip", "flux")
+    assert without_stale(result) == [
+        f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: chart cluster-autoscaler 9.59.0 from {LOCKED} is not in "
+        "charts.lock; run `hubfleet charts lock` and commit it"
+    ]
+
+
+def test_offline_with_an_empty_cache_reports_each_chart(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "empty"
+    result = validate(root, "--skip", "flux", "--offline", HUBFLEET_CHART_CACHE=str(cache))
+    assert result.exit_code == 1
+    missing = [line for line in without_stale(result) if "--offline forbids fetching it" in line]
+    assert len(missing) == 6  # 4 cluster releases and 2 JupyterHubs (the retired hub has none)
+    assert missing[0].endswith(f"is not in the chart cache {cache} and --offline forbids fetching it")
+
+
+def test_offline_with_a_warm_cache_passes(root: Path) -> None:
+    assert validate(root, "--skip", "flux").exit_code == 0  # warms the session cache
+    result = validate(root, "--skip", "flux", "--offline", HUBFLEET_CHART_MIRROR="http://127.0.0.1:9")
+    assert result.exit_code == 0, result.output
+
+
+def test_charts_lock_records_what_the_mirror_serves(root: Path) -> None:
+    (root / "charts.lock").unlink()
+    result = CliRunner().invoke(main, ["--root", str(root), "charts", "lock"], env=chart_environment())
+    assert result.exit_code == 0, result.output
+    assert (root / "charts.lock").read_text() == (REPO / "charts.lock").read_text()
+    assert result.output.splitlines()[-1] == "wrote charts.lock: commit it"
+    again = CliRunner().invoke(main, ["--root", str(root), "charts", "lock"], env=chart_environment())
+    assert again.output.splitlines()[-1] == "charts.lock is up to date"

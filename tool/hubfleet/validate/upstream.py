@@ -1,0 +1,189 @@
+"""Layer 5, upstream charts: each HelmRelease of a HelmRepository chart, expanded as Flux would.
+
+For every such HelmRelease the chart is resolved from its HelmRepository (the URL in the
+tree) and pinned version, taken from the chart cache as recorded in charts.lock
+(chartcache.py), and templated with the release's name, target namespace, values and
+the cluster's Kubernetes version, CRDs included (charts.py runs helm). What comes out is
+checked like every object, strictly, against the Kubernetes schema of that version or
+the CRD that defines it; the CRDs a chart installs become schemas for the rest of the
+run (so a SealedSecret is checked against the sealed-secrets chart it will meet).
+
+helm checks values against the chart's `values.schema.json` as helm-controller does,
+except where that schema `$ref`s a URL (nginx-ingress): helm would fetch it from the
+internet. There helm's check is switched off and the merged values (chart defaults, then
+the release's values, as helm merges them) are checked here, with the URL resolved from the
+installed Kubernetes definitions (packaged.py).
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from ..chartcache import ChartRef, ChartSource, FetchError
+from ..core.names import HELM_GROUP
+from .charts import ChartRelease
+from .findings import Tally
+from .locations import kube_version
+from .manifests import Locator, Manifest
+from .schemas import ValidatorCache, schema_issues
+from .tree import Tree, cluster_of
+from .values import chart_spec, report_values
+
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+
+
+@dataclass(frozen=True)
+class ChartPackage:
+    """What validate reads from a chart package besides templating it."""
+
+    defaults: dict[str, Any]
+    values_schema: dict[str, Any] | None
+
+    @property
+    def schema_needs_network(self) -> bool:
+        return self.values_schema is not None and '"$ref": "http' in json.dumps(self.values_schema)
+
+
+@cache
+def read_package(path: Path) -> ChartPackage:
+    defaults: dict[str, Any] = {}
+    schema: dict[str, Any] | None = None
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            if len(parts) != 2 or not member.isfile():
+                continue
+            handle = archive.extractfile(member)
+            if handle is None:
+                continue
+            if parts[1] == "values.yaml":
+                loaded = YAML(typ="safe").load(handle.read())
+                defaults = loaded if isinstance(loaded, dict) else {}
+            elif parts[1] == "values.schema.json":
+                loaded = json.loads(handle.read())
+                schema = loaded if isinstance(loaded, dict) else None
+    return ChartPackage(defaults, schema)
+
+
+def merged_values(defaults: Any, overrides: Any) -> Any:
+    """helm's coalescing: maps merge key by key, anything else replaces, null removes a key."""
+    if not isinstance(defaults, dict) or not isinstance(overrides, dict):
+        return overrides
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merged_values(defaults.get(key), value)
+    return merged
+
+
+def _repository_url(tree: Tree, release: Manifest, source: dict[str, Any]) -> str | None:
+    namespace = source.get("namespace") or release.namespace
+    for manifest in tree.objects():
+        if (
+            manifest.is_a(SOURCE_GROUP, "HelmRepository")
+            and manifest.name == source.get("name")
+            and manifest.namespace == namespace
+            and cluster_of(manifest.path) == cluster_of(release.path)
+        ):
+            url = manifest.spec.get("url")
+            return str(url) if url else None
+    return None
+
+
+def upstream_releases(
+    tree: Tree, source: ChartSource, lock: dict[ChartRef, str], tally: Tally
+) -> list[tuple[ChartRelease, ChartPackage]]:
+    """The HelmRepository releases of the tree, each with its verified package; a release
+    whose chart cannot be had is a finding at its file and line."""
+    found = []
+    for manifest in tree.objects():
+        if not manifest.is_a(HELM_GROUP, "HelmRelease"):
+            continue
+        chart = chart_spec(manifest.spec)
+        sourced = chart.get("sourceRef")
+        if not isinstance(sourced, dict) or sourced.get("kind") != "HelmRepository":
+            continue
+        cluster = tree.clusters.get(cluster_of(manifest.path) or "")
+        if cluster is None:
+            continue
+        check = f"template:{manifest.key}"
+        url = _repository_url(tree, manifest, sourced)
+        if url is None:
+            continue  # the flux layer reports a HelmRepository that is not there
+        ref = ChartRef(url, str(chart.get("chart", "")), str(chart.get("version", "")))
+        digest = lock.get(ref)
+        tally.checked(check)
+        if digest is None:
+            tally.fail(
+                check,
+                manifest.path,
+                manifest.line,
+                manifest.subject,
+                f"chart {ref} is not in charts.lock; run `hubfleet charts lock` and commit it",
+            )
+            continue
+        try:
+            package_path = source.package(ref, digest)
+            package = read_package(package_path)
+        except FetchError as error:
+            tally.fail(check, manifest.path, manifest.line, manifest.subject, str(error))
+            continue
+        except (OSError, tarfile.TarError, YAMLError, ValueError) as error:
+            tally.fail(
+                check,
+                manifest.path,
+                manifest.line,
+                manifest.subject,
+                f"chart {ref}: unreadable package ({error})",
+            )
+            continue
+        spec = manifest.spec
+        target = str(spec.get("targetNamespace") or "")
+        values = spec.get("values")
+        release = ChartRelease(
+            manifest=manifest,
+            chart=f"{ref.chart} {ref.version}",
+            chart_dir=package_path,
+            namespace=target or manifest.namespace,
+            release_name=str(
+                spec.get("releaseName") or (f"{target}-{manifest.name}" if target else manifest.name)
+            ),
+            values=values if isinstance(values, dict) else {},
+            values_files=(),
+            version=kube_version(cluster.kubernetes_version),
+            skip_schema=package.schema_needs_network,
+        )
+        found.append((release, package))
+    return found
+
+
+def check_offline_values(
+    releases: list[tuple[ChartRelease, ChartPackage]],
+    cache: ValidatorCache,
+    locator: Locator,
+    tally: Tally,
+    workdir: Path,
+) -> None:
+    """Merged values against the schemas helm would have fetched from the internet."""
+    for release, package in releases:
+        if not release.skip_schema or package.values_schema is None:
+            continue
+        manifest = release.manifest
+        check = f"values:{manifest.key}"
+        tally.checked(check)
+        schema_file = workdir / f"values-{release.chart_dir.stem}.schema.json"
+        if not schema_file.exists():
+            schema_file.write_text(json.dumps(package.values_schema), encoding="utf-8")
+        merged = merged_values(package.defaults, release.values)
+        issues = schema_issues(cache.validator(schema_file), merged)
+        report_values(tally, check, manifest, locator, issues, release.chart)
