@@ -33,6 +33,22 @@ def require(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Skipped tests are said loudly, with why, even under -q: a green run that did not run
+    everything must not look like one that did."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] = reasons.get(reason.removeprefix("Skipped: "), 0) + 1
+    terminalreporter.section(f"{len(skipped)} TESTS DID NOT RUN", sep="!", yellow=True, bold=True)
+    for reason, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"  {count} x {reason}")
+
+
 def load_docs(path: Path) -> list[Any]:
     return [doc for doc in YAML(typ="safe").load_all(path.read_text()) if doc is not None]
 

@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chart_mirror import chart_environment
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Run in the installed package: where hubfleet, its schemas and its data were found.
@@ -113,3 +115,30 @@ def test_a_non_editable_install_renders_the_example(tmp_path: Path, project: Pat
         assert (found["schema_files"] / file.name).is_file(), f"schemas/{file.name} did not ship"
     for file in data:
         assert (found["data_files"] / file.name).is_file(), f"hubfleet/data/{file.name} did not ship"
+
+    for shipped in sorted((REPO / "tool" / "hubfleet" / "data").rglob("*.json")):
+        relative = shipped.relative_to(REPO / "tool" / "hubfleet" / "data")
+        assert (found["data_files"] / relative).is_file(), f"hubfleet/data/{relative} did not ship"
+
+    # validate runs from the installed package alone: its schemas, the chart mirror, helm and kubectl.
+    example = tmp_path / "example"
+    for part in ("clusters", "charts", "gitops"):
+        shutil.copytree(REPO / part, example / part)
+    shutil.copy(REPO / "charts.lock", example / "charts.lock")
+    tools = REPO / ".tools" / "bin"
+    check = subprocess.run(
+        [sys.executable, "-m", "hubfleet", "validate"],
+        cwd=example,
+        env={
+            **env,
+            **chart_environment(),
+            "PATH": f"{tools}{os.pathsep}{env['PATH']}",
+            "HUBFLEET_SCHEMA_LOCATION": "",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert check.returncode == 0, outcome(check)
+    assert check.stdout.splitlines()[-1].endswith(" passed, 0 failed"), outcome(check)

@@ -252,6 +252,9 @@ def test_duplicate_minion_path(root: Path) -> None:
         f"gitops/{PHYSICS}/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: path "
         "/datalab/ on host clustera.hubs.example.org is already routed by Ingress datalab/jupyterhub of "
         f"HelmRelease datalab/jupyterhub (gitops/{DATALAB}/jupyterhub.yaml:{line_of(other, '    ingress:')})",
+        f"gitops/{PHYSICS}/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: renders "
+        "Ingress/jupyterhub (minion, clustera.hubs.example.org, paths /datalab/); a hub's Ingress must be a minion "
+        "of clustera.hubs.example.org under /physics101/",
     ]
 
 

@@ -177,3 +177,83 @@ def test_charts_lock_records_what_the_mirror_serves(root: Path) -> None:
     assert result.output.splitlines()[-1] == "wrote charts.lock: commit it"
     again = CliRunner().invoke(main, ["--root", str(root), "charts", "lock"], env=chart_environment())
     assert again.output.splitlines()[-1] == "charts.lock is up to date"
+
+
+DRIVE = "gitops/hubs/clusterA/datalab/drive.yaml"
+
+
+def test_a_service_that_selects_no_pod_of_its_release(root: Path) -> None:
+    service = root / "charts/nfs-drive/templates/service.yaml"
+    edit(
+        service,
+        '    {{- include "nfs-drive.selectorLabels" . | nindent 4 }}\n',
+        '    {{- include "nfs-drive.selectorLabels" . | nindent 4 }}\n    tier: nfs\n',
+    )
+    result = validate(root, "--skip", "flux")
+    assert (
+        f"{DRIVE}:2: HelmRelease/drive: renders Service/drive-nfs whose selector app.kubernetes.io/instance=drive, app.kubernetes.io/name=nfs-drive, tier=nfs matches no pod of this release"
+        in findings(result)
+    )
+
+
+def test_a_claim_bound_to_a_volume_nothing_creates(root: Path) -> None:
+    claim = root / "charts/nfs-drive/templates/home-pvc.yaml"
+    edit(
+        claim,
+        '  volumeName: {{ include "nfs-drive.pvName" . }}',
+        '  volumeName: {{ include "nfs-drive.pvName" . }}-x',
+    )
+    result = validate(root, "--skip", "flux")
+    assert (
+        f"{DRIVE}:2: HelmRelease/drive: renders PersistentVolumeClaim/home bound to PersistentVolume datalab-drive-home-x, which nothing creates"
+        in findings(result)
+    )
+
+
+def test_a_claim_asking_for_a_storage_class_that_does_not_exist(root: Path) -> None:
+    edit(root / DRIVE, "storageClassName: hubfleet-drive", "storageClassName: hubfleet-driv")
+    result = validate(root, "--skip", "flux")
+    assert (
+        f"{DRIVE}:2: HelmRelease/drive: renders StatefulSet/drive-nfs asking for StorageClass hubfleet-driv, which does not exist (known: gp2, hubfleet-drive)"
+        in findings(result)
+    )
+
+
+def test_a_hub_ingress_on_another_host(root: Path) -> None:
+    path = root / "gitops/hubs/clusterA/physics101/jupyterhub.yaml"
+    edit(path, "        - clustera.hubs.example.org\n", "        - other.example.org\n")
+    result = validate(root, "--skip", "flux")
+    assert (
+        f"gitops/hubs/clusterA/physics101/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: "
+        "renders Ingress/jupyterhub (minion, other.example.org, paths /physics101/); a hub's Ingress must be a "
+        "minion of clustera.hubs.example.org under /physics101/"
+    ) in findings(result)
+
+
+def test_an_expansion_is_reused_only_while_everything_it_read_is_the_same(tmp_path: Path) -> None:
+    from hubfleet.validate.expansions import ExpansionCache
+
+    chart = tmp_path / "chart"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("name: x\n")
+    values = tmp_path / "run1" / "values.json"
+    values.parent.mkdir()
+    values.write_text('{"a": 1}')
+    cache = ExpansionCache(tmp_path / "expansions")
+    first = cache.run(["/bin/echo", "template", str(chart), "-f", str(values)], chart, [values])
+    assert (first.ok, cache.hits) == (True, 0)
+    # The same content under another temporary path: reused, as it was printed the first time.
+    moved = tmp_path / "run2" / "values.json"
+    moved.parent.mkdir()
+    moved.write_text('{"a": 1}')
+    again = cache.run(["/bin/echo", "template", str(chart), "-f", str(moved)], chart, [moved])
+    assert (again.stdout, cache.hits) == (first.stdout, 1)
+    moved.write_text('{"a": 2}')
+    cache.run(["/bin/echo", "template", str(chart), "-f", str(moved)], chart, [moved])
+    assert cache.hits == 1
+    (chart / "Chart.yaml").write_text("name: y\n")
+    from hubfleet.validate.expansions import chart_digest
+
+    chart_digest.cache_clear()
+    cache.run(["/bin/echo", "template", str(chart), "-f", str(values)], chart, [values])
+    assert cache.hits == 1

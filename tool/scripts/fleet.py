@@ -1,7 +1,8 @@
 """A synthetic fleet for the benchmark and crash scripts: `clusters` x `hubs` inputs.
 
-Every hub differs a little (drive size, auth, placeholders, one in ten retired), so a
-render writes distinct files, as a real fleet does.
+Every hub of the fleet differs (its drive size is unique across all clusters; auth,
+placeholders, one in ten retired), so a render writes distinct files and validation
+cannot deduplicate its way out of expanding every release, as in a real fleet.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def make_fleet(root: Path, clusters: int, hubs: int) -> list[str]:
                     name=hub,
                     index=h,
                     state="retired" if h % 10 == 9 else "active",
-                    size=10 + h,
+                    size=10 + h + c * hubs,
                     auth="native" if h % 2 else "dummy",
                     placeholders=h % 4,
                 )

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
 from .crds import chart_crd_schemas
+from .expansions import ExpansionCache
 from .findings import Tally
 from .locations import CRD_TEMPLATE, kube_version
 from .manifests import Locator, Manifest, parse_stream
@@ -139,11 +140,19 @@ class _Group:
 class ChartRuns:
     """helm runs started early in a thread pool and collected when their results are wanted."""
 
-    def __init__(self, helm: str, root: Path, pool: ThreadPoolExecutor, workdir: Path) -> None:
+    def __init__(
+        self,
+        helm: str,
+        root: Path,
+        pool: ThreadPoolExecutor,
+        workdir: Path,
+        expansions: ExpansionCache | None = None,
+    ) -> None:
         self.helm = helm
         self.root = root
         self.pool = pool
         self.workdir = workdir
+        self.expansions = expansions or ExpansionCache(None)
         self.lints: list[tuple[Path, Future[Ran]]] = []
         self.groups: list[_Group] = []
 
@@ -151,6 +160,11 @@ class ChartRuns:
         for chart_yaml in sorted((self.root / "charts").glob("*/Chart.yaml")):
             folder = chart_yaml.parent
             self.lints.append((folder, self.pool.submit(run, [self.helm, "lint", "--strict", str(folder)])))
+
+    def _submit(self, release: ChartRelease, namespace: str, values_file: Path) -> Future[Ran]:
+        command = self._command(release, namespace, values_file)
+        inputs = [*release.values_files, values_file]
+        return self.pool.submit(self.expansions.run, command, release.chart_dir, inputs)
 
     def _command(self, release: ChartRelease, namespace: str, values_file: Path) -> list[str]:
         command = [
@@ -185,8 +199,7 @@ class ChartRuns:
             group.probe = probe_namespace(group.digest, max(map(len, namespaces)))
             wanted = namespaces[:1] + ([group.probe] if len(namespaces) > 1 else [])
             for namespace in wanted:
-                command = self._command(group.sample, namespace, group.values_file)
-                group.runs[namespace] = self.pool.submit(run, command)
+                group.runs[namespace] = self._submit(group.sample, namespace, group.values_file)
         self.groups = list(groups.values())
 
     def finish_lint(self, tally: Tally) -> None:
@@ -228,9 +241,7 @@ class ChartRuns:
         if first.ok and probe.ok and probe.stdout.replace(group.probe, namespaces[0]) == first.stdout:
             outputs.update({ns: Ran(0, probe.stdout.replace(group.probe, ns), "") for ns in rest})
             return outputs
-        futures = {
-            ns: self.pool.submit(run, self._command(group.sample, ns, group.values_file)) for ns in rest
-        }
+        futures = {ns: self._submit(group.sample, ns, group.values_file) for ns in rest}
         outputs.update({ns: future.result() for ns, future in futures.items()})
         return outputs
 

@@ -22,6 +22,7 @@ from ..project import Project
 from ..rendering import settle
 from .charts import ChartRelease, ChartRuns, chart_releases
 from .eksctl import check_eksctl
+from .expansions import ExpansionCache
 from .findings import LAYERS, Report, Tally
 from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
@@ -34,6 +35,7 @@ from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
 from .packaged import packaged_sources
+from .references import check_references
 from .schemas import JsonSchemaChecker, ValidatorCache
 from .tools import require_tool
 from .tree import Tree, read_tree
@@ -90,6 +92,7 @@ def check_lint(
         mine = [(r, m) for r, m in rendered if tree.cluster_of(r) == name]
         check_ingresses(lint, mine)
         check_images(lint, mine)
+        check_references(lint, mine)
         check_tls_secrets(lint)
         sealing_audit(project, cluster, now, tally)
     return tally
@@ -144,11 +147,12 @@ def validate_project(project: Project, request: Request) -> Report:
         builds = (
             start_builds(pool, kubectl, WiringCheck(tree, locator, flux).run()) if "flux" in wanted else []
         )
-        runs = ChartRuns(helm, project.root, pool, Path(tmp))
+        source = chart_source(request)
+        runs = ChartRuns(helm, project.root, pool, Path(tmp), ExpansionCache(source.cache / "expansions"))
         upstream: list[tuple[ChartRelease, ChartPackage]] = []
         if "charts" in wanted:
             runs.start_lint()
-            upstream = upstream_releases(tree, chart_source(request), locked_charts(project, charts), charts)
+            upstream = upstream_releases(tree, source, locked_charts(project, charts), charts)
             runs.start_templates(chart_releases(tree, charts) + [release for release, _ in upstream])
         if "freshness" in wanted:
             tallies.append(check_freshness(project, scope, clusters))

@@ -1,0 +1,86 @@
+"""Expansions kept between runs: `helm template` output cached by everything that decides it.
+
+Expanding 3,000 releases costs minutes of helm processes; on the next run nearly all of
+them are the same. The key is a digest of what helm reads and how it is asked: the chart's
+content (a locked package's sha256, or every file of a chart in this repository), the values
+(and values files), release name, namespace, Kubernetes version, flags, and the helm binary
+itself (path, size and mtime). Only successful runs are kept; a failure is recomputed, so its
+message is always current. Entries live beside the chart packages
+(`<chart cache>/expansions/`), are written atomically and are safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from .tools import Ran, run
+
+
+@cache
+def chart_digest(chart: Path) -> str:
+    """A package's digest from its content-addressed name, or a digest of a chart folder's files."""
+    if chart.is_file():
+        return chart.stem if chart.parent.name == "sha256" else _file_digest(chart)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in chart.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(chart).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@cache
+def _tool_identity(binary: str) -> str:
+    try:
+        info = os.stat(binary)
+    except OSError:
+        return binary
+    return f"{binary}\0{info.st_size}\0{info.st_mtime_ns}"
+
+
+class ExpansionCache:
+    """`run` for helm template commands, answered from disk when the same expansion ran before."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.hits = 0
+
+    def key(self, command: list[str], chart: Path, inputs: list[Path]) -> str:
+        digest = hashlib.sha256(_tool_identity(command[0]).encode())
+        digest.update(chart_digest(chart).encode())
+        # Paths differ from run to run (values files live in a temporary folder): their content counts.
+        placeholders = {str(chart): "<chart>", **{str(path): f"<input {i}>" for i, path in enumerate(inputs)}}
+        for part in command[1:]:
+            digest.update(b"\0" + placeholders.get(part, part).encode())
+        for path in inputs:
+            digest.update(b"\0" + _file_digest(path).encode())
+        return digest.hexdigest()
+
+    def run(self, command: list[str], chart: Path, inputs: list[Path]) -> Ran:
+        if self.folder is None:
+            return run(command)
+        key = self.key(command, chart, inputs)
+        entry = self.folder / key[:2] / f"{key}.yaml"
+        try:
+            text = entry.read_text(encoding="utf-8")
+            self.hits += 1
+            return Ran(0, text, "")
+        except (OSError, UnicodeDecodeError):
+            pass
+        ran = run(command)
+        if ran.ok:
+            try:
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                handle, name = tempfile.mkstemp(prefix=".incoming-", dir=entry.parent)
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    stream.write(ran.stdout)
+                os.replace(name, entry)
+            except OSError:
+                pass  # a cache that cannot be written only costs the next run time
+        return ran
