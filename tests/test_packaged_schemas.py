@@ -114,3 +114,69 @@ def test_a_crd_gives_one_strict_schema_per_served_version() -> None:
 def test_every_kubernetes_version_the_input_allows_has_schemas() -> None:
     allowed = [f"1.{minor}" for minor in range(30, 36)]  # the cluster schema's kubernetesVersion pattern
     assert set(allowed) <= set(known_versions())
+
+
+def test_standalone_schemas_find_exactly_what_the_referencing_ones_find(tmp_path: Path) -> None:
+    """Copying the definitions in (for speed) changes no verdict, recursive CRD schemas included."""
+    from jsonschema import Draft202012Validator
+
+    from hubfleet.validate.packaged import kubernetes_schemas, registry_for, standalone, with_identity
+    from hubfleet.validate.schemas import schema_issues
+
+    folder = kubernetes_schemas() / "v1.32.0-local-strict"
+    cases = {
+        "deployment-apps-v1.json": [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "a"},
+                "spec": {
+                    "selector": {"matchLabels": {"a": "b"}},
+                    "template": {
+                        "metadata": {"labels": {"a": "b"}},
+                        "spec": {
+                            "containers": [{"name": "c", "image": "x:1", "ports": [{"containerPort": "80"}]}]
+                        },
+                    },
+                    "replicas": "two",
+                    "unknown": 1,
+                },
+            },
+        ],
+        "customresourcedefinition-apiextensions-v1.json": [
+            {
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": {"name": "a"},
+                "spec": {
+                    "group": "g",
+                    "names": {"kind": "K", "plural": "ks"},
+                    "scope": "Namespaced",
+                    "versions": [
+                        {
+                            "name": "v1",
+                            "served": True,
+                            "storage": True,
+                            "schema": {
+                                "openAPIV3Schema": {
+                                    "type": "object",
+                                    "properties": {"x": {"type": "object", "properties": {"y": {"typo": 1}}}},
+                                }
+                            },
+                        }
+                    ],
+                },
+            },
+        ],
+    }
+    for name, objects in cases.items():
+        path = folder / name
+        original = json.loads(path.read_text())
+        referencing = Draft202012Validator(with_identity(original, path), registry=registry_for(folder))
+        copied = Draft202012Validator(
+            with_identity(standalone(original, folder), path), registry=registry_for(folder)
+        )
+        for instance in objects:
+            found = schema_issues(copied, instance)
+            assert found == schema_issues(referencing, instance)
+            assert found  # each case is broken somewhere

@@ -257,3 +257,13 @@ def test_an_expansion_is_reused_only_while_everything_it_read_is_the_same(tmp_pa
     chart_digest.cache_clear()
     cache.run(["/bin/echo", "template", str(chart), "-f", str(values)], chart, [values])
     assert cache.hits == 1
+
+
+def test_values_from_cluster_objects_are_said_not_to_be_templated(root: Path) -> None:
+    path = root / AUTOSCALER
+    edit(path, "  values:\n", "  valuesFrom:\n    - kind: ConfigMap\n      name: extra\n  values:\n")
+    result = validate(root, "--skip", "flux")
+    assert (
+        f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: warning: spec.valuesFrom refers to objects in the "
+        "cluster; only spec.values was templated"
+    ) in result.stdout.splitlines()

@@ -103,15 +103,20 @@ def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
                 version=kube_version(cluster.kubernetes_version),
             )
         )
-        if spec.get("valuesFrom"):
-            tally.warn(
-                f"template:{manifest.key}",
-                manifest.path,
-                manifest.line,
-                manifest.subject,
-                "spec.valuesFrom refers to objects in the cluster; only spec.values was templated",
-            )
+        warn_values_from(manifest, tally)
     return releases
+
+
+def warn_values_from(manifest: Manifest, tally: Tally) -> None:
+    """helm-controller merges values from cluster objects that validate cannot see: say so."""
+    if manifest.spec.get("valuesFrom"):
+        tally.warn(
+            f"template:{manifest.key}",
+            manifest.path,
+            manifest.line,
+            manifest.subject,
+            "spec.valuesFrom refers to objects in the cluster; only spec.values was templated",
+        )
 
 
 PROBE_PREFIX = "hubfleet-probe-"

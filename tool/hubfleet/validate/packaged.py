@@ -138,3 +138,59 @@ def with_identity(schema: dict[str, Any], path: Path) -> dict[str, Any]:
     """The schema with its file's URI as `$id` when it has none, so its relative `$ref`s resolve
     beside it."""
     return schema if "$id" in schema else {**schema, "$id": path.resolve().as_uri()}
+
+
+#: Keywords that only annotate: a `$ref` beside nothing else can be replaced by its target.
+_ANNOTATIONS = frozenset({"description", "default", "example", "title", "externalDocs"})
+_DEFINITIONS_REF = "/api/_definitions.json#/$defs/"
+
+
+def standalone(schema: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The schema with the `_definitions.json` it refers to copied in, as kubeconform's
+    "standalone" schemas are: resolving hundreds of thousands of `$ref`s one by one costs more than
+    checking the objects. A definition that refers back to itself (JSONSchemaProps) stays a
+    `$ref`, resolved through the registry. Why written here: kubernetes-validate ships only the
+    `$ref` form, and the converters that make standalone files (openapi2jsonschema) are scripts,
+    not libraries."""
+    definitions_file = folder / "_definitions.json"
+    if not definitions_file.is_file():
+        return schema
+    definitions = _load(str(definitions_file)).get("$defs", {})
+    memo: dict[str, Any] = {}
+
+    def target(ref: str) -> str | None:
+        for prefix in (_DEFINITIONS_REF, "#/$defs/"):
+            if ref.startswith(prefix) and ref[len(prefix) :] in definitions:
+                return ref[len(prefix) :]
+        return None
+
+    def walk(node: Any, stack: tuple[str, ...]) -> tuple[Any, bool]:
+        if isinstance(node, list):
+            items = [walk(item, stack) for item in node]
+            return [item for item, _ in items], any(cyclic for _, cyclic in items)
+        if not isinstance(node, dict):
+            return node, False
+        ref = node.get("$ref")
+        name = target(ref) if isinstance(ref, str) else None
+        if name is not None:
+            if name in stack:
+                return {**node, "$ref": _DEFINITIONS_REF + name}, True
+            if name in memo:
+                resolved, cyclic = memo[name], False
+            else:
+                resolved, cyclic = walk(definitions[name], (*stack, name))
+                if not cyclic:
+                    memo[name] = resolved
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            if set(siblings) <= _ANNOTATIONS and isinstance(resolved, dict):
+                return {**resolved, **siblings}, cyclic
+            rest, rest_cyclic = walk(siblings, stack)
+            return {"allOf": [resolved], **rest}, cyclic or rest_cyclic
+        result: dict[str, Any] = {}
+        cyclic = False
+        for key, value in node.items():
+            result[key], inner = walk(value, stack)
+            cyclic = cyclic or inner
+        return result, cyclic
+
+    return dict(walk(schema, ())[0])

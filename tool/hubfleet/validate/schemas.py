@@ -24,7 +24,7 @@ from ..core.schema_errors import Issue, describe
 from ..errors import LocalError
 from .locations import SchemaSources, render_location
 from .manifests import Manifest
-from .packaged import registry_for, with_identity
+from .packaged import kubernetes_schemas, registry_for, standalone, with_identity
 
 
 class ValidatorCache:
@@ -42,6 +42,8 @@ class ValidatorCache:
             except (OSError, ValueError) as error:
                 raise LocalError(str(path), f"cannot read this schema: {error}") from None
             found = loaded if isinstance(loaded, dict) else {}
+            if path.parent.parent == kubernetes_schemas():
+                found = standalone(found, path.parent)
             self._documents[path] = found
         return found
 

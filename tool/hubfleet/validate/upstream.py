@@ -29,7 +29,7 @@ from ruamel.yaml.error import YAMLError
 
 from ..chartcache import ChartRef, ChartSource, FetchError
 from ..core.names import HELM_GROUP
-from .charts import ChartRelease
+from .charts import ChartRelease, warn_values_from
 from .findings import Tally
 from .locations import kube_version
 from .manifests import Locator, Manifest
@@ -164,6 +164,7 @@ def upstream_releases(
             skip_schema=package.schema_needs_network,
         )
         found.append((release, package))
+        warn_values_from(manifest, tally)
     return found
 
 
