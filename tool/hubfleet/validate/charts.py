@@ -31,7 +31,7 @@ from .crds import chart_crd_schemas
 from .expansions import ExpansionCache
 from .findings import Tally
 from .locations import CRD_TEMPLATE, kube_version
-from .manifests import Locator, Manifest, parse_stream
+from .manifests import Locator, Manifest
 from .objects import ObjectChecker, report_issue
 from .tools import Ran, run
 from .tree import Tree, cluster_of
@@ -263,7 +263,7 @@ class ChartRuns:
                     self._template_result(release, ran, locator, tally)
                 if not ran.ok:
                     continue
-                stream = parse_stream(ran.stdout, releases[0].manifest.path)
+                stream = self.expansions.parse(ran.stdout, releases[0].manifest.path)
                 for release in releases:
                     rendered += [(release, m) for m in stream.manifests]
                     for line, message in stream.problems:

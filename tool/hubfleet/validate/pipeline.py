@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,11 +86,15 @@ def check_lint(
 ) -> Tally:
     """Layer 7 for each cluster: drives, EBS attachments, ingress, TLS, the sealing audit."""
     tally = Tally("lint")
+    # Grouped once: filtering every release's output per cluster would grow with clusters squared.
+    by_cluster: dict[str | None, list[tuple[Manifest, Manifest]]] = defaultdict(list)
+    for release, output in rendered:
+        by_cluster[tree.cluster_of(release)].append((release, output))
     for name, cluster in sorted(tree.clusters.items()):
         lint = ClusterLint(tree, cluster, locator, tally)
         lint.drives()
         lint.attachments()
-        mine = [(r, m) for r, m in rendered if tree.cluster_of(r) == name]
+        mine = by_cluster[name]
         check_ingresses(lint, mine)
         check_images(lint, mine)
         check_references(lint, mine)

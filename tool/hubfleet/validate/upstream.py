@@ -32,7 +32,7 @@ from ..core.names import HELM_GROUP
 from .charts import ChartRelease, warn_values_from
 from .findings import Tally
 from .locations import kube_version
-from .manifests import Locator, Manifest
+from .manifests import Locator
 from .schemas import ValidatorCache, schema_issues
 from .tree import Tree, cluster_of
 from .values import chart_spec, report_values
@@ -86,18 +86,14 @@ def merged_values(defaults: Any, overrides: Any) -> Any:
     return merged
 
 
-def _repository_url(tree: Tree, release: Manifest, source: dict[str, Any]) -> str | None:
-    namespace = source.get("namespace") or release.namespace
+def _repository_urls(tree: Tree) -> dict[tuple[str | None, str, str], str]:
+    """Every HelmRepository's URL by (cluster, namespace, name): one pass, so finding a release's
+    repository costs the same in a fleet of 30 clusters as in one."""
+    urls: dict[tuple[str | None, str, str], str] = {}
     for manifest in tree.objects():
-        if (
-            manifest.is_a(SOURCE_GROUP, "HelmRepository")
-            and manifest.name == source.get("name")
-            and manifest.namespace == namespace
-            and cluster_of(manifest.path) == cluster_of(release.path)
-        ):
-            url = manifest.spec.get("url")
-            return str(url) if url else None
-    return None
+        if manifest.is_a(SOURCE_GROUP, "HelmRepository") and manifest.spec.get("url"):
+            urls[(cluster_of(manifest.path), manifest.namespace, manifest.name)] = str(manifest.spec["url"])
+    return urls
 
 
 def upstream_releases(
@@ -106,6 +102,7 @@ def upstream_releases(
     """The HelmRepository releases of the tree, each with its verified package; a release
     whose chart cannot be had is a finding at its file and line."""
     found = []
+    urls = _repository_urls(tree)
     for manifest in tree.objects():
         if not manifest.is_a(HELM_GROUP, "HelmRelease"):
             continue
@@ -117,7 +114,13 @@ def upstream_releases(
         if cluster is None:
             continue
         check = f"template:{manifest.key}"
-        url = _repository_url(tree, manifest, sourced)
+        url = urls.get(
+            (
+                cluster_of(manifest.path),
+                str(sourced.get("namespace") or manifest.namespace),
+                str(sourced.get("name")),
+            )
+        )
         if url is None:
             continue  # the flux layer reports a HelmRepository that is not there
         ref = ChartRef(url, str(chart.get("chart", "")), str(chart.get("version", "")))
