@@ -267,3 +267,22 @@ def test_values_from_cluster_objects_are_said_not_to_be_templated(root: Path) ->
         f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: warning: spec.valuesFrom refers to objects in the "
         "cluster; only spec.values was templated"
     ) in result.stdout.splitlines()
+
+
+def test_a_second_run_reuses_kept_verdicts_and_a_change_is_still_seen(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(cache))
+    kept = sorted((cache / "expansions" / "issues").rglob("*.json"))
+    assert first.exit_code == 0 and kept
+    second = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(cache))
+    assert second.stdout == first.stdout
+    assert sorted((cache / "expansions" / "issues").rglob("*.json")) == kept  # nothing new was checked
+    edit(
+        root / AUTOSCALER,
+        "    fullnameOverride: cluster-autoscaler\n",
+        "    fullnameOverride: cluster-autoscaler\n    replicaCount: two\n",
+    )
+    third = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(cache))
+    assert any(
+        "spec.replicas: expected a whole number or nothing, found 'two'" in line for line in findings(third)
+    )

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
+from ..core.schema_errors import Issue
 from .crds import chart_crd_schemas
-from .expansions import ExpansionCache
+from .expansions import ExpansionCache, checker_identity
 from .findings import Tally
 from .locations import CRD_TEMPLATE, kube_version
 from .manifests import Locator, Manifest
@@ -255,7 +256,8 @@ class ChartRuns:
     ) -> list[tuple[ChartRelease, Manifest]]:
         """Report helm failures and schema problems of what helm renders; return the rendered objects."""
         rendered: list[tuple[ChartRelease, Manifest]] = []
-        batches: dict[str, list[tuple[list[ChartRelease], Manifest]]] = defaultdict(list)
+        # Per Kubernetes version: (text of a helm output, its releases, its objects).
+        outputs: dict[str, list[tuple[str, list[ChartRelease], tuple[Manifest, ...]]]] = defaultdict(list)
         for group in self.groups:
             for namespace, ran in self._outputs(group).items():
                 releases = group.members[namespace]
@@ -274,21 +276,49 @@ class ChartRuns:
                             release.manifest.subject,
                             f"helm template output line {line}: {message}",
                         )
-                batches[group.sample.version] += [(releases, m) for m in stream.manifests]
+                outputs[group.sample.version].append((ran.stdout, releases, stream.manifests))
         crd_folder = self.workdir / "crd-schemas"
-        if chart_crd_schemas((m.data for batch in batches.values() for _, m in batch), crd_folder):
+        everything = (m.data for found in outputs.values() for _, _, manifests in found for m in manifests)
+        if chart_crd_schemas(everything, crd_folder):
             checker.add_location(str(crd_folder / CRD_TEMPLATE))
-        for version, batch in sorted(batches.items()):
-            results = checker.check([m for _, m in batch], version)
-            for (releases, output), issues in zip(batch, results, strict=True):
-                for release in releases:
-                    source = release.manifest
-                    check = f"rendered:{source.key}>{output.subject}#{output.index}"
-                    tally.checked(check)
-                    prefix = f"renders {output.subject} ({output.origin or 'helm output'}): "
-                    for issue in issues:
-                        report_issue(tally, check, source, issue, source.line, ignore_missing, prefix)
+        identity = checker_identity(checker, crd_folder)
+        for version, found in sorted(outputs.items()):
+            verdicts = self._verdicts(checker, version, identity, found)
+            for (_, releases, manifests), issues_of in zip(found, verdicts, strict=True):
+                for output, issues in zip(manifests, issues_of, strict=True):
+                    for release in releases:
+                        source = release.manifest
+                        check = f"rendered:{source.key}>{output.subject}#{output.index}"
+                        tally.checked(check)
+                        prefix = f"renders {output.subject} ({output.origin or 'helm output'}): "
+                        for issue in issues:
+                            report_issue(tally, check, source, issue, source.line, ignore_missing, prefix)
         return rendered
+
+    def _verdicts(
+        self,
+        checker: ObjectChecker,
+        version: str,
+        identity: str,
+        found: list[tuple[str, list[ChartRelease], tuple[Manifest, ...]]],
+    ) -> list[list[list[Issue]]]:
+        """The schema issues of every object of every output: kept ones where the same output was
+        checked by the same checker and schemas before, the rest checked now in one batch."""
+        verdicts: list[list[list[Issue]] | None] = [
+            self.expansions.issues(text, identity, version) for text, _, _ in found
+        ]
+        todo = [
+            index
+            for index, verdict in enumerate(verdicts)
+            if verdict is None or len(verdict) != len(found[index][2])
+        ]
+        batch = [m for index in todo for m in found[index][2]]
+        results = iter(checker.check(batch, version)) if batch else iter([])
+        for index in todo:
+            checked = [next(results) for _ in found[index][2]]
+            verdicts[index] = checked
+            self.expansions.keep_issues(found[index][0], identity, version, checked)
+        return [verdict or [] for verdict in verdicts]
 
     def _template_result(self, release: ChartRelease, ran: Ran, locator: Locator, tally: Tally) -> None:
         check = f"template:{release.manifest.key}"

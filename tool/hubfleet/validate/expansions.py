@@ -5,7 +5,9 @@ them are the same. The key is a digest of what helm reads and how it is asked: t
 content (a locked package's sha256, or every file of a chart in this repository), the values
 (and values files), release name, namespace, Kubernetes version, flags, and the helm binary
 itself (path, size and mtime). Only successful runs are kept; a failure is recomputed, so its
-message is always current. Entries live beside the chart packages
+message is always current. The parsed form of each output and the schema issues of its
+objects are kept too, the issues under the identity of the checker and schemas that found
+them (a new hubfleet, another backend or other chart CRDs find them afresh). Entries live beside the chart packages
 (`<chart cache>/expansions/`), are written atomically and are safe to delete at any time.
 """
 
@@ -19,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from ..core.layout import Layout
+from ..core.schema_errors import Issue
 from ..fingerprint import tool_key
 from .manifests import Manifest, Stream, parse_stream
 from .tools import Ran, run
@@ -98,6 +101,32 @@ class ExpansionCache:
             digest.update(b"\0" + _file_digest(path).encode())
         return digest.hexdigest()
 
+    def _issues_entry(self, text: str, identity: str, version: str) -> Path | None:
+        if self.folder is None:
+            return None
+        key = hashlib.sha256(f"{identity}\0{version}\0{text}".encode()).hexdigest()
+        return self.folder / "issues" / key[:2] / f"{key}.json"
+
+    def issues(self, text: str, identity: str, version: str) -> list[list[Issue]] | None:
+        """The schema issues of each object of a helm output, as found by the same checker before."""
+        entry = self._issues_entry(text, identity, version)
+        if entry is None:
+            return None
+        try:
+            kept = json.loads(entry.read_text(encoding="utf-8"))
+            return [[Issue(tuple(i["field"]), i["message"], i["missing"]) for i in issues] for issues in kept]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def keep_issues(self, text: str, identity: str, version: str, found: list[list[Issue]]) -> None:
+        entry = self._issues_entry(text, identity, version)
+        if entry is not None:
+            form = [
+                [{"field": list(i.field), "message": i.message, "missing": i.missing_schema} for i in issues]
+                for issues in found
+            ]
+            _write(entry, json.dumps(form))
+
     def run(self, command: list[str], chart: Path, inputs: list[Path]) -> Ran:
         if self.folder is None:
             return run(command)
@@ -113,6 +142,20 @@ class ExpansionCache:
         if ran.ok:
             _write(entry, ran.stdout)
         return ran
+
+
+def checker_identity(checker: object, crd_folder: Path) -> str:
+    """What a schema verdict depends on besides the object: the backend, its schema locations,
+    the content of the CRD schemas charts rendered this run, and hubfleet's own code."""
+    digest = hashlib.sha256(f"{_code_key()}\0{getattr(checker, 'name', '')}".encode())
+    sources = getattr(checker, "sources", None)
+    digest.update(f"\0ignore-missing={getattr(sources, 'ignore_missing', False)}".encode())  # it words the issue
+    for location in getattr(sources, "locations", ()):
+        # The run's temporary CRD folder differs every run; its content counts, below.
+        digest.update(b"\0" + str(location).replace(str(crd_folder), "<chart CRDs>").encode())
+    for path in sorted(crd_folder.rglob("*.json")) if crd_folder.is_dir() else []:
+        digest.update(b"\0" + path.relative_to(crd_folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _write(entry: Path, text: str) -> None:

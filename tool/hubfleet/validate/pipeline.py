@@ -23,7 +23,7 @@ from ..project import Project
 from ..rendering import settle
 from .charts import ChartRelease, ChartRuns, chart_releases
 from .eksctl import check_eksctl
-from .expansions import ExpansionCache
+from .expansions import ExpansionCache, checker_identity
 from .findings import LAYERS, Report, Tally
 from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
@@ -144,7 +144,9 @@ def validate_project(project: Project, request: Request) -> Report:
     helm = require_tool("helm", project.root, "charts") if "charts" in wanted else ""
     kubectl = require_tool("kubectl", project.root, "flux") if "flux" in wanted else ""
     settle(project, project.gitops_dir)  # a render killed half way is finished before the tree is read
-    tree = read_tree(project, clusters, scope.everything)
+    source = chart_source(request)
+    expansions = ExpansionCache(source.cache / "expansions")
+    tree = read_tree(project, clusters, scope.everything, expansions.parse)
     locator = Locator(project.root)
     tallies = [inputs]
     charts, flux = Tally("charts"), Tally("flux")
@@ -152,8 +154,7 @@ def validate_project(project: Project, request: Request) -> Report:
         builds = (
             start_builds(pool, kubectl, WiringCheck(tree, locator, flux).run()) if "flux" in wanted else []
         )
-        source = chart_source(request)
-        runs = ChartRuns(helm, project.root, pool, Path(tmp), ExpansionCache(source.cache / "expansions"))
+        runs = ChartRuns(helm, project.root, pool, Path(tmp), expansions)
         upstream: list[tuple[ChartRelease, ChartPackage]] = []
         if "charts" in wanted:
             runs.start_lint()
@@ -171,7 +172,10 @@ def validate_project(project: Project, request: Request) -> Report:
             if sources.values_dir is not None:
                 check_upstream_values(tree, sources, cache, locator, charts)
         if "objects" in wanted:
-            tallies.append(check_objects(tree, checker, locator, sources.ignore_missing))
+            identity = checker_identity(checker, Path(tmp) / "crd-schemas")
+            tallies.append(
+                check_objects(tree, checker, locator, sources.ignore_missing, (expansions, identity))
+            )
         if "eksctl" in wanted:
             tallies.append(check_eksctl(tree, sources, cache, locator))
         if "charts" in wanted:

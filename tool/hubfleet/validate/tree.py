@@ -7,7 +7,7 @@ named), leaving out the folders flux bootstrap writes (flux-system/).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,6 +17,9 @@ from ..core.layout import BOOTSTRAP_DIR, Layout
 from ..model import Cluster
 from ..project import Project
 from .manifests import Manifest, Stream, parse_stream
+
+#: Text and display path to the objects of a stream.
+Parser = Callable[[str, str], Stream]
 
 Role = Literal["objects", "eksctl", "kustomize"]
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -100,14 +103,14 @@ def files_in_scope(project: Project, names: list[str], everything: bool) -> list
     return sorted(set(found))
 
 
-def read_file(path: Path, display: str, root: Path) -> Stream:
+def read_file(path: Path, display: str, root: Path, parse: Parser = parse_stream) -> Stream:
     try:
         text = read_regular(path, MAX_FILE_BYTES, root).decode("utf-8")
     except UnicodeDecodeError:
         return Stream((), ((0, "file is not UTF-8 text"),))
     except Refused as refused:
         return Stream((), ((0, refused.reason),))
-    return parse_stream(text, display)
+    return parse(text, display)
 
 
 def display_path(project: Project, path: Path) -> str:
@@ -117,11 +120,13 @@ def display_path(project: Project, path: Path) -> str:
     return project.relative(path)
 
 
-def read_tree(project: Project, clusters: list[Cluster], everything: bool) -> Tree:
+def read_tree(
+    project: Project, clusters: list[Cluster], everything: bool, parse: Parser = parse_stream
+) -> Tree:
+    """Every file in scope, parsed (`parse`: a caching parser, see expansions.py)."""
     tree = Tree(project.root, {cluster.name: cluster for cluster in clusters})
     for path in files_in_scope(project, list(tree.clusters), everything):
         display = display_path(project, path)
-        tree.files.append(
-            TreeFile(display, cluster_of(display), role_of(display), read_file(path, display, project.root))
-        )
+        stream = read_file(path, display, project.root, parse)
+        tree.files.append(TreeFile(display, cluster_of(display), role_of(display), stream))
     return tree
