@@ -144,12 +144,20 @@ class ExpansionCache:
         return ran
 
 
+def values_identity() -> str:
+    """What a values-schema verdict depends on besides the chart (whose digest names its schema)
+    and the values: hubfleet's own code."""
+    return hashlib.sha256(f"values\0{_code_key()}".encode()).hexdigest()
+
+
 def checker_identity(checker: object, crd_folder: Path) -> str:
     """What a schema verdict depends on besides the object: the backend, its schema locations,
     the content of the CRD schemas charts rendered this run, and hubfleet's own code."""
     digest = hashlib.sha256(f"{_code_key()}\0{getattr(checker, 'name', '')}".encode())
     sources = getattr(checker, "sources", None)
-    digest.update(f"\0ignore-missing={getattr(sources, 'ignore_missing', False)}".encode())  # it words the issue
+    digest.update(
+        f"\0ignore-missing={getattr(sources, 'ignore_missing', False)}".encode()
+    )  # it words the issue
     for location in getattr(sources, "locations", ()):
         # The run's temporary CRD folder differs every run; its content counts, below.
         digest.update(b"\0" + str(location).replace(str(crd_folder), "<chart CRDs>").encode())

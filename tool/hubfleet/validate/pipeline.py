@@ -168,7 +168,7 @@ def validate_project(project: Project, request: Request) -> Report:
             runs.finish_lint(charts)
             found = runs.finish_templates(checker, locator, charts, sources.ignore_missing)
             rendered = [(release.manifest, manifest) for release, manifest in found]
-            check_offline_values(upstream, cache, locator, charts, Path(tmp))
+            check_offline_values(upstream, cache, locator, charts, Path(tmp), expansions)
             if sources.values_dir is not None:
                 check_upstream_values(tree, sources, cache, locator, charts)
         if "objects" in wanted:

@@ -30,6 +30,7 @@ from ruamel.yaml.error import YAMLError
 from ..chartcache import ChartRef, ChartSource, FetchError
 from ..core.names import HELM_GROUP
 from .charts import ChartRelease, warn_values_from
+from .expansions import ExpansionCache, values_identity
 from .findings import Tally
 from .locations import kube_version
 from .manifests import Locator
@@ -177,8 +178,10 @@ def check_offline_values(
     locator: Locator,
     tally: Tally,
     workdir: Path,
+    kept: ExpansionCache | None = None,
 ) -> None:
-    """Merged values against the schemas helm would have fetched from the internet."""
+    """Merged values against the schemas helm would have fetched from the internet; verdicts kept
+    between runs by the chart (its digest names its schema) and the merged values."""
     for release, package in releases:
         if not release.skip_schema or package.values_schema is None:
             continue
@@ -189,5 +192,11 @@ def check_offline_values(
         if not schema_file.exists():
             schema_file.write_text(json.dumps(package.values_schema), encoding="utf-8")
         merged = merged_values(package.defaults, release.values)
-        issues = schema_issues(cache.validator(schema_file), merged)
-        report_values(tally, check, manifest, locator, issues, release.chart)
+        text = f"{release.chart_dir.stem}\0{json.dumps(merged, sort_keys=True)}"
+        identity = values_identity()
+        found = kept.issues(text, identity, "") if kept is not None else None
+        if found is None or len(found) != 1:
+            found = [schema_issues(cache.validator(schema_file), merged)]
+            if kept is not None:
+                kept.keep_issues(text, identity, "", found)
+        report_values(tally, check, manifest, locator, found[0], release.chart)
