@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
+from .expansions import ExpansionCache
 from .findings import Tally
 from .manifests import Locator, Manifest
 from .tools import Ran, run
@@ -187,13 +188,29 @@ def _cycle_from(graph: dict[Ref, list[Ref]], start: Ref) -> list[Ref]:
 
 
 def start_builds(
-    pool: ThreadPoolExecutor, kubectl: str, builds: list[Build]
+    pool: ThreadPoolExecutor, kubectl: str, builds: list[Build], kept: ExpansionCache | None = None
 ) -> list[tuple[Build, Future[Ran]]]:
+    """`kubectl kustomize` of each folder once. A folder whose every file is the same as at a
+    successful build before is not built again (kept), unless it reaches outside itself (`../`)."""
     started: dict[Path, tuple[Build, Future[Ran]]] = {}
     for build in builds:
-        if build.folder not in started:
-            started[build.folder] = (build, pool.submit(run, [kubectl, "kustomize", str(build.folder)]))
+        if build.folder in started:
+            continue
+        command = [kubectl, "kustomize", str(build.folder)]
+        if kept is not None and _self_contained(build.folder):
+            started[build.folder] = (build, pool.submit(kept.run, command, build.folder, []))
+        else:
+            started[build.folder] = (build, pool.submit(run, command))
     return list(started.values())
+
+
+def _self_contained(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and not any(
+            b"../" in path.read_bytes() for path in folder.rglob("*") if path.is_file()
+        )
+    except OSError:
+        return False
 
 
 def finish_builds(

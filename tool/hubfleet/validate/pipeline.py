@@ -152,7 +152,9 @@ def validate_project(project: Project, request: Request) -> Report:
     charts, flux = Tally("charts"), Tally("flux")
     with ThreadPoolExecutor(request.jobs) as pool, tempfile.TemporaryDirectory(prefix="hubfleet-") as tmp:
         builds = (
-            start_builds(pool, kubectl, WiringCheck(tree, locator, flux).run()) if "flux" in wanted else []
+            start_builds(pool, kubectl, WiringCheck(tree, locator, flux).run(), expansions)
+            if "flux" in wanted
+            else []
         )
         runs = ChartRuns(helm, project.root, pool, Path(tmp), expansions)
         upstream: list[tuple[ChartRelease, ChartPackage]] = []
