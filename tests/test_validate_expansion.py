@@ -286,3 +286,16 @@ def test_a_second_run_reuses_kept_verdicts_and_a_change_is_still_seen(root: Path
     assert any(
         "spec.replicas: expected a whole number or nothing, found 'two'" in line for line in findings(third)
     )
+
+
+def test_a_chart_cache_that_cannot_be_written_is_a_finding(root: Path, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be\n")
+    result = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(blocked / "charts"))
+    assert result.exit_code == 1
+    messages = [line for line in without_stale(result) if "cannot keep it in the chart cache" in line]
+    assert len(messages) == 6
+    assert messages[0].endswith(
+        f"cannot keep it in the chart cache {blocked / 'charts'} (Not a directory); set HUBFLEET_CHART_CACHE to a folder "
+        "you can write"
+    )

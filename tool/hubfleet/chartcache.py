@@ -117,11 +117,17 @@ class ChartSource:
                 f"{ref}: the downloaded package has sha256 {found}, but charts.lock says {digest}; refusing it "
                 "(a changed upstream package or a tampered mirror; if the change is expected, run `hubfleet charts lock`)"
             )
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=".incoming-", dir=cached.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(name, cached)
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=".incoming-", dir=cached.parent)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(name, cached)
+        except OSError as error:
+            raise FetchError(
+                f"{ref}: cannot keep it in the chart cache {self.cache} ({error.strerror}); "
+                f"set {CACHE_ENV} to a folder you can write"
+            ) from None
         return cached
 
     def _entry(self, ref: ChartRef) -> dict[str, Any]:
