@@ -12,32 +12,26 @@ from __future__ import annotations
 import functools
 import sys
 import tempfile
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from conftest import require
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tool" / "scripts"))
-from serve_charts import Quiet  # noqa: E402 (the script folder is not a package)
+from serve_charts import serve_in_background  # noqa: E402 (the script folder is not a package)
 
 CHARTS = REPO.parent / "shared" / "upstream" / "charts"
 
 
-def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
-    """An HTTP server over `folder` on a free loopback port, running in a daemon thread."""
-    handler = functools.partial(Quiet, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+def serve(folder: Path) -> str:
+    """The URL of an HTTP server over `folder` on a free loopback port, in a daemon thread."""
+    return serve_in_background(str(folder))
 
 
 @functools.cache
 def mirror_url() -> str:
     require((CHARTS / "index.yaml").is_file(), f"the reference chart repository is missing: {CHARTS}")
-    _, url = serve(CHARTS)
-    return url
+    return serve(CHARTS)
 
 
 @functools.cache

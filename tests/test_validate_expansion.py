@@ -98,7 +98,7 @@ def tampered_mirror(tmp_path: Path) -> str:
     shutil.copytree(CHARTS, folder)
     package = folder / "cluster-autoscaler-9.59.0.tgz"
     package.write_bytes(package.read_bytes() + b"\0tampered")
-    return serve(folder)[1]
+    return serve(folder)
 
 
 def test_a_tampered_package_is_refused_and_never_cached(root: Path, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.layout import STATE_DIR, Layout
+from .edit import write_atomic
 
 RECORD = "fingerprints.json"
 #: Listing of a cluster's output files: tree-relative path -> (size, mtime in ns).
@@ -117,6 +118,4 @@ class Record:
                 return
         except OSError:
             pass
-        temporary = path.with_name(f"{RECORD}.{os.getpid()}")
-        temporary.write_bytes(content)
-        os.replace(temporary, path)
+        write_atomic(path, content.decode())

@@ -80,66 +80,55 @@ class Plan:
         return f"{self.display.rstrip('/')}/{path}" if self.display else path
 
 
-def _owned_existing(out: Path, scopes: Iterable[str], links: list[str]) -> set[str]:
-    """Generated files under `out` within the given scopes, skipping flux bootstrap's folders
-    and dot-folders (the writer's own state among them). Symlinks found are added to `links`."""
-    found: set[str] = set()
-    for scope in scopes:
-        target = out / scope
-        if scope.endswith("/"):
-            if target.is_symlink():
-                links.append(scope.rstrip("/"))
-            if not target.is_dir() or target.is_symlink():
-                continue
-            for dirpath, dirnames, filenames in os.walk(target):
-                folder = Path(dirpath)
-                dirnames[:] = sorted(d for d in dirnames if d != BOOTSTRAP_DIR and not d.startswith("."))
-                for name in [*dirnames, *filenames]:
-                    if (folder / name).is_symlink():
-                        links.append((folder / name).relative_to(out).as_posix())
-                for name in filenames:
-                    path = folder / name
-                    if path.suffix in (".yaml", ".yml") and not path.is_symlink() and is_generated(path):
-                        found.add(path.relative_to(out).as_posix())
-        elif target.is_symlink():
-            links.append(scope)
-        elif target.is_file() and is_generated(target):
-            found.add(scope)
-    return found
-
-
-def list_scopes(out: Path, scopes: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """Every YAML file in the scopes with its size and mtime, without opening one (for
-    fingerprint.py). Skips what `_owned_existing` skips; a symlink is listed as (-1, -1) so a
-    listing with one never matches a record."""
+def _scan_scopes(out: Path, scopes: Iterable[str]) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """One walk of the scopes, without opening a file: every regular YAML file with its size and
+    mtime, and every symlink met. flux bootstrap's folders and dot-folders (the writer's own state
+    among them) are not entered."""
     listing: dict[str, tuple[int, int]] = {}
+    links: list[str] = []
 
     def visit(folder: str) -> None:
         try:
-            entries = list(os.scandir(out / folder))
+            entries = sorted(os.scandir(out / folder), key=lambda e: e.name)
         except (FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
             path = f"{folder}{entry.name}"
+            skipped = entry.name == BOOTSTRAP_DIR or entry.name.startswith(".")
             if entry.is_symlink():
-                listing[path] = (-1, -1)
+                if not (entry.is_dir() and skipped):
+                    links.append(path)
             elif entry.is_dir():
-                if entry.name != BOOTSTRAP_DIR and not entry.name.startswith("."):
+                if not skipped:
                     visit(f"{path}/")
-            elif entry.name.endswith((".yaml", ".yml")):
+            elif entry.is_file() and entry.name.endswith((".yaml", ".yml")):
                 info = entry.stat()
                 listing[path] = (info.st_size, info.st_mtime_ns)
 
     for scope in scopes:
-        if scope.endswith("/"):
+        target = out / scope
+        if target.is_symlink():
+            links.append(scope.rstrip("/"))
+        elif scope.endswith("/"):
             visit(scope)
-        else:
-            try:
-                info = (out / scope).lstat()
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            listing[scope] = (info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else (-1, -1)
-    return listing
+        elif target.is_file():
+            info = target.stat()
+            listing[scope] = (info.st_size, info.st_mtime_ns)
+    return listing, links
+
+
+def _owned_existing(out: Path, scopes: Iterable[str], links: list[str]) -> set[str]:
+    """Generated files under `out` within the given scopes; symlinks found are added to `links`."""
+    listing, found_links = _scan_scopes(out, scopes)
+    links.extend(found_links)
+    return {path for path in listing if is_generated(out / path)}
+
+
+def list_scopes(out: Path, scopes: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Every YAML file in the scopes with its size and mtime (for fingerprint.py); a symlink is
+    listed as (-1, -1), so a listing with one never matches a record."""
+    listing, links = _scan_scopes(out, scopes)
+    return {**listing, **dict.fromkeys(links, (-1, -1))}
 
 
 def tree_clusters(out: Path, layout: Layout) -> set[str] | None:

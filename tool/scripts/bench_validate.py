@@ -21,7 +21,6 @@ Targets on a 2-core machine: cold < 120 s, warm < 15 s, one hub < 3 s.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import resource
@@ -29,10 +28,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from cryptography import x509
@@ -47,7 +44,7 @@ from hubfleet.sealing.seal import seal_tls
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
 from fleet import make_fleet  # noqa: E402 (the script folder is not a package)
-from serve_charts import Quiet  # noqa: E402
+from serve_charts import serve_in_background  # noqa: E402
 
 
 def write_tls_pair(folder: Path, now: datetime) -> tuple[Path, Path]:
@@ -98,10 +95,7 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]
 
 
 def serve_reference_charts() -> str:
-    folder = REPO.parent / "shared" / "upstream" / "charts"
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
+    return serve_in_background(str(REPO.parent / "shared" / "upstream" / "charts"))
 
 
 def plain_loop(root: Path, cluster: str, helm: str, cache: Path, scratch: Path) -> tuple[float, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -20,10 +21,22 @@ class Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def main() -> int:
-    folder = sys.argv[1]
+def serve(folder: str) -> tuple[ThreadingHTTPServer, str]:
+    """A server over `folder` on a free loopback port, and its URL (not yet serving)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=folder))
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def serve_in_background(folder: str) -> str:
+    """Serve `folder` from a daemon thread (tests, benchmarks); return its URL."""
+    server, url = serve(folder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return url
+
+
+def main() -> int:
+    server, url = serve(sys.argv[1])
+    print(url, flush=True)
     server.serve_forever()
     return 0
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 class Refused(Exception):
@@ -45,6 +48,20 @@ def read_regular(path: Path, limit: int, root: Path | None = None) -> bytes:
     if root is not None and leaves(path, root):
         raise Refused(OUTSIDE_LINK)
     try:
+        with open_regular(path) as stream:
+            data = stream.read(limit + 1)
+    except OSError as error:
+        raise Refused(f"cannot read: {error.strerror}") from None
+    if len(data) > limit:
+        raise Refused(f"file is larger than {_size(limit)}")
+    return data
+
+
+@contextmanager
+def open_regular(path: Path) -> Iterator[BinaryIO]:
+    """`path` opened for reading if it is a regular file, else Refused (a FIFO is opened without
+    waiting for a writer, then refused). For readers that stream a file of any size."""
+    try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it.
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -60,14 +77,9 @@ def read_regular(path: Path, limit: int, root: Path | None = None) -> bytes:
         if not stat.S_ISREG(mode):
             raise Refused("not a regular file (a device, FIFO or socket)")
         with os.fdopen(handle, "rb", closefd=False) as stream:
-            data = stream.read(limit + 1)
-    except OSError as error:
-        raise Refused(f"cannot read: {error.strerror}") from None
+            yield stream
     finally:
         os.close(handle)
-    if len(data) > limit:
-        raise Refused(f"file is larger than {_size(limit)}")
-    return data
 
 
 def _size(limit: int) -> str:

@@ -58,6 +58,35 @@ class ChartRelease:
     #: helm's values-schema check off: the schema would be fetched from the internet (upstream.py).
     skip_schema: bool = False
 
+    @classmethod
+    def of(
+        cls,
+        manifest: Manifest,
+        chart: str,
+        chart_dir: Path,
+        kubernetes_version: str,
+        values_files: tuple[Path, ...] = (),
+        skip_schema: bool = False,
+    ) -> ChartRelease:
+        """The release as helm-controller names and places it: targetNamespace, and the release
+        name it derives from it when spec.releaseName is not given."""
+        spec = manifest.spec
+        target = str(spec.get("targetNamespace") or "")
+        values = spec.get("values")
+        return cls(
+            manifest=manifest,
+            chart=chart,
+            chart_dir=chart_dir,
+            namespace=target or manifest.namespace,
+            release_name=str(
+                spec.get("releaseName") or (f"{target}-{manifest.name}" if target else manifest.name)
+            ),
+            values=values if isinstance(values, dict) else {},
+            values_files=values_files,
+            version=kube_version(kubernetes_version),
+            skip_schema=skip_schema,
+        )
+
 
 def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
     """HelmReleases whose chart is a path in the flux-system GitRepository (this repository)."""
@@ -86,24 +115,9 @@ def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
             continue
         if not (chart_dir / "Chart.yaml").is_file():
             continue  # the flux layer reports the unresolved chart path
-        spec = manifest.spec
-        target = str(spec.get("targetNamespace") or "")
-        values = spec.get("values")
         files = chart.get("valuesFiles")
-        releases.append(
-            ChartRelease(
-                manifest=manifest,
-                chart=chart_path,
-                chart_dir=chart_dir,
-                namespace=target or manifest.namespace,
-                release_name=str(
-                    spec.get("releaseName") or (f"{target}-{manifest.name}" if target else manifest.name)
-                ),
-                values=values if isinstance(values, dict) else {},
-                values_files=tuple(tree.root / str(f) for f in files) if isinstance(files, list) else (),
-                version=kube_version(cluster.kubernetes_version),
-            )
-        )
+        extra = tuple(tree.root / str(f) for f in files) if isinstance(files, list) else ()
+        releases.append(ChartRelease.of(manifest, chart_path, chart_dir, cluster.kubernetes_version, extra))
         warn_values_from(manifest, tally)
     return releases
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
 from ..core.layout import Layout
 from ..core.schema_errors import Issue
+from ..edit import write_atomic
 from ..fingerprint import tool_key
 from .manifests import Manifest, Stream, parse_stream
 from .tools import Ran, run
@@ -170,9 +170,6 @@ def _write(entry: Path, text: str) -> None:
     """Atomically; a cache that cannot be written only costs the next run time."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=".incoming-", dir=entry.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(name, entry)
+        write_atomic(entry, text)
     except (OSError, ValueError):
         pass

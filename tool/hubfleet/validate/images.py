@@ -17,16 +17,27 @@ from ..core.charts import MINOR_PINNED_IMAGES
 from .lint import ClusterLint
 from .manifests import Manifest
 
-#: Where each kind keeps its pod spec.
-POD_SPECS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+#: Where each kind keeps its pod template (metadata and spec); a Pod is its own.
+POD_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "Pod": (),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
+
+
+def pod_template(manifest: Manifest) -> dict[str, Any] | None:
+    """The pod template of a workload (the Pod itself for a Pod), or None for other kinds."""
+    path = POD_TEMPLATES.get(manifest.kind)
+    if path is None:
+        return None
+    node: Any = manifest.data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
 
 
 def split_image(image: str) -> tuple[str, str, str]:
@@ -40,12 +51,7 @@ def split_image(image: str) -> tuple[str, str, str]:
 
 
 def containers(manifest: Manifest) -> Iterator[tuple[str, dict[str, Any]]]:
-    path = POD_SPECS.get(manifest.kind)
-    if path is None:
-        return
-    spec: Any = manifest.data
-    for part in path:
-        spec = spec.get(part) if isinstance(spec, dict) else None
+    spec = (pod_template(manifest) or {}).get("spec")
     if not isinstance(spec, dict):
         return
     for field in ("initContainers", "containers"):

@@ -16,14 +16,13 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from ..core.files import OUTSIDE_LINK, leaves
+from ..core.files import OUTSIDE_LINK, Refused, leaves, open_regular
 from ..core.yaml_reader import FieldPath, loader, locate
 from ..project import Project
 from .findings import Tally
@@ -86,19 +85,13 @@ def check_leaks(project: Project, tree: Tree, all_clusters: bool, tally: Tally) 
 def _scan(path: Path) -> tuple[list[int], bool, int] | None:
     """Lines of private-key markers, whether the file mentions a Secret, and its size; None for
     anything but a regular file (a FIFO would hang the scan)."""
+    lines: list[int] = []
+    mentions = False
+    carry, newlines, size = b"", 0, 0
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        lines: list[int] = []
-        mentions = False
-        carry, newlines = b"", 0
-        with os.fdopen(handle, "rb", closefd=False) as stream:
+        with open_regular(path) as stream:
             while chunk := stream.read(CHUNK):
+                size += len(chunk)
                 data = carry + chunk.replace(b"\0", b"")
                 for match in PRIVATE_KEY.finditer(data):
                     if match.end() > len(carry):
@@ -107,11 +100,9 @@ def _scan(path: Path) -> tuple[list[int], bool, int] | None:
                 keep = data[-OVERLAP:]
                 newlines += data.count(b"\n", 0, len(data) - len(keep))
                 carry = keep
-    except OSError:
+    except (Refused, OSError):
         return None
-    finally:
-        os.close(handle)
-    return lines, mentions, info.st_size
+    return lines, mentions, size
 
 
 def _decode(raw: bytes) -> str:

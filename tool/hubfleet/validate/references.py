@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..core.names import MERGEABLE_TYPE
-from .images import POD_SPECS
+from .images import pod_template
 from .lint import ClusterLint, is_jupyterhub
 from .manifests import Manifest
 
@@ -23,15 +23,10 @@ EKS_STORAGE_CLASSES = frozenset({"gp2"})
 
 
 def _pod_labels(manifest: Manifest) -> dict[str, Any] | None:
-    path = POD_SPECS.get(manifest.kind)
-    if path is None:
+    template = pod_template(manifest)
+    if template is None:
         return None
-    node: Any = manifest.data if manifest.kind == "Pod" else manifest.data.get("spec")
-    if manifest.kind == "CronJob":
-        node = ((node or {}).get("jobTemplate") or {}).get("spec")
-    if manifest.kind != "Pod":
-        node = (node or {}).get("template")
-    labels = ((node or {}).get("metadata") or {}).get("labels")
+    labels = (template.get("metadata") or {}).get("labels")
     return labels if isinstance(labels, dict) else {}
 
 

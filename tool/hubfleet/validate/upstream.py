@@ -32,7 +32,6 @@ from ..core.names import HELM_GROUP
 from .charts import ChartRelease, warn_values_from
 from .expansions import ExpansionCache, values_identity
 from .findings import Tally
-from .locations import kube_version
 from .manifests import Locator
 from .schemas import ValidatorCache, schema_issues
 from .tree import Tree, cluster_of
@@ -151,20 +150,12 @@ def upstream_releases(
                 f"chart {ref}: unreadable package ({error})",
             )
             continue
-        spec = manifest.spec
-        target = str(spec.get("targetNamespace") or "")
-        values = spec.get("values")
-        release = ChartRelease(
-            manifest=manifest,
-            chart=f"{ref.chart} {ref.version}",
-            chart_dir=package_path,
-            namespace=target or manifest.namespace,
-            release_name=str(
-                spec.get("releaseName") or (f"{target}-{manifest.name}" if target else manifest.name)
-            ),
-            values=values if isinstance(values, dict) else {},
-            values_files=(),
-            version=kube_version(cluster.kubernetes_version),
+        chart_name = f"{ref.chart} {ref.version}"
+        release = ChartRelease.of(
+            manifest,
+            chart_name,
+            package_path,
+            cluster.kubernetes_version,
             skip_schema=package.schema_needs_network,
         )
         found.append((release, package))
