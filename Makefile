@@ -7,10 +7,13 @@ BIN := $(VENV)/bin
 TOOLS := .tools/bin
 CLUSTER ?=
 STAMP := $(VENV)/.installed
+#: The hub image's login packages (tests/hub_side/requirements.txt), apart from hubfleet's own.
+HUB_VENV := .venv-hub
+HUB_STAMP := $(HUB_VENV)/.installed
 
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: help render check test lint typecheck tools venv validate bench fuzz crash clean golden
+.PHONY: help render check test lint typecheck tools venv hub-venv validate bench fuzz crash clean golden
 
 ## help: list the targets (the default)
 help:
@@ -24,6 +27,15 @@ $(STAMP): pyproject.toml
 
 ## venv: install hubfleet and its test tools into .venv/ (then `./hubfleet ...` or `. .venv/bin/activate`)
 venv: $(STAMP)
+
+$(HUB_STAMP): tests/hub_side/requirements.txt
+	$(PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HUB_VENV)/bin/python -m pip install --quiet -r tests/hub_side/requirements.txt
+	touch $(HUB_STAMP)
+
+## hub-venv: install the hub image's JupyterHub and authenticators into .venv-hub/ (for the tests)
+hub-venv: $(HUB_STAMP)
 
 $(TOOLS)/helm $(TOOLS)/kubectl: tool/scripts/install_k8s_tools.py
 	$(PYTHON) tool/scripts/install_k8s_tools.py $(TOOLS)
@@ -47,7 +59,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## test: lint, type-check and run every test (installs what it needs first)
-test: $(STAMP) tools
+test: $(STAMP) $(HUB_STAMP) tools
 	$(BIN)/ruff check tool tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -75,7 +87,7 @@ crash: $(STAMP)
 
 ## clean: remove .venv/, .tools/ and caches
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(HUB_VENV) .tools .pytest_cache .mypy_cache .ruff_cache
 
 ## golden: rewrite tests/fixtures/*/expected/ from a fresh render, then list what changed (review it like code)
 golden: $(STAMP)

@@ -139,7 +139,7 @@ def make_cluster(
     project. `overrides` change the minimal cluster (`minimal_cluster`), e.g.
     `nodeGroups__core__maxSize=3`, `**{"nodeGroups.extraUser": [{...}]}` or `ingress=DELETE`.
     `hubs` maps a hub name to changes over `minimal_hub(name)`, in the same form: e.g.
-    `{"old": {"state": "retired"}, "demo": {"auth": {"type": "dummy"}, "auth.admins": DELETE}}`.
+    `{"old": {"state": "retired"}, "demo": {"auth": {"type": "shared-password"}}}`.
     Without `hubs` the cluster has none.
     """
     root = tmp_path / "project"
@@ -157,7 +157,7 @@ def make_cluster(
 def make_hub(project: Path, cluster: str, name: str, **overrides: Any) -> Path:
     """Write clusters/<cluster>/hubs/<name>.yaml from `minimal_hub(name)` changed by `overrides`.
 
-    Overrides take the same keys as `make_cluster`'s: `state="retired"`, `auth__type="dummy"`,
+    Overrides take the same keys as `make_cluster`'s: `state="retired"`, `auth__type="shared-password"`,
     `**{"user.placeholders": 2}`, `auth={"admins": ["prof"]}` (merged), `auth__admins=DELETE`.
     Returns the path of the hub file.
     """

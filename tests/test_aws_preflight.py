@@ -47,7 +47,7 @@ def test_preflight_of_the_example_cluster_has_no_blockers(root: Path, run: Calla
         "  OK       node group core: t3a.medium is offered in us-west-2b",
         "  OK       node group user: t3a.large is offered in us-west-2a, us-west-2b, us-west-2c",
         # moto's EC2 answer gives t3a.medium 4 network interfaces (AWS says 3), hence 23 per node.
-        "  OK       node group core: 3 hubs need 5 EBS volumes on core nodes (a drive each, and a database "
+        "  OK       node group core: 4 hubs need 7 EBS volumes on core nodes (a drive each, and a database "
         "volume per active hub); 10 x t3a.medium can attach 230 (23 per node beside its root volume and "
         "network interfaces) [EC2 API]",
         "clusterA: no blockers",
@@ -131,10 +131,11 @@ def test_too_many_volumes_for_the_core_nodes_is_a_blocker(cluster: Cluster) -> N
 
 def test_core_volumes_count_a_drive_per_hub_and_a_database_per_active_hub(cluster: Cluster) -> None:
     assert [(hub.name, hub.state) for hub in cluster.hubs] == [
+        ("bio150", "active"),
         ("chem200-2025", "retired"),
         ("datalab", "active"),
         ("physics101", "active"),
     ]
-    assert cluster.core_volumes == 1 + 2 + 2
+    assert cluster.core_volumes == 2 + 1 + 2 + 2
     all_retired = replace(cluster, hubs=tuple(replace(hub, state="retired") for hub in cluster.hubs))
-    assert all_retired.core_volumes == 3
+    assert all_retired.core_volumes == 4

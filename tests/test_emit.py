@@ -53,6 +53,19 @@ TRICKY = [
     "+1",
     "=",
     "k8s.io/a-b_c.d",
+    # Literal blocks (code) and what must stay quoted: YAML reads NEL, U+2028 and U+2029 as line
+    # breaks, and holds no C1 control or byte-order mark as it is.
+    "def f():\n    return 1\n",
+    "\nfirst line empty\n",
+    "a\n\n  b\n",
+    " indented first\nline\n",
+    "two finals\n\n",
+    "trailing \nspace\n",
+    "tab\n\tline\n",
+    "nel\x85inside\n",
+    "line\u2028separator",
+    "c1\x9ccontrol",
+    "\ufeffbom",
 ]
 
 
@@ -101,3 +114,7 @@ def test_every_committed_file_reads_back_as_rendered() -> None:
         assert docs == file.documents, file.path
         rt = [d for d in YAML(typ="rt").load_all(Path(REPO / "gitops" / file.path).read_text())]
         assert len(rt) == len(file.documents)
+
+
+def test_code_is_written_as_a_literal_block() -> None:
+    assert dump({"code": "import os\n\nprint(1)\n"}) == "code: |\n  import os\n\n  print(1)\n"

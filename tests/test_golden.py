@@ -167,7 +167,7 @@ def test_golden_tree(case: str, tmp_path: Path) -> None:
 
 
 def test_the_golden_cases_are_all_there() -> None:
-    assert {"example", "extra-user-groups", "retired-hub", "auth-dummy-and-native"} <= set(golden_cases())
+    assert {"example", "extra-user-groups", "retired-hub", "auth-types"} <= set(golden_cases())
     assert "validate" not in golden_cases()
 
 
@@ -243,19 +243,31 @@ def test_builder_writes_a_project_that_renders(tmp_path: Path) -> None:
     }
     root = make_cluster(
         tmp_path,
-        hubs={"course": {"user.placeholders": 1}, "old": {"state": "retired", "auth": {"type": "dummy"}}},
+        hubs={"course": {"user.placeholders": 1}, "old": {"state": "retired", "auth": {"admins": ["prof"]}}},
         nodeGroups__core__maxSize=3,
         **dotted,
     )
-    make_hub(root, "clusterA", "demo", auth__admins=DELETE, auth__type="dummy")
+    make_hub(
+        root,
+        "clusterA",
+        "demo",
+        auth__admins=DELETE,
+        auth__type="dummy",
+        auth__insecure=True,
+        auth__allowed__users=["demo"],
+    )
     cluster = _load(root / "clusters" / "clusterA" / "cluster.yaml")
     assert cluster["nodeGroups"]["core"]["maxSize"] == 3
     assert "branch" not in cluster["flux"]
     assert _load(root / "clusters" / "clusterA" / "hubs" / "old.yaml")["auth"] == {
-        "type": "dummy",
-        "admins": ["admin"],
+        "type": "native",
+        "admins": ["prof"],
     }
-    assert _load(root / "clusters" / "clusterA" / "hubs" / "demo.yaml")["auth"] == {"type": "dummy"}
+    assert _load(root / "clusters" / "clusterA" / "hubs" / "demo.yaml")["auth"] == {
+        "type": "dummy",
+        "insecure": True,
+        "allowed": {"users": ["demo"]},
+    }
 
     gitops = render_case(root, tmp_path / "render")
     hubs = sorted(path.name for path in (gitops / "hubs" / "clusterA").iterdir() if path.is_dir())

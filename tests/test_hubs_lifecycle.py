@@ -30,7 +30,10 @@ def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callabl
 def test_retire_an_unknown_hub(rendered: Path, run: Callable[..., Result]) -> None:
     result = run(rendered, "hub", "retire", "clusterA", "nope")
     assert result.exit_code == 2
-    assert "cluster clusterA has no hub 'nope' (hubs: chem200-2025, datalab, physics101)" in result.output
+    assert (
+        "cluster clusterA has no hub 'nope' (hubs: bio150, chem200-2025, datalab, physics101)"
+        in result.output
+    )
 
 
 def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
@@ -50,9 +53,16 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
         "123456789012",
     )
     assert result.exit_code == 0, result.output
-    result = run(tmp_path, "new", "hub", "labs", "bio1", "--size", "20Gi")
+    result = run(
+        tmp_path, "new", "hub", "labs", "bio1", "--size", "20Gi", "--admin", "prof-kim", "--admin", "ta@x.edu"
+    )
     assert result.exit_code == 0, result.output
-    assert "size: 20Gi" in (tmp_path / "clusters/labs/hubs/bio1.yaml").read_text()
+    assert result.output.splitlines()[1:] == [
+        "seal prof-kim's initial password: hubfleet seal auth labs bio1 --admin prof-kim",
+        "seal ta@x.edu's initial password: hubfleet seal auth labs bio1 --admin ta@x.edu",
+    ]
+    scaffold = (tmp_path / "clusters/labs/hubs/bio1.yaml").read_text()
+    assert "size: 20Gi" in scaffold and '  admins: ["prof-kim", "ta@x.edu"]\n' in scaffold
     assert "#" in (tmp_path / "clusters/labs/cluster.yaml").read_text()
     assert run(tmp_path, "render", "--all").exit_code == 0
     assert (tmp_path / "gitops/hubs/labs/bio1/jupyterhub.yaml").is_file()
@@ -69,7 +79,7 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
             "--account-id",
             "123456789012",
         ),
-        ("new", "hub", "labs", "bio1"),
+        ("new", "hub", "labs", "bio1", "--admin", "prof-kim"),
     ):
         result = run(tmp_path, *args)
         assert result.exit_code == 2

@@ -170,7 +170,11 @@ def test_bad_input_leaves_a_previous_tree_untouched(tmp_path: Path, run: Callabl
             "user.cpu.guarantee",
             "2 does not fit any user node: t3a.large has 1.93 CPUs allocatable",
         ),
-        ({"auth.type": "github"}, "auth.type", "'github' is not one of: native, dummy"),
+        (
+            {"auth.type": "saml"},
+            "auth.type",
+            "'saml' is not one of: github, google, cilogon, oidc, lti13, lti11, shared-password, native, dummy",
+        ),
         ({"state": "archived"}, "state", "'archived' is not one of: active, retired"),
     ],
 )
@@ -183,7 +187,7 @@ def test_hub_rules(
 
 
 def test_hub_named_like_an_infrastructure_namespace(tmp_path: Path, run: Callable[..., Result]) -> None:
-    project = make_cluster(tmp_path, hubs={"kube-system": {"auth": {"type": "dummy"}, "auth.admins": DELETE}})
+    project = make_cluster(tmp_path, hubs={"kube-system": {}})
     expect_input_error(
         project,
         run,

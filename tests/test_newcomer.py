@@ -57,7 +57,7 @@ def test_a_new_hub_with_a_bad_name_is_reported_at_the_argument(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_cluster(tmp_path, name="clusterB")
-    result = run_in(root, monkeypatch, "new", "hub", "clusterB", "Physics102")
+    result = run_in(root, monkeypatch, "new", "hub", "clusterB", "Physics102", "--admin", "prof")
     assert result.exit_code == 2
     assert result.output == (
         "NAME: 'Physics102' is not a valid hub name (DNS label equal to the file name; it becomes the "

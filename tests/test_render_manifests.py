@@ -54,7 +54,7 @@ def values_errors(values: dict[str, Any], schema_file: Path) -> list[str]:
 
 def test_jupyterhub_values_match_the_chart_schema(rendered: Path, upstream: Path) -> None:
     found = releases(rendered, "jupyterhub")
-    assert len(found) == 2
+    assert len(found) == 3
     schema = upstream / "chart-values-schemas" / "jupyterhub-4.4.0.schema.json"
     for release in found:
         assert values_errors(release["spec"]["values"], schema) == []
@@ -83,7 +83,7 @@ def test_one_master_per_host_and_unique_minion_paths_without_tls(rendered: Path)
     assert "http" not in master["spec"]["rules"][0]
     minions = [r["spec"]["values"] for r in releases(rendered, "jupyterhub")]
     paths = [values["hub"]["baseUrl"] for values in minions]
-    assert sorted(paths) == ["/datalab/", "/physics101/"]
+    assert sorted(paths) == ["/bio150/", "/datalab/", "/physics101/"]
     for values in minions:
         ingress = values["ingress"]
         assert ingress["annotations"]["nginx.org/mergeable-ingress-type"] == "minion"
@@ -176,10 +176,15 @@ def test_jupyterhub_waits_for_its_drive_and_mounts_it_per_user(rendered: Path) -
     assert "chown 1000:100" in owner["command"][-1]
     assert values["prePuller"]["continuous"] == {"enabled": False}
     assert values["hub"]["config"]["Authenticator"]["admin_users"] == ["prof-lee", "ta-garcia"]
-    assert (
-        values["hub"]["config"]["JupyterHub"]["authenticator_class"]
-        == "nativeauthenticator.NativeAuthenticator"
-    )
+    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "github"
+    assert release["spec"]["valuesFrom"] == [
+        {
+            "kind": "Secret",
+            "name": "hubfleet-auth",
+            "valuesKey": "client-secret",
+            "targetPath": "hub.config.GitHubOAuthenticator.client_secret",
+        }
+    ]
     assert values["proxy"]["service"]["type"] == "ClusterIP"
     assert values["scheduling"]["userPlaceholder"] == {"enabled": True, "replicas": 5}
     assert values["scheduling"]["corePods"]["nodeAffinity"]["matchNodePurpose"] == "require"

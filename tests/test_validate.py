@@ -295,7 +295,7 @@ def test_core_nodes_cannot_attach_every_volume(root: Path) -> None:
     assert findings(result) == [
         stale("eksctl/clusterA.yaml"),
         f"gitops/eksctl/clusterA.yaml:{line_of(path, 'maxSize: 0')}: ClusterConfig/clusterA: nodeGroups[1].maxSize: "
-        "3 hubs need 5 EBS volumes on core nodes (a drive each, and a database volume per active hub); "
+        "4 hubs need 7 EBS volumes on core nodes (a drive each, and a database volume per active hub); "
         "0 x t3a.medium can attach 0 (24 per node beside its root volume and network interfaces): raise maxSize "
         "or use a bigger core instance type",
     ]

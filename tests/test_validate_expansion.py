@@ -159,7 +159,7 @@ def test_offline_with_an_empty_cache_reports_each_chart(root: Path, tmp_path: Pa
     result = validate(root, "--skip", "flux", "--offline", HUBFLEET_CHART_CACHE=str(cache))
     assert result.exit_code == 1
     missing = [line for line in without_stale(result) if "--offline forbids fetching it" in line]
-    assert len(missing) == 6  # 4 cluster releases and 2 JupyterHubs (the retired hub has none)
+    assert len(missing) == 7  # 4 cluster releases and 3 JupyterHubs (the retired hub has none)
     assert missing[0].endswith(f"is not in the chart cache {cache} and --offline forbids fetching it")
 
 
@@ -259,14 +259,44 @@ def test_an_expansion_is_reused_only_while_everything_it_read_is_the_same(tmp_pa
     assert cache.hits == 1
 
 
-def test_values_from_cluster_objects_are_said_not_to_be_templated(root: Path) -> None:
-    path = root / AUTOSCALER
-    edit(path, "  values:\n", "  valuesFrom:\n    - kind: ConfigMap\n      name: extra\n  values:\n")
-    result = validate(root, "--skip", "flux")
-    assert (
-        f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: warning: spec.valuesFrom refers to objects in the "
-        "cluster; only spec.values was templated"
-    ) in result.stdout.splitlines()
+HUB_RELEASE = "gitops/hubs/clusterA/{hub}/jupyterhub.yaml"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        pytest.param(
+            AUTOSCALER,
+            "  values:\n",
+            "  valuesFrom:\n    - kind: ConfigMap\n      name: extra\n  values:\n",
+            f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: spec.valuesFrom[0]: ConfigMap kube-system/extra is "
+            "not in the tree (no SealedSecret or Secret of that name in the namespace); helm-controller would fail",
+            id="an object the tree does not provide",
+        ),
+        pytest.param(
+            HUB_RELEASE.format(hub="physics101"),
+            "      targetPath: hub.config.GitHubOAuthenticator.client_secret\n",
+            "",
+            f"{HUB_RELEASE.format(hub='physics101')}:2: HelmRelease/jupyterhub: warning: spec.valuesFrom merges "
+            "values files from the cluster; only spec.values was templated",
+            id="a whole values file from the cluster",
+        ),
+        pytest.param(
+            "gitops/hubs/clusterA/datalab/auth.datalab.sealedsecret.yaml",
+            "    admin-password:",
+            "    admin-passw0rd:",
+            f"{HUB_RELEASE.format(hub='datalab')}:2: HelmRelease/jupyterhub: spec.valuesFrom[1]: Secret "
+            "datalab/hubfleet-auth has no key admin-password (it has: admin-passw0rd, user-password); "
+            "helm-controller would fail",
+            id="a sealed key that is not there",
+        ),
+    ],
+)
+def test_values_from_is_resolved_against_the_tree(
+    root: Path, file: str, old: str, new: str, expected: str
+) -> None:
+    edit(root / file, old, new)
+    assert expected in validate(root, "--skip", "flux").stdout.splitlines()
 
 
 def test_a_second_run_reuses_kept_verdicts_and_a_change_is_still_seen(root: Path, tmp_path: Path) -> None:
@@ -294,7 +324,7 @@ def test_a_chart_cache_that_cannot_be_written_is_a_finding(root: Path, tmp_path:
     result = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(blocked / "charts"))
     assert result.exit_code == 1
     messages = [line for line in without_stale(result) if "cannot keep it in the chart cache" in line]
-    assert len(messages) == 6
+    assert len(messages) == 7
     assert messages[0].endswith(
         f"cannot keep it in the chart cache {blocked / 'charts'} (Not a directory); set HUBFLEET_CHART_CACHE to a folder "
         "you can write"

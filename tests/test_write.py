@@ -52,7 +52,7 @@ def test_check_lists_added_changed_and_removed_files(rendered: Path, run: Callab
     (rendered / "clusters/clusterA/hubs/datalab.yaml").unlink()
     set_field(rendered / "clusters/clusterA/cluster.yaml", "ingress.maxUploadSize", "4G")
     (rendered / "clusters/clusterA/hubs/newlab.yaml").write_text(
-        "name: newlab\ndrive: {size: 10Gi}\nauth: {type: dummy}\n"
+        "name: newlab\ndrive: {size: 10Gi}\nauth: {type: native, admins: [lab-admin]}\n"
     )
     before = snapshot(rendered / "gitops")
     result = run(rendered, "render", "--all", "--check")

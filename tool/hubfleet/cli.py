@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .bootstrap import describe_bootstrap
 from .context import Context, pass_context
 from .core.layout import Layout
 from .errors import FindingsError, os_error
+from .hub_show import describe_hub, format_text
 from .inputs import Scope, load_cluster
 from .rendering import plan_project, render_project
 from .scaffold import new_cluster, new_hub, retire_hub
@@ -102,6 +104,8 @@ def render(
     plan = render_project(project, scope, out)
     for line in plan.describe():
         click.echo(line)
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"rendered {', '.join(scope.names)}: {len(plan.added)} added, {len(plan.changed)} changed, "
         f"{len(plan.removed)} removed, {plan.unchanged} unchanged"
@@ -162,16 +166,36 @@ def new_cluster_command(
 @click.argument("cluster")
 @click.argument("name")
 @click.option("--size", default="40Gi", show_default=True, help="Drive size.")
+@click.option(
+    "--admin", "admins", multiple=True, required=True, help="An admin's user name (repeat for several)."
+)
 @pass_context
-def new_hub_command(ctx: Context, cluster: str, name: str, size: str) -> None:
-    """Scaffold clusters/CLUSTER/hubs/NAME.yaml."""
-    path = new_hub(ctx.project, cluster, name, size)
+def new_hub_command(ctx: Context, cluster: str, name: str, size: str, admins: tuple[str, ...]) -> None:
+    """Scaffold clusters/CLUSTER/hubs/NAME.yaml (native login; see README "Logging in" for others)."""
+    path = new_hub(ctx.project, cluster, name, size, admins)
     click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: make render CLUSTER={cluster}")
+    for admin in admins:
+        click.echo(f"seal {admin}'s initial password: hubfleet seal auth {cluster} {name} --admin {admin}")
 
 
 @main.group()
 def hub() -> None:
     """Hub lifecycle."""
+
+
+@hub.command("show")
+@click.argument("cluster")
+@click.argument("name")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_context
+def hub_show_command(ctx: Context, cluster: str, name: str, output: str) -> None:
+    """Show hub NAME: its address, login, what to register with the provider, what is sealed."""
+    info = describe_hub(ctx.project, cluster, name)
+    if output == "json":
+        click.echo(json.dumps(info, indent=2))
+        return
+    for line in format_text(info):
+        click.echo(line)
 
 
 @hub.command("retire")

@@ -8,7 +8,9 @@ file back with it and require exactly the rendered data.
 
 A string is written plain only when it cannot be read back as anything else
 (it starts with a letter, holds no YAML indicators, and is no bool or null word);
-everything else is double-quoted, using JSON's escapes, which YAML shares.
+everything else is double-quoted, using JSON's escapes, which YAML shares. Text of
+several lines that ends in one newline (code, such as a hub's extraConfig) is written as a
+literal block, so it reads as it runs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import re
 from typing import Any
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./@=+-]*(:[A-Za-z0-9_./@=+-]+)*")
+#: Characters a literal block cannot hold as they are: controls (tab included) and those YAML
+#: reads as a line break or a byte-order mark (NEL, U+2028, U+2029, U+FEFF).
+_NOT_IN_BLOCK = frozenset(map(chr, [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF]))
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 _RESERVED = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf"})
 
 
@@ -38,7 +44,9 @@ def scalar(value: Any) -> str:
     if isinstance(value, str):
         if _PLAIN.fullmatch(value) and value.lower() not in _RESERVED:
             return value
-        return json.dumps(value, ensure_ascii=False)
+        quoted = json.dumps(value, ensure_ascii=False)
+        # JSON escapes only C0 controls; YAML also cannot hold these as they are.
+        return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
     raise TypeError(f"cannot write {type(value).__name__} in a manifest")
 
 
@@ -70,8 +78,20 @@ def _entry(prefix: str, item: Any, indent: int, out: list[str], sep: str, in_lis
         out.append(f"{prefix}{sep}{{}}")
     elif isinstance(item, list):
         out.append(f"{prefix}{sep}[]")
+    elif isinstance(item, str) and _literal(item):
+        out.append(f"{prefix}{sep}|")
+        out.extend(f"{' ' * indent}{line}" if line else "" for line in item[:-1].split("\n"))
     else:
         out.append(f"{prefix}{sep}{scalar(item)}")
+
+
+def _literal(text: str) -> bool:
+    """True when `text` reads back exactly from a `|` block: several lines, one final newline,
+    a first line that does not start with a space, and every line printable as it is."""
+    if "\n" not in text[:-1] or not text.endswith("\n") or text.endswith("\n\n") or text[0] == " ":
+        return False
+    lines = text[:-1].split("\n")
+    return all(line == line.rstrip() and _NOT_IN_BLOCK.isdisjoint(line) for line in lines)
 
 
 def dump(document: dict[str, Any]) -> str:

@@ -181,3 +181,12 @@ def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile
             continue
         sealed.append(SealedSecretFile(path.name, display, manifest))
     return tuple(sealed), problems
+
+
+def hub_of(cluster: Cluster, name: str, argument: str = "NAME") -> Hub:
+    """The hub `name` of `cluster`, or UsageError at `argument` listing the hubs it has."""
+    hub = next((h for h in cluster.hubs if h.name == name), None)
+    if hub is None:
+        known = ", ".join(h.name for h in cluster.hubs) or "none"
+        raise UsageError(argument, f"cluster {cluster.name} has no hub '{name}' (hubs: {known})")
+    return hub

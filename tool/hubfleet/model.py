@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from .core.capacity import core_volumes
 from .core.charts import UPSTREAM_CHARTS, UpstreamChart
+from .model_auth import Auth, build_auth
 
 NodeRole = Literal["tools", "core", "user"]
 
@@ -26,6 +27,12 @@ class SealedSecretFile:
     file_name: str
     source_file: str
     manifest: dict[str, Any] = field(compare=False)
+
+    @property
+    def namespace(self) -> str:
+        """The namespace it is sealed for (its strict scope binds it there)."""
+        metadata = self.manifest.get("metadata")
+        return str(metadata.get("namespace", "")) if isinstance(metadata, dict) else ""
 
 
 @dataclass(frozen=True)
@@ -208,8 +215,7 @@ class Hub:
     source_file: str
     state: Literal["active", "retired"]
     drive_size: str
-    auth_type: Literal["native", "dummy"]
-    admins: tuple[str, ...]
+    auth: Auth
     image: Image
     resources: Resources
     placeholders: int
@@ -222,6 +228,14 @@ class Hub:
     @property
     def path(self) -> str:
         return f"/{self.name}/"
+
+    @property
+    def auth_type(self) -> str:
+        return self.auth.type
+
+    @property
+    def admins(self) -> tuple[str, ...]:
+        return self.auth.admins
 
 
 def merge_settings(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
@@ -245,8 +259,7 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
         source_file=source_file,
         state=raw.get("state", "active"),
         drive_size=raw["drive"]["size"],
-        auth_type=raw["auth"]["type"],
-        admins=tuple(raw["auth"].get("admins", [])),
+        auth=build_auth(raw["auth"]),
         image=Image(str(image.get("name", DEFAULT_IMAGE.name)), str(image.get("tag", DEFAULT_IMAGE.tag))),
         resources=build_resources(user),
         placeholders=int(user.get("placeholders", 0)),

@@ -9,7 +9,10 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from .core.layout import STATE_DIR, Layout
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .core.layout import JUPYTERHUB_FILE, STATE_DIR, Layout
 from .errors import LocalError, UsageError
 from .fingerprint import Record, inputs_digest, tool_key
 from .inputs import Scope, load_project
@@ -92,6 +95,7 @@ def render_project(project: Project, scope: Scope, out: Path | None = None) -> P
     with holding(tree, project.relative(tree), project.shown):
         plan = plan_project(project, todo, out, clusters)
         plan.unchanged += sum(record.files(name) for name in skipped)
+        plan.warnings += login_changes(plan)
         apply_plan(plan, project.shown)
         rendered = {
             name: (digests[name], list_scopes(tree, layout.owned_scopes(name))) for name in todo.names
@@ -102,6 +106,35 @@ def render_project(project: Project, scope: Scope, out: Path | None = None) -> P
         with contextlib.suppress(OSError):  # without a record, the next render is simply a full one
             record.write(tree)
     return plan
+
+
+def _authenticator(text: bytes) -> str | None:
+    """The authenticator a rendered JupyterHub HelmRelease asks for, if it can be read."""
+    try:
+        document = YAML(typ="safe", pure=True).load(text)
+    except (YAMLError, ValueError):
+        return None
+    for key in ("spec", "values", "hub", "config", "JupyterHub", "authenticator_class"):
+        document = document.get(key) if isinstance(document, dict) else None
+    return document if isinstance(document, str) else None
+
+
+def login_changes(plan: Plan) -> list[str]:
+    """A warning for each hub whose login changes: the new provider names users differently, so
+    they get new, empty homes (the old ones stay on the drive under the old names)."""
+    warnings = []
+    for path in sorted(p for p in plan.changed if p.endswith(f"/{JUPYTERHUB_FILE}")):
+        try:
+            old = _authenticator((plan.out / path).read_bytes())
+        except OSError:
+            continue
+        new = _authenticator(plan.changed[path])
+        if old and new and old != new:
+            warnings.append(
+                f"{plan.shown(path)}: the login changes from {old} to {new}; users get new names and "
+                "empty homes (their files stay on the drive under the old names)"
+            )
+    return warnings
 
 
 def _fresh_clusters(

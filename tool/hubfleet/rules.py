@@ -13,6 +13,7 @@ from .core.names import INFRA_NAMESPACES
 from .errors import Problem
 from .load import Source
 from .model import Cluster, Hub, build_resources, memory_bytes
+from .rules_auth import check_auth
 
 ClusterRule = Callable[[Source, dict[str, Any], str], list[Problem]]
 
@@ -144,7 +145,13 @@ def guarantees_within_limits(source: Source, raw: dict[str, Any], stem: str) -> 
     return problems
 
 
-HUB_RULES = (hub_name_matches_file, hub_name_not_reserved, hub_name_not_system, guarantees_within_limits)
+HUB_RULES = (
+    hub_name_matches_file,
+    hub_name_not_reserved,
+    hub_name_not_system,
+    guarantees_within_limits,
+    check_auth,
+)
 
 
 def check_hub_rules(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:

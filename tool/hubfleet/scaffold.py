@@ -6,6 +6,7 @@ schema and rules as any input before they are written, and never overwrite.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from .core.charts import UPSTREAM_CHARTS
 from .core.package_data import data_file, input_schema
 from .edit import edit_file
 from .errors import InputError, LocalError, ToolError, UsageError
-from .inputs import check_cluster_source, check_hub_source, load_cluster
+from .inputs import check_cluster_source, check_hub_source, hub_of, load_cluster
 from .load import parse_text
 from .lock import writing_inputs
 from .project import Project
@@ -64,8 +65,12 @@ state: active            # retired keeps only the drive (the data), see README "
 drive:
   size: {size}           # one EBS volume in the core zone, holding every user's home
 auth:
-  type: native           # native (sign-up, admins approve) or dummy (any password; demos only)
-  admins: []             # user names with admin rights
+  # native: people sign up and an admin approves them. For GitHub, Google, CILogon, an OIDC
+  # provider, an LMS (LTI) or a shared password, see README "Logging in".
+  type: native
+  # Admins approve sign-ups. Seal each one's initial password before the hub starts:
+  #   hubfleet seal auth {cluster} {name} --admin NAME
+  admins: {admins}
 user:
   cpu: {{guarantee: 0.5, limit: 2}}
   memory: {{guarantee: 1G, limit: 4G}}
@@ -85,7 +90,7 @@ CLUSTER_ARGUMENTS = {
     "coreZone": "--core-zone",
     "flux.url": "--git-url",
 }
-HUB_ARGUMENTS = {"name": "NAME", "drive.size": "--size"}
+HUB_ARGUMENTS = {"name": "NAME", "drive.size": "--size", "auth.admins": "--admin"}
 
 
 def _check(text: str, display: str, schema: str, stem: str) -> None:
@@ -166,13 +171,13 @@ def new_cluster(
     return path
 
 
-def new_hub(project: Project, cluster: str, name: str, size: str) -> Path:
+def new_hub(project: Project, cluster: str, name: str, size: str, admins: tuple[str, ...]) -> Path:
     cluster = load_cluster(project, cluster).name
     path = project.hub_file(cluster, name)
     display = project.relative(path)
     if path.exists():
         raise LocalError(display, "already exists; refusing to overwrite it")
-    text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size)
+    text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size, admins=json.dumps(list(admins)))
     _check(text, display, "hub", name)
     with writing_inputs(project):
         _write_new(path, text, display)
@@ -187,9 +192,7 @@ def new_hub(project: Project, cluster: str, name: str, size: str) -> Path:
 def retire_hub(project: Project, cluster: str, hub: str) -> bool:
     """Set `state: retired`; True if the file changed. The drive stays; the hub goes."""
     loaded = load_cluster(project, cluster)
-    if not any(h.name == hub for h in loaded.hubs):
-        known = ", ".join(h.name for h in loaded.hubs) or "none"
-        raise UsageError("NAME", f"cluster {loaded.name} has no hub '{hub}' (hubs: {known})")
+    hub_of(loaded, hub)
     path = project.hub_file(loaded.name, hub)
     if not path.exists():
         path = path.with_suffix(".yml")

@@ -64,6 +64,8 @@ class Plan:
     changed: dict[str, bytes] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    #: What a person should know before committing (printed by `render`, to standard error).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:

@@ -31,6 +31,8 @@ CLUSTERS = "clusters"
 INFRASTRUCTURE = "infrastructure"
 HUBS = "hubs"
 EKSCTL = "eksctl"
+#: A hub folder's JupyterHub HelmRelease (render writes it; a render compares its login with the last).
+JUPYTERHUB_FILE = "jupyterhub.yaml"
 #: Every top-level folder a render owns; `render --all` owns all of them.
 TOP_FOLDERS = (CLUSTERS, INFRASTRUCTURE, HUBS, EKSCTL)
 

@@ -56,6 +56,7 @@ def helm_release(
     annotations: dict[str, str] | None = None,
     crds: bool = False,
     release_name: str | None = None,
+    values_from: list[dict[str, str]] | None = None,
 ) -> Manifest:
     """A Flux HelmRelease with remediation and drift detection chosen once for every release."""
     chart_spec: dict[str, Any] = {
@@ -83,6 +84,9 @@ def helm_release(
     }
     if depends_on:
         spec["dependsOn"] = depends_on
+    if values_from:
+        # Merged before spec.values; secret values reach the chart without being in git.
+        spec["valuesFrom"] = values_from
     spec["values"] = values
     meta = metadata(name, namespace, annotations=annotations) if annotations else metadata(name, namespace)
     return {"apiVersion": HELM_RELEASE_API, "kind": "HelmRelease", "metadata": meta, "spec": spec}

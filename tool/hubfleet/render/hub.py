@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.charts import JUPYTERHUB, KUBE_SCHEDULER_IMAGE, KUBE_SCHEDULER_TAGS
+from ..core.layout import JUPYTERHUB_FILE
 from ..core.names import (
     DRIVE_CHART,
     DRIVE_RELEASE,
@@ -21,6 +22,7 @@ from ..core.names import (
     PRUNE_DISABLED,
 )
 from ..model import Cluster, Hub
+from .auth import AuthValues, auth_values
 from .common import Manifest, helm_release, namespace, upstream_release
 
 HUB_DB_SIZE = "1Gi"
@@ -28,8 +30,6 @@ HOME_MOUNT = "/home/jovyan"
 #: Runs as root before each user server to hand the user their home folder: kubelet creates a
 #: new subPath folder as root on the NFS export, and the notebook runs as uid 1000, gid 100.
 HOME_OWNER_IMAGE = {"name": "docker.io/library/busybox", "tag": "1.37.0"}
-
-AUTHENTICATORS = {"native": "nativeauthenticator.NativeAuthenticator", "dummy": "dummy"}
 
 
 def render_hub_namespace(hub: Hub) -> Manifest:
@@ -56,19 +56,6 @@ def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
     )
 
 
-def _auth_config(hub: Hub) -> dict[str, Any]:
-    config: dict[str, Any] = {"JupyterHub": {"authenticator_class": AUTHENTICATORS[hub.auth_type]}}
-    authenticator: dict[str, Any] = {"admin_users": list(hub.admins)}
-    if hub.auth_type == "dummy":
-        authenticator["allow_all"] = True
-    else:
-        # Sign-up is open, but new accounts wait for an admin's approval.
-        config["NativeAuthenticator"] = {"open_signup": False}
-        authenticator["allow_all"] = True
-    config["Authenticator"] = authenticator
-    return config
-
-
 def _home_owner() -> dict[str, Any]:
     image = f"{HOME_OWNER_IMAGE['name']}:{HOME_OWNER_IMAGE['tag']}"
     return {
@@ -81,14 +68,24 @@ def _home_owner() -> dict[str, Any]:
     }
 
 
-def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
+def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "baseUrl": hub.path,
+        "config": login.config,
+        # The hub database lives on its own small volume in the core zone, kept on delete.
+        "db": {"pvc": {"storageClassName": DRIVE_STORAGE_CLASS, "storage": HUB_DB_SIZE}},
+    }
+    if login.extra_config:
+        values["extraConfig"] = login.extra_config
+    if login.volumes:
+        values["extraVolumes"] = login.volumes
+        values["extraVolumeMounts"] = login.mounts
+    return values
+
+
+def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]:
     return {
-        "hub": {
-            "baseUrl": hub.path,
-            "config": _auth_config(hub),
-            # The hub database lives on its own small volume in the core zone, kept on delete.
-            "db": {"pvc": {"storageClassName": DRIVE_STORAGE_CLASS, "storage": HUB_DB_SIZE}},
-        },
+        "hub": _hub_values(hub, login),
         "proxy": {"service": {"type": "ClusterIP"}},
         "ingress": {
             "enabled": True,
@@ -140,13 +137,15 @@ def jupyterhub_values(cluster: Cluster, hub: Hub) -> dict[str, Any]:
 
 
 def render_jupyterhub(cluster: Cluster, hub: Hub) -> Manifest:
+    login = auth_values(cluster, hub)
     return upstream_release(
         JUPYTERHUB,
         cluster.charts.of(JUPYTERHUB),
-        jupyterhub_values(cluster, hub),
+        jupyterhub_values(cluster, hub, login),
         namespace=hub.name,
         depends_on=[{"name": DRIVE_RELEASE}],
         release_name=hub.name,
+        values_from=login.values_from,
     )
 
 
@@ -154,5 +153,5 @@ def render_hub_files(cluster: Cluster, hub: Hub) -> dict[str, list[Manifest]]:
     """File name -> documents for the hub's folder; a retired hub has no JupyterHub."""
     files = {"namespace.yaml": [render_hub_namespace(hub)], "drive.yaml": [render_drive(cluster, hub)]}
     if hub.active:
-        files["jupyterhub.yaml"] = [render_jupyterhub(cluster, hub)]
+        files[JUPYTERHUB_FILE] = [render_jupyterhub(cluster, hub)]
     return files

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.layout import Layout
-from ..model import Cluster
+from ..model import Cluster, SealedSecretFile
 from .autoscaler import render_autoscaler
 from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
@@ -60,8 +60,15 @@ def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
             "storageclass.yaml": [render_drive_storage_class(cluster)],
         },
     )
-    configs = {sealed.file_name: [sealed.manifest] for sealed in cluster.sealed_secrets}
-    origins = {sealed.file_name: sealed.source_file for sealed in cluster.sealed_secrets}
+    hub_names = {hub.name for hub in cluster.hubs}
+    # A secret sealed for a hub's namespace (its login) goes with the hub; the others (the
+    # ingress's TLS certificate) with the infrastructure configs.
+    by_hub: dict[str, list[SealedSecretFile]] = {}
+    for sealed in cluster.sealed_secrets:
+        by_hub.setdefault(sealed.namespace if sealed.namespace in hub_names else "", []).append(sealed)
+    infra = by_hub.get("", [])
+    configs = {sealed.file_name: [sealed.manifest] for sealed in infra}
+    origins = {sealed.file_name: sealed.source_file for sealed in infra}
     files += _folder(layout.infra_dir(cluster.name, "configs"), source, configs, origins)
     files += _folder(
         layout.infra_dir(cluster.name, "ingress"),
@@ -73,9 +80,12 @@ def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
     )
     hubs_root = layout.hubs_dir(cluster.name)
     for hub in cluster.hubs:
-        files += _folder(
-            layout.hub_dir(cluster.name, hub.name), hub.source_file, render_hub_files(cluster, hub)
-        )
+        hub_files = render_hub_files(cluster, hub)
+        hub_origins = {}
+        for sealed in by_hub.get(hub.name, []):
+            hub_files[sealed.file_name] = [sealed.manifest]
+            hub_origins[sealed.file_name] = sealed.source_file
+        files += _folder(layout.hub_dir(cluster.name, hub.name), hub.source_file, hub_files, hub_origins)
     files.append(
         OutputFile(
             f"{hubs_root}/kustomization.yaml", source, [kustomization_file([h.name for h in cluster.hubs])]

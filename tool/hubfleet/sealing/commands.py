@@ -6,6 +6,7 @@ and commands only. `unseal --show` is the one deliberate exception.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -13,9 +14,11 @@ from typing import IO
 import click
 
 from ..context import Context, pass_context
+from ..core.auth import AUTH_SECRET
 from ..emit import dump
 from .keys import new_sealing_key
 from .seal import seal_tls
+from .seal_auth import seal_auth
 from .unseal import describe, load_unsealing_keys, unseal_file
 
 
@@ -101,6 +104,53 @@ def seal_tls_command(
         )
     else:
         click.echo(f"{where} already holds this certificate, sealed with this sealing certificate; unchanged")
+
+
+@seal.command("auth")
+@click.argument("cluster")
+@click.argument("hub")
+@click.option(
+    "--from-file",
+    "source",
+    type=click.File("rb"),
+    help="File holding the value ('-' or none: standard input; a terminal is asked, input hidden).",
+)
+@click.option("--admin", help="type native: the admin whose initial password this is.")
+@click.option("--admin-password", is_flag=True, help="type shared-password: seal the admins' password.")
+@pass_context
+def seal_auth_command(
+    ctx: Context, cluster: str, hub: str, source: IO[bytes] | None, admin: str | None, admin_password: bool
+) -> None:
+    """Seal a secret of HUB's login (client secret, password) into clusters/CLUSTER/secrets/.
+
+    The value is read from --from-file or standard input, never from the command line.
+    """
+    project = ctx.project
+    value = _read_secret(source)
+    result = seal_auth(project, cluster, hub, value, _now(), admin, admin_password)
+    where = project.relative(result.path)
+    click.echo(f"sealed {result.key} for {hub}/{AUTH_SECRET} into {where}")
+    if result.kept:
+        click.echo(f"kept, sealed before: {', '.join(result.kept)}")
+    if result.dropped:
+        click.echo(
+            f"warning: dropped {', '.join(result.dropped)}: not used by the hub's login, or sealed with "
+            "another sealing certificate",
+            err=True,
+        )
+    if result.missing:
+        click.echo(f"still to seal: {', '.join(result.missing)}")
+    click.echo(f"run `make render CLUSTER={cluster}` and commit")
+
+
+def _read_secret(source: IO[bytes] | None) -> bytes:
+    """From the file, else standard input; a terminal is asked twice with the input hidden."""
+    if source is not None:
+        return source.read()
+    if sys.stdin.isatty():
+        typed = click.prompt("Value (not shown)", hide_input=True, confirmation_prompt=True, err=True)
+        return str(typed).encode()
+    return sys.stdin.buffer.read()
 
 
 @click.command()

@@ -37,6 +37,7 @@ from .objects import ObjectChecker, report_issue
 from .tools import Ran, run
 from .tree import Tree, cluster_of
 from .values import chart_spec
+from .values_from import resolve_values_from, secrets_of, under
 
 _LINT = re.compile(r"^\[(ERROR|WARNING)\]\s+(.*)$")
 _POINTER = re.compile(r"at '(/?[^']*)'")
@@ -67,12 +68,14 @@ class ChartRelease:
         kubernetes_version: str,
         values_files: tuple[Path, ...] = (),
         skip_schema: bool = False,
+        values_from: dict[str, Any] | None = None,
     ) -> ChartRelease:
         """The release as helm-controller names and places it: targetNamespace, and the release
         name it derives from it when spec.releaseName is not given."""
         spec = manifest.spec
         target = str(spec.get("targetNamespace") or "")
         values = spec.get("values")
+        values = under(values_from or {}, values if isinstance(values, dict) else {})
         return cls(
             manifest=manifest,
             chart=chart,
@@ -81,7 +84,7 @@ class ChartRelease:
             release_name=str(
                 spec.get("releaseName") or (f"{target}-{manifest.name}" if target else manifest.name)
             ),
-            values=values if isinstance(values, dict) else {},
+            values=values,
             values_files=values_files,
             version=kube_version(kubernetes_version),
             skip_schema=skip_schema,
@@ -91,6 +94,7 @@ class ChartRelease:
 def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
     """HelmReleases whose chart is a path in the flux-system GitRepository (this repository)."""
     releases = []
+    secrets: dict[str, dict[tuple[str, str], set[str]]] = {}
     for manifest in tree.objects():
         if not manifest.is_a(HELM_GROUP, "HelmRelease"):
             continue
@@ -117,21 +121,16 @@ def chart_releases(tree: Tree, tally: Tally) -> list[ChartRelease]:
             continue  # the flux layer reports the unresolved chart path
         files = chart.get("valuesFiles")
         extra = tuple(tree.root / str(f) for f in files) if isinstance(files, list) else ()
-        releases.append(ChartRelease.of(manifest, chart_path, chart_dir, cluster.kubernetes_version, extra))
-        warn_values_from(manifest, tally)
-    return releases
-
-
-def warn_values_from(manifest: Manifest, tally: Tally) -> None:
-    """helm-controller merges values from cluster objects that validate cannot see: say so."""
-    if manifest.spec.get("valuesFrom"):
-        tally.warn(
-            f"template:{manifest.key}",
-            manifest.path,
-            manifest.line,
-            manifest.subject,
-            "spec.valuesFrom refers to objects in the cluster; only spec.values was templated",
+        if cluster.name not in secrets:
+            secrets[cluster.name] = secrets_of(tree, cluster.name)
+        known = secrets[cluster.name]
+        overlay = resolve_values_from(manifest, known, tally)
+        releases.append(
+            ChartRelease.of(
+                manifest, chart_path, chart_dir, cluster.kubernetes_version, extra, values_from=overlay
+            )
         )
+    return releases
 
 
 PROBE_PREFIX = "hubfleet-probe-"

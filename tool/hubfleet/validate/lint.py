@@ -21,6 +21,7 @@ from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL
 from ..model import Cluster
 from ..project import Project
 from ..sealing.audit import audit_sealed_secrets
+from ..sealing.auth_audit import audit_hub_logins
 from .findings import Tally
 from .manifests import Locator, Manifest
 from .tree import Tree
@@ -182,7 +183,7 @@ def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tall
     """hubfleet.sealing's audit of the cluster's sealed secrets, as findings of the lint layer."""
     check = f"audit:{cluster.name}"
     tally.checked(check)
-    for finding in audit_sealed_secrets(project, cluster, now):
+    for finding in [*audit_sealed_secrets(project, cluster, now), *audit_hub_logins(cluster)]:
         if finding.severity == "error":
             tally.fail(check, finding.file, 0, "", finding.message)
         else:

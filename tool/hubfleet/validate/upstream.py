@@ -29,13 +29,14 @@ from ruamel.yaml.error import YAMLError
 
 from ..chartcache import ChartRef, ChartSource, FetchError
 from ..core.names import HELM_GROUP
-from .charts import ChartRelease, warn_values_from
+from .charts import ChartRelease
 from .expansions import ExpansionCache, values_identity
 from .findings import Tally
 from .manifests import Locator
 from .schemas import ValidatorCache, schema_issues
 from .tree import Tree, cluster_of
 from .values import chart_spec, report_values
+from .values_from import resolve_values_from, secrets_of
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 
@@ -103,6 +104,7 @@ def upstream_releases(
     whose chart cannot be had is a finding at its file and line."""
     found = []
     urls = _repository_urls(tree)
+    secrets_by_cluster: dict[str, dict[tuple[str, str], set[str]]] = {}
     for manifest in tree.objects():
         if not manifest.is_a(HELM_GROUP, "HelmRelease"):
             continue
@@ -151,15 +153,18 @@ def upstream_releases(
             )
             continue
         chart_name = f"{ref.chart} {ref.version}"
+        if cluster.name not in secrets_by_cluster:
+            secrets_by_cluster[cluster.name] = secrets_of(tree, cluster.name)
+        secrets = secrets_by_cluster[cluster.name]
         release = ChartRelease.of(
             manifest,
             chart_name,
             package_path,
             cluster.kubernetes_version,
             skip_schema=package.schema_needs_network,
+            values_from=resolve_values_from(manifest, secrets, tally),
         )
         found.append((release, package))
-        warn_values_from(manifest, tally)
     return found
 
 

@@ -1,0 +1,163 @@
+"""`hubfleet seal auth`: seal one secret value of a hub's login into its sealed Secret.
+
+Each hub has one Secret for its login (`core.auth.AUTH_SECRET`, in the hub's namespace);
+each of its keys is sealed on its own, so sealing the client secret keeps the admin
+password sealed before, as long as both were sealed with the cluster's current sealing
+certificate (a value sealed with another would not decrypt, so it is dropped and named).
+The value comes from a file or standard input, never from the command line, and is
+never printed. Sealing the same value twice gives different bytes (fresh session keys):
+this command is run on purpose, so the file changes each time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from ..core.auth import (
+    ADMIN_PASSWORD,
+    AUTH_KINDS,
+    AUTH_SECRET,
+    auth_sealed_file_name,
+    initial_password_key,
+    minimum_length,
+    secret_keys,
+)
+from ..core.names import MANAGED_BY
+from ..edit import write_atomic
+from ..emit import dump
+from ..errors import UsageError
+from ..inputs import hub_of, load_cluster
+from ..lock import writing_inputs
+from ..model import Hub
+from ..project import Project
+from .certs import load_sealing_certificate
+from .crypto import fingerprint, seal_value, strict_label
+from .sealedsecret import API_VERSION, KIND, SEALING_SHA256, manifest_annotations, manifest_identity, mapping
+
+OPAQUE = "Opaque"
+
+
+@dataclass(frozen=True)
+class SealedAuth:
+    """What `seal auth` did: the file, the key it sealed, what it kept, dropped and still needs."""
+
+    path: Path
+    key: str
+    kept: tuple[str, ...]
+    dropped: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def key_to_seal(hub: Hub, admin: str | None, admin_password: bool) -> str:
+    """The Secret key this invocation seals, or UsageError saying what the hub's type takes."""
+    needed = secret_keys(hub.auth_type, hub.admins)
+    kind = AUTH_KINDS[hub.auth_type]
+    if not needed and hub.auth_type != "native":
+        raise UsageError("HUB", f"hub {hub.name} logs in with {hub.auth_type}, which needs no sealed secret")
+    if hub.auth_type == "native":
+        if admin is None:
+            admins = ", ".join(hub.admins)
+            raise UsageError(
+                "--admin", f"type native seals one initial password per admin; name one ({admins})"
+            )
+        if admin not in hub.admins:
+            admins = ", ".join(hub.admins)
+            raise UsageError("--admin", f"'{admin}' is not an admin of hub {hub.name} (admins: {admins})")
+        return initial_password_key(admin)
+    if admin is not None:
+        raise UsageError("--admin", f"only type native takes --admin; hub {hub.name} is {kind.type}")
+    if admin_password:
+        if ADMIN_PASSWORD not in needed:
+            raise UsageError(
+                "--admin-password",
+                f"only a shared-password hub with admins has an admin password; hub {hub.name} is "
+                f"{kind.type}" + (" without admins" if kind.type == "shared-password" else ""),
+            )
+        return ADMIN_PASSWORD
+    return needed[0]
+
+
+def check_value(key: str, value: bytes) -> bytes:
+    """The value without one trailing newline; UsageError when it is empty or too short."""
+    value = value.removesuffix(b"\n").removesuffix(b"\r")
+    shortest = minimum_length(key)
+    if not value:
+        raise UsageError("", f"the value for {key} is empty; give it in the file or on standard input")
+    if len(value) < shortest:
+        raise UsageError("", f"the value for {key} has {len(value)} characters; it needs at least {shortest}")
+    return value
+
+
+def build_sealed_auth(hub: str, encrypted: dict[str, str], sealing_sha256: str) -> dict[str, Any]:
+    """A strict-scope SealedSecret of the hub's login values, keys sorted."""
+    labels = dict(MANAGED_BY)
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": AUTH_SECRET,
+            "namespace": hub,
+            "labels": labels,
+            "annotations": {SEALING_SHA256: sealing_sha256},
+        },
+        "spec": {
+            "encryptedData": dict(sorted(encrypted.items())),
+            "template": {
+                "metadata": {"name": AUTH_SECRET, "namespace": hub, "labels": dict(labels)},
+                "type": OPAQUE,
+            },
+        },
+    }
+
+
+def _serialise(manifest: dict[str, Any], cluster: str, hub: str) -> str:
+    return (
+        f"# SealedSecret {hub}/{AUTH_SECRET}: the login secrets of hub {hub} of cluster {cluster}, sealed "
+        f"with clusters/{cluster}/sealed-secrets.pem.\n# Written by `hubfleet seal auth`, one key at a "
+        "time; seal again with it rather than editing: values only decrypt under this name and namespace.\n"
+    ) + dump(manifest)
+
+
+def seal_auth(
+    project: Project,
+    cluster_name: str,
+    hub_name: str,
+    value: bytes,
+    now: datetime,
+    admin: str | None = None,
+    admin_password: bool = False,
+) -> SealedAuth:
+    """Seal `value` as the hub's login key chosen by its type (and --admin/--admin-password)."""
+    cluster = load_cluster(project, cluster_name)
+    hub = hub_of(cluster, hub_name, "HUB")
+    key = key_to_seal(hub, admin, admin_password)
+    value = check_value(key, value)
+    pem = project.sealing_cert(cluster.name)
+    sealing = load_sealing_certificate(pem, project.relative(pem), cluster.name, now)
+    public = sealing.public_key()
+    assert isinstance(public, RSAPublicKey)  # load_sealing_certificate refuses anything else
+    sealing_sha256 = fingerprint(sealing)
+    file_name = auth_sealed_file_name(hub.name)
+    existing = next((s.manifest for s in cluster.sealed_secrets if s.file_name == file_name), {})
+    needed = secret_keys(hub.auth_type, hub.admins)
+    previous = mapping(mapping(existing.get("spec")).get("encryptedData"))
+    reusable = (
+        manifest_identity(existing) == (hub.name, AUTH_SECRET)
+        and manifest_annotations(existing).get(SEALING_SHA256) == sealing_sha256
+    )
+    kept = {k: str(v) for k, v in previous.items() if reusable and k in needed and k != key}
+    dropped = tuple(sorted(str(k) for k in previous if str(k) != key and str(k) not in kept))
+    encrypted = {**kept, key: seal_value(public, value, strict_label(hub.name, AUTH_SECRET))}
+    path = project.secrets_dir(cluster.name) / file_name
+    with writing_inputs(project):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(
+            path, _serialise(build_sealed_auth(hub.name, encrypted, sealing_sha256), cluster.name, hub.name)
+        )
+    missing = tuple(k for k in needed if k not in encrypted)
+    return SealedAuth(path, key, tuple(sorted(kept)), dropped, missing)
