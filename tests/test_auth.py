@@ -149,6 +149,43 @@ def test_auth_rules(
     assert at(root, field, message, where) in problems_of(root)
 
 
+@pytest.mark.parametrize(
+    ("auth", "field", "message"),
+    [
+        (
+            {**GITHUB, "clientId": "has space"},
+            "auth.clientId",
+            "'has space' is not a valid client id (The OAuth client id the provider issued for this hub (not "
+            "secret); for lti13, the LMS developer key's client id.)",
+        ),
+        (
+            {**GITHUB, "allowed": {"organizations": ["bad org!"]}},
+            "auth.allowed.organizations[0]",
+            "'bad org!' is not a valid GitHub organisation or org:team",
+        ),
+        (
+            {"type": "cilogon", "clientId": "c", "cilogon": {"idps": {"shibboleth": {}}}},
+            "auth.cilogon.idps",
+            "'shibboleth' is not a valid IdP entity id (https://... or urn:...)",
+        ),
+        (
+            {"type": "lti13", "clientId": "1", "lti13": {**PLATFORM, "issuer": "http://canvas.example.edu"}},
+            "auth.lti13.issuer",
+            "'http://canvas.example.edu' is not a valid https URL (The platform's issuer, e.g. "
+            "https://canvas.instructure.com.)",
+        ),
+        (
+            {"type": "lti13", "clientId": "1", "lti13": {**PLATFORM, "adminRoles": ["Professor"]}},
+            "auth.lti13.adminRoles[0]",
+            "'Professor' is not one of: Administrator, ContentDeveloper, Instructor, Mentor, TeachingAssistant",
+        ),
+    ],
+)
+def test_auth_schema(tmp_path: Path, auth: dict[str, Any], field: str, message: str) -> None:
+    root = make_cluster(tmp_path, hubs={"course": {"auth": auth}})
+    assert at(root, field, message) in problems_of(root)
+
+
 def test_a_hub_is_opened_to_everyone_only_by_its_own_file(tmp_path: Path) -> None:
     root = make_cluster(
         tmp_path,
