@@ -46,6 +46,8 @@ def test_preflight_of_the_example_cluster_has_no_blockers(root: Path, run: Calla
         "  OK       node group tools: t3a.medium is offered in us-west-2b",
         "  OK       node group core: t3a.medium is offered in us-west-2b",
         "  OK       node group user: t3a.large is offered in us-west-2a, us-west-2b, us-west-2c",
+        "  OK       node group user-xlarge: t3a.xlarge is offered in us-west-2a, us-west-2b, us-west-2c",
+        "  OK       node group gpu-t4: g4dn.xlarge is offered in us-west-2a, us-west-2b, us-west-2c",
         # moto's EC2 answer gives t3a.medium 4 network interfaces (AWS says 3), hence 23 per node.
         "  OK       node group core: 4 hubs need 7 EBS volumes on core nodes (a drive each, and a database "
         "volume per active hub); 10 x t3a.medium can attach 230 (23 per node beside its root volume and "
@@ -83,10 +85,11 @@ def test_another_account_is_refused_exit_2_like_every_aws_command(
 
 
 def test_an_instance_type_not_offered_in_a_zone_is_a_blocker(cluster: Cluster) -> None:
-    offered = {(t, z) for t in ("t3a.medium", "t3a.large") for z in ZONES} - {("t3a.large", "us-west-2c")}
+    types = ("t3a.medium", "t3a.large", "t3a.xlarge", "g4dn.xlarge")
+    offered = {(t, z) for t in types for z in ZONES} - {("t3a.large", "us-west-2c")}
     checks = check_offerings(cluster, offered, set(ZONES))
     assert Check("blocker", "node group user", "t3a.large is not offered in us-west-2c") in checks
-    assert [c.status for c in checks] == ["ok", "ok", "blocker"]
+    assert [c.status for c in checks] == ["ok", "ok", "blocker", "ok", "ok"]
 
 
 def test_zones_that_are_not_available_are_blockers(cluster: Cluster) -> None:

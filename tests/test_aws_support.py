@@ -76,6 +76,8 @@ def add_extra_user_group(root: Path, cluster: str = "clusterA") -> None:
     """An extra user group (a list entry, with comments) after nodeGroups.user."""
     path = root / "clusters" / cluster / "cluster.yaml"
     text = path.read_text()
+    if EXTRA_USER in text:
+        return  # the example has it already
     anchor = "    volumeSize: 30\n\ningress:"
     assert anchor in text
     path.write_text(text.replace(anchor, f"    volumeSize: 30\n{EXTRA_USER}\ningress:"))

@@ -183,6 +183,7 @@ def flow_style(world: World) -> str:
         "  user:  {instanceType: t3a.large, minSize: 1, maxSize: 30, volumeSize: 30}\n"
         "  extraUser:\n"
         "    - {name: user-xlarge, instanceType: t3a.xlarge, minSize: 0, maxSize: 5}\n"
+        "    - {name: gpu-t4, instanceType: g4dn.xlarge, maxSize: 4, volumeSize: 60}\n"
     )
     text = text[:start] + groups + text[end:]
     world.cluster_file.write_text(text)

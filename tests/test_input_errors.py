@@ -163,12 +163,12 @@ def test_bad_input_leaves_a_previous_tree_untouched(tmp_path: Path, run: Callabl
         (
             {"user.memory": {"guarantee": "12G", "limit": "16G"}},
             "user.memory.guarantee",
-            "12G does not fit any user node: t3a.large has 7452 MiB allocatable",
+            "12G does not fit a node of group user: t3a.large has 7452 MiB allocatable",
         ),
         (
             {"user.cpu": {"guarantee": 2, "limit": 2}},
             "user.cpu.guarantee",
-            "2 does not fit any user node: t3a.large has 1.93 CPUs allocatable",
+            "2 does not fit a node of group user: t3a.large has 1.93 CPUs allocatable",
         ),
         (
             {"auth.type": "saml"},

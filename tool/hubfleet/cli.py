@@ -25,6 +25,7 @@ LAZY_COMMANDS = {
     "aws": "hubfleet.aws.commands:aws",
     "charts": "hubfleet.charts_command:charts",
     "keys": "hubfleet.sealing.commands:keys",
+    "plan": "hubfleet.plan_command:plan",
     "seal": "hubfleet.sealing.commands:seal",
     "unseal": "hubfleet.sealing.commands:unseal",
     "validate": "hubfleet.validate.commands:validate",

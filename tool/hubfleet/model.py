@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from .core.capacity import core_volumes
+from .core.capacity import core_volumes, instance_type
 from .core.charts import UPSTREAM_CHARTS, UpstreamChart
+from .core.names import autoscaler_tags, node_labels, node_taints
 from .model_auth import Auth, build_auth
 
 NodeRole = Literal["tools", "core", "user"]
@@ -51,6 +52,30 @@ class NodeGroup:
     @property
     def scales_from_zero(self) -> bool:
         return self.min_size == 0
+
+    @property
+    def gpus(self) -> int:
+        """GPUs per node, from the instance table (0 for a type it does not know)."""
+        facts = instance_type(self.instance_type)
+        return facts.gpus if facts else 0
+
+    @property
+    def accelerator(self) -> str:
+        facts = instance_type(self.instance_type)
+        return facts.accelerator if facts else ""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return node_labels(self.role, self.accelerator)
+
+    @property
+    def taints(self) -> list[dict[str, str]]:
+        return node_taints(self.role, self.gpus)
+
+    def autoscaler_tags(self, cluster: str) -> dict[str, str]:
+        return autoscaler_tags(
+            cluster, self.role, self.name, self.scales_from_zero, self.gpus, self.accelerator
+        )
 
 
 @dataclass(frozen=True)
@@ -196,14 +221,49 @@ DEFAULT_RESOURCES = Resources(cpu_guarantee=0.5, cpu_limit=2.0, memory_guarantee
 DEFAULT_CULLING = Culling(enabled=True, timeout=3600, every=600, max_age=0)
 
 
-def build_resources(user: dict[str, Any]) -> Resources:
-    """A hub's `user.cpu` and `user.memory` over the defaults (also used by the rules)."""
+def build_resources(user: dict[str, Any], base: Resources = DEFAULT_RESOURCES) -> Resources:
+    """`cpu` and `memory` of a hub's `user` (or of a profile) over `base` (also used by the rules)."""
     cpu, memory = user.get("cpu", {}), user.get("memory", {})
     return Resources(
-        cpu_guarantee=float(cpu.get("guarantee", DEFAULT_RESOURCES.cpu_guarantee)),
-        cpu_limit=float(cpu.get("limit", DEFAULT_RESOURCES.cpu_limit)),
-        memory_guarantee=str(memory.get("guarantee", DEFAULT_RESOURCES.memory_guarantee)),
-        memory_limit=str(memory.get("limit", DEFAULT_RESOURCES.memory_limit)),
+        cpu_guarantee=float(cpu.get("guarantee", base.cpu_guarantee)),
+        cpu_limit=float(cpu.get("limit", base.cpu_limit)),
+        memory_guarantee=str(memory.get("guarantee", base.memory_guarantee)),
+        memory_limit=str(memory.get("limit", base.memory_limit)),
+    )
+
+
+#: The node group a hub without profiles runs its users on.
+MAIN_USER_GROUP = "user"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One server choice of a hub (z2jh profileList entry)."""
+
+    name: str
+    display_name: str
+    description: str
+    default: bool
+    node_group: str
+    resources: Resources
+    gpus: int
+    images: tuple[Image, ...]
+
+
+def build_profiles(raw: list[dict[str, Any]], base: Resources, image: Image) -> tuple[Profile, ...]:
+    """A hub's profiles; each takes the hub's user size and image where it gives none."""
+    return tuple(
+        Profile(
+            name=str(entry["name"]),
+            display_name=str(entry.get("displayName", entry["name"])),
+            description=str(entry.get("description", "")),
+            default=bool(entry.get("default", False)),
+            node_group=str(entry["nodeGroup"]),
+            resources=build_resources(entry, base),
+            gpus=int(entry.get("gpus", 0)),
+            images=tuple(Image(str(i["name"]), str(i["tag"])) for i in entry.get("images", [])) or (image,),
+        )
+        for entry in raw
     )
 
 
@@ -220,6 +280,8 @@ class Hub:
     resources: Resources
     placeholders: int
     culling: Culling
+    profiles: tuple[Profile, ...] = ()
+    expected_users: int = 0
 
     @property
     def active(self) -> bool:
@@ -228,6 +290,14 @@ class Hub:
     @property
     def path(self) -> str:
         return f"/{self.name}/"
+
+    @property
+    def default_server(self) -> Profile:
+        """What a user gets without choosing: the default profile, or the hub's one size."""
+        chosen = next((p for p in self.profiles if p.default), None)
+        if chosen is not None:
+            return chosen
+        return Profile("default", "default", "", True, MAIN_USER_GROUP, self.resources, 0, (self.image,))
 
     @property
     def auth_type(self) -> str:
@@ -254,14 +324,16 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
     user = raw.get("user", {})
     image = user.get("image", {})
     cull = raw.get("culling", {})
+    resources = build_resources(user)
+    user_image = Image(str(image.get("name", DEFAULT_IMAGE.name)), str(image.get("tag", DEFAULT_IMAGE.tag)))
     return Hub(
         name=raw["name"],
         source_file=source_file,
         state=raw.get("state", "active"),
         drive_size=raw["drive"]["size"],
         auth=build_auth(raw["auth"]),
-        image=Image(str(image.get("name", DEFAULT_IMAGE.name)), str(image.get("tag", DEFAULT_IMAGE.tag))),
-        resources=build_resources(user),
+        image=user_image,
+        resources=resources,
         placeholders=int(user.get("placeholders", 0)),
         culling=Culling(
             enabled=bool(cull.get("enabled", DEFAULT_CULLING.enabled)),
@@ -269,4 +341,6 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
             every=int(cull.get("every", DEFAULT_CULLING.every)),
             max_age=int(cull.get("maxAge", DEFAULT_CULLING.max_age)),
         ),
+        profiles=build_profiles(raw.get("profiles", []), resources, user_image),
+        expected_users=int(raw.get("expectedUsers", 0)),
     )

@@ -12,8 +12,16 @@ from .core.capacity import VolumeFit, instance_type
 from .core.names import INFRA_NAMESPACES
 from .errors import Problem
 from .load import Source
-from .model import Cluster, Hub, build_resources, memory_bytes
+from .model import Cluster, Hub, build_resources
 from .rules_auth import check_auth
+from .rules_profiles import (
+    check_profiles,
+    fits_node,
+    gpu_groups_get_drivers,
+    guarantees_within_limits,
+    profiles_fit_their_groups,
+    tools_hold_the_ingress,
+)
 
 ClusterRule = Callable[[Source, dict[str, Any], str], list[Problem]]
 
@@ -91,6 +99,8 @@ CLUSTER_RULES: tuple[ClusterRule, ...] = (
     zones_in_region,
     sizes_ordered,
     extra_group_names_unique,
+    gpu_groups_get_drivers,
+    tools_hold_the_ingress,
 )
 
 
@@ -125,31 +135,16 @@ def hub_name_not_system(source: Source, raw: dict[str, Any], stem: str) -> list[
     return []
 
 
-def guarantees_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
-    wanted = build_resources(raw.get("user", {}))
-    problems = []
-    if wanted.cpu_guarantee > wanted.cpu_limit:
-        problems.append(
-            source.problem(
-                ["user", "cpu", "guarantee"],
-                f"{wanted.cpu_guarantee:g} is more than the limit {wanted.cpu_limit:g}",
-            )
-        )
-    if memory_bytes(wanted.memory_guarantee) > memory_bytes(wanted.memory_limit):
-        problems.append(
-            source.problem(
-                ["user", "memory", "guarantee"],
-                f"{wanted.memory_guarantee} is more than the limit {wanted.memory_limit}",
-            )
-        )
-    return problems
+def user_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    return guarantees_within_limits(source, ["user"], build_resources(raw.get("user", {})))
 
 
 HUB_RULES = (
     hub_name_matches_file,
     hub_name_not_reserved,
     hub_name_not_system,
-    guarantees_within_limits,
+    user_within_limits,
+    check_profiles,
     check_auth,
 )
 
@@ -159,31 +154,13 @@ def check_hub_rules(source: Source, raw: dict[str, Any], stem: str) -> list[Prob
 
 
 def guarantee_fits_user_nodes(cluster: Cluster, hub: Hub, source: Source) -> list[Problem]:
-    """A user whose guarantee fits no user node would wait for a node that can never come."""
-    known = [t for t in (instance_type(g.instance_type) for g in cluster.user_groups) if t is not None]
-    if not known:
-        return []
-    problems = []
-    memory_mib = memory_bytes(hub.resources.memory_guarantee) // 1024**2
-    if all(memory_mib > t.allocatable_memory_mib for t in known):
-        biggest = max(known, key=lambda t: t.allocatable_memory_mib)
-        problems.append(
-            source.problem(
-                ["user", "memory", "guarantee"],
-                f"{hub.resources.memory_guarantee} does not fit any user node: {biggest.name} has "
-                f"{biggest.allocatable_memory_mib} MiB allocatable",
-            )
-        )
-    if all(hub.resources.cpu_guarantee * 1000 > t.allocatable_millicpu for t in known):
-        biggest = max(known, key=lambda t: t.allocatable_millicpu)
-        problems.append(
-            source.problem(
-                ["user", "cpu", "guarantee"],
-                f"{hub.resources.cpu_guarantee:g} does not fit any user node: {biggest.name} has "
-                f"{biggest.allocatable_millicpu / 1000:g} CPUs allocatable",
-            )
-        )
-    return problems
+    """A hub without profiles runs its users on the main user group: its guarantee must fit there.
+    With profiles, each profile must fit its own group."""
+    if hub.profiles:
+        return profiles_fit_their_groups(cluster, hub, source)
+    group = cluster.node_group("user")
+    facts = instance_type(group.instance_type)
+    return fits_node(source, ["user"], hub.resources, group.name, facts) if facts else []
 
 
 def drives_fit_core_nodes(cluster: Cluster, source: Source) -> list[Problem]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM, autoscaler_tags
+from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM
 from ..model import Cluster, NodeGroup
 from .groups import GroupFacts, cluster_groups, read_group
 from .session import aws_errors
@@ -166,7 +166,7 @@ def compare_group(cluster: Cluster, group: NodeGroup, facts: GroupFacts) -> list
         )
     if facts.zones != tuple(sorted(group.zones)):
         differences.append(Difference(subject, "zones", sorted(group.zones), list(facts.zones), resource))
-    expected = autoscaler_tags(cluster.name, group.role, group.scales_from_zero)
+    expected = group.autoscaler_tags(cluster.name)
     actual = facts.autoscaler_tags
     for key in sorted(set(expected) | set(actual)):
         if expected.get(key) != actual.get(key):

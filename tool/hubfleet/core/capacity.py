@@ -25,6 +25,12 @@ class InstanceType:
     ipv4_per_eni: int
     ebs_attachment_limit: int
     shared_attachments: bool
+    gpus: int = 0
+    gpu_memory_mib: int = 0
+    #: The k8s.amazonaws.com/accelerator label value of a GPU type ("" for others).
+    accelerator: str = ""
+    #: Whether eksctl (v0.230.0) knows it as an NVIDIA type and so picks the GPU AMI for it.
+    eksctl_nvidia: bool = True
 
     @property
     def max_pods(self) -> int:
@@ -59,6 +65,10 @@ def _table() -> dict[str, InstanceType]:
             ipv4_per_eni=facts["ipv4PerENI"],
             ebs_attachment_limit=facts["ebsAttachmentLimit"],
             shared_attachments=facts["sharedAttachments"],
+            gpus=facts.get("gpus", 0),
+            gpu_memory_mib=facts.get("gpuMemoryMiB", 0),
+            accelerator=facts.get("accelerator", ""),
+            eksctl_nvidia=facts.get("eksctlNvidia", True),
         )
         for name, facts in data_file("instance_types.json")["instanceTypes"].items()
     }
@@ -67,6 +77,51 @@ def _table() -> dict[str, InstanceType]:
 def instance_type(name: str) -> InstanceType | None:
     """Facts about `name`, or None when the shipped table does not know it."""
     return _table().get(name)
+
+
+@dataclass(frozen=True)
+class PodSize:
+    """What one pod asks for (requests) and may use (memory limit)."""
+
+    cpu_m: int
+    memory_mib: int
+    memory_limit_mib: int
+
+    def resources(self) -> dict[str, dict[str, str]]:
+        """As a container's `resources`."""
+        return {
+            "requests": {"cpu": f"{self.cpu_m}m", "memory": f"{self.memory_mib}Mi"},
+            "limits": {"memory": f"{self.memory_limit_mib}Mi"},
+        }
+
+
+#: Requests and memory limits of the pods every hub runs on core nodes. Chosen for a course hub of
+#: a few hundred users (JupyterHub 5 stays well under 512 MiB there, configurable-http-proxy and a
+#: kube-scheduler under 128 MiB); not measured on a live cluster here. Limits stop a leak before it
+#: takes the node; without requests the pods were BestEffort and the first to be killed.
+HUB_POD = PodSize(100, 512, 1024)
+PROXY_POD = PodSize(50, 128, 512)
+USER_SCHEDULER_POD = PodSize(20, 128, 512)
+NFS_SERVER_POD = PodSize(100, 256, 1024)
+#: One user-scheduler per hub instead of z2jh's two: it only places new user pods, a restart takes
+#: seconds, and the second replica was 1,500 idle pods on a 1,500-hub fleet.
+USER_SCHEDULER_REPLICAS = 1
+#: DaemonSet pods on every node (aws-node, kube-proxy, the EBS and the NFS CSI node plugins), and
+#: the NVIDIA device plugin that eksctl adds to every node of a cluster with a GPU group.
+DAEMONSET_PODS = 4
+GPU_DAEMONSET_PODS = 1
+#: nginx-ingress replicas, on separate tools nodes, so one node's loss leaves every hub reachable.
+INGRESS_REPLICAS = 2
+#: Pods of the cluster's own services, counted on tools nodes: CoreDNS (2), EBS CSI controller (2),
+#: cluster-autoscaler, sealed-secrets, NFS CSI controller, and nginx-ingress (2).
+TOOLS_PODS = {
+    "coredns": (2, PodSize(100, 70, 170)),
+    "ebs-csi-controller": (2, PodSize(60, 240, 1024)),
+    "cluster-autoscaler": (1, PodSize(100, 300, 600)),
+    "sealed-secrets": (1, PodSize(50, 64, 256)),
+    "csi-nfs-controller": (1, PodSize(30, 60, 400)),
+    "nginx-ingress": (INGRESS_REPLICAS, PodSize(100, 128, 512)),
+}
 
 
 def core_volumes(active_hubs: int, retired_hubs: int) -> int:

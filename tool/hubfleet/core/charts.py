@@ -83,6 +83,8 @@ UPSTREAM_CHARTS = (AUTOSCALER, NGINX_INGRESS, SEALED_SECRETS, CSI_DRIVER_NFS, JU
 #: policy; the autoscaler's own rule is "use the matching minor"), and the newest patch of each
 #: minor hubfleet pins. Sources: kubernetes/autoscaler tags `cluster-autoscaler-1.3x.y`, and the
 #: `k8s.io/kubernetes` versions the autoscaler's release branches build against (kube-scheduler).
+#: The day these pins were last checked against those tags; a newer patch may exist since.
+MINOR_PINS_CHECKED = "2026-12-01"
 AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
 AUTOSCALER_TAGS = {
     "1.30": "v1.30.7",

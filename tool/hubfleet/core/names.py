@@ -37,6 +37,16 @@ AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 NODE_PURPOSE_LABEL = "hub.jupyter.org/node-purpose"
 NODEGROUP_ROLE_LABEL = "nodegroup-role"
 USER_TAINT_KEY = "hub.jupyter.org/dedicated"
+#: eksctl labels every node of an unmanaged node group with the group's name, so a server can ask
+#: for one group (nodes made before hubfleet used it carry it too); the autoscaler learns it for a
+#: group scaled to zero from the matching template tag.
+NODE_GROUP_LABEL = "alpha.eksctl.io/nodegroup-name"
+#: The extended resource NVIDIA's device plugin advertises, and the taint that keeps every pod
+#: that does not ask for a GPU off GPU nodes.
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
+#: The label the cluster autoscaler reads on AWS to know a node's GPU (and wait for its driver).
+ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "hubfleet"}
 PRUNE_DISABLED = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
 
@@ -69,28 +79,34 @@ def aws_partition(region: str) -> str:
     return "aws"
 
 
-def node_labels(role: str) -> dict[str, str]:
-    """Kubernetes labels of a node group of `role` (the node purpose first, when it has one)."""
+def node_labels(role: str, accelerator: str = "") -> dict[str, str]:
+    """The labels hubfleet gives a node group of `role` (the node purpose first, when it has one);
+    eksctl adds NODE_GROUP_LABEL itself."""
     role_label, purpose = ROLE_LABELS[role]
     labels = {NODEGROUP_ROLE_LABEL: role_label}
+    if accelerator:
+        labels[ACCELERATOR_LABEL] = accelerator
     return {NODE_PURPOSE_LABEL: purpose, **labels} if purpose else labels
 
 
-def user_taint(role: str) -> dict[str, str] | None:
-    """The taint that keeps everything but user servers off user nodes."""
-    return {"key": USER_TAINT_KEY, "value": "user", "effect": "NoSchedule"} if role == "user" else None
+def node_taints(role: str, gpus: int = 0) -> list[dict[str, str]]:
+    """Taints of a node group: user nodes take only user servers, GPU nodes only pods asking for one."""
+    taints = [{"key": USER_TAINT_KEY, "value": "user", "effect": "NoSchedule"}] if role == "user" else []
+    return [*taints, dict(GPU_TAINT)] if gpus else taints
 
 
-def autoscaler_tags(cluster: str, role: str, scales_from_zero: bool) -> dict[str, str]:
+def autoscaler_tags(
+    cluster: str, role: str, group: str, scales_from_zero: bool, gpus: int = 0, accelerator: str = ""
+) -> dict[str, str]:
     """The Auto Scaling group tags eksctl writes and the cluster autoscaler (and `aws drift`) reads."""
     tags = {f"{AUTOSCALER_TAG_PREFIX}/enabled": "true", f"{AUTOSCALER_TAG_PREFIX}/{cluster}": "owned"}
     if scales_from_zero:
-        # The autoscaler cannot see labels and taints of a group with no node; these tags tell it.
-        for key, value in node_labels(role).items():
-            tags[f"{AUTOSCALER_TAG_PREFIX}/node-template/label/{key}"] = value
-        taint = user_taint(role)
-        if taint:
-            tags[f"{AUTOSCALER_TAG_PREFIX}/node-template/taint/{taint['key']}"] = (
-                f"{taint['value']}:{taint['effect']}"
-            )
+        # The autoscaler cannot see labels, taints and GPUs of a group with no node; these tags tell it.
+        template = f"{AUTOSCALER_TAG_PREFIX}/node-template"
+        for key, value in {**node_labels(role, accelerator), NODE_GROUP_LABEL: group}.items():
+            tags[f"{template}/label/{key}"] = value
+        for taint in node_taints(role, gpus):
+            tags[f"{template}/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
+        if gpus:
+            tags[f"{template}/resources/{GPU_RESOURCE}"] = str(gpus)
     return dict(sorted(tags.items()))

@@ -6,6 +6,7 @@ IAM role eksctl creates for its service account (IRSA).
 
 from __future__ import annotations
 
+from ..core.capacity import TOOLS_PODS
 from ..core.charts import AUTOSCALER, AUTOSCALER_IMAGE, AUTOSCALER_TAGS
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
@@ -41,7 +42,7 @@ def render_autoscaler(cluster: Cluster) -> Manifest:
                 "annotations": {"eks.amazonaws.com/role-arn": role_arn},
             }
         },
-        "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},
+        "resources": TOOLS_PODS["cluster-autoscaler"][1].resources(),
         # The chart's default image follows the chart, not the cluster: pin the matching minor.
         "image": {"repository": AUTOSCALER_IMAGE, "tag": AUTOSCALER_TAGS[cluster.kubernetes_version]},
     }

@@ -12,9 +12,6 @@ from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
     KUBE_SYSTEM,
     autoscaler_role_name,
-    autoscaler_tags,
-    node_labels,
-    user_taint,
 )
 from ..model import Cluster, NodeGroup
 from .common import Manifest
@@ -41,8 +38,8 @@ def _pre_bootstrap(group: NodeGroup) -> list[str]:
 
 
 def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
-    labels = node_labels(group.role)
-    taint = user_taint(group.role)
+    labels = group.labels
+    taints = group.taints
     node_group: dict[str, Any] = {
         "name": group.name,
         "amiFamily": AMI_FAMILY,
@@ -57,12 +54,12 @@ def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
         "privateNetworking": True,
         "disableIMDSv1": True,
         "labels": labels,
-        "tags": autoscaler_tags(cluster.name, group.role, group.scales_from_zero),
+        "tags": group.autoscaler_tags(cluster.name),
         "propagateASGTags": True,
         "preBootstrapCommands": _pre_bootstrap(group),
     }
-    if taint:
-        node_group["taints"] = [taint]
+    if taints:
+        node_group["taints"] = taints
     if group.role in ("tools", "core"):
         node_group["kubeletExtraConfig"] = {"readOnlyPort": 0, "protectKernelDefaults": True}
     return node_group

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.capacity import HUB_POD, NFS_SERVER_POD, PROXY_POD, USER_SCHEDULER_POD, USER_SCHEDULER_REPLICAS
 from ..core.charts import JUPYTERHUB, KUBE_SCHEDULER_IMAGE, KUBE_SCHEDULER_TAGS
 from ..core.layout import JUPYTERHUB_FILE
 from ..core.names import (
@@ -24,6 +25,7 @@ from ..core.names import (
 from ..model import Cluster, Hub
 from .auth import AuthValues, auth_values
 from .common import Manifest, helm_release, namespace, upstream_release
+from .profiles import node_selector, profile_list
 
 HUB_DB_SIZE = "1Gi"
 HOME_MOUNT = "/home/jovyan"
@@ -39,6 +41,7 @@ def render_hub_namespace(hub: Hub) -> Manifest:
 def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
     values = {
         "size": hub.drive_size,
+        "resources": NFS_SERVER_POD.resources(),
         "storageClassName": DRIVE_STORAGE_CLASS,
         "zone": cluster.core_zone,
         "nodePurpose": "core",
@@ -74,6 +77,7 @@ def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
         "config": login.config,
         # The hub database lives on its own small volume in the core zone, kept on delete.
         "db": {"pvc": {"storageClassName": DRIVE_STORAGE_CLASS, "storage": HUB_DB_SIZE}},
+        "resources": HUB_POD.resources(),
     }
     if login.extra_config:
         values["extraConfig"] = login.extra_config
@@ -86,7 +90,7 @@ def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
 def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]:
     return {
         "hub": _hub_values(hub, login),
-        "proxy": {"service": {"type": "ClusterIP"}},
+        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"resources": PROXY_POD.resources()}},
         "ingress": {
             "enabled": True,
             "ingressClassName": INGRESS_CLASS,
@@ -103,6 +107,8 @@ def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str
             # kube-scheduler must match the API server's minor (the chart's default is 1.30).
             "userScheduler": {
                 "enabled": True,
+                "replicas": USER_SCHEDULER_REPLICAS,
+                "resources": USER_SCHEDULER_POD.resources(),
                 "image": {
                     "name": KUBE_SCHEDULER_IMAGE,
                     "tag": KUBE_SCHEDULER_TAGS[cluster.kubernetes_version],
@@ -123,6 +129,9 @@ def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str
                 "homeMountPath": HOME_MOUNT,
             },
             "initContainers": [_home_owner()],
+            # Servers (and placeholders) run on the main user group unless a profile names another.
+            "nodeSelector": node_selector(),
+            **({"profileList": profile_list(hub)} if hub.profiles else {}),
         },
         "cull": {
             "enabled": hub.culling.enabled,

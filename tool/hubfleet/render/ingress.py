@@ -6,12 +6,15 @@ adds a minion Ingress with its path (NGINX mergeable Ingresses).
 
 from __future__ import annotations
 
+from ..core.capacity import TOOLS_PODS
 from ..core.charts import NGINX_INGRESS
 from ..core.names import INGRESS_CLASS, MERGEABLE_TYPE, NGINX_NAMESPACE, NODEGROUP_ROLE_LABEL, ROLE_LABELS
 from ..model import Cluster
 from .common import Manifest, metadata, namespace, upstream_release
 
 MASTER_INGRESS = "hubs-master"
+#: The chart's selector labels of the controller pods (release nginx-ingress of chart nginx-ingress).
+CONTROLLER_LABELS = {"app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "nginx-ingress"}
 #: Why the nginx-ingress release turns helm's values-schema check off, in its rendered file.
 NO_SCHEMA_VALIDATION = (
     "install/upgrade.disableSchemaValidation: the chart's values.schema.json $refs Kubernetes",
@@ -30,6 +33,7 @@ def render_ingress_namespace() -> Manifest:
 
 
 def render_ingress_controller(cluster: Cluster) -> Manifest:
+    replicas, ingress_pod = TOOLS_PODS["nginx-ingress"]
     values = {
         "controller": {
             "ingressClass": {"name": INGRESS_CLASS, "create": True, "setAsDefaultIngress": False},
@@ -52,7 +56,19 @@ def render_ingress_controller(cluster: Cluster) -> Manifest:
                     "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
                 },
             },
-            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+            "resources": ingress_pod.resources(),
+            # Two replicas on two tools nodes, and at most one of them down at a time: a node's
+            # loss or a scale-down never takes every hub of the cluster offline.
+            "replicaCount": replicas,
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": {"matchLabels": CONTROLLER_LABELS},
+                }
+            ],
+            "podDisruptionBudget": {"enabled": True, "minAvailable": replicas - 1},
         }
     }
     release = upstream_release(NGINX_INGRESS, cluster.charts.of(NGINX_INGRESS), values, crds=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..capacity_plan import core_shortfall, plan_cluster
 from ..core.capacity import VolumeFit, instance_type
 from ..core.charts import JUPYTERHUB
 from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL
@@ -188,3 +189,26 @@ def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tall
             tally.fail(check, finding.file, 0, "", finding.message)
         else:
             tally.warn(check, finding.file, 0, "", finding.message)
+
+
+def capacity_lint(cluster: Cluster, tally: Tally) -> None:
+    """hubfleet.capacity_plan's verdict: core nodes at maxSize must hold every hub's core pods (a
+    finding); user groups should hold every hub's expectedUsers (a warning: it is an estimate)."""
+    check = f"capacity:{cluster.name}"
+    tally.checked(check)
+    plan = plan_cluster(cluster)
+    shortfall = core_shortfall(plan)
+    if shortfall:
+        tally.fail(check, cluster.source_file, 0, "", f"nodeGroups.core.maxSize: {shortfall}")
+    for group in plan.groups:
+        needed = group.nodes_needed
+        if group.group.role == "user" and needed is not None and needed > group.group.max_size:
+            tally.warn(
+                check,
+                cluster.source_file,
+                0,
+                "",
+                f"node group {group.group.name}: the hubs' expectedUsers need {needed} x "
+                f"{group.group.instance_type} and maxSize is {group.group.max_size}; the last users "
+                "would wait for a node that never comes (`hubfleet plan capacity` shows the figures)",
+            )

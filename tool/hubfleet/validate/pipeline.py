@@ -31,7 +31,7 @@ from .images import check_images
 from .ingress import check_ingresses, check_tls_secrets
 from .kubeconform import KubeconformChecker, find_kubeconform
 from .leaks import check_leaks
-from .lint import ClusterLint, sealing_audit
+from .lint import ClusterLint, capacity_lint, sealing_audit
 from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
@@ -100,6 +100,7 @@ def check_lint(
         check_references(lint, mine)
         check_tls_secrets(lint)
         sealing_audit(project, cluster, now, tally)
+        capacity_lint(cluster, tally)
     return tally
 
 

@@ -1,0 +1,148 @@
+"""`hubfleet plan capacity`: per cluster and node group, what the hubs need, the headroom, the cost.
+
+The figures come from `capacity_plan`; this module only lays them out as text, JSON (one
+object per cluster, for scripts) or Markdown (for a pull request or a budget request).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from .capacity_plan import ClusterPlan, GroupPlan, plan_cluster
+from .context import Context, pass_context
+from .inputs import Scope, load_project
+
+COLUMNS = (
+    "group",
+    "instance",
+    "pods",
+    "cpu",
+    "memory",
+    "pods/node",
+    "needed",
+    "maxSize",
+    "headroom",
+    "$/month",
+)
+
+
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:,.2f}"
+
+
+def _number(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def group_json(plan: GroupPlan) -> dict[str, Any]:
+    group, load = plan.group, plan.load
+    return {
+        "name": group.name,
+        "role": group.role,
+        "instanceType": group.instance_type,
+        "pods": load.pods,
+        "cpuRequests": round(load.cpu_m / 1000, 3),
+        "memoryRequestsMiB": load.memory_mib,
+        "gpus": load.gpus,
+        "ebsVolumes": plan.volumes,
+        "podsPerNode": plan.pods_per_node,
+        "nodesNeeded": plan.nodes_needed,
+        "neededBy": dict(plan.needs),
+        "minSize": group.min_size,
+        "maxSize": group.max_size,
+        "headroom": plan.headroom,
+        "cost": plan.monthly_cost,
+    }
+
+
+def cluster_json(plan: ClusterPlan) -> dict[str, Any]:
+    return {
+        "cluster": plan.cluster.name,
+        "region": plan.cluster.region,
+        "nodeGroups": [group_json(group) for group in plan.groups],
+        "storageGiB": plan.storage_gib,
+        "storageCost": plan.storage_cost,
+        "controlPlaneCost": plan.control_plane_cost,
+        "cost": plan.monthly_cost,
+        "prices": plan.price_note,
+    }
+
+
+def _row(plan: GroupPlan) -> list[str]:
+    load = plan.load
+    return [
+        plan.group.name,
+        plan.group.instance_type,
+        str(load.pods),
+        f"{load.cpu_m / 1000:g}",
+        f"{load.memory_mib / 1024:.1f}Gi",
+        _number(plan.pods_per_node),
+        _number(plan.nodes_needed),
+        str(plan.group.max_size),
+        _number(plan.headroom),
+        _money(plan.monthly_cost),
+    ]
+
+
+def _footer(plan: ClusterPlan) -> list[str]:
+    return [
+        f"storage: {plan.storage_gib} GiB gp3 (drives, hub databases, node disks), $ {_money(plan.storage_cost)}/month",
+        f"control plane: $ {_money(plan.control_plane_cost)}/month",
+        f"total: $ {_money(plan.monthly_cost)}/month at minSize or the nodes needed, whichever is more",
+        f"prices: {plan.price_note}",
+    ]
+
+
+def text_lines(plan: ClusterPlan) -> list[str]:
+    rows = [list(COLUMNS), *(_row(group) for group in plan.groups)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = [
+        f"{plan.cluster.name} ({plan.cluster.region}): requests of every active hub, expectedUsers servers each"
+    ]
+    lines += [
+        "  "
+        + "  ".join(
+            cell.rjust(width) if i > 1 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+    return lines + [f"  {line}" for line in _footer(plan)]
+
+
+def markdown_lines(plan: ClusterPlan) -> list[str]:
+    lines = [f"### {plan.cluster.name} ({plan.cluster.region})", "", "| " + " | ".join(COLUMNS) + " |"]
+    lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(COLUMNS))) + "|")
+    lines += ["| " + " | ".join(_row(group)) + " |" for group in plan.groups]
+    return [*lines, "", *(f"- {line}" for line in _footer(plan)), ""]
+
+
+@click.group()
+def plan() -> None:
+    """Plans: what the inputs need from AWS."""
+
+
+@plan.command("capacity")
+@click.argument("clusters", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every cluster (the default when none is named).")
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@pass_context
+def capacity(ctx: Context, clusters: tuple[str, ...], everything: bool, output: str) -> None:
+    """Nodes each node group needs for its hubs, the headroom at maxSize, and the monthly cost."""
+    project = ctx.project
+    scope = Scope.select(project, clusters, everything, default_all=True)
+    plans = [plan_cluster(cluster) for cluster in load_project(project, scope)]
+    if output == "json":
+        click.echo(json.dumps([cluster_json(p) for p in plans], indent=2))
+        return
+    for index, cluster_plan in enumerate(plans):
+        lines = text_lines(cluster_plan) if output == "text" else markdown_lines(cluster_plan)
+        if index and output == "text":
+            click.echo("")
+        for line in lines:
+            click.echo(line)
