@@ -80,7 +80,7 @@ def test_every_kind_of_drift_is_reported_and_exits_1(world: World, run: Callable
 
     result = run(world.root, "aws", "drift", "clusterA", "--format", "json")
     assert result.exit_code == 1
-    assert result.stderr == "clusterA: 9 differences between clusters/clusterA/cluster.yaml and AWS\n"
+    assert result.stderr == "clusterA: 10 differences between clusters/clusterA/cluster.yaml and AWS\n"
     report = json.loads(result.stdout)
     assert report["drift"] is True
     core, tools = groups["core"], groups["tools"]
@@ -109,11 +109,28 @@ def test_every_kind_of_drift_is_reported_and_exits_1(world: World, run: Callable
         ),
         ("drive of hub oldhub", "zone", "us-west-2b", "us-west-2c", orphan),
         ("drive of hub physics101", "zone", "us-west-2b", "us-west-2a", drive),
+        # No hub file names oldhub: its drive is orphaned (and it is out of the core zone as well).
+        ("drive of hub oldhub", "hub file", None, "oldhub/data-drive-nfs-0", orphan),
     ]
 
     text = run(world.root, "aws", "drift", "clusterA")
     assert text.exit_code == 1
     assert f"  node group core: maxSize: input 10, AWS 12 [{core}]" in text.stdout
+
+
+def test_volumes_of_a_deleted_hub_are_orphans_and_a_retired_hubs_are_not(
+    world: World, run: Callable[..., Result]
+) -> None:
+    kept = create_volume(world.clients, "clusterA", "us-west-2b", "chem200-2025", "hub-db-dir")
+    gone = create_volume(world.clients, "clusterA", "us-west-2b", "bio101-2024", "hub-db-dir")
+    result = run(world.root, "aws", "drift", "clusterA")
+    assert result.exit_code == 1
+    assert (
+        f"  hub database of hub bio101-2024: hub file: input none, AWS bio101-2024/hub-db-dir [{gone}]; no hub "
+        "file names this namespace: restore it with state: retired to keep the data reachable, or back the "
+        "volume up and delete it"
+    ) in result.stdout.splitlines()
+    assert kept not in result.stdout
 
 
 def test_a_tag_the_input_does_not_render_is_drift(world: World) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -385,12 +386,40 @@ def test_pdb_and_service_select_the_nfs_pod(rendered: Rendered) -> None:
     missing = {key: value for key, value in selector["matchLabels"].items() if pod_labels.get(key) != value}
     assert missing == {}, f"PDB matchLabels not on the pod template: {missing}"
     assert selector_matches(selector, pod_labels)
-    assert pdb["spec"]["minAvailable"] == 1
+    # One planned eviction (a node-group replacement drains it) and no more; never minAvailable 1 on
+    # one replica, which would hang every drain of the node that holds the drive.
+    assert (pdb["spec"]["maxUnavailable"], "minAvailable" in pdb["spec"]) == (1, False)
+    assert pdb["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
     service_selector = rendered.service["spec"]["selector"]
     assert selector_matches({"matchLabels": service_selector}, pod_labels)
     # The selector must not depend on the chart version, or an upgrade orphans the pod.
     assert "helm.sh/chart" not in selector["matchLabels"]
     assert "helm.sh/chart" not in pod_labels
+
+
+def test_the_autoscaler_never_moves_the_drive(rendered: Rendered) -> None:
+    annotations = rendered.statefulset["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"}
+
+
+def test_a_chart_change_comes_with_a_version_bump() -> None:
+    """Drive releases reconcile on the chart version: files changed under an old version never deploy."""
+    sys.path.insert(0, str(PROJECT_ROOT / "tool" / "scripts"))
+    from chart_digest import RECORD, current
+
+    recorded = json.loads(RECORD.read_text())
+    for chart, now in current().items():
+        before = recorded.get(chart, {})
+        if now["version"] == before.get("version"):
+            assert now["digest"] == before["digest"], (
+                f"charts/{chart} changed but its version is still {now['version']}: bump `version` in "
+                "Chart.yaml, then run `.venv/bin/python tool/scripts/chart_digest.py --write`"
+            )
+        else:
+            pytest.fail(
+                f"charts/{chart} is version {now['version']}, recorded {before.get('version')}: run "
+                "`.venv/bin/python tool/scripts/chart_digest.py --write` and commit the record"
+            )
 
 
 def test_data_claim_template_is_kept(rendered: Rendered) -> None:

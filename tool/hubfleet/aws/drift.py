@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM
+from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM, HUB_DB_CLAIM
 from ..model import Cluster, NodeGroup
 from .groups import GroupFacts, cluster_groups, read_group
 from .session import aws_errors
@@ -131,7 +131,9 @@ def find_drift(cluster: Cluster, account: str, autoscaling: AutoScalingClient, e
         names = [g["AutoScalingGroupName"] for g in extra]
         subject = f"node group {name}" if name else "Auto Scaling group without a node-group tag"
         differences.append(Difference(subject, "Auto Scaling group", None, names, note="not in the input"))
-    differences += misplaced_volumes(ec2, cluster)
+    volumes = _cluster_volumes(ec2, cluster.name)
+    differences += misplaced_volumes(volumes, cluster)
+    differences += orphaned_volumes(volumes, cluster)
     return DriftReport(cluster.name, cluster.source_file, ec2.meta.region_name, account, tuple(differences))
 
 
@@ -192,13 +194,41 @@ def _cluster_volumes(ec2: EC2Client, cluster: str) -> list[VolumeTypeDef]:
     return [volumes[key] for key in sorted(volumes)]
 
 
-def misplaced_volumes(ec2: EC2Client, cluster: Cluster) -> list[Difference]:
+def _claim(volume: VolumeTypeDef) -> tuple[str, str]:
+    """(namespace, claim) the EBS CSI driver tagged a volume with."""
+    tags = {tag.get("Key", ""): tag.get("Value", "") for tag in volume.get("Tags", [])}
+    return tags.get(PVC_NAMESPACE_TAG, ""), tags.get(PVC_NAME_TAG, "")
+
+
+def orphaned_volumes(volumes: list[VolumeTypeDef], cluster: Cluster) -> list[Difference]:
+    """Drives and hub databases of a namespace no hub file names: the data is still there (and billed),
+    but nothing in git will ever mount it again."""
+    hubs = {hub.name for hub in cluster.hubs}
+    differences = []
+    for volume in volumes:
+        namespace, claim = _claim(volume)
+        if claim in (DRIVE_CLAIM, HUB_DB_CLAIM) and namespace and namespace not in hubs:
+            kind = "drive" if claim == DRIVE_CLAIM else "hub database"
+            differences.append(
+                Difference(
+                    f"{kind} of hub {namespace}",
+                    "hub file",
+                    None,
+                    f"{namespace}/{claim}",
+                    volume.get("VolumeId", ""),
+                    "no hub file names this namespace: restore it with state: retired to keep the data "
+                    "reachable, or back the volume up and delete it",
+                )
+            )
+    return sorted(differences, key=lambda d: (d.subject, d.resource))
+
+
+def misplaced_volumes(volumes: list[VolumeTypeDef], cluster: Cluster) -> list[Difference]:
     """Drives (and hub databases) whose EBS volume is not in the core zone, where their pods must run."""
     hubs = {hub.name for hub in cluster.hubs}
     differences = []
-    for volume in _cluster_volumes(ec2, cluster.name):
-        tags = {tag.get("Key", ""): tag.get("Value", "") for tag in volume.get("Tags", [])}
-        namespace, claim = tags.get(PVC_NAMESPACE_TAG, ""), tags.get(PVC_NAME_TAG, "")
+    for volume in volumes:
+        namespace, claim = _claim(volume)
         zone = volume.get("AvailabilityZone", "")
         if (namespace in hubs or claim == DRIVE_CLAIM) and zone != cluster.core_zone:
             subject = f"drive of hub {namespace}" if claim == DRIVE_CLAIM else f"volume {namespace}/{claim}"

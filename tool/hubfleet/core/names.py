@@ -26,6 +26,10 @@ DRIVE_CHART = "./charts/nfs-drive"
 #: "data", and Kubernetes names the claim "<template>-<statefulset>-<ordinal>".
 DRIVE_CLAIM = f"data-{DRIVE_RELEASE}-nfs-0"
 HOME_CLAIM = "home"
+#: z2jh's claim of the hub database (sqlite on its own small volume).
+HUB_DB_CLAIM = "hub-db-dir"
+#: Helm leaves a resource with this annotation in place when its release is uninstalled.
+HELM_KEEP = {"helm.sh/resource-policy": "keep"}
 #: NGINX Inc's annotation that makes Ingresses a master (one per host) and minions (one per path).
 MERGEABLE_TYPE = "nginx.org/mergeable-ingress-type"
 #: Flux's HelmRelease API group, and the suffix of sealed secrets committed under clusters/*/secrets/.

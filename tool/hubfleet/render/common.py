@@ -66,8 +66,6 @@ def helm_release(
     }
     if version is not None:
         chart_spec["version"] = version
-    else:
-        chart_spec["reconcileStrategy"] = "Revision"
     install: dict[str, Any] = {"remediation": {"retries": 3}}
     upgrade: dict[str, Any] = {"remediation": {"retries": 3, "remediateLastFailure": True}}
     if crds:

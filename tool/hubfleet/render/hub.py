@@ -17,6 +17,7 @@ from ..core.names import (
     DRIVE_RELEASE,
     DRIVE_STORAGE_CLASS,
     GIT_REPOSITORY,
+    HELM_KEEP,
     HOME_CLAIM,
     INGRESS_CLASS,
     MERGEABLE_TYPE,
@@ -39,6 +40,8 @@ def render_hub_namespace(hub: Hub) -> Manifest:
 
 
 def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
+    """The drive release. Its chart comes from this repository and reconciles on the chart's
+    version (Flux's default ChartVersion strategy): an unrelated commit upgrades no drive."""
     values = {
         "size": hub.drive_size,
         "resources": NFS_SERVER_POD.resources(),
@@ -75,8 +78,12 @@ def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
     values: dict[str, Any] = {
         "baseUrl": hub.path,
         "config": login.config,
-        # The hub database lives on its own small volume in the core zone, kept on delete.
-        "db": {"pvc": {"storageClassName": DRIVE_STORAGE_CLASS, "storage": HUB_DB_SIZE}},
+        # The hub database lives on its own small volume in the core zone. Its claim outlives the
+        # release: retiring the hub uninstalls JupyterHub, and re-activating it finds the same
+        # database (the volume is Retain as well, so even a deleted claim leaves the data).
+        "db": {
+            "pvc": {"storageClassName": DRIVE_STORAGE_CLASS, "storage": HUB_DB_SIZE, "annotations": HELM_KEEP}
+        },
         "resources": HUB_POD.resources(),
     }
     if login.extra_config:
