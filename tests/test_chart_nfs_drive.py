@@ -40,7 +40,7 @@ EXPECTED_KINDS = Counter(
         "Service": 1,
         "PodDisruptionBudget": 1,
         "PersistentVolume": 1,
-        "PersistentVolumeClaim": 1,
+        "PersistentVolumeClaim": 2,  # the data claim and the home claim
     }
 )
 POD_TEMPLATE_KINDS = frozenset(
@@ -195,7 +195,19 @@ class Rendered:
 
     @property
     def home_pvc(self) -> Doc:
-        return self.only("PersistentVolumeClaim")
+        (claim,) = [
+            doc for doc in self.docs if doc["kind"] == "PersistentVolumeClaim" and "volumeName" in doc["spec"]
+        ]
+        return claim
+
+    @property
+    def data_pvc(self) -> Doc:
+        (claim,) = [
+            doc
+            for doc in self.docs
+            if doc["kind"] == "PersistentVolumeClaim" and "volumeName" not in doc["spec"]
+        ]
+        return claim
 
 
 @pytest.fixture(scope="module", params=CASES, ids=lambda case: case.id)
@@ -441,6 +453,26 @@ def test_data_claim_template_is_kept(rendered: Rendered) -> None:
     assert mounts == {template["metadata"]["name"]: "/exports"}
 
 
+def test_the_data_claim_is_helms_and_follows_size(rendered: Rendered) -> None:
+    """Raising `size` grows the drive: Helm owns the data claim (the name the StatefulSet would give
+    it), so its request follows `size`; the immutable template keeps its first request (with no
+    cluster to look it up in, `helm template` shows `size`)."""
+    values, claim = rendered.case.values, rendered.data_pvc
+    template = rendered.statefulset["spec"]["volumeClaimTemplates"][0]
+    assert (
+        claim["metadata"]["name"]
+        == f"{template['metadata']['name']}-{rendered.statefulset['metadata']['name']}-0"
+    )
+    assert claim["metadata"]["annotations"][KEEP[0]] == KEEP[1]
+    assert claim["spec"]["resources"]["requests"]["storage"] == values["size"]
+    assert (claim["spec"]["storageClassName"], claim["spec"]["accessModes"]) == (
+        template["spec"]["storageClassName"],
+        template["spec"]["accessModes"],
+    )
+    source = (CHART / "templates" / "statefulset.yaml").read_text()
+    assert 'lookup "apps/v1" "StatefulSet" .Release.Namespace' in source
+
+
 def test_home_pv_points_at_the_nfs_service(rendered: Rendered) -> None:
     case, pv, service = rendered.case, rendered.pv, rendered.service
     assert pv["metadata"]["name"] == f"{case.namespace}-{case.release}-home"
@@ -481,7 +513,9 @@ def test_home_pvc_does_not_change_with_size(tmp_path: Path) -> None:
     for size in ("10Gi", "2Ti"):
         values_file = write_values(tmp_path, drive_values(size=size, zone="us-west-2a"))
         docs = render("alpha", "hub-alpha", values_file)
-        claims.append(next(doc for doc in docs if doc["kind"] == "PersistentVolumeClaim"))
+        claims.append(
+            next(d for d in docs if d["kind"] == "PersistentVolumeClaim" and "volumeName" in d["spec"])
+        )
         pv = next(doc for doc in docs if doc["kind"] == "PersistentVolume")
         assert pv["spec"]["capacity"]["storage"] == size
     assert claims[0] == claims[1]

@@ -27,6 +27,59 @@ def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callabl
     assert "datalab was already retired" in again.output
 
 
+def test_drive_grow_edits_the_hub_file_and_renders_a_bigger_claim(
+    rendered: Path, run: Callable[..., Result]
+) -> None:
+    hub_file = rendered / "clusters/clusterA/hubs/datalab.yaml"
+    before = hub_file.read_text()
+    result = run(rendered, "drive", "grow", "clusterA", "datalab", "60Gi")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "changed gitops/hubs/clusterA/datalab/drive.yaml",
+        "datalab: drive 40Gi -> 60Gi in clusters/clusterA/hubs/datalab.yaml; commit and push: Flux grows the "
+        "volume and its file system online, servers keep running",
+    ]
+    # Only the size changed: comments and everything else are kept.
+    assert hub_file.read_text() == before.replace("  size: 40Gi\n", '  size: "60Gi"\n')
+    (release,) = load_docs(rendered / "gitops/hubs/clusterA/datalab/drive.yaml")
+    assert release["spec"]["values"]["size"] == "60Gi"
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        (
+            "40Gi",
+            "SIZE: hub datalab's drive is 40Gi already; a drive only grows (EBS volumes cannot shrink)\n",
+        ),
+        (
+            "20Gi",
+            "SIZE: hub datalab's drive is 40Gi already; a drive only grows (EBS volumes cannot shrink)\n",
+        ),
+        ("lots", "SIZE: 'lots' is not a drive size (whole Gi or Ti, e.g. 200Gi)\n"),
+    ],
+)
+def test_drive_grow_refuses(rendered: Path, run: Callable[..., Result], size: str, message: str) -> None:
+    before = snapshot(rendered)
+    result = run(rendered, "drive", "grow", "clusterA", "datalab", size)
+    assert (result.exit_code, result.output) == (2, message)
+    assert snapshot(rendered) == before
+
+
+def test_a_drive_never_shrinks(rendered: Path, run: Callable[..., Result]) -> None:
+    hub_file = rendered / "clusters/clusterA/hubs/datalab.yaml"
+    hub_file.write_text(hub_file.read_text().replace("  size: 40Gi\n", "  size: 20Gi\n"))
+    before = snapshot(rendered / "gitops")
+    result = run(rendered, "render", "clusterA")
+    assert (result.exit_code, result.output) == (
+        2,
+        "clusters/clusterA/hubs/datalab.yaml:7:3: drive.size: 20Gi is smaller than the drive's 40Gi "
+        "(gitops/hubs/clusterA/datalab/drive.yaml); EBS volumes cannot shrink: keep 40Gi or more, or copy the "
+        "data to a new drive\n1 problem in the input; nothing was written\n",
+    )
+    assert snapshot(rendered / "gitops") == before
+
+
 def test_retire_an_unknown_hub(rendered: Path, run: Callable[..., Result]) -> None:
     result = run(rendered, "hub", "retire", "clusterA", "nope")
     assert result.exit_code == 2
@@ -141,6 +194,6 @@ def test_nfs_drive_chart_templates_with_each_example_hubs_values(
     }
     for doc in docs:
         assert schema_errors(doc) == [], doc["kind"]
-    claim = next(d for d in docs if d["kind"] == "PersistentVolumeClaim")
-    assert claim["metadata"]["name"] == "home"
-    assert claim["metadata"]["namespace"] == hub
+    claims = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PersistentVolumeClaim"}
+    assert sorted(claims) == ["data-drive-nfs-0", "home"]
+    assert {claim["metadata"]["namespace"] for claim in claims.values()} == {hub}

@@ -28,6 +28,7 @@ from .core.capacity import (
     InstanceType,
     PodSize,
     instance_type,
+    size_gib,
 )
 from .core.package_data import data_file
 from .model import MAIN_USER_GROUP, Cluster, NodeGroup, memory_bytes
@@ -132,10 +133,6 @@ def hours_per_month() -> int:
     return int(prices()["hoursPerMonth"])
 
 
-def _gib(quantity: str) -> int:
-    return int(quantity[:-2]) * (1024 if quantity.endswith("Ti") else 1)
-
-
 def _needs(load: Load, facts: InstanceType, daemonsets: int, volumes: int) -> dict[str, int]:
     """Nodes needed by each limit: pods, CPU, memory, EBS slots (core), GPUs."""
     needs = {
@@ -195,7 +192,7 @@ def plan_cluster(cluster: Cluster) -> ClusterPlan:
                 plan.needs["spread"] = INGRESS_REPLICAS
         plan.hourly = table["instances"].get(group.instance_type)
         groups.append(plan)
-    drives = sum(_gib(hub.drive_size) for hub in cluster.hubs)
+    drives = sum(size_gib(hub.drive_size) for hub in cluster.hubs)
     databases = HUB_DB_GIB * sum(1 for hub in cluster.hubs if hub.active)
     roots = sum((plan.nodes_billed or plan.group.min_size) * plan.group.volume_size for plan in groups)
     return ClusterPlan(cluster, groups, drives + databases + roots, table)

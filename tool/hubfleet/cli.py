@@ -17,7 +17,7 @@ from .errors import FindingsError, os_error
 from .hub_show import describe_hub, format_text
 from .inputs import Scope, load_cluster
 from .rendering import plan_project, render_project
-from .scaffold import new_cluster, new_hub, retire_hub
+from .scaffold import grow_drive, new_cluster, new_hub, retire_hub
 
 #: Commands whose modules pull in heavy libraries (boto3, cryptography, the validators) are
 #: imported only when they run, so `render` starts fast.
@@ -197,6 +197,29 @@ def hub_show_command(ctx: Context, cluster: str, name: str, output: str) -> None
         return
     for line in format_text(info):
         click.echo(line)
+
+
+@main.group()
+def drive() -> None:
+    """Hub drives."""
+
+
+@drive.command("grow")
+@click.argument("cluster")
+@click.argument("hub_name", metavar="HUB")
+@click.argument("size")
+@pass_context
+def drive_grow_command(ctx: Context, cluster: str, hub_name: str, size: str) -> None:
+    """Grow HUB's drive to SIZE (e.g. 200Gi): edit its file and render; Flux grows it online."""
+    project = ctx.project
+    old, new = grow_drive(project, cluster, hub_name, size)
+    plan = render_project(project, Scope.select(project, [cluster], False))
+    for line in plan.describe():
+        click.echo(line)
+    click.echo(
+        f"{hub_name}: drive {old} -> {new} in {project.relative(project.hub_file(cluster, hub_name))}; "
+        "commit and push: Flux grows the volume and its file system online, servers keep running"
+    )
 
 
 @hub.command("retire")

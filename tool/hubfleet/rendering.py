@@ -7,22 +7,28 @@ through `plan_project`, so they agree on what the tree should hold.
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .core.layout import JUPYTERHUB_FILE, STATE_DIR, Layout
-from .errors import LocalError, UsageError
+from .core.capacity import size_gib
+from .core.layout import DRIVE_FILE, JUPYTERHUB_FILE, STATE_DIR, Layout
+from .errors import InputError, LocalError, UsageError
 from .fingerprint import Record, inputs_digest, tool_key
 from .inputs import Scope, load_project
 from .journal import pending, recover
+from .load import load_file
 from .lock import holding
 from .model import Cluster
 from .project import Project
 from .render.common import OutputFile
 from .render.tree import render_cluster_tree
 from .write import Plan, apply_plan, list_scopes, plan_render, tree_clusters
+
+#: A drive size as the input schema allows it.
+SIZE = re.compile(r"[1-9][0-9]*(Gi|Ti)")
 
 
 def render_files(clusters: list[Cluster], layout: Layout) -> list[OutputFile]:
@@ -44,7 +50,9 @@ def plan_project(
     else:
         scopes = tuple(path for cluster in loaded for path in layout.owned_scopes(cluster.name))
     target = out or project.gitops_dir
-    return plan_render(target, project.relative(target), render_files(loaded, layout), scopes)
+    plan = plan_render(target, project.relative(target), render_files(loaded, layout), scopes)
+    refuse_shrinking(project, plan, loaded, layout)
+    return plan
 
 
 def check_output_folder(project: Project, out: Path) -> None:
@@ -108,15 +116,46 @@ def render_project(project: Project, scope: Scope, out: Path | None = None) -> P
     return plan
 
 
-def _authenticator(text: bytes) -> str | None:
-    """The authenticator a rendered JupyterHub HelmRelease asks for, if it can be read."""
+def _release_value(text: bytes, *path: str) -> str | None:
+    """A string at `spec.values.<path>` of a rendered HelmRelease, if it can be read."""
     try:
         document = YAML(typ="safe", pure=True).load(text)
     except (YAMLError, ValueError):
         return None
-    for key in ("spec", "values", "hub", "config", "JupyterHub", "authenticator_class"):
+    for key in ("spec", "values", *path):
         document = document.get(key) if isinstance(document, dict) else None
     return document if isinstance(document, str) else None
+
+
+def _authenticator(text: bytes) -> str | None:
+    """The authenticator a rendered JupyterHub HelmRelease asks for."""
+    return _release_value(text, "hub", "config", "JupyterHub", "authenticator_class")
+
+
+def refuse_shrinking(project: Project, plan: Plan, clusters: list[Cluster], layout: Layout) -> None:
+    """InputError at `drive.size` of every hub whose drive would get smaller than it is: EBS volumes
+    only grow, and Kubernetes refuses a smaller request, so the HelmRelease would fail forever."""
+    problems = []
+    for cluster in clusters:
+        for hub in cluster.hubs:
+            path = f"{layout.hub_dir(cluster.name, hub.name)}/{DRIVE_FILE}"
+            if path not in plan.changed:
+                continue
+            try:
+                old = _release_value((plan.out / path).read_bytes(), "size")
+            except OSError:
+                continue
+            if old and SIZE.fullmatch(old) and size_gib(hub.drive_size) < size_gib(old):
+                source = load_file(project.root / hub.source_file, hub.source_file, project.root)
+                problems.append(
+                    source.problem(
+                        ["drive", "size"],
+                        f"{hub.drive_size} is smaller than the drive's {old} ({plan.shown(path)}); EBS "
+                        f"volumes cannot shrink: keep {old} or more, or copy the data to a new drive",
+                    )
+                )
+    if problems:
+        raise InputError(problems)
 
 
 def login_changes(plan: Plan) -> list[str]:

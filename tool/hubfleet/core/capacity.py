@@ -124,6 +124,11 @@ TOOLS_PODS = {
 }
 
 
+def size_gib(quantity: str) -> int:
+    """A drive size (`40Gi`, `2Ti`, as the input schema allows) in GiB."""
+    return int(quantity[:-2]) * (1024 if quantity.endswith("Ti") else 1)
+
+
 def core_volumes(active_hubs: int, retired_hubs: int) -> int:
     """EBS volumes hubs attach to core nodes: a drive each, and a database volume per active hub."""
     return 2 * active_hubs + retired_hubs

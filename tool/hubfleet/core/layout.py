@@ -33,6 +33,8 @@ HUBS = "hubs"
 EKSCTL = "eksctl"
 #: A hub folder's JupyterHub HelmRelease (render writes it; a render compares its login with the last).
 JUPYTERHUB_FILE = "jupyterhub.yaml"
+#: A hub folder's drive HelmRelease (render compares its size with the last, to refuse shrinking).
+DRIVE_FILE = "drive.yaml"
 #: Every top-level folder a render owns; `render --all` owns all of them.
 TOP_FOLDERS = (CLUSTERS, INFRASTRUCTURE, HUBS, EKSCTL)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..core.capacity import HUB_POD, NFS_SERVER_POD, PROXY_POD, USER_SCHEDULER_POD, USER_SCHEDULER_REPLICAS
 from ..core.charts import JUPYTERHUB, KUBE_SCHEDULER_IMAGE, KUBE_SCHEDULER_TAGS
-from ..core.layout import JUPYTERHUB_FILE
+from ..core.layout import DRIVE_FILE, JUPYTERHUB_FILE
 from ..core.names import (
     DRIVE_CHART,
     DRIVE_RELEASE,
@@ -167,7 +167,7 @@ def render_jupyterhub(cluster: Cluster, hub: Hub) -> Manifest:
 
 def render_hub_files(cluster: Cluster, hub: Hub) -> dict[str, list[Manifest]]:
     """File name -> documents for the hub's folder; a retired hub has no JupyterHub."""
-    files = {"namespace.yaml": [render_hub_namespace(hub)], "drive.yaml": [render_drive(cluster, hub)]}
+    files = {"namespace.yaml": [render_hub_namespace(hub)], DRIVE_FILE: [render_drive(cluster, hub)]}
     if hub.active:
         files[JUPYTERHUB_FILE] = [render_jupyterhub(cluster, hub)]
     return files
