@@ -20,6 +20,7 @@ from conftest import REPO, require
 from hubfleet.core.auth import INITIAL_PASSWORD_DIR, LTI_ROLES_CLAIM, initial_password_key
 from hubfleet.model import build_cluster, build_hub
 from hubfleet.render.auth import auth_values
+from hubfleet.render.hub import jupyterhub_values
 
 HUB_PYTHON = REPO / ".venv-hub" / "bin" / "python"
 SCRIPT = Path(__file__).parent / "hub_side" / "try_login.py"
@@ -50,7 +51,8 @@ def request_for(auth: dict[str, Any], **request: Any) -> dict[str, Any]:
         {"name": "course", "drive": {"size": "10Gi"}, "auth": auth}, "clusters/clusterA/hubs/course.yaml"
     )
     login = auth_values(cluster, hub)
-    config = json.loads(json.dumps(login.config))
+    values = jupyterhub_values(cluster, hub, login)
+    config = json.loads(json.dumps(values["hub"]["config"]))
     for entry in login.values_from:
         *parents, last = entry["targetPath"].split(".")[2:]
         section = config.setdefault(parents[0], {})
@@ -59,8 +61,9 @@ def request_for(auth: dict[str, Any], **request: Any) -> dict[str, Any]:
         section[last] = f"sealed-{entry['valuesKey']}-" + "x" * 32
     return {
         "hub_config": config,
-        "extra_config": login.extra_config,
+        "extra_config": values["hub"].get("extraConfig", {}),
         "mount": INITIAL_PASSWORD_DIR,
+        "mounts": values["singleuser"]["storage"].get("extraVolumeMounts", []),
         **request,
     }
 
@@ -243,3 +246,12 @@ def test_lti13_admin_rights_follow_the_course_role_at_each_launch(reports: dict[
         "student@example.edu": False,
         "dean@example.edu": True,
     }
+
+
+def test_admins_get_the_shared_folder_read_write_and_users_read_only(
+    reports: dict[str, dict[str, Any]],
+) -> None:
+    shared = {"name": "home", "mountPath": "/home/jovyan/shared", "subPath": "_shared", "readOnly": True}
+    writable = {"name": "home", "mountPath": "/home/jovyan/shared-readwrite", "subPath": "_shared"}
+    for report in reports.values():
+        assert report["shared"] == {"admin": [shared, writable], "user": [shared]}

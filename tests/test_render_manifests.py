@@ -171,7 +171,8 @@ def test_jupyterhub_waits_for_its_drive_and_mounts_it_per_user(rendered: Path) -
     (owner,) = values["singleuser"]["initContainers"]
     assert owner["securityContext"]["runAsUser"] == 0
     assert owner["volumeMounts"] == [
-        {"name": "home", "mountPath": storage["homeMountPath"], "subPath": "{username}"}
+        {"name": "home", "mountPath": storage["homeMountPath"], "subPath": "{username}"},
+        {"name": "home", "mountPath": "/srv/shared", "subPath": "_shared"},
     ]
     assert "chown 1000:100" in owner["command"][-1]
     assert values["prePuller"]["continuous"] == {"enabled": False}

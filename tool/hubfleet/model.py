@@ -282,6 +282,8 @@ class Hub:
     culling: Culling
     profiles: tuple[Profile, ...] = ()
     expected_users: int = 0
+    #: `<drive>/_shared`: read-only for users at ~/shared, read-write for admins.
+    shared: bool = True
 
     @property
     def active(self) -> bool:
@@ -343,4 +345,5 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
         ),
         profiles=build_profiles(raw.get("profiles", []), resources, user_image),
         expected_users=int(raw.get("expectedUsers", 0)),
+        shared=bool(raw["drive"].get("shared", True)),
     )

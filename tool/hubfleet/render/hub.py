@@ -26,13 +26,10 @@ from ..core.names import (
 from ..model import Cluster, Hub
 from .auth import AuthValues, auth_values
 from .common import Manifest, helm_release, namespace, upstream_release
+from .home import HOME_MOUNT, SHARED_HOOK, home_owner, shared_admin_hook, shared_mounts
 from .profiles import node_selector, profile_list
 
 HUB_DB_SIZE = "1Gi"
-HOME_MOUNT = "/home/jovyan"
-#: Runs as root before each user server to hand the user their home folder: kubelet creates a
-#: new subPath folder as root on the NFS export, and the notebook runs as uid 1000, gid 100.
-HOME_OWNER_IMAGE = {"name": "docker.io/library/busybox", "tag": "1.37.0"}
 
 
 def render_hub_namespace(hub: Hub) -> Manifest:
@@ -62,18 +59,6 @@ def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
     )
 
 
-def _home_owner() -> dict[str, Any]:
-    image = f"{HOME_OWNER_IMAGE['name']}:{HOME_OWNER_IMAGE['tag']}"
-    return {
-        "name": "home-owner",
-        "image": image,
-        "command": ["sh", "-c", f"chown 1000:100 {HOME_MOUNT} && chmod 0750 {HOME_MOUNT}"],
-        "securityContext": {"runAsUser": 0, "allowPrivilegeEscalation": False},
-        "volumeMounts": [{"name": "home", "mountPath": HOME_MOUNT, "subPath": "{username}"}],
-        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
-    }
-
-
 def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
     values: dict[str, Any] = {
         "baseUrl": hub.path,
@@ -86,8 +71,9 @@ def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
         },
         "resources": HUB_POD.resources(),
     }
-    if login.extra_config:
-        values["extraConfig"] = login.extra_config
+    extra_config = {**login.extra_config, **({SHARED_HOOK: shared_admin_hook()} if hub.shared else {})}
+    if extra_config:
+        values["extraConfig"] = extra_config
     if login.volumes:
         values["extraVolumes"] = login.volumes
         values["extraVolumeMounts"] = login.mounts
@@ -134,8 +120,9 @@ def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str
                 "type": "static",
                 "static": {"pvcName": HOME_CLAIM, "subPath": "{username}"},
                 "homeMountPath": HOME_MOUNT,
+                **({"extraVolumeMounts": shared_mounts()} if hub.shared else {}),
             },
-            "initContainers": [_home_owner()],
+            "initContainers": [home_owner(hub.shared)],
             # Servers (and placeholders) run on the main user group unless a profile names another.
             "nodeSelector": node_selector(),
             **({"profileList": profile_list(hub)} if hub.profiles else {}),
