@@ -41,6 +41,7 @@ EXPECTED_KINDS = Counter(
         "PodDisruptionBudget": 1,
         "PersistentVolume": 1,
         "PersistentVolumeClaim": 2,  # the data claim and the home claim
+        "NetworkPolicy": 1,
     }
 )
 POD_TEMPLATE_KINDS = frozenset(
@@ -90,6 +91,7 @@ def drive_values(
     repository, tag, pull_policy = image
     return {
         "size": size,
+        "clients": "10.20.0.0/16",
         "storageClassName": storage_class,
         "zone": zone,
         "nodePurpose": node_purpose,
@@ -450,7 +452,7 @@ def test_data_claim_template_is_kept(rendered: Rendered) -> None:
         for container in rendered.pod_spec["containers"]
         for mount in container.get("volumeMounts", [])
     }
-    assert mounts == {template["metadata"]["name"]: "/exports"}
+    assert mounts == {template["metadata"]["name"]: "/exports", "start": "/hubfleet"}
 
 
 def test_the_data_claim_is_helms_and_follows_size(rendered: Rendered) -> None:
@@ -580,3 +582,29 @@ def test_release_name_must_start_with_a_letter() -> None:
     result = run_helm("template", "1hub", str(CHART))
     assert result.returncode != 0
     assert "must start with a lowercase letter" in result.stderr
+
+
+def test_only_nfs_from_the_vpc_reaches_the_server(rendered: Rendered) -> None:
+    policy = rendered.only("NetworkPolicy")
+    spec = policy["spec"]
+    assert selector_matches(spec["podSelector"], rendered.pod_labels)
+    assert spec["policyTypes"] == ["Ingress"]
+    assert spec["ingress"] == [
+        {
+            "from": [{"ipBlock": {"cidr": rendered.case.values["clients"]}}],
+            "ports": [{"protocol": "TCP", "port": 2049}],
+        }
+    ]
+
+
+def test_the_export_is_secure_and_squashed_or_the_server_does_not_start(rendered: Rendered) -> None:
+    (server,) = rendered.pod_spec["containers"]
+    assert server["command"] == ["/bin/sh", "-c"]
+    (script,) = server["args"]
+    # Fail closed: without the image's "insecure,no_root_squash" to replace, the server does not start.
+    assert script.startswith("grep -q 'insecure,no_root_squash' /usr/bin/nfsd.sh && ")
+    assert "s/insecure,no_root_squash/secure,all_squash,anonuid=1000,anongid=100/g" in script
+    assert script.endswith("exec /bin/bash /hubfleet/nfsd.sh")
+    env = {item["name"]: item["value"] for item in server["env"]}
+    assert env["PERMITTED"] == rendered.case.values["clients"]
+    assert {"name": "start", "mountPath": "/hubfleet"} in server["volumeMounts"]

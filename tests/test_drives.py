@@ -49,3 +49,43 @@ def test_drive_releases_reconcile_on_the_chart_version() -> None:
     chart = values_of(REPO, "physics101", "drive.yaml")["chart"]["spec"]
     assert "reconcileStrategy" not in chart  # Flux's default, ChartVersion
     assert chart["chart"] == "./charts/nfs-drive"
+
+
+def test_the_cluster_enforces_network_policies_in_its_own_vpc() -> None:
+    (config,) = load_docs(REPO / "gitops/eksctl/clusterA.yaml")
+    assert config["vpc"] == {"cidr": "192.168.0.0/16"}
+    (cni,) = [addon for addon in config["addons"] if addon["name"] == "vpc-cni"]
+    assert cni["configurationValues"] == '{"enableNetworkPolicy": "true"}'
+    assert cni["version"].startswith("v1.") and "eksbuild" in cni["version"]
+    assert values_of(REPO, "physics101", "drive.yaml")["values"]["clients"] == "192.168.0.0/16"
+
+
+def isolation_findings(root: Path, run: Callable[..., Result]) -> list[str]:
+    result = run(root, "validate", "clusterA", "--skip", "flux", "--skip", "charts", "--skip", "objects")
+    return [line for line in result.output.splitlines() if "vpc-cni" in line or "VPC" in line]
+
+
+def test_a_cluster_without_policy_enforcement_is_a_finding(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    root = make_cluster(tmp_path, hubs={"course": {}})
+    assert run(root, "render", "clusterA").exit_code == 0
+    eksctl = root / "gitops/eksctl/clusterA.yaml"
+    eksctl.write_text(eksctl.read_text().replace('{\\"enableNetworkPolicy\\": \\"true\\"}', "{}"))
+    line = next(n for n, text in enumerate(eksctl.read_text().splitlines(), 1) if text.startswith("addons:"))
+    assert isolation_findings(root, run) == [
+        f"gitops/eksctl/clusterA.yaml:{line}: ClusterConfig/clusterA: addons: no vpc-cni add-on with "
+        'enableNetworkPolicy "true"; without it the cluster ignores every drive\'s NetworkPolicy'
+    ]
+
+
+def test_a_drive_open_beyond_the_vpc_is_a_finding(tmp_path: Path, run: Callable[..., Result]) -> None:
+    root = make_cluster(tmp_path, hubs={"course": {}})
+    assert run(root, "render", "clusterA").exit_code == 0
+    drive = root / "gitops/hubs/clusterA/course/drive.yaml"
+    drive.write_text(drive.read_text().replace('clients: "192.168.0.0/16"', 'clients: "0.0.0.0/0"'))
+    line = next(n for n, text in enumerate(drive.read_text().splitlines(), 1) if "clients:" in text)
+    assert isolation_findings(root, run) == [
+        f"gitops/hubs/clusterA/course/drive.yaml:{line}: HelmRelease/drive: spec.values.clients: 0.0.0.0/0 is "
+        "not inside the cluster's VPC 192.168.0.0/16; the drive would answer addresses outside the cluster"
+    ]

@@ -100,5 +100,7 @@ def test_ebs_csi_addon_and_irsa_for_the_autoscaler() -> None:
     assert account["metadata"] == {"name": "cluster-autoscaler", "namespace": "kube-system"}
     assert account["wellKnownPolicies"] == {"autoScaler": True}
     assert account["roleName"] == "clusterA-cluster-autoscaler"
-    assert cfg["addons"][0]["name"] == "aws-ebs-csi-driver"
-    assert cfg["addons"][0]["wellKnownPolicies"] == {"ebsCSIController": True}
+    addons = {addon["name"]: addon for addon in cfg["addons"]}
+    assert sorted(addons) == ["aws-ebs-csi-driver", "vpc-cni"]
+    assert addons["aws-ebs-csi-driver"]["wellKnownPolicies"] == {"ebsCSIController": True}
+    assert addons["vpc-cni"]["attachPolicyARNs"] == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]

@@ -19,6 +19,11 @@ INFRA_NAMESPACES = frozenset(
 )
 
 DRIVE_STORAGE_CLASS = "hubfleet-drive"
+#: The cluster's VPC (eksctl's default, written out): drives answer only addresses in it.
+VPC_CIDR = "192.168.0.0/16"
+#: The VPC CNI add-on, pinned, with its network-policy enforcement on (drives' NetworkPolicies).
+VPC_CNI_ADDON = "vpc-cni"
+VPC_CNI_VERSION = "v1.22.3-eksbuild.1"
 #: The per-hub drive: a release of our NFS drive chart, from this repository.
 DRIVE_RELEASE = "drive"
 DRIVE_CHART = "./charts/nfs-drive"

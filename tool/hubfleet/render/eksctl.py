@@ -6,12 +6,17 @@ pre-bootstrap commands hubs need. The file lives outside every Flux path.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
     KUBE_SYSTEM,
+    VPC_CIDR,
+    VPC_CNI_ADDON,
+    VPC_CNI_VERSION,
     autoscaler_role_name,
+    aws_partition,
 )
 from ..model import Cluster, NodeGroup
 from .common import Manifest
@@ -76,6 +81,7 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
             "tags": {"managed-by": "hubfleet"},
         },
         "availabilityZones": list(cluster.zones),
+        "vpc": {"cidr": VPC_CIDR},
         "iam": {
             "withOIDC": True,
             "serviceAccounts": [
@@ -89,6 +95,16 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
             ],
         },
         "addons": [
+            {
+                # Network-policy enforcement, so each drive answers only NFS from the VPC.
+                "name": VPC_CNI_ADDON,
+                "version": VPC_CNI_VERSION,
+                "attachPolicyARNs": [
+                    f"arn:{aws_partition(cluster.region)}:iam::aws:policy/AmazonEKS_CNI_Policy"
+                ],
+                "configurationValues": json.dumps({"enableNetworkPolicy": "true"}),
+                "resolveConflicts": "overwrite",
+            },
             {
                 "name": "aws-ebs-csi-driver",
                 "wellKnownPolicies": {"ebsCSIController": True},

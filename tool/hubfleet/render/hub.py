@@ -22,6 +22,7 @@ from ..core.names import (
     INGRESS_CLASS,
     MERGEABLE_TYPE,
     PRUNE_DISABLED,
+    VPC_CIDR,
 )
 from ..model import Cluster, Hub
 from .auth import AuthValues, auth_values
@@ -41,6 +42,7 @@ def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
     version (Flux's default ChartVersion strategy): an unrelated commit upgrades no drive."""
     values = {
         "size": hub.drive_size,
+        "clients": VPC_CIDR,
         "resources": NFS_SERVER_POD.resources(),
         "storageClassName": DRIVE_STORAGE_CLASS,
         "zone": cluster.core_zone,

@@ -29,6 +29,7 @@ from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
 from .images import check_images
 from .ingress import check_ingresses, check_tls_secrets
+from .isolation import check_drive_isolation
 from .kubeconform import KubeconformChecker, find_kubeconform
 from .leaks import check_leaks
 from .lint import ClusterLint, capacity_lint, sealing_audit
@@ -94,6 +95,7 @@ def check_lint(
         lint = ClusterLint(tree, cluster, locator, tally)
         lint.drives()
         lint.attachments()
+        check_drive_isolation(lint)
         mine = by_cluster[name]
         check_ingresses(lint, mine)
         check_images(lint, mine)
