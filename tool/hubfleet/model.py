@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from .core.backups import DEFAULT_TIME, Policy
 from .core.capacity import core_volumes, instance_type
 from .core.charts import UPSTREAM_CHARTS, UpstreamChart
 from .core.names import autoscaler_tags, node_labels, node_taints
@@ -113,6 +114,20 @@ class Cluster:
     expander: str
     hubs: tuple[Hub, ...] = ()
     sealed_secrets: tuple[SealedSecretFile, ...] = ()
+    #: The cluster's snapshot policy (None: no backups).
+    backups: Policy | None = None
+
+    def backup_policy(self, hub: Hub) -> Policy | None:
+        """The policy of `hub`'s volumes: the cluster's, with the hub's own keep; None if off."""
+        if self.backups is None or not hub.backup_enabled:
+            return None
+        return replace(self.backups, keep=hub.backup_keep or self.backups.keep)
+
+    @property
+    def backup_policies(self) -> tuple[Policy, ...]:
+        """Every distinct policy the cluster's hubs use, sorted by tag."""
+        found = {p.tag: p for p in (self.backup_policy(hub) for hub in self.hubs) if p is not None}
+        return tuple(found[tag] for tag in sorted(found))
 
     def node_group(self, role: NodeRole) -> NodeGroup:
         """The main group of a role (tools, core or the first user group)."""
@@ -176,6 +191,14 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         git_branch=str(flux.get("branch", DEFAULT_BRANCH)),
         charts=ChartVersions.from_input(raw.get("charts", {})),
         expander=str(raw.get("autoscaler", {}).get("expander", DEFAULT_EXPANDER)),
+        backups=Policy(
+            name,
+            str(raw["backups"]["schedule"]),
+            str(raw["backups"].get("time", DEFAULT_TIME)),
+            int(raw["backups"]["keep"]),
+        )
+        if "backups" in raw
+        else None,
     )
 
 
@@ -284,6 +307,8 @@ class Hub:
     expected_users: int = 0
     #: `<drive>/_shared`: read-only for users at ~/shared, read-write for admins.
     shared: bool = True
+    backup_enabled: bool = True
+    backup_keep: int | None = None
 
     @property
     def active(self) -> bool:
@@ -346,4 +371,6 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
         profiles=build_profiles(raw.get("profiles", []), resources, user_image),
         expected_users=int(raw.get("expectedUsers", 0)),
         shared=bool(raw["drive"].get("shared", True)),
+        backup_enabled=bool(raw.get("backups", {}).get("enabled", True)),
+        backup_keep=raw.get("backups", {}).get("keep"),
     )

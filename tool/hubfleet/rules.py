@@ -135,6 +135,32 @@ def hub_name_not_system(source: Source, raw: dict[str, Any], stem: str) -> list[
     return []
 
 
+def backup_opt_out_is_reasoned(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    """A hub leaves backups only on purpose, in its own file, with a reason a reviewer reads."""
+    backups = raw.get("backups", {})
+    found = source.data.get("backups")
+    own: dict[str, Any] = found if isinstance(found, dict) else {}
+    problems = []
+    if backups.get("enabled") is False:
+        if own.get("enabled") is not False:
+            problems.append(
+                source.problem(
+                    ["backups", "enabled"],
+                    "comes from hubDefaults; a hub opts out of backups only in its own file",
+                )
+            )
+        elif "reason" not in backups:
+            problems.append(
+                source.problem(
+                    ["backups", "enabled"],
+                    "false needs a reason (backups.reason): its users' work would have no snapshot",
+                )
+            )
+    elif "reason" in backups:
+        problems.append(source.problem(["backups", "reason"], "is only for enabled: false; remove it"))
+    return problems
+
+
 def user_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
     return guarantees_within_limits(source, ["user"], build_resources(raw.get("user", {})))
 
@@ -144,6 +170,7 @@ HUB_RULES = (
     hub_name_not_reserved,
     hub_name_not_system,
     user_within_limits,
+    backup_opt_out_is_reasoned,
     check_profiles,
     check_auth,
 )

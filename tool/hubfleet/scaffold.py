@@ -55,6 +55,13 @@ flux:
   url: {git_url}    # the repository given to flux bootstrap
   branch: main
 
+# EBS snapshots of every drive and hub database; `hubfleet aws backups enable {name}` makes the
+# policy in AWS (README "Backups and restore").
+backups:
+  schedule: daily
+  time: "03:00"     # UTC
+  keep: 7
+
 # Chart versions default to the ones this hubfleet was tested with ({charts}).
 # hubDefaults: settings every hub starts from (same fields as a hub file).
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -17,9 +18,10 @@ import click
 
 from ..context import Context
 from ..errors import FindingsError, UsageError
-from ..inputs import load_cluster
+from ..inputs import hub_of, load_cluster
 from ..model import Cluster
 from ..project import Project
+from .backups import apply_policies, apply_tags, backup_status, plan_policies, plan_tags
 from .dns import apply_dns, find_ingress_load_balancer, plan_dns
 from .drift import find_drift
 from .groups import find_group
@@ -183,6 +185,7 @@ def drift(actx: AwsContext, cluster: str, output: str) -> None:
         identity.account,
         make_client(session, "autoscaling"),
         make_client(session, "ec2"),
+        make_client(session, "dlm") if model.backups is not None else None,
     )
     if output == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
@@ -227,3 +230,82 @@ def preflight(actx: AwsContext, cluster: str) -> None:
         click.echo(line)
     if report.blockers:
         raise FindingsError(report.summary)
+
+
+@aws.group(cls=AwsGroup)
+def backups() -> None:
+    """Snapshots of every drive and hub database (Data Lifecycle Manager, by volume tags)."""
+
+
+@backups.command("tag")
+@click.argument("cluster")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.pass_obj
+def backups_tag(actx: AwsContext, cluster: str, dry_run: bool) -> None:
+    """Give CLUSTER's existing hub volumes their cluster, hub, kind and backup-policy tags."""
+    model = actx.load(cluster)
+    session, _ = actx.checked_session(model)
+    ec2 = make_client(session, "ec2")
+    changes = plan_tags(ec2, model)
+    for change in changes:
+        tags = ", ".join(f"{key}={value}" for key, value in sorted(change.tags.items()))
+        click.echo(f"  tag {change.volume} ({change.hub} {change.kind}): {tags}")
+    if not changes:
+        click.echo(f"{cluster}: every hub volume is tagged as it should be")
+    elif dry_run:
+        click.echo("dry run: nothing changed")
+    else:
+        apply_tags(ec2, changes)
+        click.echo(f"{cluster}: tagged {len(changes)} volume{'s' if len(changes) != 1 else ''}")
+
+
+@backups.command("enable")
+@click.argument("cluster")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.pass_obj
+def backups_enable(actx: AwsContext, cluster: str, dry_run: bool) -> None:
+    """Create or update CLUSTER's snapshot policies as cluster.yaml and its hubs say."""
+    model = actx.load(cluster)
+    if model.backups is None:
+        raise UsageError(
+            "CLUSTER",
+            f"{model.source_file} has no backups block; add one, e.g. backups: {{schedule: daily, keep: 7}}",
+        )
+    session, identity = actx.checked_session(model)
+    dlm = make_client(session, "dlm")
+    changes = plan_policies(dlm, model)
+    for change in changes:
+        click.echo(change.describe())
+    if dry_run:
+        click.echo("dry run: nothing changed")
+        return
+    apply_policies(dlm, [c for c in changes if c.action != "unchanged"], identity.account, model.region)
+    click.echo(
+        f"{cluster}: snapshot policies match {model.source_file}; tag existing volumes with `hubfleet aws backups tag {cluster}`"
+    )
+
+
+@backups.command("status")
+@click.argument("cluster")
+@click.argument("hub", required=False)
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def backups_status(actx: AwsContext, cluster: str, hub: str | None, output: str) -> None:
+    """Age, size and count of each hub volume's snapshots; exit 1 when one is stale."""
+    model = actx.load(cluster)
+    if hub is not None:
+        hub_of(model, hub, "HUB")
+    session, _ = actx.checked_session(model)
+    found = backup_status(make_client(session, "ec2"), model, hub)
+    now = datetime.now(UTC)
+    stale = [status for status in found if status.stale(now)]
+    if output == "json":
+        click.echo(json.dumps([status.to_json(now) for status in found], indent=2))
+    else:
+        click.echo(f"backups of {cluster}:")
+        for status in found:
+            click.echo(status.describe(now))
+    if stale:
+        raise FindingsError(
+            f"{cluster}: {len(stale)} volume{'s have' if len(stale) != 1 else ' has'} no snapshot younger than twice its schedule"
+        )

@@ -17,18 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM, HUB_DB_CLAIM
 from ..model import Cluster, NodeGroup
+from .backups import plan_policies
 from .groups import GroupFacts, cluster_groups, read_group
-from .session import aws_errors
+from .volumes import cluster_volumes, volume_claim
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
     from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_ec2.type_defs import FilterTypeDef, VolumeTypeDef
+    from mypy_boto3_ec2.type_defs import VolumeTypeDef
 
 Value = str | int | list[str] | None
 
-PVC_NAMESPACE_TAG = "kubernetes.io/created-for/pvc/namespace"
-PVC_NAME_TAG = "kubernetes.io/created-for/pvc/name"
 AUTOSCALER_ENABLED_TAG = f"{AUTOSCALER_TAG_PREFIX}/enabled"
 
 
@@ -110,8 +109,10 @@ class DriftReport:
         }
 
 
-def find_drift(cluster: Cluster, account: str, autoscaling: AutoScalingClient, ec2: EC2Client) -> DriftReport:
-    """Compare every node group and hub volume of `cluster` with what AWS has."""
+def find_drift(
+    cluster: Cluster, account: str, autoscaling: AutoScalingClient, ec2: EC2Client, dlm: Any = None
+) -> DriftReport:
+    """Compare every node group, hub volume and (with backups) snapshot policy of `cluster` with AWS."""
     groups = cluster_groups(autoscaling, cluster.name)
     differences: list[Difference] = []
     for group in cluster.node_groups:
@@ -131,9 +132,11 @@ def find_drift(cluster: Cluster, account: str, autoscaling: AutoScalingClient, e
         names = [g["AutoScalingGroupName"] for g in extra]
         subject = f"node group {name}" if name else "Auto Scaling group without a node-group tag"
         differences.append(Difference(subject, "Auto Scaling group", None, names, note="not in the input"))
-    volumes = _cluster_volumes(ec2, cluster.name)
+    volumes = cluster_volumes(ec2, cluster.name)
     differences += misplaced_volumes(volumes, cluster)
     differences += orphaned_volumes(volumes, cluster)
+    if cluster.backups is not None and dlm is not None:
+        differences += policy_drift(dlm, cluster)
     return DriftReport(cluster.name, cluster.source_file, ec2.meta.region_name, account, tuple(differences))
 
 
@@ -178,26 +181,22 @@ def compare_group(cluster: Cluster, group: NodeGroup, facts: GroupFacts) -> list
     return differences
 
 
-def _cluster_volumes(ec2: EC2Client, cluster: str) -> list[VolumeTypeDef]:
-    """EBS volumes Kubernetes created for claims in `cluster` (either cluster tag the drivers write)."""
-    claimed: FilterTypeDef = {"Name": "tag-key", "Values": [PVC_NAME_TAG]}
-    queries: list[list[FilterTypeDef]] = [
-        [{"Name": "tag:KubernetesCluster", "Values": [cluster]}, claimed],
-        [{"Name": f"tag:kubernetes.io/cluster/{cluster}", "Values": ["owned"]}, claimed],
-    ]
-    volumes: dict[str, VolumeTypeDef] = {}
-    with aws_errors(f"listing the EBS volumes of {cluster}"):
-        for filters in queries:
-            for page in ec2.get_paginator("describe_volumes").paginate(Filters=filters):
-                for volume in page["Volumes"]:
-                    volumes.setdefault(volume.get("VolumeId", ""), volume)
-    return [volumes[key] for key in sorted(volumes)]
-
-
-def _claim(volume: VolumeTypeDef) -> tuple[str, str]:
-    """(namespace, claim) the EBS CSI driver tagged a volume with."""
-    tags = {tag.get("Key", ""): tag.get("Value", "") for tag in volume.get("Tags", [])}
-    return tags.get(PVC_NAMESPACE_TAG, ""), tags.get(PVC_NAME_TAG, "")
+def policy_drift(dlm: Any, cluster: Cluster) -> list[Difference]:
+    """Snapshot policies that are missing, or differ from what cluster.yaml and its hubs say."""
+    differences = []
+    for change in plan_policies(dlm, cluster):
+        if change.action != "unchanged":
+            differences.append(
+                Difference(
+                    f"backup policy {change.policy.tag}",
+                    "DLM policy",
+                    "as cluster.yaml says",
+                    "missing" if change.action == "create" else "different",
+                    change.policy_id or "",
+                    f"run `hubfleet aws backups enable {cluster.name}`",
+                )
+            )
+    return differences
 
 
 def orphaned_volumes(volumes: list[VolumeTypeDef], cluster: Cluster) -> list[Difference]:
@@ -206,7 +205,7 @@ def orphaned_volumes(volumes: list[VolumeTypeDef], cluster: Cluster) -> list[Dif
     hubs = {hub.name for hub in cluster.hubs}
     differences = []
     for volume in volumes:
-        namespace, claim = _claim(volume)
+        namespace, claim = volume_claim(volume)
         if claim in (DRIVE_CLAIM, HUB_DB_CLAIM) and namespace and namespace not in hubs:
             kind = "drive" if claim == DRIVE_CLAIM else "hub database"
             differences.append(
@@ -228,7 +227,7 @@ def misplaced_volumes(volumes: list[VolumeTypeDef], cluster: Cluster) -> list[Di
     hubs = {hub.name for hub in cluster.hubs}
     differences = []
     for volume in volumes:
-        namespace, claim = _claim(volume)
+        namespace, claim = volume_claim(volume)
         zone = volume.get("AvailabilityZone", "")
         if (namespace in hubs or claim == DRIVE_CLAIM) and zone != cluster.core_zone:
             subject = f"drive of hub {namespace}" if claim == DRIVE_CLAIM else f"volume {namespace}/{claim}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.backups import TAG_BACKUP, TAG_CLUSTER
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
     KUBE_SYSTEM,
@@ -70,6 +71,13 @@ def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
     return node_group
 
 
+def birth_tags(cluster: Cluster) -> dict[str, str]:
+    tags = {TAG_CLUSTER: cluster.name}
+    if cluster.backups is not None:
+        tags[TAG_BACKUP] = cluster.backups.tag
+    return tags
+
+
 def render_cluster_config(cluster: Cluster) -> Manifest:
     return {
         "apiVersion": "eksctl.io/v1alpha5",
@@ -108,6 +116,11 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
             {
                 "name": "aws-ebs-csi-driver",
                 "wellKnownPolicies": {"ebsCSIController": True},
+                # Tags at birth on every volume the driver makes: the cluster, and the cluster's
+                # snapshot policy (a hub that keeps more, or opts out, is retagged by
+                # `hubfleet aws backups tag`). StorageClass tag parameters would need a new class:
+                # a class's parameters cannot change, and every drive's claim names its class.
+                "configurationValues": json.dumps({"controller": {"extraVolumeTags": birth_tags(cluster)}}),
                 "resolveConflicts": "overwrite",
             },
         ],
