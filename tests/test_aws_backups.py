@@ -278,3 +278,132 @@ def test_volumes_are_tagged_at_birth_by_the_ebs_csi_driver(
             "extraVolumeTags": {"hubfleet/cluster": "clusterA", "hubfleet/backup": "clusterA-daily-7"}
         }
     }
+
+
+# Restore --------------------------------------------------------------------------------------------
+
+
+def volume_count(world: World) -> int:
+    return len(world.clients.ec2.describe_volumes()["Volumes"])
+
+
+def test_restore_one_users_folder_beside_the_live_drive(world: World, run: Callable[..., Result]) -> None:
+    from conftest import load_docs
+
+    drive = create_volume(world.clients, "clusterA", "us-west-2b", "physics101", "data-drive-nfs-0")
+    older = snapshot(world, drive)
+    result = run(world.root, "aws", "backups", "restore", "clusterA", "physics101", "--user", "alice")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"restore alice's folder of hub physics101 from {older} (taken ")
+    assert (
+        lines[1:3]
+        == [
+            "  make a 40 GiB volume from it in us-west-2b, beside the live drive",
+            lines[2],
+        ]
+        and lines[2].startswith("  copy into restored-")
+        and lines[2].endswith(" folders of the live drive; nothing is overwritten")
+    )
+    (made,) = [v for v in world.clients.ec2.describe_volumes()["Volumes"] if v.get("SnapshotId") == older]
+    assert made["AvailabilityZone"] == "us-west-2b"
+    assert {t["Key"]: t["Value"] for t in made["Tags"]}["hubfleet/restore-of"] == older
+    (restore_input,) = (world.root / "clusters/clusterA/restores").glob("physics101-*.yaml")
+    stamp = restore_input.stem.removeprefix("physics101-")
+    assert run(world.root, "render", "clusterA").exit_code == 0
+    volume, claim, job = load_docs(world.root / f"gitops/hubs/clusterA/physics101/restore-{stamp}.yaml")
+    assert volume["spec"]["csi"] == {
+        "driver": "ebs.csi.aws.com",
+        "volumeHandle": made["VolumeId"],
+        "fsType": "ext4",
+        "readOnly": True,
+    }
+    assert claim["spec"]["volumeName"] == volume["metadata"]["name"]
+    pod = job["spec"]["template"]["spec"]
+    (copy,) = pod["containers"]
+    assert {"name": "restored", "mountPath": "/restore", "readOnly": True} in copy["volumeMounts"]
+    assert pod["volumes"][0]["persistentVolumeClaim"] == {"claimName": f"restore-{stamp}", "readOnly": True}
+    # The only thing written is a new restored-<stamp> folder in alice's home.
+    assert copy["command"][-1] == (
+        f"mkdir /homes/alice/restored-{stamp} && cp -a /restore/alice/. /homes/alice/restored-{stamp}/"
+    )
+    assert (pod["securityContext"]["runAsUser"], copy["securityContext"]["capabilities"]) == (
+        1000,
+        {"drop": ["ALL"]},
+    )
+
+    finished = run(
+        world.root, "aws", "backups", "restore", "clusterA", "physics101", "--done", "--delete-volume"
+    )
+    assert finished.exit_code == 0, finished.output
+    assert finished.stdout.splitlines()[:2] == [
+        f"removed clusters/clusterA/restores/{restore_input.name}",
+        f"deleted volume {made['VolumeId']}",
+    ]
+    assert not restore_input.exists()
+
+
+@pytest.mark.parametrize(
+    "case", ["another hub's snapshot", "nothing before the time", "drive out of the core zone"]
+)
+def test_a_refused_restore_creates_nothing(world: World, run: Callable[..., Result], case: str) -> None:
+    zone = "us-west-2a" if case == "drive out of the core zone" else "us-west-2b"
+    drive = create_volume(world.clients, "clusterA", zone, "physics101", "data-drive-nfs-0")
+    other = create_volume(world.clients, "clusterA", "us-west-2b", "datalab", "data-drive-nfs-0")
+    mine, theirs = snapshot(world, drive), snapshot(world, other)
+    args = {
+        "another hub's snapshot": ["--snapshot", theirs],
+        "nothing before the time": ["--before", "2020-01-01T00:00"],
+        "drive out of the core zone": [],
+    }[case]
+    before = volume_count(world)
+    result = run(world.root, "aws", "backups", "restore", "clusterA", "physics101", *args)
+    expected = {
+        "another hub's snapshot": f"--snapshot: {theirs} is not a completed snapshot of hub physics101's drive ({drive})",
+        "nothing before the time": "--before: no snapshot of hub physics101's drive before 2020-01-01 00:00 UTC",
+        "drive out of the core zone": f"HUB: hub physics101's drive {drive} is in us-west-2a, not the core zone "
+        "us-west-2b; fix that first (`hubfleet aws drift` shows it), a restore must run beside the live drive",
+    }[case]
+    assert (result.exit_code, result.stderr) == (2, expected + "\n")
+    assert volume_count(world) == before
+    assert not (world.root / "clusters/clusterA/restores").exists()
+    assert mine
+
+
+def test_a_whole_drive_restore_copies_each_users_folder_but_the_shared_one() -> None:
+    from hubfleet.model import Restore
+    from hubfleet.render.restore import copy_script
+
+    restore = Restore(
+        "physics101",
+        "20261201t2330z",
+        "snap-0123456789abcdef0",
+        "vol-0123456789abcdef0",
+        "us-west-2b",
+        "40Gi",
+        None,
+        "clusters/clusterA/restores/physics101-20261201t2330z.yaml",
+    )
+    assert copy_script(restore) == (
+        'for folder in /restore/*/; do user=$(basename "$folder"); [ "$user" = _shared ] && continue; '
+        'mkdir -p "/homes/$user" && mkdir "/homes/$user/restored-20261201t2330z" && '
+        'cp -a "$folder." "/homes/$user/restored-20261201t2330z/" || exit 1; done'
+    )
+
+
+def test_a_restore_of_a_hub_that_is_not_there_is_refused(tmp_path: Path, run: Callable[..., Result]) -> None:
+    from builders import make_cluster
+
+    root = make_cluster(tmp_path, hubs={"course": {}})
+    restores = root / "clusters/clusterA/restores"
+    restores.mkdir()
+    (restores / "gone-20261201t2330z.yaml").write_text(
+        "hub: gone\nstamp: 20261201t2330z\nsnapshot: snap-0123456789abcdef0\nvolume: vol-0123456789abcdef0\n"
+        "zone: us-west-2b\nsize: 40Gi\n"
+    )
+    result = run(root, "render", "clusterA")
+    assert (result.exit_code, result.output) == (
+        2,
+        "clusters/clusterA/restores/gone-20261201t2330z.yaml:1:1: hub: cluster clusterA has no hub 'gone'\n"
+        "1 problem in the input; nothing was written\n",
+    )

@@ -22,6 +22,7 @@ from test_aws_support import (
     cluster_of,
     create_network_load_balancer,
     create_node_groups,
+    create_volume,
     create_zone,
     fake_credentials,
     group_sizes,
@@ -89,3 +90,31 @@ def test_scale_dns_and_drift_over_http_with_the_installed_cli(project: Path, end
     assert drift.returncode == 1
     assert drift.stderr == "clusterA: 1 difference between clusters/clusterA/cluster.yaml and AWS\n"
     assert "node group tools: maxSize: input 4, AWS 7" in drift.stdout
+
+
+def test_backups_tag_status_and_restore_over_http_with_the_installed_cli(
+    project: Path, endpoint: str
+) -> None:
+    set_account(project)
+    cluster_file = project / "clusters/clusterA/cluster.yaml"
+    cluster_file.write_text(cluster_file.read_text() + "backups: {schedule: daily, keep: 7}\n")
+    clients = Clients(endpoint_url=endpoint)
+    drive = create_volume(clients, "clusterA", "us-west-2b", "datalab", "data-drive-nfs-0")
+
+    tagged = hubfleet(project, "backups", "tag", "clusterA")
+    assert tagged.returncode == 0, tagged.stderr
+    assert tagged.stdout.splitlines()[-1] == "clusterA: tagged 1 volume"
+
+    stale = hubfleet(project, "backups", "status", "clusterA", "datalab", "--format", "json")
+    assert stale.returncode == 1
+    assert [(r["kind"], r["stale"]) for r in json.loads(stale.stdout)] == [("drive", True)]
+
+    taken = clients.ec2.create_snapshot(VolumeId=drive)["SnapshotId"]
+    fresh = hubfleet(project, "backups", "status", "clusterA", "datalab")
+    assert fresh.returncode == 0, fresh.stderr
+
+    restored = hubfleet(project, "backups", "restore", "clusterA", "datalab", "--user", "bob")
+    assert restored.returncode == 0, restored.stderr
+    made = [v for v in clients.ec2.describe_volumes()["Volumes"] if v.get("SnapshotId") == taken]
+    assert [v["AvailabilityZone"] for v in made] == ["us-west-2b"]
+    assert len(list((project / "clusters/clusterA/restores").glob("datalab-*.yaml"))) == 1

@@ -17,7 +17,7 @@ from typing import Any
 from .core.names import SEALED_SUFFIX
 from .errors import InputError, Problem, UsageError
 from .load import Source, load_file, parse_text
-from .model import Cluster, Hub, SealedSecretFile, build_cluster, build_hub, merge_settings
+from .model import Cluster, Hub, Restore, SealedSecretFile, build_cluster, build_hub, merge_settings
 from .project import Project
 from .rules import check_cluster_rules, check_hub_rules, drives_fit_core_nodes, guarantee_fits_user_nodes
 from .schema_check import check_source
@@ -86,10 +86,11 @@ def load_cluster(project: Project, name: str, text: str | None = None) -> Cluste
     cluster = build_cluster(source.data, display)
     hubs, hub_problems = _load_hubs(project, cluster, source.data.get("hubDefaults", {}))
     sealed, sealed_problems = _load_sealed(project, name)
-    problems = hub_problems + sealed_problems
+    restores, restore_problems = _load_restores(project, name, {hub.name for hub, _ in hubs})
+    problems = hub_problems + sealed_problems + restore_problems
     if problems:
         raise InputError(problems)
-    cluster = cluster.with_inputs(tuple(hub for hub, _ in hubs), sealed)
+    cluster = cluster.with_inputs(tuple(hub for hub, _ in hubs), sealed, restores)
     problems = drives_fit_core_nodes(cluster, source)
     for hub, hub_source in hubs:
         problems += guarantee_fits_user_nodes(cluster, hub, hub_source)
@@ -181,6 +182,38 @@ def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile
             continue
         sealed.append(SealedSecretFile(path.name, display, manifest))
     return tuple(sealed), problems
+
+
+def _load_restores(
+    project: Project, cluster: str, hubs: set[str]
+) -> tuple[tuple[Restore, ...], list[Problem]]:
+    folder = project.restores_dir(cluster)
+    restores: list[Restore] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        display = project.relative(path)
+        source = _load_collecting(project.root, path, display, problems)
+        if source is None:
+            continue
+        found = check_source(source, "restore")
+        if not found and source.data["hub"] not in hubs:
+            found = [source.problem(["hub"], f"cluster {cluster} has no hub '{source.data['hub']}'")]
+        problems += found
+        if not found:
+            data = source.data
+            restores.append(
+                Restore(
+                    data["hub"],
+                    data["stamp"],
+                    data["snapshot"],
+                    data["volume"],
+                    data["zone"],
+                    data["size"],
+                    data.get("user"),
+                    display,
+                )
+            )
+    return tuple(restores), problems
 
 
 def hub_of(cluster: Cluster, name: str, argument: str = "NAME") -> Hub:

@@ -38,6 +38,20 @@ class SealedSecretFile:
 
 
 @dataclass(frozen=True)
+class Restore:
+    """A drive restore in progress: a volume made from a snapshot, copied back by a Job."""
+
+    hub: str
+    stamp: str
+    snapshot: str
+    volume: str
+    zone: str
+    size: str
+    user: str | None
+    source_file: str
+
+
+@dataclass(frozen=True)
 class NodeGroup:
     """One eksctl node group; `role` decides labels, taints, zones and kubelet hardening."""
 
@@ -116,6 +130,7 @@ class Cluster:
     sealed_secrets: tuple[SealedSecretFile, ...] = ()
     #: The cluster's snapshot policy (None: no backups).
     backups: Policy | None = None
+    restores: tuple[Restore, ...] = ()
 
     def backup_policy(self, hub: Hub) -> Policy | None:
         """The policy of `hub`'s volumes: the cluster's, with the hub's own keep; None if off."""
@@ -143,8 +158,12 @@ class Cluster:
         active = sum(1 for hub in self.hubs if hub.active)
         return core_volumes(active, len(self.hubs) - active)
 
-    def with_inputs(self, hubs: tuple[Hub, ...], sealed: tuple[SealedSecretFile, ...]) -> Cluster:
-        return replace(self, hubs=tuple(sorted(hubs, key=lambda h: h.name)), sealed_secrets=sealed)
+    def with_inputs(
+        self, hubs: tuple[Hub, ...], sealed: tuple[SealedSecretFile, ...], restores: tuple[Restore, ...] = ()
+    ) -> Cluster:
+        return replace(
+            self, hubs=tuple(sorted(hubs, key=lambda h: h.name)), sealed_secrets=sealed, restores=restores
+        )
 
 
 def _node_group(name: str, role: NodeRole, raw: dict[str, Any], zones: tuple[str, ...]) -> NodeGroup:

@@ -41,6 +41,10 @@ class Project:
     def secrets_dir(self, cluster: str) -> Path:
         return self.cluster_dir(cluster) / "secrets"
 
+    def restores_dir(self, cluster: str) -> Path:
+        """Restores in progress (`hubfleet aws backups restore`), one file each."""
+        return self.cluster_dir(cluster) / "restores"
+
     def sealing_cert(self, cluster: str) -> Path:
         return self.cluster_dir(cluster) / "sealed-secrets.pem"
 

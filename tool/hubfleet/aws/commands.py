@@ -26,6 +26,7 @@ from .dns import apply_dns, find_ingress_load_balancer, plan_dns
 from .drift import find_drift
 from .groups import find_group
 from .preflight import run_preflight
+from .restore import apply_restore, finish_restores, plan_restore
 from .scale import SizeChange, apply_scale, edit_sizes, plan_scale
 from .session import (
     NO_CREDENTIALS,
@@ -309,3 +310,52 @@ def backups_status(actx: AwsContext, cluster: str, hub: str | None, output: str)
         raise FindingsError(
             f"{cluster}: {len(stale)} volume{'s have' if len(stale) != 1 else ' has'} no snapshot younger than twice its schedule"
         )
+
+
+@backups.command("restore")
+@click.argument("cluster")
+@click.argument("hub")
+@click.option("--snapshot", help="The snapshot to restore (default: the latest).")
+@click.option(
+    "--before",
+    type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+    help="The latest snapshot before this UTC time, e.g. 2026-11-30T18:00.",
+)
+@click.option("--user", help="Only this user's folder (its name on the drive).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--done", is_flag=True, help="Finish: remove the hub's restore (render and commit after).")
+@click.option("--delete-volume", is_flag=True, help="With --done: also delete the restored volume.")
+@click.pass_obj
+def backups_restore(
+    actx: AwsContext,
+    cluster: str,
+    hub: str,
+    snapshot: str | None,
+    before: datetime | None,
+    user: str | None,
+    dry_run: bool,
+    done: bool,
+    delete_volume: bool,
+) -> None:
+    """Restore HUB's drive from a snapshot beside the live one, into restored-<time> folders."""
+    model = actx.load(cluster)
+    hub_of(model, hub, "HUB")
+    if delete_volume and not done:
+        raise UsageError("--delete-volume", "only with --done, once the copy is checked")
+    session, _ = actx.checked_session(model)
+    ec2 = make_client(session, "ec2")
+    if done:
+        for line in finish_restores(actx.project, ec2, model, hub, delete_volume):
+            click.echo(line)
+        click.echo(f"run `make render CLUSTER={cluster}` and commit: the restore's objects go")
+        return
+    moment = before.replace(tzinfo=UTC) if before else None
+    plan = plan_restore(ec2, model, hub, datetime.now(UTC), snapshot, moment, user)
+    for line in plan.describe():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing changed")
+        return
+    volume, path = apply_restore(actx.project, ec2, plan)
+    click.echo(f"made volume {volume}; wrote {actx.project.relative(path)}")
+    click.echo(f"run `make render CLUSTER={cluster}` and commit: Flux runs the copy Job in namespace {hub}")

@@ -16,6 +16,7 @@ from .ingress import (
     render_master_ingress,
 )
 from .layers import render_entry_kustomization, render_hubs_entry, render_infrastructure_entry
+from .restore import render_restore, restore_name
 from .sources import render_helm_repositories
 
 #: Comments a component file carries under its header.
@@ -85,6 +86,10 @@ def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
         for sealed in by_hub.get(hub.name, []):
             hub_files[sealed.file_name] = [sealed.manifest]
             hub_origins[sealed.file_name] = sealed.source_file
+        for restore in (r for r in cluster.restores if r.hub == hub.name):
+            file_name = f"{restore_name(restore)}.yaml"
+            hub_files[file_name] = render_restore(restore)
+            hub_origins[file_name] = restore.source_file
         files += _folder(layout.hub_dir(cluster.name, hub.name), hub.source_file, hub_files, hub_origins)
     files.append(
         OutputFile(
