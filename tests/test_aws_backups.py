@@ -407,3 +407,21 @@ def test_a_restore_of_a_hub_that_is_not_there_is_refused(tmp_path: Path, run: Ca
         "clusters/clusterA/restores/gone-20261201t2330z.yaml:1:1: hub: cluster clusterA has no hub 'gone'\n"
         "1 problem in the input; nothing was written\n",
     )
+
+
+def test_a_restore_with_another_accounts_credentials_creates_nothing(
+    world: World, run: Callable[..., Result]
+) -> None:
+    from test_aws_support import set_account
+
+    drive = create_volume(world.clients, "clusterA", "us-west-2b", "physics101", "data-drive-nfs-0")
+    snapshot(world, drive)
+    set_account(world.root, "111122223333")
+    before = volume_count(world)
+    result = run(world.root, "aws", "backups", "restore", "clusterA", "physics101")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "clusterA belongs to AWS account 111122223333 (clusters/clusterA/cluster.yaml), but the credentials of "
+        "the default credential chain are for account 123456789012; nothing was changed\n",
+    )
+    assert volume_count(world) == before
