@@ -120,6 +120,17 @@ def at(root: Path, field: str, message: str, where: str | None = None) -> str:
             "type dummy would let in anyone, with any password: name who may log in (allowed.users)",
         ),
         (
+            {
+                "type": "google",
+                "clientId": "1-a.apps.googleusercontent.com",
+                "allowed": {"domains": ["example.edu"], "users": ["guest@gmail.com"]},
+            },
+            "auth.allowed.users",
+            None,
+            "with allowed.domains, Google refuses every account outside those domains, named users included: "
+            "list the users' domains, or drop allowed.domains",
+        ),
+        (
             {"type": "shared-password", "insecure": True},
             "auth.insecure",
             None,
@@ -434,3 +445,17 @@ def test_render_warns_when_a_hub_changes_its_login(tmp_path: Path) -> None:
         "warning: gitops/hubs/clusterA/course/jupyterhub.yaml: the login changes from native to github; users "
         "get new names and empty homes (their files stay on the drive under the old names)"
     ]
+
+
+def test_a_native_hub_rendered_under_the_old_class_name_is_no_login_change(tmp_path: Path) -> None:
+    root = auth_project(tmp_path, {"type": "native", "admins": ["prof-lee"]})
+    assert cli(root, "render", "clusterA").exit_code == 0
+    release = root / "gitops/hubs/clusterA/course/jupyterhub.yaml"
+    # What hubfleet rendered for native hubs before: the class path, and no guard.
+    release.write_text(
+        release.read_text().replace(
+            "authenticator_class: native", "authenticator_class: nativeauthenticator.NativeAuthenticator"
+        )
+    )
+    result = CliRunner().invoke(main, ["--root", str(root), "render", "clusterA"], catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""

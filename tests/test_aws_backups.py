@@ -385,7 +385,8 @@ def test_a_whole_drive_restore_copies_each_users_folder_but_the_shared_one() -> 
         "clusters/clusterA/restores/physics101-20261201t2330z.yaml",
     )
     assert copy_script(restore) == (
-        'for folder in /restore/*/; do user=$(basename "$folder"); [ "$user" = _shared ] && continue; '
+        'for folder in /restore/*/; do user=$(basename "$folder"); [ "$user" = _shared ] || [ "$user" = lost+found ] '
+        '&& continue; [ "$(stat -c %u "$folder")" = 1000 ] || continue; '
         'mkdir -p "/homes/$user" && mkdir "/homes/$user/restored-20261201t2330z" && '
         'cp -a "$folder." "/homes/$user/restored-20261201t2330z/" || exit 1; done'
     )
@@ -425,3 +426,35 @@ def test_a_restore_with_another_accounts_credentials_creates_nothing(
         "the default credential chain are for account 123456789012; nothing was changed\n",
     )
     assert volume_count(world) == before
+
+
+def test_a_policy_aws_filled_in_with_its_defaults_is_unchanged(rendered: Path, tmp_path: Path) -> None:
+    cluster = cluster_with_backups(tmp_path, rendered)
+    dlm = dlm_client()
+    stub = Stubber(dlm)
+    ids = {"clusterA-daily-7": "policy-0123456789abcdef0", "clusterA-daily-30": "policy-0fedcba9876543210"}
+    stub.add_response(
+        "get_lifecycle_policies",
+        {
+            "Policies": [
+                {"PolicyId": pid, "Description": f"hubfleet {tag}"} for tag, pid in sorted(ids.items())
+            ]
+        },
+        {"TagsToAdd": ["hubfleet/cluster=clusterA"]},
+    )
+    for tag, pid in sorted(ids.items()):
+        document = policy_document(Policy("clusterA", "daily", "02:30", int(tag.rsplit("-", 1)[1])))
+        schedule = document["Schedules"][0]
+        # What DLM adds when it stores a policy.
+        filled = {
+            **document,
+            "PolicyLanguage": "STANDARD",
+            "Schedules": [{**schedule, "CreateRule": {**schedule["CreateRule"], "Location": "CLOUD"}}],
+        }
+        stub.add_response(
+            "get_lifecycle_policy",
+            {"Policy": {"PolicyId": pid, "State": "ENABLED", "PolicyDetails": filled}},
+            {"PolicyId": pid},
+        )
+    with stub:
+        assert [change.action for change in plan_policies(dlm, cluster)] == ["unchanged", "unchanged"]

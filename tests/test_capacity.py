@@ -60,6 +60,12 @@ def at(root: Path, file: str, field: str, message: str) -> str:
             "node group user-xlarge is t3a.xlarge, which has no GPU; name a group of a GPU type (g4dn, g5, g6)",
         ),
         (
+            [SMALL, {"name": "big", "nodeGroup": "gpu-t4"}],
+            "profiles[1].nodeGroup",
+            "node group gpu-t4 is a GPU group (g4dn.xlarge); its nodes take only servers that ask for a GPU: set "
+            "gpus, or name another group",
+        ),
+        (
             [SMALL, {"name": "gpu", "nodeGroup": "gpu-t4", "gpus": 2}],
             "profiles[1].gpus",
             "2 GPUs do not fit node group gpu-t4: g4dn.xlarge has 1",
@@ -198,10 +204,11 @@ def test_two_ingress_replicas_on_two_nodes_with_a_disruption_budget() -> None:
 
 
 def allocatable(vcpu: int, memory_mib: int, enis: int, ips: int) -> tuple[int, int, int]:
-    """(max pods, allocatable millicpu, allocatable MiB) by the EKS formulas, written out again."""
+    """(max pods, millicpu and MiB left for pods) by the EKS formulas, written out again, less what
+    the DaemonSets request on every node (150m, 160Mi)."""
     pods = enis * (ips - 1) + 2
     reserved_cpu = 60 + (10 if vcpu > 1 else 0) + 5 * min(max(vcpu - 2, 0), 2) + 2.5 * max(vcpu - 4, 0)
-    return pods, int(vcpu * 1000 - reserved_cpu), memory_mib - (255 + 11 * pods) - 100
+    return pods, int(vcpu * 1000 - reserved_cpu) - 150, memory_mib - (255 + 11 * pods) - 100 - 160
 
 
 def plan_json(run: Callable[..., Result]) -> dict[str, Any]:
@@ -229,6 +236,11 @@ def test_the_example_plan_matches_a_hand_calculation(run: Callable[..., Result])
         "pods": math.ceil(13 / 12),
         "cpu": math.ceil(910 / cpu),
         "memory": math.ceil(3328 / memory),
+        # Whole pods per node, the worst size: 6 hub pods (512Mi) fit, 3 are needed.
+        "packing": max(
+            math.ceil(3 / min(12, cpu // 100, memory // 512)),
+            math.ceil(4 / min(12, cpu // 100, memory // 256)),
+        ),
         "ebs": math.ceil(7 / 24),
     }
     assert core["nodesNeeded"] == 2 and core["headroom"] == 10 - 2
@@ -242,13 +254,16 @@ def test_the_example_plan_matches_a_hand_calculation(run: Callable[..., Result])
         105 * 0.5,
         60 * 2048 + 40 * 1024 + 5 * 2048,
     )
+    per_node_2g = min(pods - daemonsets, cpu // 500, memory // 2048)
+    per_node_1g = min(pods - daemonsets, cpu // 500, memory // 1024)
     assert user["neededBy"] == {
         "pods": math.ceil(105 / (pods - daemonsets)),
         "cpu": math.ceil(52500 / cpu),
         "memory": math.ceil(174080 / memory),
+        "packing": max(math.ceil(65 / per_node_2g), math.ceil(40 / per_node_1g)),
     }
-    assert user["nodesNeeded"] == 28 and user["headroom"] == 2
-    assert user["cost"] == round(28 * 0.0752 * 730, 2)
+    assert user["nodesNeeded"] == 30 and user["headroom"] == 0
+    assert user["cost"] == round(30 * 0.0752 * 730, 2)
     assert groups["gpu-t4"]["nodesNeeded"] == 0 and groups["gpu-t4"]["cost"] == 0
     assert plan["controlPlaneCost"] == 73.0
 
@@ -273,7 +288,8 @@ def test_core_nodes_that_cannot_hold_the_hubs_are_a_finding(
         f"{CLUSTER}: nodeGroups.core.maxSize: 4 active and 0 retired hubs put 16 pods, 1.08 CPUs and 4.0 GiB "
         f"of requests and 8 EBS volumes on core nodes; a t3a.medium holds {pods - 4} of those pods ({pods} max "
         f"pods less 4 DaemonSet pods), {cpu / 1000:g} CPUs, {memory} MiB and 24 volumes, so 2 nodes are needed "
-        "(by pods 2, cpu 1, memory 2, ebs 1) and maxSize is 1: raise maxSize or use a bigger core instance type"
+        "(by pods 2, cpu 1, memory 2, packing 1, ebs 1) and maxSize is 1: raise maxSize or use a bigger core "
+        "instance type"
     ) in result.output.splitlines()
 
 
@@ -283,8 +299,9 @@ def test_user_nodes_short_of_the_expected_users_are_a_warning(
     root = make_cluster(tmp_path, hubs={"course": {"expectedUsers": 200}}, nodeGroups__user__maxSize=10)
     assert run(root, "render", "clusterA").exit_code == 0
     result = run(root, "validate", "clusterA", "--skip", "flux", "--skip", "charts", "--skip", "objects")
-    # 200 x (0.5 CPU, 1G) on t3a.large: by CPU, 100 000m / 1930m = 52 nodes.
+    # 200 x (0.5 CPU, 1G) on t3a.large: 1780m left for pods (1930m less 150m for DaemonSets) holds
+    # three whole servers, so 67 nodes (by CPU summed, 57).
     assert (
-        f"{CLUSTER}: warning: node group user: the hubs' expectedUsers need 52 x t3a.large and maxSize is 10; the "
+        f"{CLUSTER}: warning: node group user: the hubs' expectedUsers need 67 x t3a.large and maxSize is 10; the "
         "last users would wait for a node that never comes (`hubfleet plan capacity` shows the figures)"
     ) in result.output.splitlines()

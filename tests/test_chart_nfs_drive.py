@@ -561,8 +561,8 @@ def test_only_container_is_the_nfs_server(rendered: Rendered) -> None:
     assert container["image"] == f"{image['repository']}:{image['tag']}"
     assert container["imagePullPolicy"] == image["pullPolicy"]
     assert container["resources"] == values["resources"]
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["tcpSocket"]["port"] in ("nfs", 2049), probe
+    # Liveness: the NFS port answers. Readiness (the restricted export) is tested on its own.
+    assert container["livenessProbe"]["tcpSocket"]["port"] in ("nfs", 2049)
     assert pod_spec.get("hostNetwork") is not True
     assert all("hostPath" not in volume for volume in pod_spec.get("volumes", []))
 
@@ -601,10 +601,21 @@ def test_the_export_is_secure_and_squashed_or_the_server_does_not_start(rendered
     (server,) = rendered.pod_spec["containers"]
     assert server["command"] == ["/bin/sh", "-c"]
     (script,) = server["args"]
-    # Fail closed: without the image's "insecure,no_root_squash" to replace, the server does not start.
-    assert script.startswith("grep -q 'insecure,no_root_squash' /usr/bin/nfsd.sh && ")
-    assert "s/insecure,no_root_squash/secure,all_squash,anonuid=1000,anongid=100/g" in script
+    template = "fsid=0,{{SYNC}},no_subtree_check,no_auth_nlm,insecure,no_root_squash"
+    # Fail closed: without the image's export template (in its script or in /etc/exports), no start.
+    assert script.startswith(
+        f"template='{template}' && grep -qsF \"$template\" /usr/bin/nfsd.sh /etc/exports && "
+    )
+    rewrite = "s/insecure,no_root_squash/secure,all_squash,anonuid=1000,anongid=100/g"
+    assert script.count(rewrite) == 2  # the script's copy, and /etc/exports in place
     assert script.endswith("exec /bin/bash /hubfleet/nfsd.sh")
     env = {item["name"]: item["value"] for item in server["env"]}
-    assert env["PERMITTED"] == rendered.case.values["clients"]
+    # The image substitutes PERMITTED into a sed expression unescaped.
+    assert env["PERMITTED"] == rendered.case.values["clients"].replace("/", "\\/")
     assert {"name": "start", "mountPath": "/hubfleet"} in server["volumeMounts"]
+    # Never ready (so never in the Service) while the export in force is insecure.
+    probe = server["readinessProbe"]["exec"]["command"][-1]
+    assert (
+        probe
+        == "pidof rpc.mountd >/dev/null && grep -q all_squash /etc/exports && ! grep -q insecure /etc/exports"
+    )

@@ -165,6 +165,8 @@ LAUNCHES = {
     "ta@example.edu": [f"{MEMBERSHIP}/Instructor#TeachingAssistant"],
     "student@example.edu": [f"{MEMBERSHIP}#Learner"],
     "dean@example.edu": [],
+    # An instructor somewhere in the institution is no admin of this course.
+    "staff@example.edu": ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"],
 }
 #: nativeauthenticator 1.3.0 itself reads JupyterHub's shared database session, which JupyterHub
 #: 5 warns about; the guard uses the same session, as the class it extends does.
@@ -245,6 +247,7 @@ def test_lti13_admin_rights_follow_the_course_role_at_each_launch(reports: dict[
         "ta@example.edu": True,
         "student@example.edu": False,
         "dean@example.edu": True,
+        "staff@example.edu": False,
     }
 
 

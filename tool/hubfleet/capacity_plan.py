@@ -17,6 +17,7 @@ from typing import Any
 
 from .core.capacity import (
     DAEMONSET_PODS,
+    DAEMONSET_REQUESTS,
     GPU_DAEMONSET_PODS,
     HUB_POD,
     INGRESS_REPLICAS,
@@ -38,18 +39,23 @@ HUB_DB_GIB = 1
 
 @dataclass
 class Load:
-    """Pods and what they ask for, summed."""
+    """Pods and what they ask for, summed, and the distinct pod sizes with their counts."""
 
     pods: int = 0
     cpu_m: int = 0
     memory_mib: int = 0
     gpus: int = 0
+    sizes: dict[tuple[int, int, int], int] = field(default_factory=dict)
 
     def add(self, count: int, cpu_m: int, memory_mib: int, gpus: int = 0) -> None:
+        if count <= 0:
+            return
         self.pods += count
         self.cpu_m += count * cpu_m
         self.memory_mib += count * memory_mib
         self.gpus += count * gpus
+        key = (cpu_m, memory_mib, gpus)
+        self.sizes[key] = self.sizes.get(key, 0) + count
 
     def add_pod(self, count: int, size: PodSize) -> None:
         self.add(count, size.cpu_m, size.memory_mib)
@@ -134,12 +140,30 @@ def hours_per_month() -> int:
 
 
 def _needs(load: Load, facts: InstanceType, daemonsets: int, volumes: int) -> dict[str, int]:
-    """Nodes needed by each limit: pods, CPU, memory, EBS slots (core), GPUs."""
+    """Nodes needed by each limit: pods, CPU and memory summed, how many pods of each size fit on
+    one node (whole pods: 3 servers of 4G on a node with 15G free, not 3.75), EBS slots, GPUs.
+    The node count is the largest; with pods of several sizes it is a lower bound."""
+    pods_free = max(1, facts.max_pods - daemonsets)
+    cpu_free = max(1, facts.allocatable_millicpu - DAEMONSET_REQUESTS.cpu_m)
+    memory_free = max(1, facts.allocatable_memory_mib - DAEMONSET_REQUESTS.memory_mib)
     needs = {
-        "pods": math.ceil(load.pods / max(1, facts.max_pods - daemonsets)),
-        "cpu": math.ceil(load.cpu_m / facts.allocatable_millicpu),
-        "memory": math.ceil(load.memory_mib / max(1, facts.allocatable_memory_mib)),
+        "pods": math.ceil(load.pods / pods_free),
+        "cpu": math.ceil(load.cpu_m / cpu_free),
+        "memory": math.ceil(load.memory_mib / memory_free),
     }
+    packed = 0
+    for (cpu_m, memory_mib, gpus), count in load.sizes.items():
+        fits = [
+            pods_free,
+            cpu_free // cpu_m if cpu_m else pods_free,
+            memory_free // memory_mib if memory_mib else pods_free,
+        ]
+        if gpus:
+            fits.append(facts.gpus // gpus)
+        per_node = min(fits)
+        packed = max(packed, math.ceil(count / per_node) if per_node else count)
+    if load.sizes:
+        needs["packing"] = packed
     if volumes:
         needs["ebs"] = math.ceil(volumes / max(1, facts.drive_slots))
     if load.gpus:
@@ -212,7 +236,9 @@ def core_shortfall(plan: ClusterPlan) -> str | None:
         f"{active} active and {len(hubs) - active} retired hubs put {load.pods} pods, "
         f"{load.cpu_m / 1000:g} CPUs and {load.memory_mib / 1024:.1f} GiB of requests and {core.volumes} EBS "
         f"volumes on core nodes; a {facts.name} holds {core.pods_per_node} of those pods ({facts.max_pods} "
-        f"max pods less {core.daemonsets} DaemonSet pods), {facts.allocatable_millicpu / 1000:g} CPUs, "
-        f"{facts.allocatable_memory_mib} MiB and {facts.drive_slots} volumes, so {needed} nodes are needed "
+        f"max pods less {core.daemonsets} DaemonSet pods), "
+        f"{(facts.allocatable_millicpu - DAEMONSET_REQUESTS.cpu_m) / 1000:g} CPUs, "
+        f"{facts.allocatable_memory_mib - DAEMONSET_REQUESTS.memory_mib} MiB and {facts.drive_slots} volumes, "
+        f"so {needed} nodes are needed "
         f"(by {limits}) and maxSize is {core.group.max_size}: raise maxSize or use a bigger core instance type"
     )

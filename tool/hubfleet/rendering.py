@@ -127,9 +127,14 @@ def _release_value(text: bytes, *path: str) -> str | None:
     return document if isinstance(document, str) else None
 
 
+#: Names a hubfleet release once rendered for the same authenticator it renders now.
+AUTHENTICATOR_ALIASES = {"nativeauthenticator.NativeAuthenticator": "native"}
+
+
 def _authenticator(text: bytes) -> str | None:
     """The authenticator a rendered JupyterHub HelmRelease asks for."""
-    return _release_value(text, "hub", "config", "JupyterHub", "authenticator_class")
+    found = _release_value(text, "hub", "config", "JupyterHub", "authenticator_class")
+    return AUTHENTICATOR_ALIASES.get(found, found) if found else None
 
 
 def refuse_shrinking(project: Project, plan: Plan, clusters: list[Cluster], layout: Layout) -> None:

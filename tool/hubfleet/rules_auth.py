@@ -138,6 +138,15 @@ def _per_type(source: Source, auth: dict[str, Any], kind: AuthKind) -> list[Prob
                 "are made at hub start from passwords sealed with `hubfleet seal auth`",
             )
         )
+    allowed = auth.get("allowed", {})
+    if kind.type == "google" and allowed.get("domains") and allowed.get("users"):
+        problems.append(
+            source.problem(
+                [AUTH, "allowed", "users"],
+                "with allowed.domains, Google refuses every account outside those domains, named users "
+                "included: list the users' domains, or drop allowed.domains",
+            )
+        )
     oidc = auth.get("oidc", {})
     if kind.type == "oidc" and "groupsClaim" not in oidc:
         for path in (["allowed", "groups"], ["oidc", "adminGroups"]):

@@ -117,7 +117,15 @@ def profiles_fit_their_groups(cluster: Cluster, hub: Hub, source: Source) -> lis
         if facts is None:
             continue
         problems += fits_node(source, where, profile.resources, group.name, facts)
-        if profile.gpus and not facts.gpus:
+        if facts.gpus and not profile.gpus:
+            problems.append(
+                source.problem(
+                    [*where, "nodeGroup"],
+                    f"node group {group.name} is a GPU group ({facts.name}); its nodes take only servers that "
+                    "ask for a GPU: set gpus, or name another group",
+                )
+            )
+        elif profile.gpus and not facts.gpus:
             problems.append(
                 source.problem(
                     [*where, "gpus"],

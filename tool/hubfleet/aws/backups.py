@@ -211,6 +211,26 @@ def existing_policies(dlm: Any, cluster: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _ours(details: Any) -> dict[str, Any]:
+    """The parts of a policy hubfleet sets; DLM fills in others (locations, policy language)."""
+    details = details if isinstance(details, dict) else {}
+    schedules = [s for s in details.get("Schedules") or [] if isinstance(s, dict)]
+    create_keys = ("Interval", "IntervalUnit", "Times", "CronExpression")
+    return {
+        "ResourceTypes": details.get("ResourceTypes"),
+        "TargetTags": details.get("TargetTags"),
+        "Schedules": [
+            {
+                "CreateRule": {k: v for k, v in (s.get("CreateRule") or {}).items() if k in create_keys},
+                "RetainRule": {"Count": (s.get("RetainRule") or {}).get("Count")},
+                "CopyTags": s.get("CopyTags"),
+                "TagsToAdd": s.get("TagsToAdd"),
+            }
+            for s in schedules
+        ],
+    }
+
+
 def plan_policies(dlm: Any, cluster: Cluster) -> list[PolicyChange]:
     existing = existing_policies(dlm, cluster.name)
     changes = []
@@ -218,7 +238,10 @@ def plan_policies(dlm: Any, cluster: Cluster) -> list[PolicyChange]:
         current = existing.get(policy_description(policy))
         if current is None:
             changes.append(PolicyChange("create", policy))
-        elif current.get("PolicyDetails") != policy_document(policy) or current.get("State") != "ENABLED":
+        elif (
+            _ours(current.get("PolicyDetails")) != _ours(policy_document(policy))
+            or current.get("State") != "ENABLED"
+        ):
             changes.append(PolicyChange("update", policy, str(current["PolicyId"])))
         else:
             changes.append(PolicyChange("unchanged", policy, str(current["PolicyId"])))

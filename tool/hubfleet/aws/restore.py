@@ -63,12 +63,17 @@ def _live_drive(ec2: EC2Client, cluster: Cluster, hub: str) -> tuple[str, str]:
     raise UsageError("HUB", f"hub {hub} of {cluster.name} has no drive volume in AWS to restore")
 
 
-def _snapshots(ec2: EC2Client, volume: str, hub: str) -> list[SnapshotTypeDef]:
-    """Completed snapshots of the hub's drive: of its volume, or tagged as its drive's."""
+def _snapshots(ec2: EC2Client, volume: str, cluster: str, hub: str) -> list[SnapshotTypeDef]:
+    """Completed snapshots of the hub's drive: of its volume, or tagged as this cluster's hub's drive
+    (a hub of the same name in another cluster of the account is another hub)."""
     found: dict[str, SnapshotTypeDef] = {}
     queries = [
         [{"Name": "volume-id", "Values": [volume]}],
-        [{"Name": f"tag:{TAG_HUB}", "Values": [hub]}, {"Name": f"tag:{TAG_KIND}", "Values": ["drive"]}],
+        [
+            {"Name": f"tag:{TAG_CLUSTER}", "Values": [cluster]},
+            {"Name": f"tag:{TAG_HUB}", "Values": [hub]},
+            {"Name": f"tag:{TAG_KIND}", "Values": ["drive"]},
+        ],
     ]
     with aws_errors(f"listing the snapshots of hub {hub}'s drive"):
         for filters in queries:
@@ -96,7 +101,7 @@ def plan_restore(
             f"hub {hub}'s drive {volume} is in {zone}, not the core zone {cluster.core_zone}; fix that first "
             "(`hubfleet aws drift` shows it), a restore must run beside the live drive",
         )
-    candidates = _snapshots(ec2, volume, hub)
+    candidates = _snapshots(ec2, volume, cluster.name, hub)
     if snapshot is not None:
         chosen = next((s for s in candidates if s.get("SnapshotId") == snapshot), None)
         if chosen is None:

@@ -87,6 +87,8 @@ AUTH_KINDS = {
 #: `.../membership/Instructor#TeachingAssistant`).
 LTI_ROLES = ("Administrator", "ContentDeveloper", "Instructor", "Mentor", "TeachingAssistant")
 LTI_ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+#: Course roles (`.../membership#Instructor`, `.../membership/Instructor#TeachingAssistant`).
+LTI_MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 
 
 def initial_password_key(admin: str) -> str:

@@ -110,6 +110,9 @@ USER_SCHEDULER_REPLICAS = 1
 #: the NVIDIA device plugin that eksctl adds to every node of a cluster with a GPU group.
 DAEMONSET_PODS = 4
 GPU_DAEMONSET_PODS = 1
+#: What those DaemonSet pods request on every node, together (aws-node 25m, kube-proxy 100m, the
+#: EBS and NFS CSI node plugins about 10m and 80Mi each): not left for other pods.
+DAEMONSET_REQUESTS = PodSize(150, 160, 0)
 #: nginx-ingress replicas, on separate tools nodes, so one node's loss leaves every hub reachable.
 INGRESS_REPLICAS = 2
 #: Pods of the cluster's own services, counted on tools nodes: CoreDNS (2), EBS CSI controller (2),

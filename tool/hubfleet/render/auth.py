@@ -30,6 +30,7 @@ from ..core.auth import (
     CONSUMER_SECRET,
     INITIAL_PASSWORD_DIR,
     INITIAL_PASSWORD_PREFIX,
+    LTI_MEMBERSHIP,
     LTI_ROLES_CLAIM,
     USER_PASSWORD,
     hub_urls,
@@ -172,7 +173,13 @@ HUBFLEET_ADMIN_ROLES = {json.dumps(sorted(roles))}
 
 def hubfleet_admin_by_role(authenticator, handler, authentication):
     claims = authentication.get("auth_state") or {{}}
-    roles = {{str(role).rsplit("#", 1)[-1] for role in claims.get({LTI_ROLES_CLAIM!r}) or []}}
+    # Course (membership) roles only: institution and system roles name a person's role anywhere
+    # in the LMS, not in this course.
+    roles = {{
+        str(role).rsplit("#", 1)[-1]
+        for role in claims.get({LTI_ROLES_CLAIM!r}) or []
+        if str(role).startswith({LTI_MEMBERSHIP!r})
+    }}
     listed = authentication["name"] in authenticator.admin_users
     authentication["admin"] = listed or bool(roles & set(HUBFLEET_ADMIN_ROLES))
     return authentication

@@ -34,9 +34,12 @@ def copy_script(restore: Restore) -> str:
             f"mkdir {HOMES_MOUNT}/{restore.user}/{target} && "
             f"cp -a {RESTORE_MOUNT}/{restore.user}/. {HOMES_MOUNT}/{restore.user}/{target}/"
         )
+    # Users' folders only: not the shared one, not ext4's lost+found (root's), nothing that is not
+    # the notebook user's.
     return (
         f'for folder in {RESTORE_MOUNT}/*/; do user=$(basename "$folder"); '
-        f'[ "$user" = {SHARED_DIR} ] && continue; mkdir -p "{HOMES_MOUNT}/$user" && '
+        f'[ "$user" = {SHARED_DIR} ] || [ "$user" = lost+found ] && continue; '
+        f'[ "$(stat -c %u "$folder")" = 1000 ] || continue; mkdir -p "{HOMES_MOUNT}/$user" && '
         f'mkdir "{HOMES_MOUNT}/$user/{target}" && cp -a "$folder." "{HOMES_MOUNT}/$user/{target}/" || exit 1; done'
     )
 

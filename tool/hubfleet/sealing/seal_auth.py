@@ -22,6 +22,9 @@ from ..core.auth import (
     ADMIN_PASSWORD,
     AUTH_KINDS,
     AUTH_SECRET,
+    CLIENT_SECRET,
+    CONSUMER_SECRET,
+    USER_PASSWORD,
     auth_sealed_file_name,
     initial_password_key,
     minimum_length,
@@ -90,7 +93,34 @@ def check_value(key: str, value: bytes) -> bytes:
         raise UsageError("", f"the value for {key} is empty; give it in the file or on standard input")
     if len(value) < shortest:
         raise UsageError("", f"the value for {key} has {len(value)} characters; it needs at least {shortest}")
+    if key in VALUES_FROM_KEYS:
+        _check_set_syntax(key, value)
     return value
+
+
+#: Keys a HelmRelease takes through `valuesFrom` with a `targetPath` (the native initial
+#: passwords are mounted as files instead, where any bytes are fine).
+VALUES_FROM_KEYS = frozenset({CLIENT_SECRET, CONSUMER_SECRET, USER_PASSWORD, ADMIN_PASSWORD})
+
+
+def _check_set_syntax(key: str, value: bytes) -> None:
+    """helm-controller writes a `targetPath` value with Helm's --set parser, which splits at a comma,
+    reads a backslash as an escape and `{...}` as a list, and turns `true`, `null` or digits into
+    another type (the hub then refuses its setting): such a value would not arrive as sealed."""
+    text = value.decode("utf-8", "replace")
+    reason = None
+    if "," in text or "\\" in text:
+        reason = "contains a comma or a backslash"
+    elif text.startswith("{"):
+        reason = "starts with '{'"
+    elif text.lower() in ("true", "false", "null") or text.isdigit():
+        reason = "reads as a boolean, null or a number"
+    if reason:
+        raise UsageError(
+            "",
+            f"the value for {key} {reason}, which Helm's --set syntax (how the HelmRelease passes it) would "
+            "change; choose another",
+        )
 
 
 def build_sealed_auth(hub: str, encrypted: dict[str, str], sealing_sha256: str) -> dict[str, Any]:
