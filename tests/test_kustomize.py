@@ -28,7 +28,7 @@ def test_every_flux_path_builds(rendered: Path, kubectl: Path) -> None:
         for f in ("infrastructure.yaml", "hubs.yaml")
         for doc in load_docs(gitops / "clusters/clusterA" / f)
     ]
-    assert len(paths) == 4
+    assert len(paths) == 5  # three infrastructure layers, monitoring, and the hubs
     kinds: set[str] = set()
     for path in paths:
         result = kustomize(rendered / path)
@@ -48,7 +48,7 @@ def test_the_bootstrap_folder_builds_once_flux_bootstrap_has_run(rendered: Path,
     result = kustomize(entry)
     assert result.returncode == 0, result.stderr
     names = sorted(doc["metadata"]["name"] for doc in load_docs_text(result.stdout))
-    assert names == ["hubs", "infra-configs", "infra-controllers", "infra-ingress"]
+    assert names == ["hubs", "infra-configs", "infra-controllers", "infra-ingress", "infra-monitoring"]
     shutil.rmtree(stub)
 
 

@@ -126,7 +126,7 @@ def test_a_tampered_package_is_refused_and_never_cached(root: Path, tmp_path: Pa
         "`hubfleet charts lock`)"
     )
     cached = {p.name for p in (cache / "sha256").iterdir()}
-    assert f"{tampered}.tgz" not in cached and len(cached) == 4  # the four good packages
+    assert f"{tampered}.tgz" not in cached and len(cached) == 6  # the six good packages
 
 
 def test_a_version_the_repository_does_not_have(root: Path, tmp_path: Path) -> None:
@@ -159,7 +159,8 @@ def test_offline_with_an_empty_cache_reports_each_chart(root: Path, tmp_path: Pa
     result = validate(root, "--skip", "flux", "--offline", HUBFLEET_CHART_CACHE=str(cache))
     assert result.exit_code == 1
     missing = [line for line in without_stale(result) if "--offline forbids fetching it" in line]
-    assert len(missing) == 7  # 4 cluster releases and 3 JupyterHubs (the retired hub has none)
+    # 4 cluster releases, Prometheus and Grafana, and 3 JupyterHubs (the retired hub has none).
+    assert len(missing) == 9
     assert missing[0].endswith(f"is not in the chart cache {cache} and --offline forbids fetching it")
 
 
@@ -324,7 +325,7 @@ def test_a_chart_cache_that_cannot_be_written_is_a_finding(root: Path, tmp_path:
     result = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(blocked / "charts"))
     assert result.exit_code == 1
     messages = [line for line in without_stale(result) if "cannot keep it in the chart cache" in line]
-    assert len(messages) == 7
+    assert len(messages) == 9
     assert messages[0].endswith(
         f"cannot keep it in the chart cache {blocked / 'charts'} (Not a directory); set HUBFLEET_CHART_CACHE to a folder "
         "you can write"

@@ -19,10 +19,14 @@ from .core.capacity import (
     DAEMONSET_PODS,
     DAEMONSET_REQUESTS,
     GPU_DAEMONSET_PODS,
+    GRAFANA_POD,
     HUB_POD,
     INGRESS_REPLICAS,
+    MONITORING_DAEMONSET_PODS,
     NFS_SERVER_POD,
+    PROMETHEUS_POD,
     PROXY_POD,
+    STATE_METRICS_POD,
     TOOLS_PODS,
     USER_SCHEDULER_POD,
     USER_SCHEDULER_REPLICAS,
@@ -176,6 +180,9 @@ def _loads(cluster: Cluster) -> dict[str, Load]:
     tools, core = loads[cluster.node_group("tools").name], loads[cluster.node_group("core").name]
     for count, size in TOOLS_PODS.values():
         tools.add_pod(count, size)
+    if cluster.monitoring is not None:
+        for size in (PROMETHEUS_POD, STATE_METRICS_POD, GRAFANA_POD):
+            tools.add_pod(1, size)
     for hub in cluster.hubs:
         core.add_pod(1, NFS_SERVER_POD)
         if not hub.active:
@@ -205,6 +212,7 @@ def plan_cluster(cluster: Cluster) -> ClusterPlan:
     table = prices()
     loads = _loads(cluster)
     daemonsets = DAEMONSET_PODS + (GPU_DAEMONSET_PODS if any(g.gpus for g in cluster.node_groups) else 0)
+    daemonsets += MONITORING_DAEMONSET_PODS if cluster.monitoring is not None else 0
     groups = []
     for group in cluster.node_groups:
         facts = instance_type(group.instance_type)

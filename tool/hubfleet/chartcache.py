@@ -34,7 +34,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .core.charts import UPSTREAM_CHARTS
+from .core.charts import MONITORING_CHARTS, UPSTREAM_CHARTS
 from .model import Cluster
 
 MIRROR_ENV = "HUBFLEET_CHART_MIRROR"
@@ -232,4 +232,5 @@ def wanted_charts(clusters: Iterable[Cluster]) -> set[ChartRef]:
         ChartRef(chart.repository.url, chart.chart, cluster.charts.of(chart))
         for cluster in clusters
         for chart in UPSTREAM_CHARTS
+        if cluster.monitoring is not None or chart not in MONITORING_CHARTS
     }

@@ -38,6 +38,20 @@ class SealedSecretFile:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """Prometheus and Grafana on the cluster's tools nodes, their data on the drive class."""
+
+    retention: str
+    storage: str
+    grafana_storage: str
+
+
+DEFAULT_RETENTION = "90d"
+DEFAULT_MONITORING_STORAGE = "50Gi"
+DEFAULT_GRAFANA_STORAGE = "10Gi"
+
+
+@dataclass(frozen=True)
 class Restore:
     """A drive restore in progress: a volume made from a snapshot, copied back by a Job."""
 
@@ -131,6 +145,7 @@ class Cluster:
     #: The cluster's snapshot policy (None: no backups).
     backups: Policy | None = None
     restores: tuple[Restore, ...] = ()
+    monitoring: Monitoring | None = None
 
     def backup_policy(self, hub: Hub) -> Policy | None:
         """The policy of `hub`'s volumes: the cluster's, with the hub's own keep; None if off."""
@@ -210,6 +225,13 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         git_branch=str(flux.get("branch", DEFAULT_BRANCH)),
         charts=ChartVersions.from_input(raw.get("charts", {})),
         expander=str(raw.get("autoscaler", {}).get("expander", DEFAULT_EXPANDER)),
+        monitoring=Monitoring(
+            str(raw["monitoring"].get("retention", DEFAULT_RETENTION)),
+            str(raw["monitoring"].get("storage", DEFAULT_MONITORING_STORAGE)),
+            DEFAULT_GRAFANA_STORAGE,
+        )
+        if raw.get("monitoring", {}).get("enabled", True) and "monitoring" in raw
+        else None,
         backups=Policy(
             name,
             str(raw["backups"]["schedule"]),

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .core.capacity import VolumeFit, instance_type
-from .core.names import INFRA_NAMESPACES
+from .core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES
 from .errors import Problem
 from .load import Source
 from .model import Cluster, Hub, build_resources
@@ -128,6 +128,19 @@ def hub_name_not_reserved(source: Source, raw: dict[str, Any], stem: str) -> lis
     return []
 
 
+def hub_name_not_monitoring(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
+    # Grafana is served at https://<domain>/grafana/; a hub of that name would take its path.
+    if raw["name"] in RESERVED_HUB_NAMES:
+        reserved = ", ".join(sorted(RESERVED_HUB_NAMES))
+        return [
+            source.problem(
+                ["name"],
+                f"'{raw['name']}' is reserved for the cluster's monitoring ({reserved}); pick another name",
+            )
+        ]
+    return []
+
+
 def hub_name_not_system(source: Source, raw: dict[str, Any], stem: str) -> list[Problem]:
     # The hub's cluster-wide objects (PriorityClasses) start with its name; "system-" is reserved.
     if raw["name"].startswith("system-"):
@@ -168,6 +181,7 @@ def user_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[P
 HUB_RULES = (
     hub_name_matches_file,
     hub_name_not_reserved,
+    hub_name_not_monitoring,
     hub_name_not_system,
     user_within_limits,
     backup_opt_out_is_reasoned,

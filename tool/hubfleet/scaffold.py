@@ -62,6 +62,11 @@ backups:
   time: "03:00"     # UTC
   keep: 7
 
+# Prometheus, and Grafana at https://<domain>/grafana/ (README "Monitoring").
+monitoring:
+  retention: 90d
+  storage: 50Gi
+
 # Chart versions default to the ones this hubfleet was tested with ({charts}).
 # hubDefaults: settings every hub starts from (same fields as a hub file).
 """

@@ -113,6 +113,12 @@ GPU_DAEMONSET_PODS = 1
 #: What those DaemonSet pods request on every node, together (aws-node 25m, kube-proxy 100m, the
 #: EBS and NFS CSI node plugins about 10m and 80Mi each): not left for other pods.
 DAEMONSET_REQUESTS = PodSize(150, 160, 0)
+#: The monitoring layer's pods on tools nodes (Prometheus's server holds the scraped series in
+#: memory; node-exporter is one more DaemonSet pod on every node).
+PROMETHEUS_POD = PodSize(250, 1024, 2048)
+STATE_METRICS_POD = PodSize(20, 64, 256)
+GRAFANA_POD = PodSize(50, 128, 512)
+MONITORING_DAEMONSET_PODS = 1
 #: nginx-ingress replicas, on separate tools nodes, so one node's loss leaves every hub reachable.
 INGRESS_REPLICAS = 2
 #: Pods of the cluster's own services, counted on tools nodes: CoreDNS (2), EBS CSI controller (2),

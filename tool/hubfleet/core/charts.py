@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .names import KUBE_SYSTEM, NGINX_NAMESPACE, SEALED_SECRETS_NAMESPACE
+from .names import KUBE_SYSTEM, MONITORING_NAMESPACE, NGINX_NAMESPACE, SEALED_SECRETS_NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,28 @@ JUPYTERHUB = UpstreamChart(
     None,
 )
 
+PROMETHEUS = UpstreamChart(
+    "prometheus",
+    "prometheus",
+    ChartRepository("prometheus-community", "https://prometheus-community.github.io/helm-charts"),
+    "29.27.0",
+    "prometheus",
+    MONITORING_NAMESPACE,
+)
+#: Grafana's chart moved from grafana/helm-charts to grafana-community/helm-charts in 2026.
+GRAFANA = UpstreamChart(
+    "grafana",
+    "grafana",
+    ChartRepository("grafana-community", "https://grafana-community.github.io/helm-charts"),
+    "12.11.1",
+    "grafana",
+    MONITORING_NAMESPACE,
+)
+
 #: Every upstream chart, in the order the `charts:` input lists them.
-UPSTREAM_CHARTS = (AUTOSCALER, NGINX_INGRESS, SEALED_SECRETS, CSI_DRIVER_NFS, JUPYTERHUB)
+UPSTREAM_CHARTS = (AUTOSCALER, NGINX_INGRESS, SEALED_SECRETS, CSI_DRIVER_NFS, JUPYTERHUB, PROMETHEUS, GRAFANA)
+#: Charts only a cluster with `monitoring` deploys (their sources live in its monitoring layer).
+MONITORING_CHARTS = (PROMETHEUS, GRAFANA)
 
 #: Images whose minor version must equal the cluster's Kubernetes minor (Kubernetes' version-skew
 #: policy; the autoscaler's own rule is "use the matching minor"), and the newest patch of each

@@ -38,8 +38,8 @@ DRIVE_FILE = "drive.yaml"
 #: Every top-level folder a render owns; `render --all` owns all of them.
 TOP_FOLDERS = (CLUSTERS, INFRASTRUCTURE, HUBS, EKSCTL)
 
-InfraLayer = Literal["controllers", "configs", "ingress"]
-INFRA_LAYERS: tuple[InfraLayer, ...] = ("controllers", "configs", "ingress")
+InfraLayer = Literal["controllers", "configs", "ingress", "monitoring"]
+INFRA_LAYERS: tuple[InfraLayer, ...] = ("controllers", "configs", "ingress", "monitoring")
 KUSTOMIZE_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 

@@ -10,12 +10,21 @@ FLUX_NAMESPACE = "flux-system"
 GIT_REPOSITORY = "flux-system"
 KUBE_SYSTEM = "kube-system"
 NGINX_NAMESPACE = "nginx-ingress"
+MONITORING_NAMESPACE = "monitoring"
 SEALED_SECRETS_NAMESPACE = "kube-system"
 SEALED_SECRETS_CONTROLLER = "sealed-secrets-controller"
 
 #: Namespaces that belong to the cluster itself or its infrastructure; no hub may take one.
 INFRA_NAMESPACES = frozenset(
-    {"default", "kube-system", "kube-public", "kube-node-lease", FLUX_NAMESPACE, NGINX_NAMESPACE}
+    {
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        FLUX_NAMESPACE,
+        NGINX_NAMESPACE,
+        MONITORING_NAMESPACE,
+    }
 )
 
 DRIVE_STORAGE_CLASS = "hubfleet-drive"
@@ -73,6 +82,9 @@ AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler"
 INFRA_CONTROLLERS = "infra-controllers"
 INFRA_CONFIGS = "infra-configs"
 INFRA_INGRESS = "infra-ingress"
+INFRA_MONITORING = "infra-monitoring"
+#: Paths under the cluster's host that hubs cannot take: Grafana is served at /grafana/.
+RESERVED_HUB_NAMES = frozenset({"grafana", "prometheus"})
 HUBS = "hubs"
 
 

@@ -15,7 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.layout import BOOTSTRAP_DIR, InfraLayer, Layout
-from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HUBS, INFRA_CONFIGS, INFRA_CONTROLLERS, INFRA_INGRESS
+from ..core.names import (
+    FLUX_NAMESPACE,
+    GIT_REPOSITORY,
+    HUBS,
+    INFRA_CONFIGS,
+    INFRA_CONTROLLERS,
+    INFRA_INGRESS,
+    INFRA_MONITORING,
+)
 from ..model import Cluster
 from .common import KUSTOMIZE_API, Manifest, kustomization_file, metadata
 
@@ -46,11 +54,17 @@ def render_infrastructure_entry(cluster: Cluster, layout: Layout) -> list[Manife
     def path(layer: InfraLayer) -> str:
         return layout.flux_path(layout.infra_dir(cluster.name, layer))
 
-    return [
+    layers = [
         flux_kustomization(INFRA_CONTROLLERS, path("controllers"), wait=True),
         flux_kustomization(INFRA_CONFIGS, path("configs"), wait=True, depends_on=INFRA_CONTROLLERS),
         flux_kustomization(INFRA_INGRESS, path("ingress"), wait=True, depends_on=INFRA_CONFIGS),
     ]
+    if cluster.monitoring is not None:
+        # After the controllers (CRDs, the drive class), beside the hubs: nothing waits for it.
+        layers.append(
+            flux_kustomization(INFRA_MONITORING, path("monitoring"), wait=False, depends_on=INFRA_CONTROLLERS)
+        )
+    return layers
 
 
 def render_hubs_entry(cluster: Cluster, layout: Layout) -> list[Manifest]:

@@ -16,6 +16,7 @@ from .ingress import (
     render_master_ingress,
 )
 from .layers import render_entry_kustomization, render_hubs_entry, render_infrastructure_entry
+from .monitoring import render_monitoring_files
 from .restore import render_restore, restore_name
 from .sources import render_helm_repositories
 
@@ -79,6 +80,9 @@ def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
             "master-ingress.yaml": [render_master_ingress(cluster)],
         },
     )
+    monitoring = render_monitoring_files(cluster)
+    if monitoring:
+        files += _folder(layout.infra_dir(cluster.name, "monitoring"), source, monitoring)
     hubs_root = layout.hubs_dir(cluster.name)
     for hub in cluster.hubs:
         hub_files = render_hub_files(cluster, hub)

@@ -1,0 +1,120 @@
+"""The monitoring layer: Prometheus and Grafana rendered for a cluster with `monitoring`, the alert
+rules (PromQL parsed by promql-parser, a binding of the Rust parser; promtool cannot be
+installed here), and the hub names it reserves. Templating through the real charts is
+validate's (the committed example passes it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import promql_parser
+import pytest
+from click.testing import Result
+
+from builders import make_cluster, position_of
+from conftest import REPO, load_docs
+
+LAYER = REPO / "gitops/infrastructure/clusterA/monitoring"
+
+
+def release(name: str) -> dict[str, Any]:
+    (document,) = load_docs(LAYER / f"{name}.yaml")
+    return dict(document["spec"])
+
+
+def test_the_layer_comes_after_the_controllers_and_blocks_no_hub() -> None:
+    layers = {
+        d["metadata"]["name"]: d["spec"]
+        for d in load_docs(REPO / "gitops/clusters/clusterA/infrastructure.yaml")
+    }
+    assert layers["infra-monitoring"]["dependsOn"] == [{"name": "infra-controllers"}]
+    assert layers["infra-monitoring"]["wait"] is False
+    (hubs,) = load_docs(REPO / "gitops/clusters/clusterA/hubs.yaml")
+    assert hubs["spec"]["dependsOn"] == [{"name": "infra-ingress"}]
+    (kustomization,) = load_docs(LAYER / "kustomization.yaml")
+    assert kustomization["resources"] == ["grafana.yaml", "namespace.yaml", "prometheus.yaml", "sources.yaml"]
+
+
+def test_grafana_is_a_minion_at_grafana_without_anonymous_access() -> None:
+    values = release("grafana")["values"]
+    ingress = values["ingress"]
+    assert (ingress["path"], ingress["hosts"], ingress["tls"]) == (
+        "/grafana/",
+        ["clustera.hubs.example.org"],
+        [],
+    )
+    assert ingress["annotations"] == {"nginx.org/mergeable-ingress-type": "minion"}
+    assert values["grafana.ini"] == {
+        "server": {"root_url": "https://clustera.hubs.example.org/grafana/", "serve_from_sub_path": True},
+        "auth.anonymous": {"enabled": False},
+    }
+    assert values["persistence"]["storageClassName"] == "hubfleet-drive"
+
+
+def test_prometheus_keeps_its_data_on_the_drive_class_and_sees_every_node() -> None:
+    values = release("prometheus")["values"]
+    assert values["server"]["retention"] == "90d"
+    assert values["server"]["persistentVolume"] == {
+        "enabled": True,
+        "size": "50Gi",
+        "storageClass": "hubfleet-drive",
+    }
+    assert values["server"]["nodeSelector"] == {"nodegroup-role": "clustertools"}
+    assert values["prometheus-node-exporter"]["tolerations"] == [{"operator": "Exists"}]
+    assert values["kube-state-metrics"]["metricLabelsAllowlist"] == [
+        "pods=[hub.jupyter.org/username,component,app]"
+    ]
+
+
+def rules() -> dict[str, dict[str, Any]]:
+    (group,) = release("prometheus")["values"]["serverFiles"]["alerting_rules.yml"]["groups"]
+    return {rule["alert"]: rule for rule in group["rules"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "threshold", "wait"),
+    [
+        ("HubVolumeAlmostFull", "> 0.9", "15m"),
+        ("HubVolumeFull", "> 0.99", "5m"),
+        ("HubSpawnsFailing", ">= 2", "0m"),
+        ("PodPendingTooLong", "== 1", "30m"),
+        ("DriveServerRestarted", "> 0", "0m"),
+    ],
+)
+def test_alert_rules_parse_and_say_what_the_issue_asks(name: str, threshold: str, wait: str) -> None:
+    rule = rules()[name]
+    promql_parser.parse(rule["expr"])  # raises on a syntax error
+    assert rule["expr"].endswith(threshold) and rule["for"] == wait
+    assert rule["labels"]["severity"] in ("warning", "critical")
+
+
+def test_a_broken_expression_would_be_caught() -> None:
+    with pytest.raises(ValueError):
+        promql_parser.parse('sum by (namespace (kube_pod_status_phase{phase="Pending"})')
+
+
+@pytest.mark.parametrize("name", ["grafana", "prometheus"])
+def test_monitoring_names_are_reserved(tmp_path: Path, run: Callable[..., Result], name: str) -> None:
+    root = make_cluster(tmp_path, hubs={name: {}})
+    result = run(root, "render", "clusterA")
+    line, column = position_of(root / f"clusters/clusterA/hubs/{name}.yaml", "name")
+    assert result.exit_code == 2
+    assert (
+        f"clusters/clusterA/hubs/{name}.yaml:{line}:{column}: name: '{name}' is reserved for the cluster's "
+        "monitoring (grafana, prometheus); pick another name"
+    ) in result.output.splitlines()
+
+
+def test_without_monitoring_there_is_no_layer(tmp_path: Path, run: Callable[..., Result]) -> None:
+    root = make_cluster(tmp_path, hubs={"course": {}})
+    assert run(root, "render", "clusterA").exit_code == 0
+    assert not (root / "gitops/infrastructure/clusterA/monitoring").exists()
+    names = [d["metadata"]["name"] for d in load_docs(root / "gitops/clusters/clusterA/infrastructure.yaml")]
+    assert "infra-monitoring" not in names
+    sources = [
+        d["metadata"]["name"]
+        for d in load_docs(root / "gitops/infrastructure/clusterA/controllers/sources.yaml")
+    ]
+    assert "grafana-community" not in sources and "prometheus-community" not in sources
