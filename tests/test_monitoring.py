@@ -118,3 +118,8 @@ def test_without_monitoring_there_is_no_layer(tmp_path: Path, run: Callable[...,
         for d in load_docs(root / "gitops/infrastructure/clusterA/controllers/sources.yaml")
     ]
     assert "grafana-community" not in sources and "prometheus-community" not in sources
+
+
+def test_prometheus_may_read_every_hubs_metrics() -> None:
+    (hub,) = load_docs(REPO / "gitops/hubs/clusterA/physics101/jupyterhub.yaml")
+    assert hub["spec"]["values"]["hub"]["config"]["JupyterHub"]["authenticate_prometheus"] is False

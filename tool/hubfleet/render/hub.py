@@ -61,10 +61,15 @@ def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
     )
 
 
-def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
+def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]:
+    config = login.config
+    if cluster.monitoring is not None:
+        # Prometheus scrapes /hub/metrics (the hub Service's scrape annotations) without a token;
+        # the metrics are counts and durations, no names or secrets.
+        config = {**config, "JupyterHub": {**config["JupyterHub"], "authenticate_prometheus": False}}
     values: dict[str, Any] = {
         "baseUrl": hub.path,
-        "config": login.config,
+        "config": config,
         # The hub database lives on its own small volume in the core zone. Its claim outlives the
         # release: retiring the hub uninstalls JupyterHub, and re-activating it finds the same
         # database (the volume is Retain as well, so even a deleted claim leaves the data).
@@ -84,7 +89,7 @@ def _hub_values(hub: Hub, login: AuthValues) -> dict[str, Any]:
 
 def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]:
     return {
-        "hub": _hub_values(hub, login),
+        "hub": _hub_values(cluster, hub, login),
         "proxy": {"service": {"type": "ClusterIP"}, "chp": {"resources": PROXY_POD.resources()}},
         "ingress": {
             "enabled": True,
