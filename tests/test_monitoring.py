@@ -34,7 +34,13 @@ def test_the_layer_comes_after_the_controllers_and_blocks_no_hub() -> None:
     (hubs,) = load_docs(REPO / "gitops/clusters/clusterA/hubs.yaml")
     assert hubs["spec"]["dependsOn"] == [{"name": "infra-ingress"}]
     (kustomization,) = load_docs(LAYER / "kustomization.yaml")
-    assert kustomization["resources"] == ["grafana.yaml", "namespace.yaml", "prometheus.yaml", "sources.yaml"]
+    assert kustomization["resources"] == [
+        "grafana.yaml",
+        "monitoring.grafana-admin.sealedsecret.yaml",
+        "namespace.yaml",
+        "prometheus.yaml",
+        "sources.yaml",
+    ]
 
 
 def test_grafana_is_a_minion_at_grafana_without_anonymous_access() -> None:
@@ -123,3 +129,51 @@ def test_without_monitoring_there_is_no_layer(tmp_path: Path, run: Callable[...,
 def test_prometheus_may_read_every_hubs_metrics() -> None:
     (hub,) = load_docs(REPO / "gitops/hubs/clusterA/physics101/jupyterhub.yaml")
     assert hub["spec"]["values"]["hub"]["config"]["JupyterHub"]["authenticate_prometheus"] is False
+
+
+def test_grafanas_admin_password_is_sealed_for_the_monitoring_namespace(tmp_path: Path) -> None:
+    from kubesealpy import SealedSecret, Unsealer
+
+    from test_seal_support import cli, make_project, sealing_pair
+
+    root = make_project(tmp_path)
+    cluster = root / "clusters/clusterA/cluster.yaml"
+    refused = cli(root, "seal", "monitoring", "clusterA", input=b"a-long-enough-password\n")
+    assert (refused.exit_code, refused.output) == (
+        2,
+        "CLUSTER: clusters/clusterA/cluster.yaml has no monitoring block; add one first\n",
+    )
+    cluster.write_text(cluster.read_text() + "monitoring: {retention: 30d}\n")
+    short = cli(root, "seal", "monitoring", "clusterA", input=b"short\n")
+    assert short.output == "the password has 5 characters; it needs at least 16\n"
+    done = cli(root, "seal", "monitoring", "clusterA", input=b"a-long-enough-password\n")
+    assert done.exit_code == 0, done.output
+    assert "a-long-enough-password" not in done.output
+    sealed = root / "clusters/clusterA/secrets/monitoring.grafana-admin.sealedsecret.yaml"
+    secret = Unsealer.from_private_key(sealing_pair()[0]).unseal(SealedSecret.from_yaml(sealed.read_text()))
+    assert (secret.metadata.namespace, secret.metadata.name) == ("monitoring", "grafana-admin")
+    assert secret.get_data_decoded() == {"admin-user": b"admin", "admin-password": b"a-long-enough-password"}
+    assert cli(root, "render", "clusterA").exit_code == 0
+    layer = root / "gitops/infrastructure/clusterA/monitoring"
+    assert (layer / "monitoring.grafana-admin.sealedsecret.yaml").is_file()
+    assert not list((root / "gitops/infrastructure/clusterA/configs").glob("monitoring.*"))
+    generated = cli(root, "seal", "monitoring", "clusterA", "--generate")
+    (line, _) = generated.output.splitlines()
+    assert line.startswith("Grafana admin password (shown once; keep it in your password manager): ")
+
+
+def test_grafana_reads_the_sealed_login_and_validate_wants_it(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    assert release("grafana")["values"]["admin"] == {
+        "existingSecret": "grafana-admin",
+        "userKey": "admin-user",
+        "passwordKey": "admin-password",
+    }
+    root = make_cluster(tmp_path, monitoring={"retention": "30d"})
+    assert run(root, "render", "clusterA").exit_code == 0
+    result = run(root, "validate", "clusterA", "--skip", "flux", "--skip", "charts", "--skip", "objects")
+    assert (
+        "clusters/clusterA/cluster.yaml: monitoring: Grafana's admin login is not sealed (monitoring/grafana-admin); "
+        "Grafana cannot start without it: run `hubfleet seal monitoring clusterA --generate`"
+    ) in result.output.splitlines()

@@ -11,6 +11,9 @@ GIT_REPOSITORY = "flux-system"
 KUBE_SYSTEM = "kube-system"
 NGINX_NAMESPACE = "nginx-ingress"
 MONITORING_NAMESPACE = "monitoring"
+#: Grafana's admin login, sealed by `hubfleet seal monitoring`, read by the Grafana release.
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+GRAFANA_ADMIN_USER = "admin"
 SEALED_SECRETS_NAMESPACE = "kube-system"
 SEALED_SECRETS_CONTROLLER = "sealed-secrets-controller"
 

@@ -18,6 +18,7 @@ from ..core.charts import GRAFANA, MONITORING_CHARTS, PROMETHEUS
 from ..core.names import (
     DRIVE_CLAIM,
     DRIVE_STORAGE_CLASS,
+    GRAFANA_ADMIN_SECRET,
     HUB_DB_CLAIM,
     INGRESS_CLASS,
     MERGEABLE_TYPE,
@@ -103,6 +104,12 @@ def prometheus_values(monitoring: Monitoring) -> dict[str, Any]:
 
 def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
     return {
+        # Sealed by `hubfleet seal monitoring`; validate fails without it.
+        "admin": {
+            "existingSecret": GRAFANA_ADMIN_SECRET,
+            "userKey": "admin-user",
+            "passwordKey": "admin-password",
+        },
         "nodeSelector": TOOLS,
         "resources": GRAFANA_POD.resources(),
         "persistence": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.layout import Layout
+from ..core.names import MONITORING_NAMESPACE
 from ..model import Cluster, SealedSecretFile
 from .autoscaler import render_autoscaler
 from .common import Manifest, OutputFile, kustomization_file
@@ -66,8 +67,10 @@ def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
     # A secret sealed for a hub's namespace (its login) goes with the hub; the others (the
     # ingress's TLS certificate) with the infrastructure configs.
     by_hub: dict[str, list[SealedSecretFile]] = {}
+    # The monitoring layer makes its own namespace; its secrets go with it (when it is on).
+    own = hub_names | ({MONITORING_NAMESPACE} if cluster.monitoring is not None else set())
     for sealed in cluster.sealed_secrets:
-        by_hub.setdefault(sealed.namespace if sealed.namespace in hub_names else "", []).append(sealed)
+        by_hub.setdefault(sealed.namespace if sealed.namespace in own else "", []).append(sealed)
     infra = by_hub.get("", [])
     configs = {sealed.file_name: [sealed.manifest] for sealed in infra}
     origins = {sealed.file_name: sealed.source_file for sealed in infra}
@@ -82,7 +85,11 @@ def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
     )
     monitoring = render_monitoring_files(cluster)
     if monitoring:
-        files += _folder(layout.infra_dir(cluster.name, "monitoring"), source, monitoring)
+        watched = {sealed.file_name: [sealed.manifest] for sealed in by_hub.get(MONITORING_NAMESPACE, [])}
+        origins = {sealed.file_name: sealed.source_file for sealed in by_hub.get(MONITORING_NAMESPACE, [])}
+        files += _folder(
+            layout.infra_dir(cluster.name, "monitoring"), source, {**monitoring, **watched}, origins
+        )
     hubs_root = layout.hubs_dir(cluster.name)
     for hub in cluster.hubs:
         hub_files = render_hub_files(cluster, hub)

@@ -16,6 +16,7 @@ from ..core.auth import (
     auth_sealed_file_name,
     secret_keys,
 )
+from ..core.names import GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE
 from ..model import Cluster, Hub, SealedSecretFile
 from .audit import SealFinding
 from .sealedsecret import manifest_identity, mapping
@@ -89,4 +90,16 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
                     f"and {'it is' if len(missing) == 1 else 'they are'} not; seal {steps}",
                 )
             )
+    if cluster.monitoring is not None and not any(
+        manifest_identity(s.manifest) == (MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET)
+        for s in cluster.sealed_secrets
+    ):
+        findings.append(
+            SealFinding(
+                cluster.source_file,
+                "error",
+                f"monitoring: Grafana's admin login is not sealed ({MONITORING_NAMESPACE}/{GRAFANA_ADMIN_SECRET}); "
+                f"Grafana cannot start without it: run `hubfleet seal monitoring {cluster.name} --generate`",
+            )
+        )
     return sorted(findings)

@@ -19,6 +19,7 @@ from ..emit import dump
 from .keys import new_sealing_key
 from .seal import seal_tls
 from .seal_auth import seal_auth
+from .seal_monitoring import seal_grafana_admin
 from .unseal import describe, load_unsealing_keys, unseal_file
 
 
@@ -151,6 +152,25 @@ def _read_secret(source: IO[bytes] | None) -> bytes:
         typed = click.prompt("Value (not shown)", hide_input=True, confirmation_prompt=True, err=True)
         return str(typed).encode()
     return sys.stdin.buffer.read()
+
+
+@seal.command("monitoring")
+@click.argument("cluster")
+@click.option(
+    "--from-file", "source", type=click.File("rb"), help="File holding the password ('-': standard input)."
+)
+@click.option("--generate", is_flag=True, help="Make a password, print it once, and seal it.")
+@pass_context
+def seal_monitoring_command(ctx: Context, cluster: str, source: IO[bytes] | None, generate: bool) -> None:
+    """Seal Grafana's admin password for CLUSTER into clusters/CLUSTER/secrets/."""
+    project = ctx.project
+    value = None if generate else _read_secret(source)
+    result = seal_grafana_admin(project, cluster, value, _now())
+    if result.generated is not None:
+        click.echo(
+            f"Grafana admin password (shown once; keep it in your password manager): {result.generated}"
+        )
+    click.echo(f"sealed {project.relative(result.path)}; run `make render CLUSTER={cluster}` and commit")
 
 
 @click.command()

@@ -30,7 +30,6 @@ from ..core.auth import (
     minimum_length,
     secret_keys,
 )
-from ..core.names import MANAGED_BY
 from ..edit import write_atomic
 from ..emit import dump
 from ..errors import UsageError
@@ -40,9 +39,13 @@ from ..model import Hub
 from ..project import Project
 from .certs import load_sealing_certificate
 from .crypto import fingerprint, seal_value, strict_label
-from .sealedsecret import API_VERSION, KIND, SEALING_SHA256, manifest_annotations, manifest_identity, mapping
-
-OPAQUE = "Opaque"
+from .sealedsecret import (
+    SEALING_SHA256,
+    build_sealed_opaque,
+    manifest_annotations,
+    manifest_identity,
+    mapping,
+)
 
 
 @dataclass(frozen=True)
@@ -125,24 +128,7 @@ def _check_set_syntax(key: str, value: bytes) -> None:
 
 def build_sealed_auth(hub: str, encrypted: dict[str, str], sealing_sha256: str) -> dict[str, Any]:
     """A strict-scope SealedSecret of the hub's login values, keys sorted."""
-    labels = dict(MANAGED_BY)
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "metadata": {
-            "name": AUTH_SECRET,
-            "namespace": hub,
-            "labels": labels,
-            "annotations": {SEALING_SHA256: sealing_sha256},
-        },
-        "spec": {
-            "encryptedData": dict(sorted(encrypted.items())),
-            "template": {
-                "metadata": {"name": AUTH_SECRET, "namespace": hub, "labels": dict(labels)},
-                "type": OPAQUE,
-            },
-        },
-    }
+    return build_sealed_opaque(AUTH_SECRET, hub, encrypted, sealing_sha256)
 
 
 def _serialise(manifest: dict[str, Any], cluster: str, hub: str) -> str:

@@ -91,6 +91,31 @@ def build_sealed_tls(sealed: SealedTls, encrypted: dict[str, str]) -> dict[str, 
     }
 
 
+def build_sealed_opaque(
+    name: str, namespace: str, encrypted: dict[str, str], sealing_sha256: str
+) -> dict[str, Any]:
+    """A strict-scope SealedSecret of an Opaque Secret, keys sorted, with the sealing certificate's
+    fingerprint recorded (the audit checks it)."""
+    labels = dict(MANAGED_BY)
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": {SEALING_SHA256: sealing_sha256},
+        },
+        "spec": {
+            "encryptedData": dict(sorted(encrypted.items())),
+            "template": {
+                "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+                "type": "Opaque",
+            },
+        },
+    }
+
+
 def serialise_sealed(manifest: dict[str, Any], cluster: str) -> str:
     """The file `seal tls` writes: a header saying what it is, then the manifest as `emit.dump` writes it."""
     name, namespace = manifest["metadata"]["name"], manifest["metadata"]["namespace"]

@@ -1,0 +1,76 @@
+"""`hubfleet seal monitoring`: Grafana's admin password, sealed for the monitoring namespace.
+
+The password comes from a file or standard input, or is generated (and printed once, to be
+kept in the team's password manager). It is never an argument and never written in clear.
+The Grafana release reads it as `admin.existingSecret`; render puts the sealed file in the
+monitoring layer, where its namespace is made.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from ..core.names import GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER, MONITORING_NAMESPACE, SEALED_SUFFIX
+from ..edit import write_atomic
+from ..emit import dump
+from ..errors import UsageError
+from ..inputs import load_cluster
+from ..lock import writing_inputs
+from ..project import Project
+from .certs import load_sealing_certificate
+from .crypto import fingerprint, seal_value, strict_label
+from .sealedsecret import build_sealed_opaque
+
+MINIMUM_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class SealedGrafana:
+    path: Path
+    generated: str | None
+
+
+def grafana_admin_file(project: Project, cluster: str) -> Path:
+    return project.secrets_dir(cluster) / f"{MONITORING_NAMESPACE}.{GRAFANA_ADMIN_SECRET}{SEALED_SUFFIX}"
+
+
+def seal_grafana_admin(
+    project: Project, cluster_name: str, value: bytes | None, now: datetime
+) -> SealedGrafana:
+    """Seal `value` (None: a generated password) as Grafana's admin password."""
+    cluster = load_cluster(project, cluster_name)
+    if cluster.monitoring is None:
+        raise UsageError("CLUSTER", f"{cluster.source_file} has no monitoring block; add one first")
+    generated = None
+    if value is None:
+        generated = secrets.token_urlsafe(24)
+        value = generated.encode()
+    value = value.removesuffix(b"\n").removesuffix(b"\r")
+    if len(value) < MINIMUM_LENGTH:
+        raise UsageError("", f"the password has {len(value)} characters; it needs at least {MINIMUM_LENGTH}")
+    pem = project.sealing_cert(cluster.name)
+    sealing = load_sealing_certificate(pem, project.relative(pem), cluster.name, now)
+    public = sealing.public_key()
+    assert isinstance(public, RSAPublicKey)  # load_sealing_certificate refuses anything else
+    label = strict_label(MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET)
+    encrypted = {
+        "admin-user": seal_value(public, GRAFANA_ADMIN_USER.encode(), label),
+        "admin-password": seal_value(public, value, label),
+    }
+    manifest = build_sealed_opaque(
+        GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE, encrypted, fingerprint(sealing)
+    )
+    header = (
+        f"# SealedSecret {MONITORING_NAMESPACE}/{GRAFANA_ADMIN_SECRET}: Grafana's admin login on cluster "
+        f"{cluster.name}. Written by `hubfleet seal monitoring`; seal again rather than edit.\n"
+    )
+    path = grafana_admin_file(project, cluster.name)
+    with writing_inputs(project):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, header + dump(manifest))
+    return SealedGrafana(path, generated)
