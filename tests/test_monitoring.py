@@ -36,6 +36,7 @@ def test_the_layer_comes_after_the_controllers_and_blocks_no_hub() -> None:
     (kustomization,) = load_docs(LAYER / "kustomization.yaml")
     assert kustomization["resources"] == [
         "grafana.yaml",
+        "monitoring.alert-receivers.sealedsecret.yaml",
         "monitoring.grafana-admin.sealedsecret.yaml",
         "namespace.yaml",
         "prometheus.yaml",
@@ -177,3 +178,74 @@ def test_grafana_reads_the_sealed_login_and_validate_wants_it(
         "clusters/clusterA/cluster.yaml: monitoring: Grafana's admin login is not sealed (monitoring/grafana-admin); "
         "Grafana cannot start without it: run `hubfleet seal monitoring clusterA --generate`"
     ) in result.output.splitlines()
+
+
+def test_alerts_go_to_the_receivers_with_their_secrets_read_from_files() -> None:
+    alertmanager = release("prometheus")["values"]["alertmanager"]
+    assert alertmanager["extraSecretMounts"] == [
+        {
+            "name": "receivers",
+            "mountPath": "/etc/alertmanager/secrets",
+            "secretName": "alert-receivers",
+            "readOnly": True,
+        }
+    ]
+    (receiver,) = alertmanager["config"]["receivers"]
+    assert receiver["email_configs"] == [
+        {
+            "to": "hub-ops@example.edu",
+            "from": "hubfleet@example.edu",
+            "smarthost": "smtp.example.edu:587",
+            "send_resolved": True,
+            "auth_username": "hubfleet",
+            "auth_password_file": "/etc/alertmanager/secrets/smtp-password",
+        }
+    ]
+    assert receiver["slack_configs"] == [
+        {
+            "channel": "#hub-alerts",
+            "api_url_file": "/etc/alertmanager/secrets/slack-webhook",
+            "send_resolved": True,
+        }
+    ]
+    text = (LAYER / "prometheus.yaml").read_text() + (
+        LAYER / "monitoring.alert-receivers.sealedsecret.yaml"
+    ).read_text()
+    assert "hooks.slack.com" not in text and "example-smtp-password" not in text
+
+
+def test_receiver_secrets_are_sealed_a_key_at_a_time_and_audited(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    from kubesealpy import SealedSecret, Unsealer
+
+    from test_seal_support import cli, make_project, sealing_pair
+
+    root = make_project(tmp_path)
+    cluster = root / "clusters/clusterA/cluster.yaml"
+    cluster.write_text(cluster.read_text() + 'monitoring: {alerts: {slack: {channel: "#ops"}}}\n')
+    refused = cli(root, "seal", "monitoring", "clusterA", "--smtp-password", input=b"secret")
+    assert (refused.exit_code, refused.output) == (
+        2,
+        "clusters/clusterA/cluster.yaml has no monitoring.alerts.email.username, which would use smtp-password\n",
+    )
+    assert cli(root, "render", "clusterA").exit_code == 0
+    result = run(root, "validate", "clusterA", "--skip", "flux", "--skip", "charts", "--skip", "objects")
+    assert (
+        "clusters/clusterA/cluster.yaml: monitoring.alerts: slack-webhook not sealed (monitoring/alert-receivers); "
+        "Alertmanager cannot send without it: `hubfleet seal monitoring clusterA --slack-webhook`"
+    ) in result.output.splitlines()
+    done = cli(
+        root, "seal", "monitoring", "clusterA", "--slack-webhook", input=b"https://hooks.example/T/B/X\n"
+    )
+    assert done.exit_code == 0, done.output
+    sealed = root / "clusters/clusterA/secrets/monitoring.alert-receivers.sealedsecret.yaml"
+    secret = Unsealer.from_private_key(sealing_pair()[0]).unseal(SealedSecret.from_yaml(sealed.read_text()))
+    assert secret.get_data_decoded() == {"slack-webhook": b"https://hooks.example/T/B/X"}
+
+
+def test_without_receivers_there_is_no_alertmanager(tmp_path: Path, run: Callable[..., Result]) -> None:
+    root = make_cluster(tmp_path, monitoring={"retention": "30d"})
+    assert run(root, "render", "clusterA").exit_code == 0
+    (prometheus,) = load_docs(root / "gitops/infrastructure/clusterA/monitoring/prometheus.yaml")
+    assert prometheus["spec"]["values"]["alertmanager"] == {"enabled": False}

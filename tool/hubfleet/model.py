@@ -12,7 +12,7 @@ from typing import Any, Literal
 from .core.backups import DEFAULT_TIME, Policy
 from .core.capacity import core_volumes, instance_type
 from .core.charts import UPSTREAM_CHARTS, UpstreamChart
-from .core.names import autoscaler_tags, node_labels, node_taints
+from .core.names import SLACK_WEBHOOK_KEY, SMTP_PASSWORD_KEY, autoscaler_tags, node_labels, node_taints
 from .model_auth import Auth, build_auth
 
 NodeRole = Literal["tools", "core", "user"]
@@ -38,12 +38,28 @@ class SealedSecretFile:
 
 
 @dataclass(frozen=True)
+class EmailAlerts:
+    to: str
+    sender: str
+    smarthost: str
+    username: str | None
+
+
+@dataclass(frozen=True)
 class Monitoring:
     """Prometheus and Grafana on the cluster's tools nodes, their data on the drive class."""
 
     retention: str
     storage: str
     grafana_storage: str
+    email: EmailAlerts | None = None
+    slack_channel: str | None = None
+
+    @property
+    def receiver_keys(self) -> tuple[str, ...]:
+        """The sealed keys the receivers need (the Slack webhook URL, the SMTP password)."""
+        keys = (SLACK_WEBHOOK_KEY,) if self.slack_channel else ()
+        return keys + ((SMTP_PASSWORD_KEY,) if self.email and self.email.username else ())
 
 
 DEFAULT_RETENTION = "90d"
@@ -195,6 +211,12 @@ def _node_group(name: str, role: NodeRole, raw: dict[str, Any], zones: tuple[str
     )
 
 
+def _email_alerts(raw: dict[str, Any] | None) -> EmailAlerts | None:
+    if not raw:
+        return None
+    return EmailAlerts(str(raw["to"]), str(raw["from"]), str(raw["smarthost"]), raw.get("username"))
+
+
 def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
     """Build the model from a plain dict that passed schemas/cluster.schema.json."""
     zones = tuple(raw["zones"])
@@ -229,6 +251,8 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
             str(raw["monitoring"].get("retention", DEFAULT_RETENTION)),
             str(raw["monitoring"].get("storage", DEFAULT_MONITORING_STORAGE)),
             DEFAULT_GRAFANA_STORAGE,
+            email=_email_alerts(raw["monitoring"].get("alerts", {}).get("email")),
+            slack_channel=raw["monitoring"].get("alerts", {}).get("slack", {}).get("channel"),
         )
         if raw.get("monitoring", {}).get("enabled", True) and "monitoring" in raw
         else None,

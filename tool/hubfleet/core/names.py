@@ -14,6 +14,11 @@ MONITORING_NAMESPACE = "monitoring"
 #: Grafana's admin login, sealed by `hubfleet seal monitoring`, read by the Grafana release.
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_ADMIN_USER = "admin"
+#: Alertmanager's receiver secrets (sealed), mounted as files, and their keys.
+ALERT_RECEIVERS_SECRET = "alert-receivers"
+SLACK_WEBHOOK_KEY = "slack-webhook"
+SMTP_PASSWORD_KEY = "smtp-password"
+RECEIVER_SECRETS_DIR = "/etc/alertmanager/secrets"
 SEALED_SECRETS_NAMESPACE = "kube-system"
 SEALED_SECRETS_CONTROLLER = "sealed-secrets-controller"
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..core.capacity import GRAFANA_POD, PROMETHEUS_POD, STATE_METRICS_POD
 from ..core.charts import GRAFANA, MONITORING_CHARTS, PROMETHEUS
 from ..core.names import (
+    ALERT_RECEIVERS_SECRET,
     DRIVE_CLAIM,
     DRIVE_STORAGE_CLASS,
     GRAFANA_ADMIN_SECRET,
@@ -24,7 +25,10 @@ from ..core.names import (
     MERGEABLE_TYPE,
     MONITORING_NAMESPACE,
     NODEGROUP_ROLE_LABEL,
+    RECEIVER_SECRETS_DIR,
     ROLE_LABELS,
+    SLACK_WEBHOOK_KEY,
+    SMTP_PASSWORD_KEY,
 )
 from ..model import Cluster, Monitoring
 from .common import Manifest, namespace, upstream_release
@@ -76,6 +80,63 @@ def alert_rules() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def receiver(monitoring: Monitoring) -> dict[str, Any]:
+    """The one receiver: email and/or Slack, secrets read from the mounted sealed Secret's files."""
+    found: dict[str, Any] = {"name": "hubfleet"}
+    email = monitoring.email
+    if email is not None:
+        config: dict[str, Any] = {
+            "to": email.to,
+            "from": email.sender,
+            "smarthost": email.smarthost,
+            "send_resolved": True,
+        }
+        if email.username:
+            config["auth_username"] = email.username
+            config["auth_password_file"] = f"{RECEIVER_SECRETS_DIR}/{SMTP_PASSWORD_KEY}"
+        found["email_configs"] = [config]
+    if monitoring.slack_channel:
+        found["slack_configs"] = [
+            {
+                "channel": monitoring.slack_channel,
+                "api_url_file": f"{RECEIVER_SECRETS_DIR}/{SLACK_WEBHOOK_KEY}",
+                "send_resolved": True,
+            }
+        ]
+    return found
+
+
+def alertmanager_values(monitoring: Monitoring) -> dict[str, Any]:
+    """Alertmanager, when the cluster names receivers; without them alerts show in Prometheus only."""
+    if monitoring.email is None and monitoring.slack_channel is None:
+        return {"enabled": False}
+    values: dict[str, Any] = {
+        "enabled": True,
+        "nodeSelector": TOOLS,
+        "persistence": {"enabled": True, "storageClass": DRIVE_STORAGE_CLASS, "size": "1Gi"},
+        "config": {
+            "enabled": True,
+            "global": {},
+            "receivers": [receiver(monitoring)],
+            "route": {
+                "receiver": "hubfleet",
+                "group_by": ["alertname", "namespace"],
+                "repeat_interval": "4h",
+            },
+        },
+    }
+    if monitoring.receiver_keys:
+        values["extraSecretMounts"] = [
+            {
+                "name": "receivers",
+                "mountPath": RECEIVER_SECRETS_DIR,
+                "secretName": ALERT_RECEIVERS_SECRET,
+                "readOnly": True,
+            }
+        ]
+    return values
+
+
 def prometheus_values(monitoring: Monitoring) -> dict[str, Any]:
     return {
         "server": {
@@ -88,8 +149,7 @@ def prometheus_values(monitoring: Monitoring) -> dict[str, Any]:
             "nodeSelector": TOOLS,
             "resources": PROMETHEUS_POD.resources(),
         },
-        # Alert routing (receivers with sealed secrets) comes with the alerts' receivers.
-        "alertmanager": {"enabled": False},
+        "alertmanager": alertmanager_values(monitoring),
         "prometheus-pushgateway": {"enabled": False},
         "kube-state-metrics": {
             "nodeSelector": TOOLS,

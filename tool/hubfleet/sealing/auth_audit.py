@@ -16,7 +16,13 @@ from ..core.auth import (
     auth_sealed_file_name,
     secret_keys,
 )
-from ..core.names import GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE
+from ..core.names import (
+    ALERT_RECEIVERS_SECRET,
+    GRAFANA_ADMIN_SECRET,
+    MONITORING_NAMESPACE,
+    SLACK_WEBHOOK_KEY,
+    SMTP_PASSWORD_KEY,
+)
 from ..model import Cluster, Hub, SealedSecretFile
 from .audit import SealFinding
 from .sealedsecret import manifest_identity, mapping
@@ -102,4 +108,31 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
                 f"Grafana cannot start without it: run `hubfleet seal monitoring {cluster.name} --generate`",
             )
         )
+    findings += _receiver_findings(cluster)
     return sorted(findings)
+
+
+def _receiver_findings(cluster: Cluster) -> list[SealFinding]:
+    needed = cluster.monitoring.receiver_keys if cluster.monitoring else ()
+    sealed = next(
+        (
+            s
+            for s in cluster.sealed_secrets
+            if manifest_identity(s.manifest) == (MONITORING_NAMESPACE, ALERT_RECEIVERS_SECRET)
+        ),
+        None,
+    )
+    have = _sealed_keys(sealed) if sealed is not None else set()
+    missing = [key for key in needed if key not in have]
+    if not missing:
+        return []
+    flags = {SLACK_WEBHOOK_KEY: "--slack-webhook", SMTP_PASSWORD_KEY: "--smtp-password"}
+    steps = "; ".join(f"`hubfleet seal monitoring {cluster.name} {flags[key]}`" for key in missing)
+    return [
+        SealFinding(
+            cluster.source_file,
+            "error",
+            f"monitoring.alerts: {', '.join(missing)} not sealed ({MONITORING_NAMESPACE}/{ALERT_RECEIVERS_SECRET}); "
+            f"Alertmanager cannot send without it: {steps}",
+        )
+    ]

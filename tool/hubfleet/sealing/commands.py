@@ -15,11 +15,13 @@ import click
 
 from ..context import Context, pass_context
 from ..core.auth import AUTH_SECRET
+from ..core.names import SLACK_WEBHOOK_KEY, SMTP_PASSWORD_KEY
 from ..emit import dump
+from ..errors import UsageError
 from .keys import new_sealing_key
 from .seal import seal_tls
 from .seal_auth import seal_auth
-from .seal_monitoring import seal_grafana_admin
+from .seal_monitoring import seal_grafana_admin, seal_receiver
 from .unseal import describe, load_unsealing_keys, unseal_file
 
 
@@ -160,10 +162,30 @@ def _read_secret(source: IO[bytes] | None) -> bytes:
     "--from-file", "source", type=click.File("rb"), help="File holding the password ('-': standard input)."
 )
 @click.option("--generate", is_flag=True, help="Make a password, print it once, and seal it.")
+@click.option("--slack-webhook", is_flag=True, help="Seal the Slack incoming-webhook URL instead.")
+@click.option("--smtp-password", is_flag=True, help="Seal the SMTP relay's password instead.")
 @pass_context
-def seal_monitoring_command(ctx: Context, cluster: str, source: IO[bytes] | None, generate: bool) -> None:
-    """Seal Grafana's admin password for CLUSTER into clusters/CLUSTER/secrets/."""
+def seal_monitoring_command(
+    ctx: Context,
+    cluster: str,
+    source: IO[bytes] | None,
+    generate: bool,
+    slack_webhook: bool,
+    smtp_password: bool,
+) -> None:
+    """Seal Grafana's admin password (or an alert receiver's secret) for CLUSTER into clusters/CLUSTER/secrets/."""
     project = ctx.project
+    if slack_webhook or smtp_password:
+        if (slack_webhook and smtp_password) or generate:
+            raise UsageError(
+                "", "seal one value at a time: --slack-webhook or --smtp-password, without --generate"
+            )
+        key = SLACK_WEBHOOK_KEY if slack_webhook else SMTP_PASSWORD_KEY
+        path = seal_receiver(project, cluster, key, _read_secret(source), _now())
+        click.echo(
+            f"sealed {key} into {project.relative(path)}; run `make render CLUSTER={cluster}` and commit"
+        )
+        return
     value = None if generate else _read_secret(source)
     result = seal_grafana_admin(project, cluster, value, _now())
     if result.generated is not None:

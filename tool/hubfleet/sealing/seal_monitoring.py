@@ -15,7 +15,14 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from ..core.names import GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER, MONITORING_NAMESPACE, SEALED_SUFFIX
+from ..core.names import (
+    ALERT_RECEIVERS_SECRET,
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_ADMIN_USER,
+    MONITORING_NAMESPACE,
+    SEALED_SUFFIX,
+    SLACK_WEBHOOK_KEY,
+)
 from ..edit import write_atomic
 from ..emit import dump
 from ..errors import UsageError
@@ -24,7 +31,7 @@ from ..lock import writing_inputs
 from ..project import Project
 from .certs import load_sealing_certificate
 from .crypto import fingerprint, seal_value, strict_label
-from .sealedsecret import build_sealed_opaque
+from .sealedsecret import SEALING_SHA256, build_sealed_opaque, manifest_annotations, mapping
 
 MINIMUM_LENGTH = 16
 
@@ -74,3 +81,41 @@ def seal_grafana_admin(
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, header + dump(manifest))
     return SealedGrafana(path, generated)
+
+
+def receivers_file(project: Project, cluster: str) -> Path:
+    return project.secrets_dir(cluster) / f"{MONITORING_NAMESPACE}.{ALERT_RECEIVERS_SECRET}{SEALED_SUFFIX}"
+
+
+def seal_receiver(project: Project, cluster_name: str, key: str, value: bytes, now: datetime) -> Path:
+    """Seal one receiver secret (the Slack webhook URL or the SMTP password); the other key, sealed
+    before with the same certificate, is kept."""
+    cluster = load_cluster(project, cluster_name)
+    needed = cluster.monitoring.receiver_keys if cluster.monitoring else ()
+    if key not in needed:
+        what = "monitoring.alerts.slack" if key == SLACK_WEBHOOK_KEY else "monitoring.alerts.email.username"
+        raise UsageError("", f"{cluster.source_file} has no {what}, which would use {key}")
+    value = value.removesuffix(b"\n").removesuffix(b"\r")
+    if not value:
+        raise UsageError("", f"the value for {key} is empty; give it in the file or on standard input")
+    pem = project.sealing_cert(cluster.name)
+    sealing = load_sealing_certificate(pem, project.relative(pem), cluster.name, now)
+    public = sealing.public_key()
+    assert isinstance(public, RSAPublicKey)  # load_sealing_certificate refuses anything else
+    path = receivers_file(project, cluster.name)
+    existing = next((s.manifest for s in cluster.sealed_secrets if s.file_name == path.name), {})
+    same_key = manifest_annotations(existing).get(SEALING_SHA256) == fingerprint(sealing)
+    previous = mapping(mapping(existing.get("spec")).get("encryptedData")) if same_key else {}
+    encrypted = {str(k): str(v) for k, v in previous.items() if k in needed and k != key}
+    encrypted[key] = seal_value(public, value, strict_label(MONITORING_NAMESPACE, ALERT_RECEIVERS_SECRET))
+    manifest = build_sealed_opaque(
+        ALERT_RECEIVERS_SECRET, MONITORING_NAMESPACE, encrypted, fingerprint(sealing)
+    )
+    header = (
+        f"# SealedSecret {MONITORING_NAMESPACE}/{ALERT_RECEIVERS_SECRET}: Alertmanager's receiver secrets on "
+        f"cluster {cluster.name}. Written by `hubfleet seal monitoring`, a key at a time.\n"
+    )
+    with writing_inputs(project):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, header + dump(manifest))
+    return path
