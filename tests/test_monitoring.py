@@ -88,6 +88,7 @@ def rules() -> dict[str, dict[str, Any]]:
         ("HubSpawnsFailing", ">= 2", "0m"),
         ("PodPendingTooLong", "== 1", "30m"),
         ("DriveServerRestarted", "> 0", "0m"),
+        ("AutoscalerScaleUpFailing", "> 0", "0m"),
     ],
 )
 def test_alert_rules_parse_and_say_what_the_issue_asks(name: str, threshold: str, wait: str) -> None:
@@ -249,3 +250,11 @@ def test_without_receivers_there_is_no_alertmanager(tmp_path: Path, run: Callabl
     assert run(root, "render", "clusterA").exit_code == 0
     (prometheus,) = load_docs(root / "gitops/infrastructure/clusterA/monitoring/prometheus.yaml")
     assert prometheus["spec"]["values"]["alertmanager"] == {"enabled": False}
+
+
+def test_prometheus_scrapes_the_autoscaler() -> None:
+    (autoscaler,) = load_docs(REPO / "gitops/infrastructure/clusterA/controllers/cluster-autoscaler.yaml")
+    assert autoscaler["spec"]["values"]["service"]["annotations"] == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "8085",
+    }

@@ -46,4 +46,7 @@ def render_autoscaler(cluster: Cluster) -> Manifest:
         # The chart's default image follows the chart, not the cluster: pin the matching minor.
         "image": {"repository": AUTOSCALER_IMAGE, "tag": AUTOSCALER_TAGS[cluster.kubernetes_version]},
     }
+    if cluster.monitoring is not None:
+        # Prometheus scrapes annotated Services: the failed-scale-up alert reads the autoscaler's metrics.
+        values["service"] = {"annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "8085"}}
     return upstream_release(AUTOSCALER, cluster.charts.of(AUTOSCALER), values)

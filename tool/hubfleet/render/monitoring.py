@@ -71,6 +71,8 @@ def alert_rules() -> dict[str, Any]:
                           "0m", "warning", "hub {{ $labels.namespace }}: two or more servers failed to start in 30 minutes"),
                     alert("PodPendingTooLong", 'max by (namespace, pod) (kube_pod_status_phase{phase="Pending"}) == 1',
                           "30m", "warning", "{{ $labels.namespace }}/{{ $labels.pod }} has been Pending for 30 minutes"),
+                    alert("AutoscalerScaleUpFailing", "increase(cluster_autoscaler_failed_scale_ups_total[30m]) > 0",
+                          "0m", "warning", "the cluster autoscaler failed to add nodes: users may wait for servers"),
                     alert("DriveServerRestarted",
                           'increase(kube_pod_container_status_restarts_total{container="nfs-server"}[30m]) > 0',
                           "0m", "critical", "the drive of hub {{ $labels.namespace }} restarted: users' files paused"),
