@@ -258,3 +258,42 @@ def test_prometheus_scrapes_the_autoscaler() -> None:
         "prometheus.io/scrape": "true",
         "prometheus.io/port": "8085",
     }
+
+
+def test_every_hub_lets_prometheus_read_its_metrics_and_nothing_else_in() -> None:
+    (hub,) = load_docs(REPO / "gitops/hubs/clusterA/datalab/jupyterhub.yaml")
+    assert hub["spec"]["values"]["hub"]["networkPolicy"]["ingress"] == [
+        {
+            "from": [
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                    "podSelector": {
+                        "matchLabels": {
+                            "app.kubernetes.io/name": "prometheus",
+                            "app.kubernetes.io/instance": "prometheus",
+                            "app.kubernetes.io/component": "server",
+                        }
+                    },
+                }
+            ],
+            "ports": [{"port": 8081, "protocol": "TCP"}],
+        }
+    ]
+    assert release("grafana")["values"]["deploymentStrategy"] == {"type": "Recreate"}
+
+
+def test_a_monitoring_secret_without_monitoring_is_a_finding(tmp_path: Path) -> None:
+    from test_seal_support import cli, make_project
+
+    root = make_project(tmp_path)
+    cluster = root / "clusters/clusterA/cluster.yaml"
+    text = cluster.read_text()
+    cluster.write_text(text + "monitoring: {retention: 30d}\n")
+    assert cli(root, "seal", "monitoring", "clusterA", "--generate").exit_code == 0
+    cluster.write_text(text)
+    assert cli(root, "render", "clusterA").exit_code == 0
+    result = cli(root, "validate", "clusterA", "--skip", "flux", "--skip", "charts", "--skip", "objects")
+    assert (
+        "clusters/clusterA/secrets/monitoring.grafana-admin.sealedsecret.yaml: sealed for the monitoring namespace, "
+        "and clusters/clusterA/cluster.yaml has no monitoring: remove the file, or turn monitoring on"
+    ) in result.output.splitlines()

@@ -249,10 +249,10 @@ def test_duplicate_minion_path(root: Path) -> None:
     assert result.exit_code == 1
     assert findings(result) == [
         stale(f"{PHYSICS}/jupyterhub.yaml"),
-        f"gitops/{PHYSICS}/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: path "
+        f"gitops/{PHYSICS}/jupyterhub.yaml:{line_of(path, '    ingress:', exact=True)}: HelmRelease/jupyterhub: path "
         "/datalab/ on host clustera.hubs.example.org is already routed by Ingress datalab/jupyterhub of "
-        f"HelmRelease datalab/jupyterhub (gitops/{DATALAB}/jupyterhub.yaml:{line_of(other, '    ingress:')})",
-        f"gitops/{PHYSICS}/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: renders "
+        f"HelmRelease datalab/jupyterhub (gitops/{DATALAB}/jupyterhub.yaml:{line_of(other, '    ingress:', exact=True)})",
+        f"gitops/{PHYSICS}/jupyterhub.yaml:{line_of(path, '    ingress:', exact=True)}: HelmRelease/jupyterhub: renders "
         "Ingress/jupyterhub (minion, clustera.hubs.example.org, paths /datalab/); a hub's Ingress must be a minion "
         "of clustera.hubs.example.org under /physics101/",
     ]
@@ -265,7 +265,7 @@ def test_minion_with_tls(root: Path) -> None:
     assert result.exit_code == 1
     assert findings(result) == [
         stale(f"{DATALAB}/jupyterhub.yaml"),
-        f"gitops/{DATALAB}/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: "
+        f"gitops/{DATALAB}/jupyterhub.yaml:{line_of(path, '    ingress:', exact=True)}: HelmRelease/jupyterhub: "
         "Ingress datalab/jupyterhub of HelmRelease datalab/jupyterhub is a minion with tls; only the master "
         "Ingress of "
         "clustera.hubs.example.org may terminate TLS",

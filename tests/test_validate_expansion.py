@@ -225,7 +225,7 @@ def test_a_hub_ingress_on_another_host(root: Path) -> None:
     edit(path, "        - clustera.hubs.example.org\n", "        - other.example.org\n")
     result = validate(root, "--skip", "flux")
     assert (
-        f"gitops/hubs/clusterA/physics101/jupyterhub.yaml:{line_of(path, '    ingress:')}: HelmRelease/jupyterhub: "
+        f"gitops/hubs/clusterA/physics101/jupyterhub.yaml:{line_of(path, '    ingress:', exact=True)}: HelmRelease/jupyterhub: "
         "renders Ingress/jupyterhub (minion, other.example.org, paths /physics101/); a hub's Ingress must be a "
         "minion of clustera.hubs.example.org under /physics101/"
     ) in findings(result)

@@ -86,9 +86,10 @@ def summary(result: Result) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
-    """1-based line of the n-th line of `path` containing `needle`."""
-    hits = [n for n, text in enumerate(path.read_text().splitlines(), start=1) if needle in text]
+def line_of(path: Path, needle: str, occurrence: int = 1, exact: bool = False) -> int:
+    """1-based line of the n-th line of `path` containing `needle` (being it, with `exact`)."""
+    lines = enumerate(path.read_text().splitlines(), start=1)
+    hits = [n for n, text in lines if (text == needle if exact else needle in text)]
     assert len(hits) >= occurrence, f"{needle!r} not in {path}"
     return hits[occurrence - 1]
 

@@ -28,9 +28,12 @@ from ..model import Cluster, Hub
 from .auth import AuthValues, auth_values
 from .common import Manifest, helm_release, namespace, upstream_release
 from .home import HOME_MOUNT, SHARED_HOOK, home_owner, shared_admin_hook, shared_mounts
+from .monitoring import prometheus_may_scrape
 from .profiles import node_selector, profile_list
 
 HUB_DB_SIZE = "1Gi"
+#: The hub's own port (z2jh's hub Service `http`), where /hub/metrics is served.
+HUB_PORT = 8081
 
 
 def render_hub_namespace(hub: Hub) -> Manifest:
@@ -78,6 +81,10 @@ def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]
         },
         "resources": HUB_POD.resources(),
     }
+    if cluster.monitoring is not None:
+        # The hub's own NetworkPolicy admits only its proxy; let the cluster's Prometheus read
+        # /hub/metrics too (the failed-spawn alert), and nothing else from that namespace.
+        values["networkPolicy"] = {"ingress": [prometheus_may_scrape(HUB_PORT)]}
     extra_config = {**login.extra_config, **({SHARED_HOOK: shared_admin_hook()} if hub.shared else {})}
     if extra_config:
         values["extraConfig"] = extra_config

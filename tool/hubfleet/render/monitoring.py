@@ -41,6 +41,27 @@ HUB_VOLUMES = f"{DRIVE_CLAIM}|{HUB_DB_CLAIM}"
 PROMETHEUS_URL = f"http://prometheus-server.{MONITORING_NAMESPACE}.svc.cluster.local"
 
 
+#: The Prometheus server's pods (the chart's selector labels for release "prometheus").
+PROMETHEUS_SERVER_LABELS = {
+    "app.kubernetes.io/name": "prometheus",
+    "app.kubernetes.io/instance": "prometheus",
+    "app.kubernetes.io/component": "server",
+}
+
+
+def prometheus_may_scrape(port: int) -> dict[str, Any]:
+    """A NetworkPolicy ingress rule: the Prometheus server, from the monitoring namespace, on `port`."""
+    return {
+        "from": [
+            {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}},
+                "podSelector": {"matchLabels": PROMETHEUS_SERVER_LABELS},
+            }
+        ],
+        "ports": [{"port": port, "protocol": "TCP"}],
+    }
+
+
 def alert(name: str, expr: str, wait: str, severity: str, summary: str) -> dict[str, Any]:
     return {
         "alert": name,
@@ -174,6 +195,8 @@ def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
         },
         "nodeSelector": TOOLS,
         "resources": GRAFANA_POD.resources(),
+        # One pod at a time: its ReadWriteOnce volume cannot follow a new pod to another node.
+        "deploymentStrategy": {"type": "Recreate"},
         "persistence": {
             "enabled": True,
             "storageClassName": DRIVE_STORAGE_CLASS,

@@ -108,8 +108,25 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
                 f"Grafana cannot start without it: run `hubfleet seal monitoring {cluster.name} --generate`",
             )
         )
-    findings += _receiver_findings(cluster)
+    findings += _receiver_findings(cluster) + _orphaned_monitoring(cluster)
     return sorted(findings)
+
+
+def _orphaned_monitoring(cluster: Cluster) -> list[SealFinding]:
+    """A monitoring secret of a cluster without monitoring would be applied with the infrastructure
+    configs, before any `monitoring` namespace exists, and stop that whole layer."""
+    if cluster.monitoring is not None:
+        return []
+    return [
+        SealFinding(
+            s.source_file,
+            "error",
+            f"sealed for the {MONITORING_NAMESPACE} namespace, and {cluster.source_file} has no monitoring: "
+            "remove the file, or turn monitoring on",
+        )
+        for s in cluster.sealed_secrets
+        if s.namespace == MONITORING_NAMESPACE
+    ]
 
 
 def _receiver_findings(cluster: Cluster) -> list[SealFinding]:
