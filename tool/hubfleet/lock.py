@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .core.layout import STATE_DIR
+from .edit import write_atomic
 from .errors import LocalError, os_error
 from .project import Project
 
@@ -117,3 +118,11 @@ def writing_inputs(project: Project) -> Iterator[None]:
     scaffolds): the same lock as a render into gitops/, so neither sees the other half done."""
     with holding(project.gitops_dir, project.relative(project.gitops_dir), project.shown):
         yield
+
+
+def write_input(project: Project, path: Path, text: str) -> None:
+    """Write an input file the commands make (sealed secrets, restores) atomically, under the
+    lock that keeps them from racing a render, its folder made if needed."""
+    with writing_inputs(project):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)

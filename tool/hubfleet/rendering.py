@@ -7,13 +7,12 @@ through `plan_project`, so they agree on what the tree should hold.
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .core.capacity import size_gib
+from .core.capacity import DRIVE_SIZE, size_gib
 from .core.layout import DRIVE_FILE, JUPYTERHUB_FILE, STATE_DIR, Layout
 from .errors import InputError, LocalError, UsageError
 from .fingerprint import Record, inputs_digest, tool_key
@@ -26,9 +25,6 @@ from .project import Project
 from .render.common import OutputFile
 from .render.tree import render_cluster_tree
 from .write import Plan, apply_plan, list_scopes, plan_render, tree_clusters
-
-#: A drive size as the input schema allows it.
-SIZE = re.compile(r"[1-9][0-9]*(Gi|Ti)")
 
 
 def render_files(clusters: list[Cluster], layout: Layout) -> list[OutputFile]:
@@ -150,7 +146,7 @@ def refuse_shrinking(project: Project, plan: Plan, clusters: list[Cluster], layo
                 old = _release_value((plan.out / path).read_bytes(), "size")
             except OSError:
                 continue
-            if old and SIZE.fullmatch(old) and size_gib(hub.drive_size) < size_gib(old):
+            if old and DRIVE_SIZE.fullmatch(old) and size_gib(hub.drive_size) < size_gib(old):
                 source = load_file(project.root / hub.source_file, hub.source_file, project.root)
                 problems.append(
                     source.problem(

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from .core.capacity import size_gib
+from .core.capacity import DRIVE_SIZE, size_gib
 from .core.charts import UPSTREAM_CHARTS
 from .core.package_data import data_file, input_schema
 from .edit import edit_file
@@ -103,8 +103,6 @@ CLUSTER_ARGUMENTS = {
     "coreZone": "--core-zone",
     "flux.url": "--git-url",
 }
-#: A drive size as the hub schema allows it.
-SIZE_PATTERN = re.compile(r"[1-9][0-9]*(Gi|Ti)")
 HUB_ARGUMENTS = {"name": "NAME", "drive.size": "--size", "auth.admins": "--admin"}
 
 
@@ -206,33 +204,29 @@ def new_hub(project: Project, cluster: str, name: str, size: str, admins: tuple[
 
 def retire_hub(project: Project, cluster: str, hub: str) -> bool:
     """Set `state: retired`; True if the file changed. The drive stays; the hub goes."""
-    loaded = load_cluster(project, cluster)
-    hub_of(loaded, hub)
-    path = project.hub_file(loaded.name, hub)
-    if not path.exists():
-        path = path.with_suffix(".yml")
+    found = hub_of(load_cluster(project, cluster), hub)
+    path = project.root / found.source_file
     with writing_inputs(project):
-        old, new = edit_file(path, project.relative(path), {("state",): "retired"})
+        old, new = edit_file(path, found.source_file, {("state",): "retired"})
     return old != new
 
 
 def grow_drive(project: Project, cluster: str, hub: str, size: str) -> tuple[str, str]:
     """Set `drive.size` of HUB to SIZE (larger than now), keeping the file's comments; returns
     (old size, new size). The render that follows grows the volume in place."""
-    if not SIZE_PATTERN.fullmatch(size):
+    if not DRIVE_SIZE.fullmatch(size):
         raise UsageError("SIZE", f"'{size}' is not a drive size (whole Gi or Ti, e.g. 200Gi)")
     loaded = load_cluster(project, cluster)
-    current = hub_of(loaded, hub).drive_size
+    found = hub_of(loaded, hub)
+    current = found.drive_size
     if size_gib(size) <= size_gib(current):
         raise UsageError(
             "SIZE",
             f"hub {hub}'s drive is {current} already; a drive only grows (EBS volumes cannot shrink)",
         )
-    path = project.hub_file(loaded.name, hub)
-    if not path.exists():
-        path = path.with_suffix(".yml")
+    path = project.root / found.source_file
     with writing_inputs(project):
-        old, _ = edit_file(path, project.relative(path), {("drive", "size"): size})
+        old, _ = edit_file(path, found.source_file, {("drive", "size"): size})
         try:
             load_cluster(project, loaded.name)
         except InputError:

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 
 from ..core.backups import TAG_CLUSTER, TAG_HUB, TAG_KIND
 from ..core.names import DRIVE_CLAIM
-from ..edit import write_atomic
 from ..emit import dump
 from ..errors import UsageError
-from ..lock import writing_inputs
+from ..lock import write_input, writing_inputs
 from ..model import Cluster
 from ..project import Project
 from .session import aws_errors
@@ -157,9 +156,7 @@ def apply_restore(project: Project, ec2: EC2Client, plan: RestorePlan) -> tuple[
         f"# A restore of hub {plan.hub}'s drive from {plan.snapshot}, written by `hubfleet aws backups "
         f"restore`.\n# Remove it with `hubfleet aws backups restore {plan.cluster} {plan.hub} --done`.\n"
     )
-    with writing_inputs(project):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, header + dump(document))
+    write_input(project, path, header + dump(document))
     return volume, path
 
 

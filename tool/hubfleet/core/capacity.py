@@ -10,6 +10,7 @@ bootstrap: max pods = ENIs x (IPs per ENI - 1) + 2; kube-reserved memory =
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -131,6 +132,10 @@ TOOLS_PODS = {
     "csi-nfs-controller": (1, PodSize(30, 60, 400)),
     "nginx-ingress": (INGRESS_REPLICAS, PodSize(100, 128, 512)),
 }
+
+
+#: A drive size as the hub schema allows it (whole Gi or Ti).
+DRIVE_SIZE = re.compile(r"[1-9][0-9]*(Gi|Ti)")
 
 
 def size_gib(quantity: str) -> int:

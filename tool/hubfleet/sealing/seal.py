@@ -18,10 +18,9 @@ from typing import TypeVar
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ..core.names import NGINX_NAMESPACE
-from ..edit import write_atomic
 from ..errors import InputError, Problem, UsageError
 from ..inputs import load_cluster
-from ..lock import writing_inputs
+from ..lock import write_input
 from ..project import Project
 from .certs import (
     CertFacts,
@@ -127,7 +126,5 @@ def seal_tls(
             "tls.crt": seal_value(public, crt, label),
             "tls.key": seal_value(public, pem_private_key(private), label),
         }
-        with writing_inputs(project):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, serialise_sealed(build_sealed_tls(sealed, encrypted), cluster.name))
+        write_input(project, path, serialise_sealed(build_sealed_tls(sealed, encrypted), cluster.name))
     return SealResult(path, changed, name, namespace, sealed.facts, tuple(warnings))

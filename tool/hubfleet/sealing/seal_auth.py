@@ -30,22 +30,15 @@ from ..core.auth import (
     minimum_length,
     secret_keys,
 )
-from ..edit import write_atomic
 from ..emit import dump
 from ..errors import UsageError
 from ..inputs import hub_of, load_cluster
-from ..lock import writing_inputs
+from ..lock import write_input
 from ..model import Hub
 from ..project import Project
 from .certs import load_sealing_certificate
 from .crypto import fingerprint, seal_value, strict_label
-from .sealedsecret import (
-    SEALING_SHA256,
-    build_sealed_opaque,
-    manifest_annotations,
-    manifest_identity,
-    mapping,
-)
+from .sealedsecret import build_sealed_opaque, kept_values
 
 
 @dataclass(frozen=True)
@@ -161,19 +154,13 @@ def seal_auth(
     file_name = auth_sealed_file_name(hub.name)
     existing = next((s.manifest for s in cluster.sealed_secrets if s.file_name == file_name), {})
     needed = secret_keys(hub.auth_type, hub.admins)
-    previous = mapping(mapping(existing.get("spec")).get("encryptedData"))
-    reusable = (
-        manifest_identity(existing) == (hub.name, AUTH_SECRET)
-        and manifest_annotations(existing).get(SEALING_SHA256) == sealing_sha256
-    )
-    kept = {k: str(v) for k, v in previous.items() if reusable and k in needed and k != key}
-    dropped = tuple(sorted(str(k) for k in previous if str(k) != key and str(k) not in kept))
+    kept, dropped = kept_values(existing, (hub.name, AUTH_SECRET), sealing_sha256, needed, key)
     encrypted = {**kept, key: seal_value(public, value, strict_label(hub.name, AUTH_SECRET))}
     path = project.secrets_dir(cluster.name) / file_name
-    with writing_inputs(project):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(
-            path, _serialise(build_sealed_auth(hub.name, encrypted, sealing_sha256), cluster.name, hub.name)
-        )
+    write_input(
+        project,
+        path,
+        _serialise(build_sealed_auth(hub.name, encrypted, sealing_sha256), cluster.name, hub.name),
+    )
     missing = tuple(k for k in needed if k not in encrypted)
     return SealedAuth(path, key, tuple(sorted(kept)), dropped, missing)

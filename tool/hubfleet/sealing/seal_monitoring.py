@@ -23,15 +23,14 @@ from ..core.names import (
     SEALED_SUFFIX,
     SLACK_WEBHOOK_KEY,
 )
-from ..edit import write_atomic
 from ..emit import dump
 from ..errors import UsageError
 from ..inputs import load_cluster
-from ..lock import writing_inputs
+from ..lock import write_input
 from ..project import Project
 from .certs import load_sealing_certificate
 from .crypto import fingerprint, seal_value, strict_label
-from .sealedsecret import SEALING_SHA256, build_sealed_opaque, manifest_annotations, mapping
+from .sealedsecret import build_sealed_opaque, kept_values
 
 MINIMUM_LENGTH = 16
 
@@ -77,9 +76,7 @@ def seal_grafana_admin(
         f"{cluster.name}. Written by `hubfleet seal monitoring`; seal again rather than edit.\n"
     )
     path = grafana_admin_file(project, cluster.name)
-    with writing_inputs(project):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, header + dump(manifest))
+    write_input(project, path, header + dump(manifest))
     return SealedGrafana(path, generated)
 
 
@@ -104,9 +101,8 @@ def seal_receiver(project: Project, cluster_name: str, key: str, value: bytes, n
     assert isinstance(public, RSAPublicKey)  # load_sealing_certificate refuses anything else
     path = receivers_file(project, cluster.name)
     existing = next((s.manifest for s in cluster.sealed_secrets if s.file_name == path.name), {})
-    same_key = manifest_annotations(existing).get(SEALING_SHA256) == fingerprint(sealing)
-    previous = mapping(mapping(existing.get("spec")).get("encryptedData")) if same_key else {}
-    encrypted = {str(k): str(v) for k, v in previous.items() if k in needed and k != key}
+    identity = (MONITORING_NAMESPACE, ALERT_RECEIVERS_SECRET)
+    encrypted, _ = kept_values(existing, identity, fingerprint(sealing), needed, key)
     encrypted[key] = seal_value(public, value, strict_label(MONITORING_NAMESPACE, ALERT_RECEIVERS_SECRET))
     manifest = build_sealed_opaque(
         ALERT_RECEIVERS_SECRET, MONITORING_NAMESPACE, encrypted, fingerprint(sealing)
@@ -115,7 +111,5 @@ def seal_receiver(project: Project, cluster_name: str, key: str, value: bytes, n
         f"# SealedSecret {MONITORING_NAMESPACE}/{ALERT_RECEIVERS_SECRET}: Alertmanager's receiver secrets on "
         f"cluster {cluster.name}. Written by `hubfleet seal monitoring`, a key at a time.\n"
     )
-    with writing_inputs(project):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, header + dump(manifest))
+    write_input(project, path, header + dump(manifest))
     return path

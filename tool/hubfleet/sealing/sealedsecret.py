@@ -116,6 +116,26 @@ def build_sealed_opaque(
     }
 
 
+def kept_values(
+    existing: dict[str, Any],
+    identity: tuple[str, str],
+    sealing_sha256: str,
+    wanted: tuple[str, ...],
+    resealed: str,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The values of a file sealed before that a reseal of one key (`resealed`) keeps, and the keys it
+    drops. A value is kept when it is still wanted and was sealed for the same namespace and name
+    with the same sealing certificate: any other would not decrypt, or is no longer read."""
+    previous = mapping(mapping(existing.get("spec")).get("encryptedData"))
+    reusable = (
+        manifest_identity(existing) == identity
+        and manifest_annotations(existing).get(SEALING_SHA256) == sealing_sha256
+    )
+    kept = {str(k): str(v) for k, v in previous.items() if reusable and k in wanted and k != resealed}
+    dropped = tuple(sorted(str(k) for k in previous if str(k) != resealed and str(k) not in kept))
+    return kept, dropped
+
+
 def serialise_sealed(manifest: dict[str, Any], cluster: str) -> str:
     """The file `seal tls` writes: a header saying what it is, then the manifest as `emit.dump` writes it."""
     name, namespace = manifest["metadata"]["name"], manifest["metadata"]["namespace"]
