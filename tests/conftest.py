@@ -21,6 +21,9 @@ from hubfleet.core.layout import STATE_DIR
 REPO = Path(__file__).resolve().parents[1]
 UPSTREAM = Path(os.environ.get("HUBFLEET_UPSTREAM", REPO.parent / "shared" / "upstream"))
 HELM = REPO / ".tools" / "bin" / "helm"
+# Compiling the Grafana dashboards takes half a minute; every test process (and `make validate`
+# in CI) shares one cache, keyed by what was compiled, so it happens once.
+os.environ.setdefault("HUBFLEET_DASHBOARD_CACHE", str(REPO / "build" / "dashboard-cache"))
 KUBECTL = REPO / ".tools" / "bin" / "kubectl"
 
 

@@ -26,7 +26,7 @@ def test_every_rendered_path_is_owned_by_its_cluster(tmp_path: Path) -> None:
     project = Project(root)
     [cluster] = load_project(project, Scope(("clusterB",), False))
     layout = Layout()
-    files = render_cluster_tree(cluster, layout)
+    files = render_cluster_tree(cluster, layout, ())
     owners = {file.path: layout.owner(file.path) for file in files}
     assert all(owner is not None and owner.cluster == "clusterB" for owner in owners.values())
     assert owners["hubs/clusterB/physics/drive.yaml"] == Owner("clusterB", "hubs/physics")

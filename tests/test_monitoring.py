@@ -35,6 +35,7 @@ def test_the_layer_comes_after_the_controllers_and_blocks_no_hub() -> None:
     assert hubs["spec"]["dependsOn"] == [{"name": "infra-ingress"}]
     (kustomization,) = load_docs(LAYER / "kustomization.yaml")
     assert kustomization["resources"] == [
+        "dashboards.yaml",
         "grafana.yaml",
         "monitoring.alert-receivers.sealedsecret.yaml",
         "monitoring.grafana-admin.sealedsecret.yaml",
@@ -86,6 +87,7 @@ def rules() -> dict[str, dict[str, Any]]:
         ("HubVolumeAlmostFull", "> 0.9", "15m"),
         ("HubVolumeFull", "> 0.99", "5m"),
         ("HubSpawnsFailing", ">= 2", "0m"),
+        ("HubUnreachable", "== 0", "5m"),
         ("PodPendingTooLong", "== 1", "30m"),
         ("DriveServerRestarted", "> 0", "0m"),
         ("AutoscalerScaleUpFailing", "> 0", "0m"),

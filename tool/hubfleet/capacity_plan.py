@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .core.capacity import (
+    ALERTMANAGER_POD,
     DAEMONSET_PODS,
     DAEMONSET_REQUESTS,
+    DASHBOARD_SIDECAR,
     GPU_DAEMONSET_PODS,
     GRAFANA_POD,
     HUB_POD,
@@ -180,9 +182,12 @@ def _loads(cluster: Cluster) -> dict[str, Load]:
     tools, core = loads[cluster.node_group("tools").name], loads[cluster.node_group("core").name]
     for count, size in TOOLS_PODS.values():
         tools.add_pod(count, size)
-    if cluster.monitoring is not None:
-        for size in (PROMETHEUS_POD, STATE_METRICS_POD, GRAFANA_POD):
+    monitoring = cluster.monitoring
+    if monitoring is not None:
+        for size in (PROMETHEUS_POD, STATE_METRICS_POD, GRAFANA_POD.plus(DASHBOARD_SIDECAR)):
             tools.add_pod(1, size)
+        if monitoring.alertmanager:
+            tools.add_pod(1, ALERTMANAGER_POD)
     for hub in cluster.hubs:
         core.add_pod(1, NFS_SERVER_POD)
         if not hub.active:
@@ -214,9 +219,13 @@ def plan_cluster(cluster: Cluster) -> ClusterPlan:
     daemonsets = DAEMONSET_PODS + (GPU_DAEMONSET_PODS if any(g.gpus for g in cluster.node_groups) else 0)
     daemonsets += MONITORING_DAEMONSET_PODS if cluster.monitoring is not None else 0
     groups = []
+    tools_group = cluster.node_group("tools").name
     for group in cluster.node_groups:
         facts = instance_type(group.instance_type)
         volumes = cluster.core_volumes if group.role == "core" else 0
+        if group.name == tools_group and cluster.monitoring is not None:
+            # The monitoring volumes attach to tools nodes, which sit in the core zone.
+            volumes = len(cluster.monitoring.volume_sizes)
         plan = GroupPlan(group, facts, loads[group.name], daemonsets, volumes)
         if facts is not None:
             plan.needs = _needs(plan.load, facts, daemonsets, volumes)
@@ -225,6 +234,8 @@ def plan_cluster(cluster: Cluster) -> ClusterPlan:
         plan.hourly = table["instances"].get(group.instance_type)
         groups.append(plan)
     drives = sum(size_gib(hub.drive_size) for hub in cluster.hubs)
+    if cluster.monitoring is not None:
+        drives += sum(size_gib(size) for size in cluster.monitoring.volume_sizes)
     databases = HUB_DB_GIB * sum(1 for hub in cluster.hubs if hub.active)
     roots = sum((plan.nodes_billed or plan.group.min_size) * plan.group.volume_size for plan in groups)
     return ClusterPlan(cluster, groups, drives + databases + roots, table)

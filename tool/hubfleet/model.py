@@ -38,6 +38,15 @@ class SealedSecretFile:
 
 
 @dataclass(frozen=True)
+class GrafanaDashboard:
+    """A compiled Grafana dashboard: its file stem, title and JSON text."""
+
+    name: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class EmailAlerts:
     to: str
     sender: str
@@ -56,6 +65,16 @@ class Monitoring:
     slack_channel: str | None = None
 
     @property
+    def alertmanager(self) -> bool:
+        """Alertmanager runs when there is someone to send alerts to; else they show in Prometheus only."""
+        return self.email is not None or self.slack_channel is not None
+
+    @property
+    def volume_sizes(self) -> tuple[str, ...]:
+        """The EBS volumes the layer attaches to tools nodes: Prometheus's, Grafana's, Alertmanager's."""
+        return (self.storage, self.grafana_storage) + ((ALERTMANAGER_STORAGE,) if self.alertmanager else ())
+
+    @property
     def receiver_keys(self) -> tuple[str, ...]:
         """The sealed keys the receivers need (the Slack webhook URL, the SMTP password)."""
         keys = (SLACK_WEBHOOK_KEY,) if self.slack_channel else ()
@@ -65,6 +84,8 @@ class Monitoring:
 DEFAULT_RETENTION = "90d"
 DEFAULT_MONITORING_STORAGE = "50Gi"
 DEFAULT_GRAFANA_STORAGE = "10Gi"
+#: Alertmanager keeps only silences and notification state.
+ALERTMANAGER_STORAGE = "1Gi"
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,9 @@ def _row(plan: GroupPlan) -> list[str]:
 
 def _footer(plan: ClusterPlan) -> list[str]:
     return [
-        f"storage: {plan.storage_gib} GiB gp3 (drives, hub databases, node disks), $ {_money(plan.storage_cost)}/month",
+        f"storage: {plan.storage_gib} GiB gp3 (drives, hub databases, "
+        f"{'monitoring, ' if plan.cluster.monitoring is not None else ''}node disks), "
+        f"$ {_money(plan.storage_cost)}/month",
         f"control plane: $ {_money(plan.control_plane_cost)}/month",
         f"total: $ {_money(plan.monthly_cost)}/month at minSize or the nodes needed, whichever is more",
         f"prices: {plan.price_note}",

@@ -14,6 +14,7 @@ from ruamel.yaml.error import YAMLError
 
 from .core.capacity import DRIVE_SIZE, size_gib
 from .core.layout import DRIVE_FILE, JUPYTERHUB_FILE, STATE_DIR, Layout
+from .dashboards import upstream_dashboards
 from .errors import InputError, LocalError, UsageError
 from .fingerprint import Record, inputs_digest, tool_key
 from .inputs import Scope, load_project
@@ -28,7 +29,9 @@ from .write import Plan, apply_plan, list_scopes, plan_render, tree_clusters
 
 
 def render_files(clusters: list[Cluster], layout: Layout) -> list[OutputFile]:
-    return [file for cluster in clusters for file in render_cluster_tree(cluster, layout)]
+    # Compiled (or read from the cache) only when some cluster has monitoring.
+    dashboards = upstream_dashboards() if any(c.monitoring is not None for c in clusters) else ()
+    return [file for cluster in clusters for file in render_cluster_tree(cluster, layout, dashboards)]
 
 
 def plan_project(

@@ -88,6 +88,14 @@ class PodSize:
     memory_mib: int
     memory_limit_mib: int
 
+    def plus(self, other: PodSize) -> PodSize:
+        """A pod of two containers, as the scheduler counts it."""
+        return PodSize(
+            self.cpu_m + other.cpu_m,
+            self.memory_mib + other.memory_mib,
+            self.memory_limit_mib + other.memory_limit_mib,
+        )
+
     def resources(self) -> dict[str, dict[str, str]]:
         """As a container's `resources`."""
         return {
@@ -119,6 +127,9 @@ DAEMONSET_REQUESTS = PodSize(150, 160, 0)
 PROMETHEUS_POD = PodSize(250, 1024, 2048)
 STATE_METRICS_POD = PodSize(20, 64, 256)
 GRAFANA_POD = PodSize(50, 128, 512)
+#: The container in Grafana's pod that loads dashboards from ConfigMaps.
+DASHBOARD_SIDECAR = PodSize(10, 64, 256)
+ALERTMANAGER_POD = PodSize(20, 64, 256)
 MONITORING_DAEMONSET_PODS = 1
 #: nginx-ingress replicas, on separate tools nodes, so one node's loss leaves every hub reachable.
 INGRESS_REPLICAS = 2

@@ -6,21 +6,28 @@ failure never blocks a hub. Both run on tools nodes with their data on the drive
 servers (`hub.jupyter.org/username`, `component`), so dashboards can group by hub
 (namespace) and user; node-exporter runs on every node, tainted user nodes included.
 The alert rules follow the issue's list: volumes of drives and hub databases filling up,
-failed spawns, pods stuck Pending, NFS servers restarting.
+failed spawns, a hub not answering at its public URL, pods stuck Pending, NFS servers
+restarting, the autoscaler failing to add nodes. Grafana loads the JupyterHub dashboards and
+hubfleet's own from ConfigMaps (render/dashboards.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..core.capacity import GRAFANA_POD, PROMETHEUS_POD, STATE_METRICS_POD
+from ..core.capacity import (
+    ALERTMANAGER_POD,
+    DASHBOARD_SIDECAR,
+    GRAFANA_POD,
+    PROMETHEUS_POD,
+    STATE_METRICS_POD,
+)
 from ..core.charts import GRAFANA, MONITORING_CHARTS, PROMETHEUS
 from ..core.names import (
     ALERT_RECEIVERS_SECRET,
-    DRIVE_CLAIM,
     DRIVE_STORAGE_CLASS,
     GRAFANA_ADMIN_SECRET,
-    HUB_DB_CLAIM,
     INGRESS_CLASS,
     MERGEABLE_TYPE,
     MONITORING_NAMESPACE,
@@ -30,13 +37,14 @@ from ..core.names import (
     SLACK_WEBHOOK_KEY,
     SMTP_PASSWORD_KEY,
 )
-from ..model import Cluster, Monitoring
+from ..model import ALERTMANAGER_STORAGE, Cluster, GrafanaDashboard, Monitoring
+from . import metrics
 from .common import Manifest, namespace, upstream_release
+from .dashboards import DASHBOARD_LABEL, FOLDER_ANNOTATION, render_dashboards
 from .sources import render_helm_repositories
 
 GRAFANA_PATH = "/grafana/"
 TOOLS = {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]}
-HUB_VOLUMES = f"{DRIVE_CLAIM}|{HUB_DB_CLAIM}"
 #: Where Grafana finds Prometheus: the chart's server Service (release "prometheus").
 PROMETHEUS_URL = f"http://prometheus-server.{MONITORING_NAMESPACE}.svc.cluster.local"
 
@@ -73,24 +81,25 @@ def alert(name: str, expr: str, wait: str, severity: str, summary: str) -> dict[
 
 
 def alert_rules() -> dict[str, Any]:
-    """Prometheus rule groups (the server's alerting_rules.yml)."""
-    used = (
-        f'kubelet_volume_stats_used_bytes{{persistentvolumeclaim=~"{HUB_VOLUMES}"}}'
-        f' / kubelet_volume_stats_capacity_bytes{{persistentvolumeclaim=~"{HUB_VOLUMES}"}}'
-    )
+    """Prometheus rule groups (the server's alerting_rules.yml); expressions from metrics.py."""
+    used = metrics.volume_used()
+    where = "{{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }}"
     return {
         "groups": [
             {
                 "name": "hubfleet",
                 "rules": [
-                    alert("HubVolumeAlmostFull", f"{used} > 0.9", "15m", "warning",
-                          "{{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is over 90% full"),
-                    alert("HubVolumeFull", f"{used} > 0.99", "5m", "critical",
-                          "{{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is full: writes fail"),
-                    alert("HubSpawnsFailing",
-                          'sum by (namespace) (increase(jupyterhub_server_spawn_duration_seconds_count{status="failure"}[30m])) >= 2',
-                          "0m", "warning", "hub {{ $labels.namespace }}: two or more servers failed to start in 30 minutes"),
-                    alert("PodPendingTooLong", 'max by (namespace, pod) (kube_pod_status_phase{phase="Pending"}) == 1',
+                    alert("HubVolumeAlmostFull", f"{used} > {metrics.ALMOST_FULL:g}", "15m", "warning",
+                          f"{where} is over {metrics.ALMOST_FULL:.0%} full"),
+                    alert("HubVolumeFull", f"{used} > {metrics.FULL:g}", "5m", "critical",
+                          f"{where} is full: writes fail"),
+                    alert("HubSpawnsFailing", f"{metrics.spawn_failures()} >= {metrics.SPAWN_FAILURES}",
+                          "0m", "warning", "hub {{ $labels.namespace }}: two or more servers failed to start "
+                          "in 30 minutes"),
+                    alert("HubUnreachable", f"{metrics.hub_reachable()} == 0", "5m", "critical",
+                          "hub {{ $labels.namespace }} has not answered /hub/health at its public URL for "
+                          "5 minutes"),
+                    alert("PodPendingTooLong", f"{metrics.pending_pods()} == 1",
                           "30m", "warning", "{{ $labels.namespace }}/{{ $labels.pod }} has been Pending for 30 minutes"),
                     alert("AutoscalerScaleUpFailing", "increase(cluster_autoscaler_failed_scale_ups_total[30m]) > 0",
                           "0m", "warning", "the cluster autoscaler failed to add nodes: users may wait for servers"),
@@ -101,6 +110,27 @@ def alert_rules() -> dict[str, Any]:
             }
         ]
     }  # fmt: skip
+
+
+def hub_health_scrape(cluster: Cluster) -> dict[str, Any]:
+    """Every active hub's /hub/health fetched through its public URL (DNS, certificate, ingress and
+    hub, as users reach it), once a minute. The blackbox exporter's chart is not in the chart
+    mirror, so Prometheus probes by itself: the endpoint answers 200 with an empty body, which
+    Prometheus 3 reads as an empty text exposition when told to fall back to that format; any
+    other answer or no answer sets `up` to 0."""
+    return {
+        "scheme": "https",
+        "scrape_interval": "1m",
+        "fallback_scrape_protocol": "PrometheusText0.0.4",
+        "static_configs": [
+            {
+                "targets": [cluster.domain],
+                "labels": {"__metrics_path__": f"{hub.path}hub/health", "namespace": hub.name},
+            }
+            for hub in cluster.hubs
+            if hub.active
+        ],
+    }
 
 
 def receiver(monitoring: Monitoring) -> dict[str, Any]:
@@ -131,12 +161,13 @@ def receiver(monitoring: Monitoring) -> dict[str, Any]:
 
 def alertmanager_values(monitoring: Monitoring) -> dict[str, Any]:
     """Alertmanager, when the cluster names receivers; without them alerts show in Prometheus only."""
-    if monitoring.email is None and monitoring.slack_channel is None:
+    if not monitoring.alertmanager:
         return {"enabled": False}
     values: dict[str, Any] = {
         "enabled": True,
         "nodeSelector": TOOLS,
-        "persistence": {"enabled": True, "storageClass": DRIVE_STORAGE_CLASS, "size": "1Gi"},
+        "resources": ALERTMANAGER_POD.resources(),
+        "persistence": {"enabled": True, "storageClass": DRIVE_STORAGE_CLASS, "size": ALERTMANAGER_STORAGE},
         "config": {
             "enabled": True,
             "global": {},
@@ -160,8 +191,8 @@ def alertmanager_values(monitoring: Monitoring) -> dict[str, Any]:
     return values
 
 
-def prometheus_values(monitoring: Monitoring) -> dict[str, Any]:
-    return {
+def prometheus_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "server": {
             "retention": monitoring.retention,
             "persistentVolume": {
@@ -183,6 +214,10 @@ def prometheus_values(monitoring: Monitoring) -> dict[str, Any]:
         "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
         "serverFiles": {"alerting_rules.yml": alert_rules()},
     }
+    if any(hub.active for hub in cluster.hubs):
+        # Added to the chart's own jobs (a map, merged by key), not in place of them.
+        values["scrapeConfigs"] = {metrics.HUB_HEALTH_JOB: hub_health_scrape(cluster)}
+    return values
 
 
 def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
@@ -195,6 +230,23 @@ def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
         },
         "nodeSelector": TOOLS,
         "resources": GRAFANA_POD.resources(),
+        # Dashboards come from ConfigMaps in this namespace only; the sidecar's Role reads nothing
+        # elsewhere (the chart's default is a ClusterRole that reads every Secret of the cluster).
+        "rbac": {"namespaced": True},
+        "sidecar": {
+            "resources": DASHBOARD_SIDECAR.resources(),
+            "dashboards": {
+                "enabled": True,
+                "label": DASHBOARD_LABEL,
+                "labelValue": "1",
+                "resource": "configmap",
+                "folderAnnotation": FOLDER_ANNOTATION,
+                "provider": {"foldersFromFilesStructure": True, "allowUiUpdates": False},
+            },
+        },
+        # The pod's fsGroup already gives Grafana its fresh volume; the chart's root init
+        # container that chowns it is not needed.
+        "initChownData": {"enabled": False},
         # One pod at a time: its ReadWriteOnce volume cannot follow a new pod to another node.
         "deploymentStrategy": {"type": "Recreate"},
         "persistence": {
@@ -233,8 +285,11 @@ def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
     }
 
 
-def render_monitoring_files(cluster: Cluster) -> dict[str, list[Manifest]]:
-    """File name -> documents of the monitoring layer; empty without `monitoring`."""
+def render_monitoring_files(
+    cluster: Cluster, dashboards: Sequence[GrafanaDashboard]
+) -> dict[str, list[Manifest]]:
+    """File name -> documents of the monitoring layer; empty without `monitoring`. `dashboards`
+    are the compiled upstream JupyterHub dashboards."""
     monitoring = cluster.monitoring
     if monitoring is None:
         return {}
@@ -242,9 +297,10 @@ def render_monitoring_files(cluster: Cluster) -> dict[str, list[Manifest]]:
         "namespace.yaml": [namespace(MONITORING_NAMESPACE)],
         "sources.yaml": render_helm_repositories(MONITORING_CHARTS),
         "prometheus.yaml": [
-            upstream_release(PROMETHEUS, cluster.charts.of(PROMETHEUS), prometheus_values(monitoring))
+            upstream_release(PROMETHEUS, cluster.charts.of(PROMETHEUS), prometheus_values(cluster, monitoring))
         ],
         "grafana.yaml": [
             upstream_release(GRAFANA, cluster.charts.of(GRAFANA), grafana_values(cluster, monitoring))
         ],
+        "dashboards.yaml": render_dashboards(dashboards),
     }

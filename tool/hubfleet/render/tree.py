@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..core.layout import Layout
 from ..core.names import MONITORING_NAMESPACE
-from ..model import Cluster, SealedSecretFile
+from ..model import Cluster, GrafanaDashboard, SealedSecretFile
 from .autoscaler import render_autoscaler
 from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
@@ -38,7 +40,11 @@ def _folder(
     return out
 
 
-def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
+def render_cluster_tree(
+    cluster: Cluster, layout: Layout, dashboards: Sequence[GrafanaDashboard]
+) -> list[OutputFile]:
+    """Every file of one cluster; `dashboards` are the compiled upstream Grafana dashboards (used
+    when the cluster has monitoring)."""
     source = cluster.source_file
     entry = layout.entry_dir(cluster.name)
     files = [
@@ -83,7 +89,7 @@ def render_cluster_tree(cluster: Cluster, layout: Layout) -> list[OutputFile]:
             "master-ingress.yaml": [render_master_ingress(cluster)],
         },
     )
-    monitoring = render_monitoring_files(cluster)
+    monitoring = render_monitoring_files(cluster, dashboards)
     if monitoring:
         watched = {sealed.file_name: [sealed.manifest] for sealed in by_hub.get(MONITORING_NAMESPACE, [])}
         origins = {sealed.file_name: sealed.source_file for sealed in by_hub.get(MONITORING_NAMESPACE, [])}

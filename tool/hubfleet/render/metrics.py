@@ -1,0 +1,55 @@
+"""The PromQL hubfleet asks Prometheus, in one place: the alert rules and hubfleet's own Grafana
+dashboard read the same expressions and thresholds, so a panel turns red where an alert fires.
+
+`where` adds label matchers (the dashboard's `namespace=~"$hub"`); the alerts pass none.
+"""
+
+from __future__ import annotations
+
+from ..core.names import DRIVE_CLAIM, HUB_DB_CLAIM
+
+#: A drive or hub database this full warns, and this full is an emergency (writes fail).
+ALMOST_FULL = 0.9
+FULL = 0.99
+#: Failed spawns of one hub within SPAWN_WINDOW that page someone.
+SPAWN_FAILURES = 2
+SPAWN_WINDOW = "30m"
+#: The scrape job that fetches every hub's /hub/health through its public URL.
+HUB_HEALTH_JOB = "hub-health"
+HUB_VOLUMES = f"{DRIVE_CLAIM}|{HUB_DB_CLAIM}"
+
+
+def _matchers(*parts: str) -> str:
+    return "{" + ", ".join(part for part in parts if part) + "}"
+
+
+def volume_used(claims: str = HUB_VOLUMES, where: str = "") -> str:
+    """The used fraction of the hubs' volumes (kubelet's volume stats), by namespace and claim."""
+    claim = f'persistentvolumeclaim=~"{claims}"'
+    return (
+        f"kubelet_volume_stats_used_bytes{_matchers(claim, where)}"
+        f" / kubelet_volume_stats_capacity_bytes{_matchers(claim, where)}"
+    )
+
+
+def spawn_failures(where: str = "") -> str:
+    """Servers that failed to start per hub within SPAWN_WINDOW (JupyterHub's own metric)."""
+    selected = _matchers('status="failure"', where)
+    return f"sum by (namespace) (increase(jupyterhub_server_spawn_duration_seconds_count{selected}[{SPAWN_WINDOW}]))"
+
+
+def running_servers(where: str = "") -> str:
+    """Users' servers running per hub."""
+    return f"sum by (namespace) (jupyterhub_running_servers{_matchers(where)})"
+
+
+def hub_reachable(where: str = "") -> str:
+    """1 while a hub answers /hub/health at its public URL, 0 when it does not."""
+    job = f'job="{HUB_HEALTH_JOB}"'
+    return f"up{_matchers(job, where)}"
+
+
+def pending_pods(where: str = "") -> str:
+    """Pods waiting for a node (or a volume), per namespace and pod."""
+    pending = 'phase="Pending"'
+    return f"max by (namespace, pod) (kube_pod_status_phase{_matchers(pending, where)})"
