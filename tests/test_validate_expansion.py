@@ -330,3 +330,17 @@ def test_a_chart_cache_that_cannot_be_written_is_a_finding(root: Path, tmp_path:
         f"cannot keep it in the chart cache {blocked / 'charts'} (Not a directory); set HUBFLEET_CHART_CACHE to a folder "
         "you can write"
     )
+
+
+def test_grafanas_minion_path_is_unique_on_its_host(root: Path) -> None:
+    """Grafana's Ingress comes from its chart: only the expanded release shows it routing a path."""
+    grafana = "gitops/infrastructure/clusterA/monitoring/grafana.yaml"
+    hub = "gitops/hubs/clusterA/physics101/jupyterhub.yaml"
+    edit(root / grafana, 'path: "/grafana/"', 'path: "/physics101/"')
+    result = validate(root, "--skip", "flux")
+    [finding] = [line for line in without_stale(result) if "already routed" in line]
+    assert finding == (
+        f"{grafana}:{line_of(root / grafana, 'ingress:')}: HelmRelease/grafana: path /physics101/ on host "
+        "clustera.hubs.example.org is already routed by Ingress physics101/jupyterhub of HelmRelease "
+        f"physics101/jupyterhub ({hub}:{line_of(root / hub, '    ingress:', exact=True)})"
+    )
