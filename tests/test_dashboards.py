@@ -176,7 +176,9 @@ def test_grafanas_sidecar_reads_config_maps_of_its_own_namespace_only() -> None:
 
 def test_prometheus_fetches_every_active_hubs_health_page_beside_its_own_jobs() -> None:
     objects = template("prometheus-29.27.0.tgz", "prometheus")
-    (server,) = [d for d in objects if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "prometheus-server"]
+    (server,) = [
+        d for d in objects if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "prometheus-server"
+    ]
     config = YAML(typ="safe").load(server["data"]["prometheus.yml"])
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert "kubernetes-service-endpoints" in jobs and "kubernetes-nodes" in jobs
