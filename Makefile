@@ -13,7 +13,7 @@ HUB_STAMP := $(HUB_VENV)/.installed
 
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: help render check test lint typecheck tools venv hub-venv validate bench fuzz crash clean golden
+.PHONY: help render check test lint typecheck tools venv hub-venv validate plan bench fuzz crash clean golden
 
 ## help: list the targets (the default)
 help:
@@ -71,10 +71,17 @@ VALIDATE_FLAGS ?=
 validate: $(STAMP) tools
 	$(BIN)/hubfleet validate $(VALIDATE_FLAGS) $(CLUSTER)
 
+## plan: what the work tree changes against BASE (default main): objects, upgrades, risk flags
+BASE ?= main
+PLAN_FLAGS ?=
+plan: $(STAMP)
+	$(BIN)/hubfleet plan --base $(BASE) $(PLAN_FLAGS) $(CLUSTER)
+
 ## bench: time render and validate over a synthetic 1,500-hub fleet
 bench: $(STAMP) tools
 	$(BIN)/python tool/scripts/bench_render.py
 	$(BIN)/python tool/scripts/bench_validate.py
+	$(BIN)/python tool/scripts/bench_plan.py
 
 ## fuzz: a long fuzzing run: render over mutated inputs (HUBFLEET_FUZZ_EXAMPLES, default 5000)
 fuzz: $(STAMP)

@@ -68,5 +68,9 @@ def test_the_workflow_runs_make_validate_on_pull_requests() -> None:
     assert any("hashFiles('charts.lock')" in cache["key"] for cache in caches)
     # Nothing but this repository: no second checkout, no schema location from elsewhere.
     assert [step for step in steps if step.get("uses", "").startswith("actions/checkout@")] == [steps[0]]
-    assert "with" not in steps[0] and "shared" not in WORKFLOW.read_text()
+    assert steps[0]["with"] == {"fetch-depth": 0} and "shared" not in WORKFLOW.read_text()
+    # The data-loss guard of `hubfleet plan`, against the branch the pull request goes into.
+    validate = next(step for step in steps if step.get("run", "").startswith("make validate"))
+    assert "--base origin/$BASE_REF" in validate["run"]
+    assert validate["env"] == {"BASE_REF": "${{ github.base_ref }}"}
     assert any(step.get("uses", "").startswith("actions/setup-python@") for step in steps)

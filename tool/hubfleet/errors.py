@@ -145,6 +145,12 @@ class AwsError(HubfleetError):
     exit_code = EXIT_AWS
 
 
+class GitHubError(HubfleetError):
+    """GitHub refused a call or could not be reached (exit 3, like AWS: a remote service said no)."""
+
+    exit_code = EXIT_AWS
+
+
 class ToolError(HubfleetError):
     """A tool crashed or broke its contract: kubeconform, helm, or hubfleet itself (exit 4).
 

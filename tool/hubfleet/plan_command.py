@@ -1,4 +1,4 @@
-"""`hubfleet plan capacity`: per cluster and node group, what the hubs need, the headroom, the cost.
+"""The `hubfleet plan` group, and `plan capacity`: per cluster and node group, what the hubs need, the headroom, the cost.
 
 The figures come from `capacity_plan`; this module only lays them out as text, JSON (one
 object per cluster, for scripts) or Markdown (for a pull request or a budget request).
@@ -14,6 +14,7 @@ import click
 from .capacity_plan import ClusterPlan, GroupPlan, plan_cluster
 from .context import Context, pass_context
 from .inputs import Scope, load_project
+from .planning.commands import changes, comment
 
 COLUMNS = (
     "group",
@@ -122,9 +123,24 @@ def markdown_lines(plan: ClusterPlan) -> list[str]:
     return [*lines, "", *(f"- {line}" for line in _footer(plan)), ""]
 
 
-@click.group()
+class PlanGroup(click.Group):
+    """`hubfleet plan [CLUSTER...]` runs `plan changes`; `plan capacity` and `plan comment` are
+    named. (A cluster called like a subcommand is planned with `hubfleet plan changes NAME`.)"""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["changes", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=PlanGroup)
 def plan() -> None:
-    """Plans: what the inputs need from AWS."""
+    """What a change does to each cluster (the default), what the hubs need (capacity), and the
+    pull-request comment."""
+
+
+plan.add_command(changes)
+plan.add_command(comment)
 
 
 @plan.command("capacity")

@@ -30,7 +30,7 @@ HUB = """\
 name: {name}
 state: {state}
 drive: {{size: {size}Gi}}
-auth: {{type: {auth}, admins: [admin-{index}]}}
+auth: {auth}
 user: {{placeholders: {placeholders}}}
 """
 
@@ -52,7 +52,11 @@ def make_fleet(root: Path, clusters: int, hubs: int) -> list[str]:
                     index=h,
                     state="retired" if h % 10 == 9 else "active",
                     size=10 + h + c * hubs,
-                    auth="native" if h % 2 else "dummy",
+                    auth=(
+                        f"{{type: native, admins: [admin-{h}]}}"
+                        if h % 2
+                        else f"{{type: dummy, insecure: true, allowed: {{users: [student-{h}]}}}}"
+                    ),
                     placeholders=h % 4,
                 )
             )

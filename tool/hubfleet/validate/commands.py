@@ -62,6 +62,11 @@ from .pipeline import Backend, Request, default_jobs, validate_project
     help=f"Where fetched chart packages are kept (${CACHE_ENV}; default: the XDG cache folder).",
 )
 @click.option("--offline", is_flag=True, help="Fetch nothing: charts come from the cache only.")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Also fail a change that would lose data against this revision (hubfleet plan's blocking flags).",
+)
 @pass_context
 def validate(
     ctx: Context,
@@ -75,6 +80,7 @@ def validate(
     chart_mirror: str | None,
     chart_cache: Path | None,
     offline: bool,
+    base: str | None,
 ) -> None:
     """Check CLUSTERS (default: every cluster and all of gitops/) before Flux sees them.
 
@@ -92,6 +98,7 @@ def validate(
         offline=offline,
         chart_mirror=chart_mirror,
         chart_cache=chart_cache,
+        base=base,
     )
     try:
         report = validate_project(ctx.project, request)

@@ -27,6 +27,7 @@ from .expansions import ExpansionCache, checker_identity
 from .findings import LAYERS, Report, Tally
 from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
+from .guard import check_guard
 from .images import check_images
 from .ingress import check_ingresses, check_tls_secrets
 from .isolation import check_drive_isolation
@@ -66,6 +67,8 @@ class Request:
     offline: bool = False
     chart_mirror: str | None = None
     chart_cache: Path | None = None
+    #: `--base REF`: also run the data-loss guard against that revision.
+    base: str | None = None
 
 
 def object_checker(request: Request, sources: SchemaSources, cache: ValidatorCache) -> ObjectChecker:
@@ -152,6 +155,8 @@ def validate_project(project: Project, request: Request) -> Report:
     tree = read_tree(project, clusters, scope.everything, expansions.parse)
     locator = Locator(project.root)
     tallies = [inputs]
+    if request.base is not None:
+        tallies.append(check_guard(project, request.base, request.clusters))
     charts, flux = Tally("charts"), Tally("flux")
     with ThreadPoolExecutor(request.jobs) as pool, tempfile.TemporaryDirectory(prefix="hubfleet-") as tmp:
         builds = (

@@ -1,0 +1,269 @@
+"""`hubfleet plan`: a git repository of the example (base commit), changed in the work tree or in a
+head commit; each risk flag with its exact text and severity, blocking flags exiting 1, and the
+same guard in `validate --base`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from conftest import set_field
+from test_validate_support import copy_example, edit
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
+HUBS = "clusters/clusterA/hubs"
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**GIT_ENV, "PATH": "/usr/bin:/bin"},
+    )
+    return done.stdout
+
+
+def commit(root: Path, message: str) -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(scope="module")
+def base_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_example(tmp_path_factory.mktemp("plan") / "project")
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "base")
+    return root
+
+
+@pytest.fixture
+def repo(base_repo: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(base_repo, target, symlinks=True)
+    return target
+
+
+def risks(result: Result) -> list[str]:
+    return [line.strip() for line in result.output.splitlines() if line.startswith("  ") and ": " in line
+            and line.strip().split(":")[0] in ("blocking", "warning", "info")]  # fmt: skip
+
+
+def test_no_change_plans_nothing(repo: Path, run: Callable[..., Result]) -> None:
+    result = run(repo, "plan")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == ["no changes"]
+
+
+def test_removing_an_active_hub_is_blocking(repo: Path, run: Callable[..., Result]) -> None:
+    (repo / HUBS / "datalab.yaml").unlink()
+    result = run(repo, "plan")
+    assert result.exit_code == 1
+    assert risks(result) == [
+        "blocking: data: clusterA/datalab: the hub file is removed while the hub is active: its drive and every "
+        "user's files would be orphaned; retire it first (`hubfleet hub retire clusterA datalab`), merge, and "
+        "remove the file in a later change",
+    ]
+    assert "1 blocking risk flag: see above" in result.output
+
+
+def test_removing_a_hub_retired_in_the_base_is_the_documented_order(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    assert run(repo, "hub", "retire", "clusterA", "datalab").exit_code == 0
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, "retire datalab")
+    (repo / HUBS / "datalab.yaml").unlink()
+    result = run(repo, "plan", "--base", "HEAD")
+    assert result.exit_code == 0
+    assert risks(result) == [
+        "info: data: clusterA/datalab: the retired hub's file is removed: its drive release stays (Flux does not "
+        "prune it); delete it by hand when the data is no longer wanted"
+    ]
+
+
+def test_a_drive_shrunk_is_blocking_and_grown_is_info(repo: Path, run: Callable[..., Result]) -> None:
+    edit(repo / HUBS / "physics101.yaml", "size: 100Gi", "size: 50Gi")
+    edit(repo / HUBS / "datalab.yaml", "size: 40Gi", "size: 80Gi")
+    result = run(repo, "plan")
+    assert result.exit_code == 1
+    assert risks(result) == [
+        "blocking: data: clusterA/physics101: drive.size shrinks from 100Gi to 50Gi: EBS volumes only grow, and "
+        "the drive's claim would fail to update",
+        "info: data: clusterA/datalab: the drive grows from 40Gi to 80Gi: the EBS volume and its file system grow "
+        "online, users keep working",
+    ]
+
+
+def test_moving_the_core_zone_is_blocking(repo: Path, run: Callable[..., Result]) -> None:
+    edit(repo / "clusters/clusterA/cluster.yaml", "coreZone: us-west-2b", "coreZone: us-west-2a")
+    result = run(repo, "plan")
+    assert result.exit_code == 1
+    assert risks(result)[0] == (
+        "blocking: data: clusterA/coreZone: coreZone changes from us-west-2b to us-west-2a: every drive's EBS "
+        "volume stays in us-west-2b, where no core node would run; volumes cannot change zones"
+    )
+
+
+def test_access_changes_are_flagged(repo: Path, run: Callable[..., Result]) -> None:
+    hub = repo / HUBS / "physics101.yaml"
+    edit(hub, "      - osu-physics:phys101-students      # one team of the organisation\n", "")
+    edit(hub, "admins: [prof-lee, ta-garcia]", "admins: [prof-lee, ta-chen]")
+    result = run(repo, "plan")
+    assert result.exit_code == 0, result.output
+    assert risks(result) == [
+        "info: access: clusterA/physics101: admins added ta-chen; removed ta-garcia",
+        "info: access: clusterA/physics101: allow rules removed (organizations osu-physics:phys101-students): "
+        "people they admitted lose access",
+    ]
+
+
+def test_a_login_change_and_a_hub_opened_to_everyone_are_warnings(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    hub = repo / HUBS / "physics101.yaml"
+    set_field(hub, "auth", {"type": "google", "clientId": "abc.apps.googleusercontent.com",
+                            "admins": ["prof-lee@osu.edu"], "allowed": {"everyone": True}})  # fmt: skip
+    result = run(repo, "plan")
+    assert result.exit_code == 0, result.output
+    assert risks(result) == [
+        "warning: access: clusterA/physics101: allowed.everyone is turned on: anyone who can log in with google "
+        "may use the hub",
+        "warning: access: clusterA/physics101: login changes from github to google: users get new user names, so "
+        "new, empty home folders; their old files stay on the drive",
+        "info: access: clusterA/physics101: admins added prof-lee@osu.edu; removed prof-lee, ta-garcia",
+        "info: access: clusterA/physics101: allow rules removed (organizations osu-physics, organizations "
+        "osu-physics:phys101-students): people they admitted lose access",
+    ]
+
+
+def test_capacity_and_versions_are_flagged(repo: Path, run: Callable[..., Result]) -> None:
+    cluster = repo / "clusters/clusterA/cluster.yaml"
+    edit(cluster, "    maxSize: 30\n    desiredCapacity: 1", "    maxSize: 20\n    desiredCapacity: 1")
+    edit(cluster, 'kubernetesVersion: "1.32"', 'kubernetesVersion: "1.33"')
+    result = run(repo, "plan")
+    assert result.exit_code == 0, result.output
+    assert risks(result) == [
+        "warning: capacity: clusterA/user: the capacity plan needs 30 nodes and maxSize is 20: some hubs' pods "
+        "would not be scheduled",
+        "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.32 -> 1.33: eksctl upgrades the control "
+        "plane; node groups must be rotated (see Upgrading Kubernetes in the README)",
+        # The components pinned to the Kubernetes minor follow it.
+        *(
+            f"info: upgrade: clusterA/HelmRelease {hub}/jupyterhub: image: "
+            "spec.values.scheduling.userScheduler.image.tag: v1.32.13 -> v1.33.13"
+            for hub in ("bio150", "datalab")
+        ),
+        "info: upgrade: clusterA/HelmRelease kube-system/cluster-autoscaler: image: spec.values.image.tag: "
+        "v1.32.7 -> v1.33.6",
+        "info: upgrade: clusterA/HelmRelease physics101/jupyterhub: image: "
+        "spec.values.scheduling.userScheduler.image.tag: v1.32.13 -> v1.33.13",
+    ]
+
+
+def test_a_chart_major_bump_and_our_charts_version_are_flagged(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    set_field(repo / "clusters/clusterA/cluster.yaml", "charts", {"jupyterhub": "5.0.0"})
+    chart = repo / "charts/nfs-drive/Chart.yaml"
+    version = next(line for line in chart.read_text().splitlines() if line.startswith("version:"))
+    edit(chart, version, "version: 1.0.0")
+    result = run(repo, "plan")
+    found = risks(result)
+    old = version.split(":", 1)[1].strip().strip('"')
+    assert f"warning: upgrade: */charts/nfs-drive: {old} -> 1.0.0: Flux upgrades its 4 releases" in found
+    assert (
+        "warning: upgrade: clusterA/HelmRelease physics101/jupyterhub: chart 4.4.0 -> 5.0.0 is a major version: "
+        "read the chart's upgrade notes before merging"
+    ) in found
+    assert "  upgrade 4 releases of charts/nfs-drive: " + f"{old} -> 1.0.0" in result.output.splitlines()
+
+
+def test_no_secret_value_is_shown(repo: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    sealed = repo / "clusters/clusterA/secrets/auth.physics101.sealedsecret.yaml"
+    text = sealed.read_text()
+    secret = next(line.split(":", 1)[1].strip() for line in text.splitlines() if "client-secret:" in line)
+    edit(sealed, secret, "Ag" + secret[2:][::-1])
+    (tmp_path / "out").mkdir()
+    outputs = [run(repo, "plan", "--format", style, "--artifact", str(tmp_path / "out" / f"p.{style}")).output
+               for style in ("text", "json", "markdown", "github")]  # fmt: skip
+    artifacts = [p.read_text() for p in (tmp_path / "out").iterdir()]
+    for text_out in [*outputs, *artifacts]:
+        assert secret not in text_out and secret[2:][::-1] not in text_out
+    assert "spec.encryptedData.client-secret: (hidden) -> (hidden)" in outputs[0]
+
+
+def test_head_can_be_a_revision_and_the_work_tree_is_untouched(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    edit(repo / HUBS / "datalab.yaml", "size: 40Gi", "size: 60Gi")
+    commit(repo, "grow datalab")
+    edit(repo / HUBS / "datalab.yaml", "size: 60Gi", "size: 10Gi")  # not committed
+    status = git(repo, "status", "--porcelain")
+    result = run(repo, "plan", "--base", "HEAD~1", "--head", "HEAD")
+    assert result.exit_code == 0
+    assert risks(result) == [
+        "info: data: clusterA/datalab: the drive grows from 40Gi to 60Gi: the EBS volume and its file system grow "
+        "online, users keep working"
+    ]
+    assert git(repo, "status", "--porcelain") == status
+
+
+def test_an_unknown_revision_is_a_usage_error(repo: Path, run: Callable[..., Result]) -> None:
+    result = run(repo, "plan", "--base", "no-such-branch")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "--base no-such-branch: no such commit in this repository (a branch, tag or commit; fetch it first)"
+    )
+
+
+def test_the_json_plan_lists_objects_and_upgrades(repo: Path, run: Callable[..., Result]) -> None:
+    edit(repo / HUBS / "datalab.yaml", "size: 40Gi", "size: 60Gi")
+    plan = json.loads(run(repo, "plan", "--format", "json").output)
+    (cluster,) = plan["clusters"]
+    assert (cluster["name"], cluster["hubs"], cluster["upgrades"]) == (
+        "clusterA",
+        ["datalab"],
+        ["datalab/drive: new values"],
+    )
+    (change,) = cluster["objects"]
+    assert change["fields"] == [{"path": "spec.values.size", "old": "40Gi", "new": "60Gi"}]
+    assert plan["blocking"] is False
+
+
+def test_validate_base_fails_a_change_that_would_lose_data(repo: Path, run: Callable[..., Result]) -> None:
+    (repo / HUBS / "datalab.yaml").unlink()
+    assert run(repo, "render", "clusterA").exit_code == 0
+    skipped = [arg for layer in ("objects", "eksctl", "charts", "flux", "lint") for arg in ("--skip", layer)]
+    result = run(repo, "validate", "--base", "main", *skipped)
+    assert result.exit_code == 1
+    assert (
+        f"{HUBS}/datalab.yaml: clusterA/datalab: data: the hub file is removed while the hub is active: its drive "
+        "and every user's files would be orphaned; retire it first (`hubfleet hub retire clusterA datalab`), "
+        "merge, and remove the file in a later change"
+    ) in result.output.splitlines()
+    git(repo, "checkout", "-q", "--", "clusters", "gitops")
+    git(repo, "clean", "-fdq", "--", "gitops")
+    clean = run(repo, "validate", "--base", "main", *skipped)
+    assert clean.exit_code == 0, clean.output
+
+
+def test_removing_a_node_group_a_profile_uses_is_refused(repo: Path, run: Callable[..., Result]) -> None:
+    cluster = repo / "clusters/clusterA/cluster.yaml"
+    edit(cluster, "    - name: user-xlarge   # the 4-vCPU tier\n      instanceType: t3a.xlarge\n", "")
+    edit(cluster, "      minSize: 0\n      maxSize: 5          # five at most\n", "")
+    result = run(repo, "plan")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == (
+        f"{HUBS}/physics101.yaml:28:5: profiles[1].nodeGroup: 'user-xlarge' is not a user node group of clusterA "
+        "(user groups: user, gpu-t4)"
+    )

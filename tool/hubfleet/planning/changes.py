@@ -1,0 +1,219 @@
+"""`hubfleet plan`: what a change does to each cluster, from two git revisions (an edge: git, files).
+
+The base side is what Flux applies today: the base revision's committed tree (or, where it has
+none, its inputs rendered). The head side is what Flux will apply: the head's inputs rendered by
+this hubfleet, in memory. Only files that differ are parsed, so an unchanged fleet costs a render
+and a comparison of bytes. Risk flags come from both sides' input models and the object changes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from ..core.layout import Layout
+from ..errors import HubfleetError
+from ..inputs import Scope, load_project
+from ..model import Cluster
+from ..project import Project
+from ..rendering import render_files
+from ..write import serialise
+from .model import ChangePlan, ClusterChanges
+from .objects import ObjectChange, by_cluster, object_changes
+from .revisions import WORKTREE, commit_of, git, merge_base, read_revision, write_files
+from .risks import Risk, cluster_risks, object_risks, own_chart_risks, sort_risks
+
+OWN_CHART_PREFIX = "./charts/"
+
+
+def _chart_versions(files: dict[str, bytes]) -> dict[str, str]:
+    """charts/<name>/Chart.yaml -> its version."""
+    found = {}
+    for path, text in files.items():
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != "charts" or parts[2] != "Chart.yaml":
+            continue
+        try:
+            data = YAML(typ="safe").load(text)
+        except (YAMLError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("version") is not None:
+            found[parts[1]] = str(data["version"])
+    return found
+
+
+def _work_tree(root: Path, names: Sequence[str]) -> dict[str, bytes]:
+    """The work tree's inputs of `names` and our charts' Chart.yaml, by path from the project."""
+    found = {}
+    folders = [root / "clusters" / name for name in names]
+    for path in [p for folder in folders for p in sorted(folder.rglob("*"))] + sorted(
+        root.glob("charts/*/Chart.yaml")
+    ):
+        if path.is_file():
+            found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
+
+
+def _inputs_of(files: dict[str, bytes], name: str) -> dict[str, bytes]:
+    return {path: text for path, text in files.items() if path.startswith(f"clusters/{name}/")}
+
+
+def _chart_path(document: dict[str, Any]) -> str:
+    spec = document.get("spec")
+    chart = spec.get("chart") if isinstance(spec, dict) else None
+    inner = chart.get("spec") if isinstance(chart, dict) else None
+    return str(inner.get("chart", "")) if isinstance(inner, dict) else ""
+
+
+def _upgrades(
+    changes: list[ObjectChange], moved: dict[str, tuple[str, str]], releases: dict[str, int]
+) -> list[str]:
+    lines = []
+    for change in changes:
+        if change.key.kind != "HelmRelease" or change.change == "removed":
+            continue
+        where = f"{change.key.namespace}/{change.key.name}"
+        if change.change == "added":
+            lines.append(f"{where}: installed")
+            continue
+        version = next((f for f in change.fields if f.path == "spec.chart.spec.version"), None)
+        if version is not None:
+            lines.append(f"{where}: chart {version.old} -> {version.new}")
+        elif any(f.path.startswith("spec.values") for f in change.fields):
+            lines.append(f"{where}: new values")
+        else:
+            lines.append(f"{where}: its HelmRelease changes")
+    for chart, (old, new) in sorted(moved.items()):
+        count = releases.get(chart, 0)
+        if count:
+            lines.append(f"{count} release{'s' if count != 1 else ''} of charts/{chart}: {old} -> {new}")
+    return lines
+
+
+def _hubs(layout: Layout, paths: list[str]) -> list[str]:
+    hubs = set()
+    for path in paths:
+        owner = layout.owner(path)
+        if owner is not None and owner.component.startswith("hubs/"):
+            hubs.add(owner.component.removeprefix("hubs/"))
+    return sorted(hubs)
+
+
+def _load_base(
+    files: dict[str, bytes], folder: Path, names: Sequence[str], notes: list[str]
+) -> list[Cluster] | None:
+    """The base's models of `names` (written out of `files` first); None with a note when this
+    hubfleet cannot load them."""
+    project = Project(folder)
+    write_files(files, folder, tuple(f"clusters/{name}/" for name in names))
+    present = tuple(n for n in names if project.cluster_file(n).is_file())
+    try:
+        return load_project(project, Scope(present, False)) if present else []
+    except HubfleetError as error:
+        first = error.format_message().splitlines()[0]
+        notes.append(
+            f"the base's inputs do not load with this hubfleet ({first}); flags from inputs were skipped"
+        )
+        return None
+
+
+def _compare(
+    base: dict[str, bytes], head: dict[str, bytes], layout: Layout, names: Sequence[str]
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The tree files that differ (base side, head side), among those render owns: of `names`, or
+    of every cluster when none is named."""
+
+    def owned(path: str) -> bool:
+        owner = layout.owner(path)
+        return owner is not None and (not names or owner.cluster in names)
+
+    before = {p: t for p, t in base.items() if owned(p) and head.get(p) != t}
+    after = {p: t for p, t in head.items() if owned(p) and base.get(p) != t}
+    return before, after
+
+
+def plan_changes(project: Project, base_ref: str, head_ref: str, names: Sequence[str]) -> ChangePlan:
+    """The plan of `head_ref` (a revision, or WORKTREE) against where it left `base_ref`."""
+    root = project.root
+    head_commit = None if head_ref == WORKTREE else commit_of(root, head_ref, "--head")
+    base_commit = merge_base(root, commit_of(root, base_ref, "--base"), head_commit or "HEAD", "--base")
+    prefix = git(root, "rev-parse", "--show-prefix", what="git").decode().strip()
+    notes: list[str] = []
+    layout = Layout()
+    base_files = read_revision(root, base_commit, prefix)
+    with tempfile.TemporaryDirectory(prefix="hubfleet-plan-") as scratch:
+        head_project = project
+        if head_commit is not None:
+            head_project = Project(Path(scratch, "head"))
+            head_files = read_revision(root, head_commit, prefix)
+            write_files(head_files, head_project.root, ("clusters/",))
+        head_clusters = load_project(head_project, Scope.select(head_project, names, False, default_all=True))
+        head_names = [c.name for c in head_clusters]
+        base_names = sorted(
+            {p.split("/")[1] for p in base_files if p.startswith("clusters/") and p.count("/") >= 2}
+        )
+        in_scope = [n for n in base_names if not names or n in names]
+        if head_commit is None:
+            head_files = _work_tree(root, head_names)
+        # Clusters whose inputs are the same on both sides have no input-level risk: only the
+        # others are loaded on the base side.
+        differ = [
+            n
+            for n in sorted(set(in_scope) | set(head_names))
+            if _inputs_of(base_files, n) != _inputs_of(head_files, n)
+        ]
+        committed = any(p.startswith("gitops/") for p in base_files)
+        base_folder = Path(scratch, "base")
+        base_clusters = _load_base(base_files, base_folder, in_scope if not committed else differ, notes)
+        if committed:
+            base_tree = {
+                p.removeprefix("gitops/"): t for p, t in base_files.items() if p.startswith("gitops/")
+            }
+        else:
+            notes.append("the base has no committed gitops/; its inputs were rendered instead")
+            base_tree = {f.path: serialise(f) for f in render_files(base_clusters or [], layout)}
+    files = render_files(head_clusters, layout)
+    before, after = _compare(base_tree, {f.path: serialise(f) for f in files}, layout, names)
+    changes = object_changes(layout, before, after)
+    old_charts, new_charts = _chart_versions(base_files), _chart_versions(head_files)
+    releases: dict[str, int] = {}
+    per_cluster: dict[str, dict[str, int]] = {}
+    for file in files:
+        for document in file.documents:
+            chart = _chart_path(document)
+            if document.get("kind") == "HelmRelease" and chart.startswith(OWN_CHART_PREFIX):
+                name = chart.removeprefix(OWN_CHART_PREFIX)
+                releases[name] = releases.get(name, 0) + 1
+                owner = layout.owner(file.path)
+                if owner is not None:
+                    counts = per_cluster.setdefault(owner.cluster, {})
+                    counts[name] = counts.get(name, 0) + 1
+    moved = {
+        chart: (old_charts[chart], new_charts[chart])
+        for chart in old_charts.keys() & new_charts.keys()
+        if old_charts[chart] != new_charts[chart]
+    }
+    risks: list[Risk] = [risk for change in changes for risk in object_risks(change)]
+    risks += own_chart_risks(moved, releases)
+    if base_clusters is not None:
+        old = {c.name: c for c in base_clusters}
+        new = {c.name: c for c in head_clusters}
+        for name in differ:
+            risks += cluster_risks(old.get(name), new.get(name), name)
+    grouped = dict(by_cluster(changes))
+    names_seen = sorted(grouped.keys() | {n for n, counts in per_cluster.items() if moved and counts})
+    clusters = []
+    for name in names_seen:
+        found = grouped.get(name, [])
+        paths = [c.path for c in found]
+        clusters.append(
+            ClusterChanges(
+                name, found, _upgrades(found, moved, per_cluster.get(name, {})), _hubs(layout, paths)
+            )
+        )
+    return ChangePlan(base_commit, head_commit or WORKTREE, clusters, sort_risks(risks), notes)

@@ -1,0 +1,78 @@
+"""The inputs and the committed tree of a git revision, read without touching the work tree (an
+edge of `hubfleet plan`: it runs git).
+
+`git archive` streams the revision's files into memory; the checkout, its index and its stash are
+never used, so planning a pull request beside uncommitted work is safe. Only the inputs a plan must
+load are written out, to a scratch folder: the base tree of a large fleet is thousands of files,
+and this disk is slow to create them.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from pathlib import Path
+
+from ..errors import LocalError, UsageError
+
+#: `--head worktree`: the files as they are in the work tree, committed or not.
+WORKTREE = "worktree"
+#: What a plan reads of a revision: the inputs, the committed tree and our own charts.
+PLANNED_PATHS = ("clusters", "gitops", "charts")
+
+
+def git(root: Path, *args: str, what: str) -> bytes:
+    """git's output; its own message (one line) as a usage error when it fails."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise LocalError("git", "is not installed; hubfleet plan reads revisions with it") from None
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["git failed"]
+        raise UsageError(what, lines[-1].removeprefix("fatal: "))
+    return done.stdout
+
+
+def commit_of(root: Path, ref: str, option: str) -> str:
+    """The commit `ref` names (a branch, tag, sha or `origin/main`)."""
+    if ref.startswith("-"):
+        raise UsageError(option, f"{ref!r} is not a revision")
+    try:
+        found = git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", what=f"{option} {ref}")
+    except UsageError:
+        raise UsageError(
+            f"{option} {ref}", "no such commit in this repository (a branch, tag or commit; fetch it first)"
+        ) from None
+    return found.decode().strip()
+
+
+def merge_base(root: Path, base: str, head: str, option: str) -> str:
+    """Where the head's branch left the base: the plan shows the head's changes, not the base's."""
+    return git(root, "merge-base", base, head, what=option).decode().strip()
+
+
+def read_revision(root: Path, commit: str, prefix: str) -> dict[str, bytes]:
+    """PLANNED_PATHS of `commit`, in memory: path from the project folder (`prefix` in the
+    repository, `git rev-parse --show-prefix`) -> bytes. Regular files only."""
+    listed = git(root, "ls-tree", "--name-only", f"{commit}:{prefix}", what=commit[:12]).decode().splitlines()
+    present = [f"{prefix}{path}" for path in PLANNED_PATHS if path in listed]
+    if not present:
+        return {}
+    archive = git(root, "archive", "--format=tar", commit, "--", *present, what=commit[:12])
+    found = {}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar:
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is not None:
+                found[member.name.removeprefix(prefix)] = handle.read()
+    return found
+
+
+def write_files(files: dict[str, bytes], dest: Path, under: tuple[str, ...]) -> None:
+    """The files whose path starts with one of `under`, written below `dest` (a scratch folder)."""
+    for path, content in files.items():
+        if path.startswith(under) and ".." not in Path(path).parts and not Path(path).is_absolute():
+            target = dest / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)

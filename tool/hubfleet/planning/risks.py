@@ -1,0 +1,265 @@
+"""Risk flags: what a change does to users' data, to who can log in, to capacity and to versions,
+each with an id, a severity and a one-line reason.
+
+Computed from the base and head input models (what people meant) and the object changes (what
+Flux will apply). `blocking` flags fail the plan and `validate --base`: they lose data unless the
+documented order is followed. FLAGS holds the severity, area and wording of every flag, and is
+the only place they are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..capacity_plan import plan_cluster
+from ..core.capacity import size_gib
+from ..core.names import DRIVE_STORAGE_CLASS
+from ..model import Cluster, Hub
+from .objects import ObjectChange
+
+Severity = Literal["blocking", "warning", "info"]
+Area = Literal["data", "access", "capacity", "upgrade"]
+SEVERITIES: tuple[Severity, ...] = ("blocking", "warning", "info")
+PRUNE_ANNOTATION = "kustomize.toolkit.fluxcd.io/prune"
+VOLUME_KINDS = ("PersistentVolumeClaim", "PersistentVolume", "StatefulSet")
+
+#: id -> (severity, area, reason with {placeholders}).
+FLAGS: dict[str, tuple[Severity, Area, str]] = {
+    "hub-removed": ("blocking", "data", "the hub file is removed while the hub is active: its drive and every "
+                    "user's files would be orphaned; retire it first (`hubfleet hub retire {cluster} {hub}`), merge, "
+                    "and remove the file in a later change"),
+    "retired-hub-removed": ("info", "data", "the retired hub's file is removed: its drive release stays (Flux does "
+                            "not prune it); delete it by hand when the data is no longer wanted"),
+    "drive-shrunk": ("blocking", "data", "drive.size shrinks from {old} to {new}: EBS volumes only grow, and the "
+                     "drive's claim would fail to update"),
+    "drive-grown": ("info", "data", "the drive grows from {old} to {new}: the EBS volume and its file system grow "
+                    "online, users keep working"),
+    "core-zone-changed": ("blocking", "data", "coreZone changes from {old} to {new}: every drive's EBS volume stays "
+                          "in {old}, where no core node would run; volumes cannot change zones"),
+    "prune-guard-lost": ("blocking", "data", f"loses {PRUNE_ANNOTATION}: disabled, so Flux would delete it, and the "
+                         "data it holds, once it leaves the tree"),
+    "drive-class-deletes": ("blocking", "data", "reclaimPolicy becomes Delete: a volume is deleted with its claim"),
+    "reclaim-delete": ("warning", "data", "reclaimPolicy becomes Delete: a volume is deleted with its claim"),
+    "storage-class-changed": ("warning", "data", "{change}: existing volumes keep the old setting, new ones get the "
+                              "new one"),
+    "namespace-removed": ("warning", "data", "removed: deleting a namespace deletes everything in it, volume claims "
+                          "included"),
+    "volume-object-removed": ("warning", "data", "removed: with Flux pruning, its volumes may be released or "
+                              "deleted"),
+    "statefulset-immutable": ("warning", "data", "an immutable field changes (volumeClaimTemplates or selector): "
+                              "Kubernetes refuses the update until the StatefulSet is replaced"),
+    "claim-immutable": ("warning", "data", "an immutable field of the claim changes: Kubernetes refuses the update"),
+    "prune-on": ("warning", "data", "spec.prune is turned on: objects that leave its path are deleted from the "
+                 "cluster"),
+    "login-changed": ("warning", "access", "login changes from {old} to {new}: users get new user names, so new, "
+                      "empty home folders; their old files stay on the drive"),
+    "opened-to-everyone": ("warning", "access", "allowed.everyone is turned on: anyone who can log in with {type} "
+                           "may use the hub"),
+    "dummy-login": ("warning", "access", "login becomes dummy: any password works"),
+    "new-hub-open": ("warning", "access", "a new hub open to everyone who can log in with {type}"),
+    "new-hub-dummy": ("warning", "access", "a new hub with dummy login: any password works"),
+    "allow-rules-removed": ("info", "access", "allow rules removed ({rules}): people they admitted lose access"),
+    "admins-changed": ("info", "access", "admins {change}"),
+    "max-below-desired": ("warning", "capacity", "maxSize {max} is below the {desired} nodes desiredCapacity had: "
+                          "the autoscaler removes the rest"),
+    "max-below-needed": ("warning", "capacity", "the capacity plan needs {needed} nodes and maxSize is {max}: some "
+                         "hubs' pods would not be scheduled"),
+    "kubernetes-version": ("warning", "upgrade", "Kubernetes {old} -> {new}: eksctl upgrades the control plane; node "
+                           "groups must be rotated (see Upgrading Kubernetes in the README)"),
+    "chart-major": ("warning", "upgrade", "chart {old} -> {new} is a major version: read the chart's upgrade notes "
+                    "before merging"),
+    "chart-version": ("info", "upgrade", "chart {old} -> {new}"),
+    "image-changed": ("info", "upgrade", "image: {change}"),
+    "own-chart-major": ("warning", "upgrade", "{old} -> {new}: Flux upgrades its {releases}"),
+    "own-chart-version": ("info", "upgrade", "{old} -> {new}: Flux upgrades its {releases}"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    severity: Severity
+    area: Area
+    cluster: str
+    subject: str
+    reason: str
+    #: The file to look at: the input that says it, or the rendered file for an object's risk.
+    source: str = ""
+
+    def line(self) -> str:
+        return f"{self.severity}: {self.area}: {self.cluster}/{self.subject}: {self.reason}"
+
+
+def flag(flag_id: str, cluster: str, subject: str, source: str = "", **values: Any) -> Risk:
+    severity, area, reason = FLAGS[flag_id]
+    return Risk(flag_id, severity, area, cluster, subject, reason.format(cluster=cluster, **values), source)
+
+
+def _hub_risks(cluster: str, old: Hub, new: Hub) -> list[Risk]:
+    at = {"cluster": cluster, "subject": new.name, "source": new.source_file}
+    found = []
+    if new.drive_size != old.drive_size:
+        shrinks = size_gib(new.drive_size) < size_gib(old.drive_size)
+        found.append(
+            flag("drive-shrunk" if shrinks else "drive-grown", **at, old=old.drive_size, new=new.drive_size)
+        )
+    a, b = old.auth, new.auth
+    if a.type != b.type:
+        found.append(flag("login-changed", **at, old=a.type, new=b.type))
+    if b.allowed.everyone and not a.allowed.everyone:
+        found.append(flag("opened-to-everyone", **at, type=b.type))
+    if b.type == "dummy" and a.type != "dummy":
+        found.append(flag("dummy-login", **at))
+    rules = ("organizations", "domains", "groups", "users")
+    removed = [
+        f"{rule} {v}" for rule in rules for v in getattr(a.allowed, rule) if v not in getattr(b.allowed, rule)
+    ]
+    if removed:
+        found.append(flag("allow-rules-removed", **at, rules=", ".join(removed)))
+    added_admins = [x for x in b.admins if x not in a.admins]
+    removed_admins = [x for x in a.admins if x not in b.admins]
+    if added_admins or removed_admins:
+        parts = [f"{word} {', '.join(names)}" for word, names in (("added", added_admins), ("removed", removed_admins))
+                 if names]  # fmt: skip
+        found.append(flag("admins-changed", **at, change="; ".join(parts)))
+    return found
+
+
+def _new_hub_risks(cluster: str, hub: Hub) -> list[Risk]:
+    at = {"cluster": cluster, "subject": hub.name, "source": hub.source_file}
+    found = [flag("new-hub-open", **at, type=hub.auth.type)] if hub.auth.allowed.everyone else []
+    return found + ([flag("new-hub-dummy", **at)] if hub.auth.type == "dummy" else [])
+
+
+def removed_hub_risk(cluster: str, hub: Hub) -> Risk:
+    """The data-loss guard's own flag: it is what `validate --base` enforces too."""
+    flag_id = "hub-removed" if hub.active else "retired-hub-removed"
+    return flag(flag_id, cluster, hub.name, hub.source_file, hub=hub.name)
+
+
+def cluster_risks(old: Cluster | None, new: Cluster | None, name: str) -> list[Risk]:
+    """From the input models of one cluster at base and head."""
+    if old is None:
+        return [risk for hub in (new.hubs if new else ()) for risk in _new_hub_risks(name, hub)]
+    if new is None:
+        return [removed_hub_risk(name, hub) for hub in old.hubs]
+    found: list[Risk] = []
+    if new.core_zone != old.core_zone:
+        found.append(
+            flag("core-zone-changed", name, "coreZone", new.source_file, old=old.core_zone, new=new.core_zone)
+        )
+    if new.kubernetes_version != old.kubernetes_version:
+        found.append(flag("kubernetes-version", name, "kubernetesVersion", new.source_file,
+                          old=old.kubernetes_version, new=new.kubernetes_version))  # fmt: skip
+    found += _capacity_risks(old, new)
+    hubs = {hub.name: hub for hub in new.hubs}
+    for hub in old.hubs:
+        found += _hub_risks(name, hub, hubs[hub.name]) if hub.name in hubs else [removed_hub_risk(name, hub)]
+    known = {hub.name for hub in old.hubs}
+    return found + [risk for hub in new.hubs if hub.name not in known for risk in _new_hub_risks(name, hub)]
+
+
+def _capacity_risks(old: Cluster, new: Cluster) -> list[Risk]:
+    found = []
+    before = {group.name: group for group in old.node_groups}
+    needed_before = {g.group.name: g.nodes_needed for g in plan_cluster(old).groups}
+    for plan in plan_cluster(new).groups:
+        group, was = plan.group, before.get(plan.group.name)
+        at = {"cluster": new.name, "subject": group.name, "source": new.source_file}
+        if was is not None and group.max_size < was.desired_capacity:
+            found.append(flag("max-below-desired", **at, max=group.max_size, desired=was.desired_capacity))
+        needed = plan.nodes_needed
+        newly_short = was is None or needed_before.get(group.name) != needed or was.max_size != group.max_size
+        if needed is not None and needed > group.max_size and newly_short:
+            found.append(flag("max-below-needed", **at, needed=needed, max=group.max_size))
+    return found
+
+
+def _annotations(document: Mapping[str, Any] | None) -> dict[str, Any]:
+    metadata = (document or {}).get("metadata")
+    found = metadata.get("annotations") if isinstance(metadata, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _major(version: str) -> str:
+    return version.strip('"').lstrip("v").split(".")[0]
+
+
+def object_risks(change: ObjectChange) -> list[Risk]:
+    """From what Flux will apply; each at the rendered file that holds the object."""
+    source = f"gitops/{change.path}"
+    return [flag(flag_id, change.key.cluster, change.key.label, source, **values)
+            for flag_id, values in _object_flags(change)]  # fmt: skip
+
+
+def _object_flags(change: ObjectChange) -> list[tuple[str, dict[str, Any]]]:
+    key, old, new = change.key, change.old or {}, change.new or {}
+    if change.change == "added":
+        return []
+    if change.change == "removed":
+        if _annotations(old).get(PRUNE_ANNOTATION) == "disabled":
+            return []  # Flux leaves it in the cluster
+        if key.kind == "Namespace":
+            return [("namespace-removed", {})]
+        return [("volume-object-removed", {})] if key.kind in VOLUME_KINDS else []
+    found: list[tuple[str, dict[str, Any]]] = []
+    if (
+        _annotations(old).get(PRUNE_ANNOTATION) == "disabled"
+        and _annotations(new).get(PRUNE_ANNOTATION) != "disabled"
+    ):
+        found.append(("prune-guard-lost", {}))
+    paths = {f.path for f in change.fields}
+    if key.kind == "Kustomization" and "spec.prune" in paths and new.get("spec", {}).get("prune") is True:
+        found.append(("prune-on", {}))
+    if key.kind == "StorageClass":
+        for f in change.fields:
+            if f.path == "reclaimPolicy" and f.new == "Delete":
+                found.append(
+                    ("drive-class-deletes" if key.name == DRIVE_STORAGE_CLASS else "reclaim-delete", {})
+                )
+            elif f.path.startswith(("parameters", "reclaimPolicy", "allowedTopologies", "volumeBindingMode")):
+                found.append(("storage-class-changed", {"change": f.line()}))
+    if key.kind == "StatefulSet" and any(
+        p.startswith(("spec.volumeClaimTemplates", "spec.selector")) for p in paths
+    ):
+        found.append(("statefulset-immutable", {}))
+    claim_fields = ("spec.storageClassName", "spec.accessModes", "spec.volumeName")
+    if key.kind == "PersistentVolumeClaim" and any(p.startswith(claim_fields) for p in paths):
+        found.append(("claim-immutable", {}))
+    if key.kind == "HelmRelease":
+        found += _release_flags(change)
+    return found
+
+
+def _release_flags(change: ObjectChange) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for f in change.fields:
+        if f.path == "spec.chart.spec.version" and f.old and f.new:
+            old, new = f.old.strip('"'), f.new.strip('"')
+            found.append(
+                ("chart-major" if _major(old) != _major(new) else "chart-version", {"old": old, "new": new})
+            )
+        elif f.path.startswith("spec.values.") and "image" in f.path.lower() and f.path.rsplit(".", 1)[-1] in (
+            "tag", "image", "name"
+        ):  # fmt: skip
+            found.append(("image-changed", {"change": f.line()}))
+    return found
+
+
+def own_chart_risks(versions: Mapping[str, tuple[str, str]], releases: Mapping[str, int]) -> list[Risk]:
+    """Our charts (charts/<name>) whose version moves: Flux upgrades every release of them (they
+    reconcile on the chart's version)."""
+    found = []
+    for chart, (old, new) in sorted(versions.items()):
+        count = releases.get(chart, 0)
+        flag_id = "own-chart-major" if _major(old) != _major(new) else "own-chart-version"
+        found.append(flag(flag_id, "*", f"charts/{chart}", f"charts/{chart}/Chart.yaml", old=old, new=new,
+                          releases=f"{count} release{'s' if count != 1 else ''}"))  # fmt: skip
+    return found
+
+
+def sort_risks(risks: list[Risk]) -> list[Risk]:
+    order = {severity: index for index, severity in enumerate(SEVERITIES)}
+    return sorted(set(risks), key=lambda r: (order[r.severity], r.cluster, r.area, r.subject, r.reason))
