@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from conftest import set_field
-from test_validate_support import copy_example, edit
+from chart_mirror import chart_environment
+from conftest import REPO, set_field
+from hubfleet.planning.expansion import reads_back_statefulsets
+from test_validate_support import TOOLS, copy_example, edit, require_environment
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
@@ -44,6 +46,15 @@ def base_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "init", "-q", "-b", "main")
     commit(root, "base")
     return root
+
+
+@pytest.fixture(autouse=True)
+def charts_from_the_mirror(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changed HelmReleases are expanded with helm and the chart packages of the loopback mirror."""
+    require_environment()
+    for name, value in chart_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PATH", f"{TOOLS}:/usr/bin:/bin")
 
 
 @pytest.fixture
@@ -156,7 +167,7 @@ def test_capacity_and_versions_are_flagged(repo: Path, run: Callable[..., Result
         "warning: capacity: clusterA/user: the capacity plan needs 30 nodes and maxSize is 20: some hubs' pods "
         "would not be scheduled",
         "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.32 -> 1.33: eksctl upgrades the control "
-        "plane; node groups must be rotated (see Upgrading Kubernetes in the README)",
+        "plane; node groups must be rotated (see the Kubernetes upgrade runbook in the README)",
         # The components pinned to the Kubernetes minor follow it.
         *(
             f"info: upgrade: clusterA/HelmRelease {hub}/jupyterhub: image: "
@@ -235,8 +246,19 @@ def test_the_json_plan_lists_objects_and_upgrades(repo: Path, run: Callable[...,
         ["datalab"],
         ["datalab/drive: new values"],
     )
-    (change,) = cluster["objects"]
-    assert change["fields"] == [{"path": "spec.values.size", "old": "40Gi", "new": "60Gi"}]
+    release, *inside = cluster["objects"]
+    assert (release["kind"], release["via"], release["path"]) == (
+        "HelmRelease",
+        None,
+        "gitops/hubs/clusterA/datalab/drive.yaml",
+    )
+    assert release["fields"] == [{"path": "spec.values.size", "old": "40Gi", "new": "60Gi"}]
+    assert [(o["kind"], o["name"], o["via"], o["fields"]) for o in inside] == [
+        ("PersistentVolume", "datalab-drive-home", "HelmRelease datalab/drive",
+         [{"path": "spec.capacity.storage", "old": "40Gi", "new": "60Gi"}]),
+        ("PersistentVolumeClaim", "data-drive-nfs-0", "HelmRelease datalab/drive",
+         [{"path": "spec.resources.requests.storage", "old": "40Gi", "new": "60Gi"}]),
+    ]  # fmt: skip
     assert plan["blocking"] is False
 
 
@@ -267,3 +289,49 @@ def test_removing_a_node_group_a_profile_uses_is_refused(repo: Path, run: Callab
         f"{HUBS}/physics101.yaml:28:5: profiles[1].nodeGroup: 'user-xlarge' is not a user node group of clusterA "
         "(user groups: user, gpu-t4)"
     )
+
+
+def test_changed_releases_are_expanded_through_their_charts(repo: Path, run: Callable[..., Result]) -> None:
+    hub = repo / HUBS / "physics101.yaml"
+    edit(hub, "size: 100Gi", "size: 120Gi")
+    edit(hub, "memory: {guarantee: 2G, limit: 4G}", "memory: {guarantee: 3G, limit: 4G}")
+    result = run(repo, "plan")
+    lines = result.output.splitlines()
+    claim = lines.index(
+        "  ~ PersistentVolumeClaim physics101/data-drive-nfs-0 (via HelmRelease physics101/drive)"
+    )
+    assert lines[claim + 1] == "      spec.resources.requests.storage: 100Gi -> 120Gi"
+    placeholder = lines.index(
+        "  ~ StatefulSet physics101/user-placeholder (via HelmRelease physics101/jupyterhub)"
+    )
+    assert (
+        lines[placeholder + 1] == "      spec.template.spec.containers[0].resources.requests.memory: 2G -> 3G"
+    )
+    # The drive chart keeps its claim template as the cluster has it, and z2jh's generated
+    # secrets (and their checksums) differ on every run: neither shows as a change.
+    assert not any(line.startswith(("  ~ StatefulSet physics101/drive-nfs", "  ~ Secret")) for line in lines)
+    assert "warning" not in " ".join(risks(result))
+    quiet = run(repo, "plan", "--no-expand")
+    assert not any("(via HelmRelease" in line for line in quiet.output.splitlines())
+
+
+def test_a_claim_template_change_the_chart_does_not_keep_is_flagged(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    template = repo / "charts/nfs-drive/templates/statefulset.yaml"
+    edit(template, '  {{- $existing := lookup "apps/v1" "StatefulSet" .Release.Namespace (include '
+         '"nfs-drive.fullname" .) }}\n', "  {{- $existing := dict }}\n")  # fmt: skip
+    assert not reads_back_statefulsets(template.parents[1])
+    commit(repo, "a drive chart that forgets its claim templates")
+    edit(repo / HUBS / "physics101.yaml", "size: 100Gi", "size: 120Gi")
+    result = run(repo, "plan", "--base", "HEAD")
+    assert (
+        "warning: data: clusterA/StatefulSet physics101/drive-nfs: an immutable field changes (volumeClaimTemplates "
+        "or selector): Kubernetes refuses the update until the StatefulSet is replaced"
+    ) in risks(result)
+
+
+def test_which_charts_read_their_statefulsets_back() -> None:
+    assert reads_back_statefulsets(REPO / "charts/nfs-drive")
+    package = REPO.parent / "shared/upstream/charts/jupyterhub-4.4.0.tgz"
+    assert not reads_back_statefulsets(package)

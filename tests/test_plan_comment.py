@@ -48,7 +48,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result, str]:
         (root / "clusters" / name / "hubs" / "hub000.yaml").unlink()
     artifact = root.parent / "plan.json"
     result = runner.invoke(
-        main, ["--root", str(root), "plan", "--format", "github", "--artifact", str(artifact)]
+        main, ["--root", str(root), "plan", "--no-expand", "--format", "github", "--artifact", str(artifact)]
     )
     return root, result, artifact.read_text()
 

@@ -16,6 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from ..chartcache import ChartSource
 from ..core.layout import Layout
 from ..errors import HubfleetError
 from ..inputs import Scope, load_project
@@ -23,6 +24,7 @@ from ..model import Cluster
 from ..project import Project
 from ..rendering import render_files
 from ..write import serialise
+from .expansion import Expander, Side, expanded_changes, find_helm
 from .model import ChangePlan, ClusterChanges
 from .objects import ObjectChange, by_cluster, object_changes
 from .revisions import WORKTREE, commit_of, git, merge_base, read_revision, write_files
@@ -137,8 +139,22 @@ def _compare(
     return before, after
 
 
-def plan_changes(project: Project, base_ref: str, head_ref: str, names: Sequence[str]) -> ChangePlan:
-    """The plan of `head_ref` (a revision, or WORKTREE) against where it left `base_ref`."""
+def _expanded(
+    root: Path, scratch: Path, base: Side, head: Side, released: list[ObjectChange], notes: list[str]
+) -> list[ObjectChange]:
+    helm = find_helm(root)
+    if helm is None:
+        notes.append("helm is not installed (`make tools`): the changed HelmReleases were not expanded")
+        return []
+    expander = Expander(helm, ChartSource.from_environment(), scratch, notes)
+    return expanded_changes(expander, base, head, released)
+
+
+def plan_changes(
+    project: Project, base_ref: str, head_ref: str, names: Sequence[str], expand: bool = True
+) -> ChangePlan:
+    """The plan of `head_ref` (a revision, or WORKTREE) against where it left `base_ref`; with
+    `expand`, changed HelmReleases are expanded through their charts too (expansion.py)."""
     root = project.root
     head_commit = None if head_ref == WORKTREE else commit_of(root, head_ref, "--head")
     base_commit = merge_base(root, commit_of(root, base_ref, "--base"), head_commit or "HEAD", "--base")
@@ -151,7 +167,7 @@ def plan_changes(project: Project, base_ref: str, head_ref: str, names: Sequence
         if head_commit is not None:
             head_project = Project(Path(scratch, "head"))
             head_files = read_revision(root, head_commit, prefix)
-            write_files(head_files, head_project.root, ("clusters/",))
+            write_files(head_files, head_project.root, ("clusters/", "charts/", "charts.lock"))
         head_clusters = load_project(head_project, Scope.select(head_project, names, False, default_all=True))
         head_names = [c.name for c in head_clusters]
         base_names = sorted(
@@ -177,9 +193,20 @@ def plan_changes(project: Project, base_ref: str, head_ref: str, names: Sequence
         else:
             notes.append("the base has no committed gitops/; its inputs were rendered instead")
             base_tree = {f.path: serialise(f) for f in render_files(base_clusters or [], layout)}
-    files = render_files(head_clusters, layout)
-    before, after = _compare(base_tree, {f.path: serialise(f) for f in files}, layout, names)
-    changes = object_changes(layout, before, after)
+        files = render_files(head_clusters, layout)
+        before, after = _compare(base_tree, {f.path: serialise(f) for f in files}, layout, names)
+        changes = object_changes(layout, before, after)
+        released = [c for c in changes if c.key.kind == "HelmRelease" and c.change == "changed"]
+        if expand and released:
+            write_files(base_files, base_folder, ("charts/", "charts.lock"))
+            versions = {c.name: c.kubernetes_version for c in head_clusters}
+            base_side = Side(
+                base_folder / "charts",
+                base_folder / "charts.lock",
+                {**versions, **{c.name: c.kubernetes_version for c in base_clusters or []}},
+            )
+            head_side = Side(head_project.root / "charts", head_project.root / "charts.lock", versions)
+            changes += _expanded(project.root, Path(scratch), base_side, head_side, released, notes)  # fmt: skip
     old_charts, new_charts = _chart_versions(base_files), _chart_versions(head_files)
     releases: dict[str, int] = {}
     per_cluster: dict[str, dict[str, int]] = {}
@@ -216,4 +243,5 @@ def plan_changes(project: Project, base_ref: str, head_ref: str, names: Sequence
                 name, found, _upgrades(found, moved, per_cluster.get(name, {})), _hubs(layout, paths)
             )
         )
-    return ChangePlan(base_commit, head_commit or WORKTREE, clusters, sort_risks(risks), notes)
+    unique = list(dict.fromkeys(notes))
+    return ChangePlan(base_commit, head_commit or WORKTREE, clusters, sort_risks(risks), unique)

@@ -35,18 +35,29 @@ FORMATS = ("text", "json", "markdown", "github")
 )
 @click.option("--format", "output", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
+    "--no-expand",
+    is_flag=True,
+    help="Do not expand changed HelmReleases through their charts (no helm, no chart packages).",
+)
+@click.option(
     "--artifact",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the whole plan here: JSON for a .json name, Markdown otherwise.",
 )
 @pass_context
 def changes(
-    ctx: Context, clusters: tuple[str, ...], base: str, head: str, output: str, artifact: Path | None
+    ctx: Context,
+    clusters: tuple[str, ...],
+    base: str,
+    head: str,
+    output: str,
+    no_expand: bool,
+    artifact: Path | None,
 ) -> None:
     """What the change does to each cluster: objects added, changed and removed (secret values
     never shown), HelmReleases Flux will upgrade, hubs affected, and risk flags. Exit 1 when a
     flag is blocking (a change that would lose data), 2 on bad input or an unknown revision."""
-    plan = plan_changes(ctx.project, base, head, clusters)
+    plan = plan_changes(ctx.project, base, head, clusters, expand=not no_expand)
     if artifact is not None:
         full = (
             json.dumps(plan_json(plan), indent=2) + "\n"

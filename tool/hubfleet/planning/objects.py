@@ -69,6 +69,8 @@ class ObjectChange:
     old: dict[str, Any] | None = field(default=None, repr=False)
     new: dict[str, Any] | None = field(default=None, repr=False)
     fields: list[FieldChange] = field(default_factory=list)
+    #: For an object a chart renders: the HelmRelease it comes from (`HelmRelease ns/name`).
+    via: str = ""
 
 
 def documents(text: bytes) -> list[dict[str, Any]]:
@@ -162,25 +164,35 @@ def _index(layout: Layout, files: Mapping[str, bytes]) -> dict[ObjectKey, tuple[
     return found
 
 
+Index = dict[ObjectKey, tuple[str, dict[str, Any]]]
+
+
 def object_changes(
     layout: Layout, base: Mapping[str, bytes], head: Mapping[str, bytes]
 ) -> list[ObjectChange]:
     """`base` and `head`: the files that differ, by tree path (a file only one side has included)."""
-    before, after = _index(layout, base), _index(layout, head)
+    return indexed_changes(_index(layout, base), _index(layout, head))
+
+
+def index_documents(cluster: str, path: str, documents: list[dict[str, Any]]) -> Index:
+    """Objects one file (or one chart's output, `path` being its HelmRelease's file) holds."""
+    return {_key(cluster, path, document): (path, document) for document in documents}
+
+
+def indexed_changes(before: Index, after: Index, via: str = "") -> list[ObjectChange]:
     changes = []
     for key in sorted(before.keys() | after.keys(), key=_order):
         if key not in before:
             path, document = after[key]
-            changes.append(ObjectChange(key, "added", path, None, document))
+            changes.append(ObjectChange(key, "added", path, None, document, via=via))
         elif key not in after:
             path, document = before[key]
-            changes.append(ObjectChange(key, "removed", path, document, None))
+            changes.append(ObjectChange(key, "removed", path, document, None, via=via))
         elif before[key][1] != after[key][1]:
             path, document = after[key]
             old = before[key][1]
-            changes.append(
-                ObjectChange(key, "changed", path, old, document, field_changes(key.kind, old, document))
-            )
+            fields = field_changes(key.kind, old, document)
+            changes.append(ObjectChange(key, "changed", path, old, document, fields, via))
     return changes
 
 

@@ -55,6 +55,7 @@ def plan_json(plan: ChangePlan) -> dict[str, Any]:
                         "namespace": o.key.namespace,
                         "name": o.key.name,
                         "path": f"gitops/{o.path}",
+                        "via": o.via or None,
                         "fields": [{"path": f.path, "old": f.old, "new": f.new} for f in o.fields],
                     }
                     for o in c.objects
@@ -80,7 +81,10 @@ def _summary(cluster: ClusterChanges) -> str:
 
 
 def object_lines(change: ObjectChange, indent: str = "") -> list[str]:
-    where = "" if change.key.name == f"gitops/{change.path}" else f" (gitops/{change.path})"
+    if change.via:
+        where = f" (via {change.via})"
+    else:
+        where = "" if change.key.name == f"gitops/{change.path}" else f" (gitops/{change.path})"
     lines = [f"{indent}{SIGN[change.change]} {change.key.label}{where}"]
     return lines + [f"{indent}    {f.line()}" for f in change.fields]
 
@@ -155,8 +159,10 @@ def markdown_report(plan: ChangePlan, limit: int | None = None, marker: bool = F
         )
     elif plan.risks:
         intro.append(f"{_tally(plan.risks)}.")
-    intro += [f"> {_cell(note)}" for note in plan.notes]
-    intro += ["", "| cluster | added | changed | removed | HelmRelease upgrades | hubs affected |"]
+    for line in intro:
+        budget.add(line)
+    _section(budget, [f"> {_cell(note)}" for note in plan.notes], "notes")
+    intro = ["", "| cluster | added | changed | removed | HelmRelease upgrades | hubs affected |"]
     intro.append("|---|---:|---:|---:|---:|---|")
     for line in intro:
         budget.add(line)

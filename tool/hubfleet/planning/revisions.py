@@ -19,7 +19,7 @@ from ..errors import LocalError, UsageError
 #: `--head worktree`: the files as they are in the work tree, committed or not.
 WORKTREE = "worktree"
 #: What a plan reads of a revision: the inputs, the committed tree and our own charts.
-PLANNED_PATHS = ("clusters", "gitops", "charts")
+PLANNED_PATHS = ("clusters", "gitops", "charts", "charts.lock")
 
 
 def git(root: Path, *args: str, what: str) -> bytes:

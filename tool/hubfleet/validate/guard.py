@@ -16,6 +16,6 @@ def check_guard(project: Project, base: str, clusters: Sequence[str]) -> Tally:
     tally = Tally("guard")
     check = f"guard:{base}"
     tally.checked(check)
-    for risk in plan_changes(project, base, WORKTREE, clusters).blocking:
+    for risk in plan_changes(project, base, WORKTREE, clusters, expand=False).blocking:
         tally.fail(check, risk.source, 0, f"{risk.cluster}/{risk.subject}", f"{risk.area}: {risk.reason}")
     return tally

@@ -1,0 +1,190 @@
+"""Changed HelmReleases expanded through their charts, base and head, so the plan sees what
+helm-controller will apply inside them: a StatefulSet whose claim template changes, a claim or a
+Deployment that goes, an image that moves (an edge: it runs helm and fetches chart packages).
+
+Only releases whose HelmRelease changed are expanded (an unchanged HelmRelease of the same chart
+renders the same objects), with the chart packages the side's `charts.lock` pins, fetched through
+the chart cache (and `HUBFLEET_CHART_MIRROR`) like validate's. Values a chart makes up at random on
+every run (z2jh's generated secrets, and the checksums of them that restart its pods) would show
+as changes that are not: they are left out of the comparison. So would the claim templates of a
+StatefulSet the chart reads back from the cluster (`lookup`, as our drive chart does to keep them
+unchanged): those are left out too. Values read from Secrets (`valuesFrom`) are not known here
+and are not set; validate checks those.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
+from ..core.charts import UPSTREAM_CHARTS
+from .objects import ObjectChange, documents, index_documents, indexed_changes
+
+#: Annotations charts compute from generated values: they change on every run.
+RANDOM_ANNOTATION_PREFIX = "checksum/"
+#: A chart whose templates read a live StatefulSet back (Helm `lookup`) keeps its claim templates
+#: as the cluster has them; `helm template` sees no cluster, so they would look changed.
+READS_BACK = re.compile(r'lookup\s+"apps/v1"\s+"StatefulSet"')
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the plan, as the expander needs it: where our charts are, its chart lock, and
+    each cluster's Kubernetes version."""
+
+    charts: Path
+    lock: Path
+    kubernetes: dict[str, str]
+
+
+def find_helm(root: Path) -> str | None:
+    """The pinned helm (`make tools`), else one on PATH; None when there is none."""
+    pinned = root / ".tools" / "bin" / "helm"
+    return str(pinned) if pinned.is_file() and os.access(pinned, os.X_OK) else shutil.which("helm")
+
+
+def _spec(document: dict[str, Any]) -> dict[str, Any]:
+    spec = document.get("spec")
+    chart = spec.get("chart") if isinstance(spec, dict) else None
+    inner = chart.get("spec") if isinstance(chart, dict) else None
+    return inner if isinstance(inner, dict) else {}
+
+
+def reads_back_statefulsets(chart: Path) -> bool:
+    """Whether a chart (folder or package) looks its StatefulSets up in the cluster."""
+    if chart.is_dir():
+        return any(
+            READS_BACK.search(p.read_text(errors="replace"))
+            for p in chart.glob("templates/**/*")
+            if p.is_file()
+        )
+    with tarfile.open(chart) as tar:
+        for member in tar:
+            handle = tar.extractfile(member) if member.isfile() and "/templates/" in member.name else None
+            if handle is not None and READS_BACK.search(handle.read().decode(errors="replace")):
+                return True
+    return False
+
+
+def _stable(document: dict[str, Any], read_back: bool) -> dict[str, Any]:
+    """The document without what the chart makes up at random, or reads from the cluster."""
+    if read_back and document.get("kind") == "StatefulSet":
+        document = json.loads(json.dumps(document))
+        document.get("spec", {}).pop("volumeClaimTemplates", None)
+    if document.get("kind") == "Secret":
+        document = {k: v for k, v in document.items() if k not in ("data", "stringData")}
+    spec = document.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if isinstance(annotations, dict):
+        kept = {k: v for k, v in annotations.items() if not str(k).startswith(RANDOM_ANNOTATION_PREFIX)}
+        document = json.loads(json.dumps(document))
+        document["spec"]["template"]["metadata"]["annotations"] = kept
+    return document
+
+
+@dataclass(frozen=True)
+class Expanded:
+    documents: list[dict[str, Any]]
+    reads_back: bool
+
+
+NOTHING = Expanded([], False)
+
+
+class Expander:
+    """helm template of one side's HelmReleases; failures become notes, never a stopped plan."""
+
+    def __init__(self, helm: str, source: ChartSource, workdir: Path, notes: list[str]) -> None:
+        self.helm = helm
+        self.source = source
+        self.workdir = workdir
+        self.notes = notes
+
+    def _chart(self, side: Side, document: dict[str, Any]) -> str | None:
+        spec = _spec(document)
+        found = spec.get("sourceRef")
+        source: dict[str, Any] = found if isinstance(found, dict) else {}
+        chart, version = str(spec.get("chart", "")), str(spec.get("version", ""))
+        if source.get("kind") == "GitRepository":
+            folder = (side.charts.parent / chart).resolve()
+            return str(folder) if folder.is_relative_to(side.charts.resolve()) and folder.is_dir() else None
+        known = next(
+            (c for c in UPSTREAM_CHARTS if c.chart == chart and c.repository.name == source.get("name")), None
+        )
+        if known is None:
+            return None
+        ref = ChartRef(known.repository.url, chart, version)
+        digest = read_lock(side.lock).get(ref) if side.lock.is_file() else None
+        if digest is None:
+            self.notes.append(f"{ref} is not in charts.lock: its release was not expanded")
+            return None
+        try:
+            return str(self.source.package(ref, digest))
+        except FetchError as error:
+            self.notes.append(f"{error}: its release was not expanded")
+            return None
+
+    def expand(self, side: Side, cluster: str, document: dict[str, Any]) -> Expanded | None:
+        chart = self._chart(side, document)
+        if chart is None:
+            return None
+        metadata = document.get("metadata") or {}
+        spec = document.get("spec") or {}
+        namespace = str(spec.get("targetNamespace") or metadata.get("namespace") or "default")
+        name = str(spec.get("releaseName") or metadata.get("name") or "release")
+        values = spec.get("values") if isinstance(spec.get("values"), dict) else {}
+        handle, values_file = tempfile.mkstemp(suffix=".json", dir=self.workdir)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(values, out)
+        version = side.kubernetes.get(cluster, "")
+        command = [self.helm, "template", name, chart, "--namespace", namespace, "--skip-schema-validation",
+                   "-f", values_file] + (["--kube-version", f"{version}.0"] if version else [])  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            lines = (done.stderr.strip() or "helm failed").splitlines()
+            self.notes.append(
+                f"{cluster}: HelmRelease {namespace}/{metadata.get('name')}: helm template: {lines[-1]}"
+            )
+            return None
+        found = documents(done.stdout.encode())
+        for item in found:
+            item.setdefault("metadata", {}).setdefault("namespace", namespace)
+        return Expanded(found, reads_back_statefulsets(Path(chart)))
+
+
+def expanded_changes(
+    expander: Expander, base: Side, head: Side, releases: list[ObjectChange]
+) -> list[ObjectChange]:
+    """The objects inside each changed HelmRelease that change, base against head; helm runs
+    in parallel, one per core."""
+
+    def both(change: ObjectChange) -> tuple[Expanded | None, Expanded | None]:
+        cluster = change.key.cluster
+        old = expander.expand(base, cluster, change.old) if change.old else NOTHING
+        new = expander.expand(head, cluster, change.new) if change.new else NOTHING
+        return old, new
+
+    with ThreadPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
+        expanded = list(pool.map(both, releases))
+    found = []
+    for change, (old, new) in zip(releases, expanded, strict=True):
+        if old is None or new is None:
+            continue
+        key = change.key
+        read_back = old.reads_back or new.reads_back
+        before = index_documents(key.cluster, change.path, [_stable(d, read_back) for d in old.documents])
+        after = index_documents(key.cluster, change.path, [_stable(d, read_back) for d in new.documents])
+        found += indexed_changes(before, after, f"HelmRelease {key.namespace}/{key.name}")
+    return found
