@@ -252,12 +252,12 @@ def test_the_json_plan_lists_objects_and_upgrades(repo: Path, run: Callable[...,
         None,
         "gitops/hubs/clusterA/datalab/drive.yaml",
     )
-    assert release["fields"] == [{"path": "spec.values.size", "old": "40Gi", "new": "60Gi"}]
+    assert release["fields"] == [{"path": "spec.values.size", "old": "40Gi", "new": "60Gi", "items": False}]
     assert [(o["kind"], o["name"], o["via"], o["fields"]) for o in inside] == [
         ("PersistentVolume", "datalab-drive-home", "HelmRelease datalab/drive",
-         [{"path": "spec.capacity.storage", "old": "40Gi", "new": "60Gi"}]),
+         [{"path": "spec.capacity.storage", "old": "40Gi", "new": "60Gi", "items": False}]),
         ("PersistentVolumeClaim", "data-drive-nfs-0", "HelmRelease datalab/drive",
-         [{"path": "spec.resources.requests.storage", "old": "40Gi", "new": "60Gi"}]),
+         [{"path": "spec.resources.requests.storage", "old": "40Gi", "new": "60Gi", "items": False}]),
     ]  # fmt: skip
     assert plan["blocking"] is False
 
@@ -335,3 +335,57 @@ def test_which_charts_read_their_statefulsets_back() -> None:
     assert reads_back_statefulsets(REPO / "charts/nfs-drive")
     package = REPO.parent / "shared/upstream/charts/jupyterhub-4.4.0.tgz"
     assert not reads_back_statefulsets(package)
+
+
+def test_a_project_in_a_subfolder_of_the_repository(tmp_path: Path, run: Callable[..., Result]) -> None:
+    top = tmp_path / "repo"
+    project = copy_example(top / "fleet")
+    git(top, "init", "-q", "-b", "main")
+    commit(top, "base")
+    (project / HUBS / "datalab.yaml").unlink()
+    result = run(project, "plan", "--no-expand")
+    assert result.exit_code == 1
+    assert risks(result)[0].startswith("blocking: data: clusterA/datalab: the hub file is removed")
+
+
+def test_a_base_this_hubfleet_cannot_load_still_guards_hub_files(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    cluster = repo / "clusters/clusterA/cluster.yaml"
+    cluster.write_text(cluster.read_text() + "retiredOption: true\n")  # a field an older hubfleet had
+    commit(repo, "a base written for another hubfleet")
+    cluster.write_text(cluster.read_text().replace("retiredOption: true\n", ""))
+    (repo / HUBS / "datalab.yaml").unlink()
+    result = run(repo, "plan", "--base", "HEAD", "--no-expand")
+    assert result.exit_code == 1
+    assert risks(result) == [
+        "blocking: data: clusterA/datalab: the hub file is removed while the hub is active: its drive and every "
+        "user's files would be orphaned; retire it first (`hubfleet hub retire clusterA datalab`), merge, and "
+        "remove the file in a later change"
+    ]
+    assert "note: the base's inputs of clusterA do not load with this hubfleet (" in result.output
+
+
+def test_cluster_names_are_read_as_typed(repo: Path, run: Callable[..., Result]) -> None:
+    edit(repo / HUBS / "datalab.yaml", "size: 40Gi", "size: 60Gi")
+    for typed in ("clusterA", "clusterA/", "clusters/clusterA"):
+        result = run(repo, "plan", "--no-expand", typed)
+        assert (
+            "  ~ HelmRelease datalab/drive (gitops/hubs/clusterA/datalab/drive.yaml)"
+            in result.output.splitlines()
+        )
+
+
+def test_a_chart_change_without_a_version_bump_is_pointed_out(repo: Path, run: Callable[..., Result]) -> None:
+    notes = repo / "charts/nfs-drive/templates/NOTES.txt"
+    notes.write_text(notes.read_text() + "\nA new line.\n")
+    result = run(repo, "plan")
+    version = next(
+        line.split(":", 1)[1].strip().strip('"')
+        for line in (repo / "charts/nfs-drive/Chart.yaml").read_text().splitlines()
+        if line.startswith("version:")
+    )
+    assert (
+        f"note: charts/nfs-drive changed but kept version {version}: Flux upgrades none of its releases (they "
+        "reconcile on the chart's version); bump it"
+    ) in result.output.splitlines()

@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 
 from conftest import REPO
 from hubfleet.cli import main
-from hubfleet.planning.report import COMMENT_LIMIT, MARKER
+from hubfleet.planning.report import COMMENT_LIMIT, MARKER, markdown_report
 from test_plan import commit, git
 from test_validate_workflow import Lint, actionlint  # noqa: F401 (the fixture)
 
@@ -179,3 +179,31 @@ def test_the_plan_workflow_is_clean_and_posts_then_fails(actionlint: Lint) -> No
     assert post["env"] == {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
     upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["with"]["name"] == "hubfleet-plan"
+
+
+def test_the_blocking_flags_come_first_whatever_else_is_long() -> None:
+    from hubfleet.planning.model import ChangePlan, ClusterChanges
+    from hubfleet.planning.risks import flag
+
+    blocking = flag("hub-removed", "clusterA", "lab", "clusters/clusterA/hubs/lab.yaml", hub="lab")
+    notes = [f"note {i}: " + "x" * 900 for i in range(400)]
+    clusters = [ClusterChanges(f"c{i:03d}", [], [], [f"hub{j}" for j in range(60)]) for i in range(300)]
+    plan = ChangePlan("0" * 40, "worktree", clusters, [blocking], notes)
+    body = markdown_report(plan, COMMENT_LIMIT, marker=True)
+    assert len(body) <= COMMENT_LIMIT
+    assert "| :no_entry: blocking | data | clusterA/lab |" in body
+    assert body.index("blocking | data") < body.index("### Clusters") < body.index("> note 0")
+    assert "more note lines are in the `hubfleet-plan` artifact" in body
+
+
+def test_an_empty_plan_is_never_posted(github: Callable[..., Any], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_text("")
+    env = {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": "uni/hubs",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+    }
+    result = CliRunner().invoke(main, ["--root", str(REPO), "plan", "comment", str(empty)], env=env)
+    assert result.exit_code == 2
+    assert result.output == "the plan is empty (did `hubfleet plan` fail?); the comment was left as it was\n"

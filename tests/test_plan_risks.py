@@ -58,9 +58,14 @@ def test_the_drive_class_deleting_volumes_is_blocking() -> None:
         "with its claim"
     ]
     assert lines(storage_class("Retain"), storage_class("Retain", "io2"), path) == [
-        "warning: data: clusterA/StorageClass hubfleet-drive: parameters.type: gp3 -> io2: existing volumes keep "
-        "the old setting, new ones get the new one"
+        "warning: data: clusterA/StorageClass hubfleet-drive: parameters.type: gp3 -> io2: a StorageClass cannot be "
+        "changed in place, so the apply fails until it is deleted and made again (its volumes keep their settings)"
     ]
+    without = storage_class("Retain")
+    del without["reclaimPolicy"]  # the default is Delete
+    assert lines(storage_class("Retain"), without, path)[0].startswith(
+        "blocking: data: clusterA/StorageClass hubfleet-drive: reclaimPolicy becomes Delete"
+    )
 
 
 def test_immutable_fields_and_removed_volumes_are_warnings() -> None:
@@ -93,3 +98,17 @@ def test_turning_prune_on_is_a_warning() -> None:
         "warning: data: clusterA/Kustomization flux-system/hubs: spec.prune is turned on: objects that leave its "
         "path are deleted from the cluster"
     ]
+
+
+def test_secret_values_in_lists_are_hidden_too() -> None:
+    path = "hubs/clusterA/physics101/secret.yaml"
+    old = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "physics101"},
+           "stringData": [{"k": "s3cret-old"}], "data": {"list": ["QUJD", "REVG"]}}  # fmt: skip
+    new = copy.deepcopy(old)
+    new["stringData"][0]["k"] = "s3cret-new"
+    new["data"]["list"] = ["R0hJ"]
+    before = {path: serialise(OutputFile(path, "x", [old]))}
+    after = {path: serialise(OutputFile(path, "x", [new]))}
+    (change,) = object_changes(Layout(), before, after)
+    shown = "\n".join(f.line() for f in change.fields)
+    assert shown == "data.list: (hidden) -> (hidden)\nstringData[0].k: (hidden) -> (hidden)"

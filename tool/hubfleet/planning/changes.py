@@ -26,9 +26,9 @@ from ..rendering import render_files
 from ..write import serialise
 from .expansion import Expander, Side, expanded_changes, find_helm
 from .model import ChangePlan, ClusterChanges
-from .objects import ObjectChange, by_cluster, object_changes
-from .revisions import WORKTREE, commit_of, git, merge_base, read_revision, write_files
-from .risks import Risk, cluster_risks, object_risks, own_chart_risks, sort_risks
+from .objects import ObjectChange, ObjectKey, by_cluster, object_changes
+from .revisions import WORKTREE, commit_of, merge_base, read_revision, toplevel, write_files
+from .risks import Risk, cluster_risks, flag, object_risks, own_chart_risks, sort_risks
 
 OWN_CHART_PREFIX = "./charts/"
 
@@ -50,15 +50,21 @@ def _chart_versions(files: dict[str, bytes]) -> dict[str, str]:
 
 
 def _work_tree(root: Path, names: Sequence[str]) -> dict[str, bytes]:
-    """The work tree's inputs of `names` and our charts' Chart.yaml, by path from the project."""
+    """The work tree's inputs of `names` and our charts, by path from the project."""
     found = {}
-    folders = [root / "clusters" / name for name in names]
-    for path in [p for folder in folders for p in sorted(folder.rglob("*"))] + sorted(
-        root.glob("charts/*/Chart.yaml")
-    ):
+    folders = [root / "clusters" / name for name in names] + [root / "charts"]
+    for path in [p for folder in folders for p in sorted(folder.rglob("*"))]:
         if path.is_file():
             found[path.relative_to(root).as_posix()] = path.read_bytes()
     return found
+
+
+def _chart_names(files: dict[str, bytes]) -> set[str]:
+    return {p.split("/")[1] for p in files if p.startswith("charts/") and p.count("/") >= 2}
+
+
+def _chart_files(files: dict[str, bytes], chart: str) -> dict[str, bytes]:
+    return {path: text for path, text in files.items() if path.startswith(f"charts/{chart}/")}
 
 
 def _inputs_of(files: dict[str, bytes], name: str) -> dict[str, bytes]:
@@ -108,20 +114,67 @@ def _hubs(layout: Layout, paths: list[str]) -> list[str]:
 
 def _load_base(
     files: dict[str, bytes], folder: Path, names: Sequence[str], notes: list[str]
-) -> list[Cluster] | None:
-    """The base's models of `names` (written out of `files` first); None with a note when this
-    hubfleet cannot load them."""
+) -> tuple[dict[str, Cluster], list[str]]:
+    """The base's models of `names` (written out of `files` first), a cluster at a time, and the
+    names this hubfleet cannot load (a note says why)."""
     project = Project(folder)
     write_files(files, folder, tuple(f"clusters/{name}/" for name in names))
-    present = tuple(n for n in names if project.cluster_file(n).is_file())
-    try:
-        return load_project(project, Scope(present, False)) if present else []
-    except HubfleetError as error:
-        first = error.format_message().splitlines()[0]
-        notes.append(
-            f"the base's inputs do not load with this hubfleet ({first}); flags from inputs were skipped"
-        )
-        return None
+    loaded: dict[str, Cluster] = {}
+    failed = []
+    for name in names:
+        if not project.cluster_file(name).is_file():
+            continue
+        try:
+            (loaded[name],) = load_project(project, Scope((name,), False))
+        except HubfleetError as error:
+            first = error.format_message().splitlines()[0]
+            notes.append(f"the base's inputs of {name} do not load with this hubfleet ({first}); its flags "
+                         "from inputs come from the files alone")  # fmt: skip
+            failed.append(name)
+    return loaded, failed
+
+
+def _raw_removed_hubs(base: dict[str, bytes], head: dict[str, bytes], name: str) -> list[Risk]:
+    """The data-loss guard without a base model: hub files the head no longer has, active unless
+    the file says `state: retired`."""
+    found = []
+    for path, text in sorted(_inputs_of(base, name).items()):
+        parts = path.split("/")
+        if len(parts) != 4 or parts[2] != "hubs" or not path.endswith(".yaml") or path in head:
+            continue
+        try:
+            data = YAML(typ="safe").load(text)
+        except (YAMLError, ValueError):
+            data = None
+        state = data.get("state", "active") if isinstance(data, dict) else "active"
+        hub = parts[3].removesuffix(".yaml")
+        flag_id = "retired-hub-removed" if state == "retired" else "hub-removed"
+        found.append(flag(flag_id, name, hub, path, hub=hub))
+    return found
+
+
+def _own_chart_releases(
+    documents: list[tuple[str, dict[str, Any]]], charts: set[str], known: set[ObjectKey], layout: Layout
+) -> list[ObjectChange]:
+    """Unchanged HelmReleases of our charts whose templates changed: expanded on both sides too."""
+    found = []
+    for path, document in documents:
+        owner = layout.owner(path)
+        path_of_chart = _chart_path(document)
+        chart = path_of_chart.removeprefix(OWN_CHART_PREFIX)
+        if (
+            owner is None
+            or document.get("kind") != "HelmRelease"
+            or path_of_chart == chart
+            or chart not in charts
+        ):
+            continue
+        metadata = document.get("metadata") or {}
+        namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name"))
+        key = ObjectKey(owner.cluster, "HelmRelease", namespace, name)
+        if key not in known:
+            found.append(ObjectChange(key, "changed", path, document, document))
+    return found
 
 
 def _compare(
@@ -158,22 +211,24 @@ def plan_changes(
     root = project.root
     head_commit = None if head_ref == WORKTREE else commit_of(root, head_ref, "--head")
     base_commit = merge_base(root, commit_of(root, base_ref, "--base"), head_commit or "HEAD", "--base")
-    prefix = git(root, "rev-parse", "--show-prefix", what="git").decode().strip()
+    top, prefix = toplevel(root)
     notes: list[str] = []
     layout = Layout()
-    base_files = read_revision(root, base_commit, prefix)
+    base_files = read_revision(top, base_commit, prefix)
     with tempfile.TemporaryDirectory(prefix="hubfleet-plan-") as scratch:
         head_project = project
         if head_commit is not None:
             head_project = Project(Path(scratch, "head"))
-            head_files = read_revision(root, head_commit, prefix)
+            head_files = read_revision(top, head_commit, prefix)
             write_files(head_files, head_project.root, ("clusters/", "charts/", "charts.lock"))
-        head_clusters = load_project(head_project, Scope.select(head_project, names, False, default_all=True))
+        scope = Scope.select(head_project, names, False, default_all=True)
+        head_clusters = load_project(head_project, scope)
         head_names = [c.name for c in head_clusters]
+        named = list(scope.names) if names else []
         base_names = sorted(
             {p.split("/")[1] for p in base_files if p.startswith("clusters/") and p.count("/") >= 2}
         )
-        in_scope = [n for n in base_names if not names or n in names]
+        in_scope = [n for n in base_names if not named or n in named]
         if head_commit is None:
             head_files = _work_tree(root, head_names)
         # Clusters whose inputs are the same on both sides have no input-level risk: only the
@@ -185,28 +240,38 @@ def plan_changes(
         ]
         committed = any(p.startswith("gitops/") for p in base_files)
         base_folder = Path(scratch, "base")
-        base_clusters = _load_base(base_files, base_folder, in_scope if not committed else differ, notes)
+        base_models, unloadable = _load_base(
+            base_files, base_folder, in_scope if not committed else differ, notes
+        )
         if committed:
             base_tree = {
                 p.removeprefix("gitops/"): t for p, t in base_files.items() if p.startswith("gitops/")
             }
         else:
             notes.append("the base has no committed gitops/; its inputs were rendered instead")
-            base_tree = {f.path: serialise(f) for f in render_files(base_clusters or [], layout)}
+            base_tree = {f.path: serialise(f) for f in render_files(list(base_models.values()), layout)}
         files = render_files(head_clusters, layout)
-        before, after = _compare(base_tree, {f.path: serialise(f) for f in files}, layout, names)
+        before, after = _compare(base_tree, {f.path: serialise(f) for f in files}, layout, named)
         changes = object_changes(layout, before, after)
+        first_expansion_note = len(notes)
         released = [c for c in changes if c.key.kind == "HelmRelease" and c.change == "changed"]
+        retemplated = {
+            chart for chart in _chart_names(base_files) | _chart_names(head_files)
+            if _chart_files(base_files, chart) != _chart_files(head_files, chart)
+        }  # fmt: skip
+        head_documents = [(f.path, d) for f in files for d in f.documents]
+        released += _own_chart_releases(head_documents, retemplated, {c.key for c in released}, layout)
+        same_version = _chart_versions(base_files).items() & _chart_versions(head_files).items()
+        notes += [f"charts/{chart} changed but kept version {version}: Flux upgrades none of its releases "
+                  "(they reconcile on the chart's version); bump it" for chart, version in sorted(same_version)
+                  if chart in retemplated]  # fmt: skip
         if expand and released:
             write_files(base_files, base_folder, ("charts/", "charts.lock"))
             versions = {c.name: c.kubernetes_version for c in head_clusters}
-            base_side = Side(
-                base_folder / "charts",
-                base_folder / "charts.lock",
-                {**versions, **{c.name: c.kubernetes_version for c in base_clusters or []}},
-            )
+            base_versions = {**versions, **{n: c.kubernetes_version for n, c in base_models.items()}}
+            base_side = Side(base_folder / "charts", base_folder / "charts.lock", base_versions)
             head_side = Side(head_project.root / "charts", head_project.root / "charts.lock", versions)
-            changes += _expanded(project.root, Path(scratch), base_side, head_side, released, notes)  # fmt: skip
+            changes += _expanded(project.root, Path(scratch), base_side, head_side, released, notes)
     old_charts, new_charts = _chart_versions(base_files), _chart_versions(head_files)
     releases: dict[str, int] = {}
     per_cluster: dict[str, dict[str, int]] = {}
@@ -227,11 +292,12 @@ def plan_changes(
     }
     risks: list[Risk] = [risk for change in changes for risk in object_risks(change)]
     risks += own_chart_risks(moved, releases)
-    if base_clusters is not None:
-        old = {c.name: c for c in base_clusters}
-        new = {c.name: c for c in head_clusters}
-        for name in differ:
-            risks += cluster_risks(old.get(name), new.get(name), name)
+    new = {c.name: c for c in head_clusters}
+    for name in differ:
+        if name in unloadable:
+            risks += _raw_removed_hubs(base_files, head_files, name)
+        else:
+            risks += cluster_risks(base_models.get(name), new.get(name), name)
     grouped = dict(by_cluster(changes))
     names_seen = sorted(grouped.keys() | {n for n, counts in per_cluster.items() if moved and counts})
     clusters = []
@@ -243,5 +309,6 @@ def plan_changes(
                 name, found, _upgrades(found, moved, per_cluster.get(name, {})), _hubs(layout, paths)
             )
         )
-    unique = list(dict.fromkeys(notes))
+    # Notes from helm runs arrive in the order the threads finish: sorted, so every run says the same.
+    unique = list(dict.fromkeys(notes[:first_expansion_note])) + sorted(set(notes[first_expansion_note:]))
     return ChangePlan(base_commit, head_commit or WORKTREE, clusters, sort_risks(risks), unique)

@@ -30,6 +30,7 @@ from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
 from ..core.charts import UPSTREAM_CHARTS
 from .objects import ObjectChange, documents, index_documents, indexed_changes
 
+HELM_TIMEOUT_S = 300
 #: Annotations charts compute from generated values: they change on every run.
 RANDOM_ANNOTATION_PREFIX = "checksum/"
 #: A chart whose templates read a live StatefulSet back (Helm `lookup`) keeps its claim templates
@@ -79,8 +80,10 @@ def reads_back_statefulsets(chart: Path) -> bool:
 def _stable(document: dict[str, Any], read_back: bool) -> dict[str, Any]:
     """The document without what the chart makes up at random, or reads from the cluster."""
     if read_back and document.get("kind") == "StatefulSet":
-        document = json.loads(json.dumps(document))
-        document.get("spec", {}).pop("volumeClaimTemplates", None)
+        document = json.loads(json.dumps(document, default=str))
+        for template in document.get("spec", {}).get("volumeClaimTemplates") or []:
+            if isinstance(template, dict):  # only the size is read back from the cluster
+                template.get("spec", {}).get("resources", {}).get("requests", {}).pop("storage", None)
     if document.get("kind") == "Secret":
         document = {k: v for k, v in document.items() if k not in ("data", "stringData")}
     spec = document.get("spec")
@@ -89,7 +92,7 @@ def _stable(document: dict[str, Any], read_back: bool) -> dict[str, Any]:
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     if isinstance(annotations, dict):
         kept = {k: v for k, v in annotations.items() if not str(k).startswith(RANDOM_ANNOTATION_PREFIX)}
-        document = json.loads(json.dumps(document))
+        document = json.loads(json.dumps(document, default=str))
         document["spec"]["template"]["metadata"]["annotations"] = kept
     return document
 
@@ -119,21 +122,27 @@ class Expander:
         chart, version = str(spec.get("chart", "")), str(spec.get("version", ""))
         if source.get("kind") == "GitRepository":
             folder = (side.charts.parent / chart).resolve()
-            return str(folder) if folder.is_relative_to(side.charts.resolve()) and folder.is_dir() else None
+            if folder.is_relative_to(side.charts.resolve()) and (folder / "Chart.yaml").is_file():
+                return str(folder)
+            self.notes.append(f"chart {chart} is not in this side's charts/: its releases were not expanded")
+            return None
         known = next(
             (c for c in UPSTREAM_CHARTS if c.chart == chart and c.repository.name == source.get("name")), None
         )
         if known is None:
+            self.notes.append(
+                f"chart {chart} of {source.get('name')} is not one hubfleet deploys: not expanded"
+            )
             return None
         ref = ChartRef(known.repository.url, chart, version)
-        digest = read_lock(side.lock).get(ref) if side.lock.is_file() else None
-        if digest is None:
-            self.notes.append(f"{ref} is not in charts.lock: its release was not expanded")
-            return None
         try:
+            digest = read_lock(side.lock).get(ref) if side.lock.is_file() else None
+            if digest is None:
+                self.notes.append(f"{ref} is not in charts.lock: its releases were not expanded")
+                return None
             return str(self.source.package(ref, digest))
-        except FetchError as error:
-            self.notes.append(f"{error}: its release was not expanded")
+        except (FetchError, OSError, ValueError) as error:
+            self.notes.append(f"{error}: its releases were not expanded")
             return None
 
     def expand(self, side: Side, cluster: str, document: dict[str, Any]) -> Expanded | None:
@@ -151,7 +160,14 @@ class Expander:
         version = side.kubernetes.get(cluster, "")
         command = [self.helm, "template", name, chart, "--namespace", namespace, "--skip-schema-validation",
                    "-f", values_file] + (["--kube-version", f"{version}.0"] if version else [])  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, check=False, timeout=HELM_TIMEOUT_S
+            )
+        except subprocess.TimeoutExpired:
+            self.notes.append(f"{cluster}: HelmRelease {namespace}/{metadata.get('name')}: helm template took over "
+                              f"{HELM_TIMEOUT_S} s and was stopped")  # fmt: skip
+            return None
         if done.returncode != 0:
             lines = (done.stderr.strip() or "helm failed").splitlines()
             self.notes.append(

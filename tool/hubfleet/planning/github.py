@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.client import HTTPResponse
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ class PullRequest:
     api: str
     repository: str
     number: int
-    token: str
+    token: str = field(repr=False)
 
 
 def from_environment(environ: Mapping[str, str] = os.environ) -> PullRequest:
@@ -85,6 +85,8 @@ def _default_opener(request: Request) -> HTTPResponse:
 
 def post_plan(pr: PullRequest, body: str, opener: Opener = _default_opener) -> str:
     """Update the plan comment of the pull request, or create it; say which, with its address."""
+    if not body.strip():
+        raise UsageError("", "the plan is empty (did `hubfleet plan` fail?); the comment was left as it was")
     if not body.startswith(MARKER):
         body = f"{MARKER}\n{body}"
     base = f"/repos/{pr.repository}/issues"
@@ -95,7 +97,15 @@ def post_plan(pr: PullRequest, body: str, opener: Opener = _default_opener) -> s
             raise GitHubError(
                 f"GitHub answered the comment list of #{pr.number} with something else than a list"
             )
-        mine = next((c for c in found if str(c.get("body", "")).startswith(MARKER)), None)
+        # Ours: the marker line, written by a bot (the job's token); a person quoting it is not.
+        mine = next(
+            (
+                c
+                for c in found
+                if str(c.get("body", "")).startswith(MARKER) and (c.get("user") or {}).get("type") == "Bot"
+            ),
+            None,
+        )
         if mine is not None:
             updated = _call(pr, "PATCH", f"{base}/comments/{mine['id']}", {"body": body}, opener)
             return f"updated {updated.get('html_url', mine['id'])}"

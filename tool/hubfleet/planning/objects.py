@@ -108,17 +108,23 @@ def _plain_list(value: Any) -> bool:
 
 
 def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     text = " ".join(text.split()) if "\n" in text else text
     return text if len(text) <= VALUE_WIDTH else f"{text[: VALUE_WIDTH - 3]}..."
 
 
 def _items(values: list[Any]) -> str | None:
-    return _shown(", ".join(v if isinstance(v, str) else json.dumps(v) for v in values)) if values else None
+    return (
+        _shown(", ".join(v if isinstance(v, str) else json.dumps(v, default=str) for v in values))
+        if values
+        else None
+    )
 
 
 def _secret(kind: str, path: str) -> bool:
-    return kind in SECRET_KINDS and any(path == f or path.startswith(f"{f}.") for f in SECRET_FIELDS)
+    return kind in SECRET_KINDS and any(
+        path == f or path.startswith((f"{f}.", f"{f}[")) for f in SECRET_FIELDS
+    )
 
 
 def field_changes(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:

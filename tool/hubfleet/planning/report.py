@@ -32,11 +32,13 @@ def plan_json(plan: ChangePlan) -> dict[str, Any]:
         "notes": plan.notes,
         "risks": [
             {
+                "id": r.id,
                 "severity": r.severity,
                 "area": r.area,
                 "cluster": r.cluster,
                 "subject": r.subject,
                 "reason": r.reason,
+                "source": r.source,
             }
             for r in plan.risks
         ],
@@ -56,7 +58,9 @@ def plan_json(plan: ChangePlan) -> dict[str, Any]:
                         "name": o.key.name,
                         "path": f"gitops/{o.path}",
                         "via": o.via or None,
-                        "fields": [{"path": f.path, "old": f.old, "new": f.new} for f in o.fields],
+                        "fields": [
+                            {"path": f.path, "old": f.old, "new": f.new, "items": f.items} for f in o.fields
+                        ],
                     }
                     for o in c.objects
                 ],
@@ -104,6 +108,12 @@ def text_report(plan: ChangePlan) -> list[str]:
     return lines
 
 
+def _some(names: list[str], shown: int = 20) -> str:
+    """The first `shown` names, and how many more."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -114,41 +124,54 @@ def _fence(lines: list[str]) -> str:
 
 
 class _Budget:
-    """Lines added while they fit in `limit` characters, keeping `reserve` for closing notes."""
+    """Lines kept while they fit in `limit` characters; RESERVE is kept for closing lines and cut
+    notes, so no line added through `add` or `close` can push the text over the limit."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.used = 0
         self.lines: list[str] = []
 
-    def fits(self, line: str, reserve: int) -> bool:
-        return self.used + len(line) + 1 + reserve <= self.limit
-
-    def add(self, line: str) -> None:
+    def add(self, line: str) -> bool:
+        """Add `line` if it fits beside the reserve; a line longer than a tenth of the limit is cut."""
+        line = line if len(line) <= self.limit // 10 else f"{line[: self.limit // 10 - 3]}..."
+        if self.used + len(line) + 1 + RESERVE > self.limit:
+            return False
         self.lines.append(line)
         self.used += len(line) + 1
+        return True
+
+    def fits(self, lines: Sequence[str]) -> bool:
+        return self.used + sum(len(line) + 1 for line in lines) + RESERVE <= self.limit
+
+    def close(self, line: str) -> None:
+        """A closing line or a cut note (short, from the reserve)."""
+        if self.used + len(line) + 1 <= self.limit:
+            self.lines.append(line)
+            self.used += len(line) + 1
 
 
 CUT = "*... {count} more {what} are in the `" + ARTIFACT_NAME + "` artifact of this run.*"
-RESERVE = 400
+RESERVE = 600
 
 
 def _section(budget: _Budget, lines: list[str], what: str, closing: Sequence[str] = ()) -> bool:
     """Add `lines` (then `closing`) while they fit; on running out, close and say how many were cut."""
     for index, line in enumerate(lines):
-        if not budget.fits(line, RESERVE + sum(len(c) + 1 for c in closing)):
+        if not budget.add(line):
             for close in closing:
-                budget.add(close)
-            budget.add(CUT.format(count=len(lines) - index, what=what))
+                budget.close(close)
+            budget.close("")
+            budget.close(CUT.format(count=len(lines) - index, what=what))
             return False
-        budget.add(line)
     for close in closing:
-        budget.add(close)
+        budget.close(close)
     return True
 
 
 def markdown_report(plan: ChangePlan, limit: int | None = None, marker: bool = False) -> str:
-    """Markdown; with `limit`, cut to fit (the GitHub comment)."""
+    """Markdown; with `limit`, cut to fit (the GitHub comment). The risk flags come first (the
+    blocking ones first of all), then the summary table, the notes, and each cluster's diff."""
     budget = _Budget(limit or 10**12)
     head = plan.head if len(plan.head) < 40 else f"`{plan.head[:12]}`"
     intro = [MARKER] if marker else []
@@ -161,27 +184,28 @@ def markdown_report(plan: ChangePlan, limit: int | None = None, marker: bool = F
         intro.append(f"{_tally(plan.risks)}.")
     for line in intro:
         budget.add(line)
-    _section(budget, [f"> {_cell(note)}" for note in plan.notes], "notes")
-    intro = ["", "| cluster | added | changed | removed | HelmRelease upgrades | hubs affected |"]
-    intro.append("|---|---:|---:|---:|---:|---|")
-    for line in intro:
-        budget.add(line)
-    rows = [
-        f"| {c.name} | {c.count('added')} | {c.count('changed')} | {c.count('removed')} | {len(c.upgrades)} | "
-        f"{_cell(', '.join(c.hubs)) or '-'} |"
-        for c in plan.clusters
-    ]
-    if not rows:
-        budget.add("| (none) | 0 | 0 | 0 | 0 | - |")
-    _section(budget, rows, "clusters")
     if plan.risks:
         for line in ("", "### Risks", "", "| severity | area | where | why |", "|---|---|---|---|"):
             budget.add(line)
-        risk_rows = [
+        rows = [
             f"| {BADGE[r.severity]} | {r.area} | {_cell(r.cluster)}/{_cell(r.subject)} | {_cell(r.reason)} |"
             for r in plan.risks
         ]
-        _section(budget, risk_rows, "risk flags")
+        _section(budget, rows, "risk flags")
+    for line in ("", "### Clusters", "", "| cluster | added | changed | removed | HelmRelease upgrades | hubs affected |",
+                 "|---|---:|---:|---:|---:|---|"):  # fmt: skip
+        budget.add(line)
+    rows = [
+        f"| {c.name} | {c.count('added')} | {c.count('changed')} | {c.count('removed')} | {len(c.upgrades)} | "
+        f"{_cell(_some(c.hubs)) or '-'} |"
+        for c in plan.clusters
+    ]
+    _section(budget, rows or ["| (none) | 0 | 0 | 0 | 0 | - |"], "clusters")
+    if plan.notes:
+        budget.add("")
+        _section(
+            budget, [line for note in plan.notes for line in (f"> {_cell(note)}", ">")][:-1], "note lines"
+        )
     for index, cluster in enumerate(plan.clusters):
         body = [f"  upgrade {line}" for line in cluster.upgrades]
         for change in cluster.objects:
@@ -193,10 +217,9 @@ def markdown_report(plan: ChangePlan, limit: int | None = None, marker: bool = F
             "",
             f"{fence}diff",
         ]
-        if not budget.fits("\n".join(opening), RESERVE):
-            budget.add(CUT.format(count=len(plan.clusters) - index, what="clusters' changes"))
+        if not budget.fits(opening) or not all(budget.add(line) for line in opening):
+            budget.close("")
+            budget.close(CUT.format(count=len(plan.clusters) - index, what="clusters' changes"))
             break
-        for line in opening:
-            budget.add(line)
-        _section(budget, body, f"lines of {cluster.name}'s changes", [fence, "</details>"])
+        _section(budget, body, f"lines of {cluster.name}'s changes", [fence, "", "</details>", ""])
     return "\n".join(budget.lines) + "\n"

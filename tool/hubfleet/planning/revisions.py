@@ -49,17 +49,32 @@ def commit_of(root: Path, ref: str, option: str) -> str:
 
 def merge_base(root: Path, base: str, head: str, option: str) -> str:
     """Where the head's branch left the base: the plan shows the head's changes, not the base's."""
-    return git(root, "merge-base", base, head, what=option).decode().strip()
+    try:
+        return git(root, "merge-base", base, head, what=option).decode().strip()
+    except UsageError:
+        raise UsageError(
+            option,
+            "the head has no commit in common with it (unrelated histories, or a shallow clone: fetch "
+            "with full history, e.g. actions/checkout with fetch-depth: 0)",
+        ) from None
 
 
-def read_revision(root: Path, commit: str, prefix: str) -> dict[str, bytes]:
+def toplevel(root: Path) -> tuple[Path, str]:
+    """The repository's top folder, and the project's folder inside it (`sub/` or empty)."""
+    top = git(root, "rev-parse", "--show-toplevel", what="git").decode(errors="surrogateescape").strip()
+    prefix = git(root, "rev-parse", "--show-prefix", what="git").decode(errors="surrogateescape").strip()
+    return Path(top), prefix
+
+
+def read_revision(top: Path, commit: str, prefix: str) -> dict[str, bytes]:
     """PLANNED_PATHS of `commit`, in memory: path from the project folder (`prefix` in the
-    repository, `git rev-parse --show-prefix`) -> bytes. Regular files only."""
-    listed = git(root, "ls-tree", "--name-only", f"{commit}:{prefix}", what=commit[:12]).decode().splitlines()
+    repository whose top folder is `top`) -> bytes. Regular files only."""
+    listing = git(top, "ls-tree", "-z", "--name-only", f"{commit}:{prefix}", what=commit[:12])
+    listed = listing.decode(errors="surrogateescape").split("\0")
     present = [f"{prefix}{path}" for path in PLANNED_PATHS if path in listed]
     if not present:
         return {}
-    archive = git(root, "archive", "--format=tar", commit, "--", *present, what=commit[:12])
+    archive = git(top, "archive", "--format=tar", commit, "--", *present, what=commit[:12])
     found = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar:

@@ -42,8 +42,8 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
                          "data it holds, once it leaves the tree"),
     "drive-class-deletes": ("blocking", "data", "reclaimPolicy becomes Delete: a volume is deleted with its claim"),
     "reclaim-delete": ("warning", "data", "reclaimPolicy becomes Delete: a volume is deleted with its claim"),
-    "storage-class-changed": ("warning", "data", "{change}: existing volumes keep the old setting, new ones get the "
-                              "new one"),
+    "storage-class-changed": ("warning", "data", "{change}: a StorageClass cannot be changed in place, so the apply "
+                              "fails until it is deleted and made again (its volumes keep their settings)"),
     "namespace-removed": ("warning", "data", "removed: deleting a namespace deletes everything in it, volume claims "
                           "included"),
     "volume-object-removed": ("warning", "data", "removed: with Flux pruning, its volumes may be released or "
@@ -100,7 +100,7 @@ def flag(flag_id: str, cluster: str, subject: str, source: str = "", **values: A
 def _hub_risks(cluster: str, old: Hub, new: Hub) -> list[Risk]:
     at = {"cluster": cluster, "subject": new.name, "source": new.source_file}
     found = []
-    if new.drive_size != old.drive_size:
+    if size_gib(new.drive_size) != size_gib(old.drive_size):
         shrinks = size_gib(new.drive_size) < size_gib(old.drive_size)
         found.append(
             flag("drive-shrunk" if shrinks else "drive-grown", **at, old=old.drive_size, new=new.drive_size)
@@ -184,7 +184,9 @@ def _annotations(document: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _major(version: str) -> str:
-    return version.strip('"').lstrip("v").split(".")[0]
+    """The part of a version whose change breaks: the major, or major.minor below 1.0 (semver)."""
+    parts = version.strip('"').lstrip("v").split(".")
+    return ".".join(parts[:2]) if parts[0] == "0" else parts[0]
 
 
 def object_risks(change: ObjectChange) -> list[Risk]:
@@ -215,7 +217,7 @@ def _object_flags(change: ObjectChange) -> list[tuple[str, dict[str, Any]]]:
         found.append(("prune-on", {}))
     if key.kind == "StorageClass":
         for f in change.fields:
-            if f.path == "reclaimPolicy" and f.new == "Delete":
+            if f.path == "reclaimPolicy" and f.new in ("Delete", None):  # absent means Delete
                 found.append(
                     ("drive-class-deletes" if key.name == DRIVE_STORAGE_CLASS else "reclaim-delete", {})
                 )
@@ -254,6 +256,8 @@ def own_chart_risks(versions: Mapping[str, tuple[str, str]], releases: Mapping[s
     found = []
     for chart, (old, new) in sorted(versions.items()):
         count = releases.get(chart, 0)
+        if not count:
+            continue
         flag_id = "own-chart-major" if _major(old) != _major(new) else "own-chart-version"
         found.append(flag(flag_id, "*", f"charts/{chart}", f"charts/{chart}/Chart.yaml", old=old, new=new,
                           releases=f"{count} release{'s' if count != 1 else ''}"))  # fmt: skip
