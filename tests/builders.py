@@ -51,7 +51,7 @@ def minimal_cluster(name: str = "clusterA") -> dict[str, Any]:
         "name": name,
         "region": "us-west-2",
         "accountId": "111122223333",
-        "kubernetesVersion": "1.32",
+        "kubernetesVersion": "1.35",
         "domain": f"{name.lower()}.hubs.example.org",
         "zones": ["us-west-2a", "us-west-2b", "us-west-2c"],
         "coreZone": "us-west-2b",

@@ -24,6 +24,8 @@ HELM = REPO / ".tools" / "bin" / "helm"
 # Compiling the Grafana dashboards takes half a minute; every test process (and `make validate`
 # in CI) shares one cache, keyed by what was compiled, so it happens once.
 os.environ.setdefault("HUBFLEET_DASHBOARD_CACHE", str(REPO / "build" / "dashboard-cache"))
+# The version policy depends on the date (core/kubernetes.py); the tests run on a fixed one.
+os.environ.setdefault("HUBFLEET_TODAY", "2026-12-02")
 KUBECTL = REPO / ".tools" / "bin" / "kubectl"
 
 

@@ -62,10 +62,13 @@ def expect_input_error(project: Path, run: Callable[..., Result], *expected: str
             11,
             "11 must be between minSize 1 and maxSize 10",
         ),
+        ("kubernetesVersion", "1.22", "'1.22' is not a version eksctl v0.230.0 can create (1.30 to 1.35)"),
         (
             "kubernetesVersion",
-            "1.22",
-            "'1.22' is not a valid Kubernetes version (The EKS Kubernetes minor version, quoted, e.g. \"1.32\".)",
+            "v1.35",
+            "'v1.35' is not a valid Kubernetes version (The EKS Kubernetes minor version, quoted, e.g. \"1.35\". It "
+            "must be one eksctl can create and not past EKS extended support; a version in extended support is a "
+            "validate warning (data/eks_versions.json).)",
         ),
         ("nodeGroups.user.maxSize", "thirty", "expected a whole number, found 'thirty'"),
         (

@@ -160,24 +160,24 @@ def test_a_login_change_and_a_hub_opened_to_everyone_are_warnings(
 def test_capacity_and_versions_are_flagged(repo: Path, run: Callable[..., Result]) -> None:
     cluster = repo / "clusters/clusterA/cluster.yaml"
     edit(cluster, "    maxSize: 30\n    desiredCapacity: 1", "    maxSize: 20\n    desiredCapacity: 1")
-    edit(cluster, 'kubernetesVersion: "1.32"', 'kubernetesVersion: "1.33"')
+    edit(cluster, 'kubernetesVersion: "1.35"', 'kubernetesVersion: "1.34"')
     result = run(repo, "plan")
     assert result.exit_code == 0, result.output
     assert risks(result) == [
         "warning: capacity: clusterA/user: the capacity plan needs 30 nodes and maxSize is 20: some hubs' pods "
         "would not be scheduled",
-        "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.32 -> 1.33: eksctl upgrades the control "
+        "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.35 -> 1.34: eksctl upgrades the control "
         "plane; node groups must be rotated (see the Kubernetes upgrade runbook in the README)",
         # The components pinned to the Kubernetes minor follow it.
         *(
             f"info: upgrade: clusterA/HelmRelease {hub}/jupyterhub: image: "
-            "spec.values.scheduling.userScheduler.image.tag: v1.32.13 -> v1.33.13"
+            "spec.values.scheduling.userScheduler.image.tag: v1.35.6 -> v1.34.9"
             for hub in ("bio150", "datalab")
         ),
         "info: upgrade: clusterA/HelmRelease kube-system/cluster-autoscaler: image: spec.values.image.tag: "
-        "v1.32.7 -> v1.33.6",
+        "v1.35.2 -> v1.34.5",
         "info: upgrade: clusterA/HelmRelease physics101/jupyterhub: image: "
-        "spec.values.scheduling.userScheduler.image.tag: v1.32.13 -> v1.33.13",
+        "spec.values.scheduling.userScheduler.image.tag: v1.35.6 -> v1.34.9",
     ]
 
 

@@ -63,17 +63,17 @@ def test_a_value_that_renders_an_invalid_field_is_caught(root: Path) -> None:
 
 
 def test_an_image_of_another_kubernetes_minor_is_caught(root: Path) -> None:
-    edit(root / AUTOSCALER, "tag: v1.32.7", "tag: v1.35.0")
+    edit(root / AUTOSCALER, "tag: v1.35.2", "tag: v1.32.7")
     result = validate(root, "--skip", "flux")
     assert without_stale(result) == [
         f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: renders Deployment/cluster-autoscaler whose container "
-        "aws-cluster-autoscaler runs registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0, but the cluster runs "
-        "Kubernetes 1.32; it must be of the same minor: registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7"
+        "aws-cluster-autoscaler runs registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7, but the cluster runs "
+        "Kubernetes 1.35; it must be of the same minor: registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2"
     ]
 
 
 def test_an_unpinned_image_is_caught(root: Path) -> None:
-    edit(root / DATALAB, "tag: v1.32.13", "tag: latest")
+    edit(root / DATALAB, "tag: v1.35.6", "tag: latest")
     result = validate(root, "--skip", "flux")
     assert without_stale(result) == [
         f"{DATALAB}:2: HelmRelease/jupyterhub: renders Deployment/user-scheduler whose container kube-scheduler "

@@ -37,6 +37,7 @@ from .core.capacity import (
     instance_type,
     size_gib,
 )
+from .core.kubernetes import control_plane_per_hour, today
 from .core.package_data import data_file
 from .model import MAIN_USER_GROUP, Cluster, NodeGroup, memory_bytes
 
@@ -120,7 +121,8 @@ class ClusterPlan:
 
     @property
     def control_plane_cost(self) -> float:
-        return round(float(self.prices["eksControlPlanePerHour"]) * hours_per_month(), 2)
+        per_hour = control_plane_per_hour(self.cluster.kubernetes_version, today())
+        return round(per_hour * hours_per_month(), 2)
 
     @property
     def monthly_cost(self) -> float | None:

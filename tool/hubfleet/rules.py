@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .core.capacity import VolumeFit, instance_type
+from .core.kubernetes import today, version_problem
 from .core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES
 from .errors import Problem
 from .load import Source
@@ -30,6 +31,11 @@ def name_matches_folder(source: Source, raw: dict[str, Any], folder: str) -> lis
     if raw["name"] != folder:
         return [source.problem(["name"], f"'{raw['name']}' must equal the folder name '{folder}'")]
     return []
+
+
+def kubernetes_version_supported(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
+    problem = version_problem(str(raw["kubernetesVersion"]), today())
+    return [source.problem(["kubernetesVersion"], problem)] if problem else []
 
 
 def core_zone_in_zones(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
@@ -95,6 +101,7 @@ def extra_group_names_unique(source: Source, raw: dict[str, Any], folder: str) -
 
 CLUSTER_RULES: tuple[ClusterRule, ...] = (
     name_matches_folder,
+    kubernetes_version_supported,
     core_zone_in_zones,
     zones_in_region,
     sizes_ordered,

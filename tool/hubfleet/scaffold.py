@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .core.capacity import DRIVE_SIZE, size_gib
 from .core.charts import UPSTREAM_CHARTS
+from .core.kubernetes import newest_in_standard_support, today
 from .core.package_data import data_file, input_schema
 from .edit import edit_file
 from .errors import InputError, LocalError, ToolError, UsageError
@@ -26,7 +27,7 @@ CLUSTER_TEMPLATE = """\
 name: {name}
 region: {region}
 accountId: "{account}"        # the AWS account that owns the cluster (hubfleet aws refuses others)
-kubernetesVersion: "1.32"
+kubernetesVersion: "{kubernetes}"    # the newest EKS version in standard support that eksctl can create
 domain: {domain}   # CNAME this to the ingress load balancer (hubfleet aws dns)
 zones: [{zones}]
 coreZone: {core_zone}               # tools, core and every hub drive live in this one zone
@@ -177,6 +178,7 @@ def new_cluster(
         charts=charts,
         zones=", ".join(zones),
         core_zone=core_zone or zones[0],
+        kubernetes=newest_in_standard_support(today()),
     )
     _check(text, display, "cluster", name)
     with writing_inputs(project):

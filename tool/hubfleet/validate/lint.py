@@ -12,12 +12,13 @@ Ingress and TLS lint is in `ingress`; secrets that leak are in `leaks`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..capacity_plan import core_shortfall, plan_cluster
 from ..core.capacity import VolumeFit, instance_type
 from ..core.charts import JUPYTERHUB
+from ..core.kubernetes import extended_support_warning
 from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL
 from ..model import Cluster
 from ..project import Project
@@ -189,6 +190,15 @@ def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tall
             tally.fail(check, finding.file, 0, "", finding.message)
         else:
             tally.warn(check, finding.file, 0, "", finding.message)
+
+
+def version_lint(cluster: Cluster, on: date, tally: Tally) -> None:
+    """A Kubernetes version in EKS extended support: a warning with its end date and extra cost."""
+    check = f"kubernetes:{cluster.name}"
+    tally.checked(check)
+    warning = extended_support_warning(cluster.kubernetes_version, on)
+    if warning:
+        tally.warn(check, cluster.source_file, 0, "", f"kubernetesVersion: {warning}")
 
 
 def capacity_lint(cluster: Cluster, tally: Tally) -> None:

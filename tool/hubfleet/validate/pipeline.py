@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
+from ..core.kubernetes import today
 from ..errors import InputError, UsageError
 from ..inputs import Scope, load_project
 from ..project import Project
@@ -33,7 +34,7 @@ from .ingress import check_ingresses, check_tls_secrets
 from .isolation import check_drive_isolation
 from .kubeconform import KubeconformChecker, find_kubeconform
 from .leaks import check_leaks
-from .lint import ClusterLint, capacity_lint, sealing_audit
+from .lint import ClusterLint, capacity_lint, sealing_audit, version_lint
 from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
@@ -106,6 +107,7 @@ def check_lint(
         check_tls_secrets(lint)
         sealing_audit(project, cluster, now, tally)
         capacity_lint(cluster, tally)
+        version_lint(cluster, today(), tally)
     return tally
 
 

@@ -1,0 +1,136 @@
+"""Shared layer: which Kubernetes versions a cluster may run, from a dated table
+(`data/eks_versions.json`: EKS's release, end-of-standard and end-of-extended-support dates, and
+the versions the pinned eksctl can create).
+
+A version is in standard support until its end date, then in extended support (six times the
+control-plane price) until that end date, then over: AWS upgrades such a cluster itself. The
+date of "today" can be fixed with HUBFLEET_TODAY (YYYY-MM-DD) to reproduce a run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Literal
+
+from .package_data import data_file
+
+TODAY_ENV = "HUBFLEET_TODAY"
+Support = Literal["unreleased", "standard", "extended", "ended", "unknown"]
+
+
+@dataclass(frozen=True)
+class EksVersion:
+    version: str
+    released: date
+    end_of_standard: date
+    end_of_extended: date
+
+
+def today() -> date:
+    fixed = os.environ.get(TODAY_ENV)
+    return date.fromisoformat(fixed) if fixed else datetime.now(UTC).date()
+
+
+@cache
+def eks_versions() -> dict[str, EksVersion]:
+    table = data_file("eks_versions.json")["versions"]
+    return {
+        name: EksVersion(
+            name,
+            date.fromisoformat(row["released"]),
+            date.fromisoformat(row["endOfStandardSupport"]),
+            date.fromisoformat(row["endOfExtendedSupport"]),
+        )
+        for name, row in table.items()
+    }
+
+
+def minor(version: str) -> int:
+    """The minor number of `1.NN` (-1 for anything else)."""
+    major, _, number = version.partition(".")
+    return int(number) if major == "1" and number.isdigit() else -1
+
+
+def eksctl_range() -> tuple[str, str, str]:
+    """The oldest and newest versions the pinned eksctl can create, and its release."""
+    eksctl = data_file("eks_versions.json")["eksctl"]
+    return str(eksctl["oldest"]), str(eksctl["newest"]), str(eksctl["release"])
+
+
+def eksctl_knows(version: str) -> bool:
+    oldest, newest, _ = eksctl_range()
+    return minor(oldest) <= minor(version) <= minor(newest)
+
+
+def support(version: str, on: date) -> Support:
+    found = eks_versions().get(version)
+    if found is None:
+        return "unknown"
+    if on < found.released:
+        return "unreleased"
+    if on < found.end_of_standard:
+        return "standard"
+    return "extended" if on < found.end_of_extended else "ended"
+
+
+def newest_in_standard_support(on: date) -> str:
+    """What a new cluster gets: the newest version in standard support that eksctl can create
+    (when the table is so old that none is, the newest still supported at all, then the newest)."""
+    known = [v for v in eks_versions() if eksctl_knows(v)]
+    for wanted in (("standard",), ("standard", "extended")):
+        found = [v for v in known if support(v, on) in wanted]
+        if found:
+            return max(found, key=minor)
+    return max(known, key=minor)
+
+
+def table_checked() -> str:
+    return str(data_file("eks_versions.json")["checked"])
+
+
+def control_plane_per_hour(version: str, on: date) -> float:
+    """What EKS charges for the cluster's control plane an hour, by the version's support."""
+    prices = data_file("prices.json")
+    extended = support(version, on) == "extended"
+    return float(prices["eksControlPlaneExtendedPerHour" if extended else "eksControlPlanePerHour"])
+
+
+def version_problem(version: str, on: date) -> str | None:
+    """Why a cluster cannot run `version` (the rules refuse it), or None."""
+    oldest, newest, release = eksctl_range()
+    if not eksctl_knows(version):
+        return f"'{version}' is not a version eksctl {release} can create ({oldest} to {newest})"
+    found = eks_versions().get(version)
+    if found is None:
+        return f"'{version}' is not in hubfleet's EKS version table (checked {table_checked()})"
+    if support(version, on) == "unreleased":
+        return f"'{version}' is not released on EKS until {found.released}"
+    if support(version, on) == "ended":
+        return (
+            f"EKS extended support for {version} ended on {found.end_of_extended}; AWS upgrades such a cluster "
+            f"itself. Upgrade one minor version at a time towards {newest_in_standard_support(on)} (the Kubernetes "
+            "upgrade runbook in the README)"
+        )
+    return None
+
+
+def extended_support_warning(version: str, on: date) -> str | None:
+    """The warning for a version in extended support: until when, and what it costs."""
+    if support(version, on) != "extended":
+        return None
+    found = eks_versions()[version]
+    prices = data_file("prices.json")
+    standard, extended = (
+        float(prices["eksControlPlanePerHour"]),
+        float(prices["eksControlPlaneExtendedPerHour"]),
+    )
+    more = (extended - standard) * int(prices["hoursPerMonth"])
+    return (
+        f"Kubernetes {version} left EKS standard support on {found.end_of_standard} and is in extended support "
+        f"until {found.end_of_extended}: the control plane costs ${extended:.2f} an hour instead of "
+        f"${standard:.2f} (${more:,.2f} more a month), and AWS upgrades the cluster itself when extended support "
+        f"ends; upgrade towards {newest_in_standard_support(on)}, one minor version at a time"
+    )
