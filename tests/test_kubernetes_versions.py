@@ -72,8 +72,7 @@ def test_a_version_past_extended_support_is_refused(
     assert result.exit_code == 2
     assert result.output.splitlines()[0] == (
         f"{CLUSTER}:{line}:{column}: kubernetesVersion: EKS extended support for 1.31 ended on 2026-11-26; AWS "
-        "upgrades such a cluster itself. Upgrade one minor version at a time towards 1.35 (the Kubernetes upgrade "
-        "runbook in the README)"
+        "upgrades such a cluster itself. Upgrade one minor version at a time towards 1.35 (`hubfleet upgrade plan`)"
     )
 
 
@@ -100,7 +99,7 @@ def test_extended_support_is_a_warning_with_its_end_and_its_cost(
         f"{CLUSTER}: warning: kubernetesVersion: Kubernetes 1.34 left EKS standard support on 2026-12-02 and is in "
         "extended support until 2027-12-02: the control plane costs $0.60 an hour instead of $0.10 ($365.00 more a "
         "month), and AWS upgrades the cluster itself when extended support ends; upgrade towards 1.35, one minor "
-        "version at a time"
+        "version at a time (`hubfleet upgrade plan`)"
     ) in validated.output.splitlines()
     [cluster] = load_project(Project(root), Scope(("clusterA",), False))
     assert plan_cluster(cluster).control_plane_cost == round(0.6 * 730, 2)

@@ -167,7 +167,7 @@ def test_capacity_and_versions_are_flagged(repo: Path, run: Callable[..., Result
         "warning: capacity: clusterA/user: the capacity plan needs 30 nodes and maxSize is 20: some hubs' pods "
         "would not be scheduled",
         "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.35 -> 1.34: eksctl upgrades the control "
-        "plane; node groups must be rotated (see the Kubernetes upgrade runbook in the README)",
+        "plane; node groups must be rotated (`hubfleet upgrade plan` prints the runbook)",
         # The components pinned to the Kubernetes minor follow it.
         *(
             f"info: upgrade: clusterA/HelmRelease {hub}/jupyterhub: image: "

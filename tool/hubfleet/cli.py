@@ -28,6 +28,7 @@ LAZY_COMMANDS = {
     "plan": "hubfleet.plan_command:plan",
     "seal": "hubfleet.sealing.commands:seal",
     "unseal": "hubfleet.sealing.commands:unseal",
+    "upgrade": "hubfleet.upgrade_command:upgrade",
     "validate": "hubfleet.validate.commands:validate",
 }
 

@@ -111,8 +111,8 @@ def version_problem(version: str, on: date) -> str | None:
     if support(version, on) == "ended":
         return (
             f"EKS extended support for {version} ended on {found.end_of_extended}; AWS upgrades such a cluster "
-            f"itself. Upgrade one minor version at a time towards {newest_in_standard_support(on)} (the Kubernetes "
-            "upgrade runbook in the README)"
+            f"itself. Upgrade one minor version at a time towards {newest_in_standard_support(on)} "
+            "(`hubfleet upgrade plan`)"
         )
     return None
 
@@ -132,5 +132,6 @@ def extended_support_warning(version: str, on: date) -> str | None:
         f"Kubernetes {version} left EKS standard support on {found.end_of_standard} and is in extended support "
         f"until {found.end_of_extended}: the control plane costs ${extended:.2f} an hour instead of "
         f"${standard:.2f} (${more:,.2f} more a month), and AWS upgrades the cluster itself when extended support "
-        f"ends; upgrade towards {newest_in_standard_support(on)}, one minor version at a time"
+        f"ends; upgrade towards {newest_in_standard_support(on)}, one minor version at a time (`hubfleet upgrade "
+        "plan`)"
     )

@@ -67,7 +67,7 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
     "max-below-needed": ("warning", "capacity", "the capacity plan needs {needed} nodes and maxSize is {max}: some "
                          "hubs' pods would not be scheduled"),
     "kubernetes-version": ("warning", "upgrade", "Kubernetes {old} -> {new}: eksctl upgrades the control plane; node "
-                           "groups must be rotated (see the Kubernetes upgrade runbook in the README)"),
+                           "groups must be rotated (`hubfleet upgrade plan` prints the runbook)"),
     "chart-major": ("warning", "upgrade", "chart {old} -> {new} is a major version: read the chart's upgrade notes "
                     "before merging"),
     "chart-version": ("info", "upgrade", "chart {old} -> {new}"),

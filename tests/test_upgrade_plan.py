@@ -1,0 +1,131 @@
+"""`hubfleet upgrade plan`: one minor at a time and never down, every chart accepting the target
+(read from the locked packages of the loopback mirror), and the runbook."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from chart_mirror import chart_environment
+from hubfleet.core.version_ranges import satisfies
+from test_validate_support import copy_example, edit, require_environment
+
+CLUSTER = "clusters/clusterA/cluster.yaml"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_environment()
+    return copy_example(tmp_path_factory.mktemp("upgrade") / "project", render=False)
+
+
+@pytest.fixture
+def root(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, value in chart_environment().items():
+        monkeypatch.setenv(name, value)
+    target = tmp_path / "project"
+    shutil.copytree(example, target)
+    return target
+
+
+def on(root: Path, version: str) -> Path:
+    edit(root / CLUSTER, 'kubernetesVersion: "1.35"', f'kubernetesVersion: "{version}"')
+    return root
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "message"),
+    [
+        (
+            "1.33",
+            "1.35",
+            "--to 1.35: clusterA runs 1.33; EKS upgrades one minor version at a time: plan 1.34 first",
+        ),
+        ("1.35", "1.34", "--to 1.34: clusterA runs 1.35; EKS cannot take a control plane back to 1.34"),
+        ("1.35", "1.35", "--to 1.35: clusterA already runs Kubernetes 1.35"),
+        ("1.35", "1.36", "--to 1.36: '1.36' is not a version eksctl v0.230.0 can create (1.30 to 1.35)"),
+        ("1.35", "latest", "--to latest: give a Kubernetes minor version such as 1.35"),
+    ],
+)
+def test_targets_eks_cannot_reach_in_one_step_are_refused(
+    root: Path, run: Callable[..., Result], current: str, target: str, message: str
+) -> None:
+    result = run(on(root, current), "upgrade", "plan", "clusterA", "--to", target)
+    assert result.exit_code == 2
+    assert result.output.strip() == message
+
+
+def test_the_example_can_move_from_1_34_to_1_35(root: Path, run: Callable[..., Result]) -> None:
+    result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:4] == [
+        "clusterA: Kubernetes 1.34 -> 1.35",
+        "",
+        "checks:",
+        "  ok   version: 1.35 is in EKS standard support until 2027-03-27",
+    ]
+    assert "  ok   chart jupyterhub 4.4.0: kubeVersion >=1.28.0-0 accepts 1.35" in lines
+    assert "  ok   chart grafana 12.11.1: kubeVersion ^1.25.0-0 accepts 1.35" in lines
+    assert "  ok   chart cluster-autoscaler 9.59.0: sets no kubeVersion" in lines
+    assert "  ok   image registry.k8s.io/autoscaling/cluster-autoscaler: pinned v1.35.2" in lines
+    assert (
+        '  1. On a branch, set kubernetesVersion: "1.35" in clusters/clusterA/cluster.yaml and render'
+        in lines
+    )
+    assert "       $ eksctl upgrade cluster -f gitops/eksctl/clusterA.yaml --approve" in lines
+    assert "       $ eksctl delete nodegroup --cluster clusterA --name gpu-t4 --approve" in lines
+
+
+def test_a_chart_that_excludes_the_target_fails_the_plan(root: Path, run: Callable[..., Result]) -> None:
+    chart = root / "charts/nfs-drive/Chart.yaml"
+    edit(chart, 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0-0 <1.35.0-0"')
+    result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
+    assert result.exit_code == 1
+    assert (
+        "  FAIL chart charts/nfs-drive: kubeVersion >=1.27.0-0 <1.35.0-0 does not accept 1.35"
+        in result.output.splitlines()
+    )
+    assert "1 check failed: fix it before upgrading" in result.output
+
+
+def test_json_for_scripts_and_markdown_for_an_issue(root: Path, run: Callable[..., Result]) -> None:
+    plan = json.loads(
+        run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "json").output
+    )
+    assert (plan["from"], plan["to"], plan["ok"], len(plan["steps"])) == ("1.34", "1.35", True, 5)
+    markdown = run(root, "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "markdown").output
+    assert markdown.startswith("## clusterA: Kubernetes 1.34 -> 1.35\n\n### Checks\n- **ok** version:")
+
+
+@pytest.mark.parametrize(
+    ("constraint", "accepted"),
+    [
+        (">=1.25.0-0", True),
+        ("^1.25.0-0", True),
+        (">= 1.25.0-0 < 1.35.0-0", False),
+        (">=1.21, <1.36", True),
+        ("<1.30 || >=1.34", True),
+        ("~1.34.0", False),
+        ("1.35.x", True),
+        ("1.34.x", False),
+    ],
+)
+def test_helm_kube_version_constraints(constraint: str, accepted: bool) -> None:
+    assert satisfies("1.35.0", constraint) is accepted
+
+
+def test_the_readme_shows_what_the_command_prints(root: Path, run: Callable[..., Result]) -> None:
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("$ hubfleet upgrade plan clusterA --to 1.35\n") + len(
+        "$ hubfleet upgrade plan clusterA --to 1.35\n"
+    )
+    shown = readme[start : readme.index("```", start)]
+    assert run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35").output == shown
