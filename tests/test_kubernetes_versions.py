@@ -132,3 +132,31 @@ def test_the_example_runs_a_version_in_standard_support() -> None:
     assert 'kubernetesVersion: "1.35"' in text
     assert support("1.35", date(2026, 12, 2)) == "standard"
     assert version_problem("1.35", date(2026, 12, 2)) is None
+
+
+def test_a_bad_date_in_the_environment_is_a_usage_error(
+    tmp_path: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, result = render_with(tmp_path, run, "1.35", "2026-13-01", monkeypatch)
+    assert result.exit_code == 2
+    assert (
+        result.output.strip()
+        == "HUBFLEET_TODAY: '2026-13-01' is not a date; give one as YYYY-MM-DD, or unset it"
+    )
+
+
+def test_a_stale_table_says_so_instead_of_advising_the_same_version() -> None:
+    from datetime import date
+
+    from hubfleet.core.kubernetes import extended_support_warning
+    from hubfleet.errors import UsageError
+
+    later = date(2027, 4, 1)  # 1.35 is in extended support, and the table knows nothing newer
+    warning = extended_support_warning("1.35", later)
+    assert warning is not None and "upgrade towards a newer version than this hubfleet knows" in warning
+    with pytest.raises(UsageError) as raised:
+        newest_in_standard_support(later)
+    assert str(raised.value) == (
+        "hubfleet's EKS version table (data/eks_versions.json, checked 2026-12-02) knows no version eksctl can "
+        "create that is in standard support on 2027-04-01: use a newer hubfleet, or set HUBFLEET_TODAY"
+    )

@@ -101,6 +101,10 @@ def test_ebs_csi_addon_and_irsa_for_the_autoscaler() -> None:
     assert account["wellKnownPolicies"] == {"autoScaler": True}
     assert account["roleName"] == "clusterA-cluster-autoscaler"
     addons = {addon["name"]: addon for addon in cfg["addons"]}
-    assert sorted(addons) == ["aws-ebs-csi-driver", "vpc-cni"]
+    assert sorted(addons) == ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]
+    # kube-proxy and CoreDNS carry no version: eksctl takes EKS's default for the cluster's minor,
+    # so `eksctl update addon -f` moves them with the control plane.
+    assert addons["kube-proxy"] == {"name": "kube-proxy", "resolveConflicts": "overwrite"}
+    assert addons["coredns"] == {"name": "coredns", "resolveConflicts": "overwrite"}
     assert addons["aws-ebs-csi-driver"]["wellKnownPolicies"] == {"ebsCSIController": True}
     assert addons["vpc-cni"]["attachPolicyARNs"] == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]

@@ -98,7 +98,7 @@ def test_json_for_scripts_and_markdown_for_an_issue(root: Path, run: Callable[..
     plan = json.loads(
         run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "json").output
     )
-    assert (plan["from"], plan["to"], plan["ok"], len(plan["steps"])) == ("1.34", "1.35", True, 5)
+    assert (plan["from"], plan["to"], plan["ok"], len(plan["steps"])) == ("1.34", "1.35", True, 6)
     markdown = run(root, "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "markdown").output
     assert markdown.startswith("## clusterA: Kubernetes 1.34 -> 1.35\n\n### Checks\n- **ok** version:")
 
@@ -114,10 +114,43 @@ def test_json_for_scripts_and_markdown_for_an_issue(root: Path, run: Callable[..
         ("~1.34.0", False),
         ("1.35.x", True),
         ("1.34.x", False),
+        ("1.30 - 1.36", True),
+        ("=>1.30", True),
+        ("=<1.34", False),
+        ("~>1.34.0", False),
+        (">=1.21 garbage", False),
+        (">=1.21+k3s1", True),
     ],
 )
 def test_helm_kube_version_constraints(constraint: str, accepted: bool) -> None:
     assert satisfies("1.35.0", constraint) is accepted
+
+
+def test_eks_versions_are_pre_releases_to_helm() -> None:
+    assert satisfies("1.35.0", ">=1.25.0-0", prerelease=True)
+    assert not satisfies("1.35.0", ">=1.25.0", prerelease=True)
+
+
+def test_a_constraint_eks_misses_only_for_its_pre_release_says_why(
+    root: Path, run: Callable[..., Result]
+) -> None:
+    edit(root / "charts/nfs-drive/Chart.yaml", 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0"')
+    result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
+    assert result.exit_code == 1
+    assert (
+        "  FAIL chart charts/nfs-drive: kubeVersion >=1.27.0 does not accept 1.35 (as EKS reports it, a "
+        "pre-release; the constraint needs a -0 suffix)"
+    ) in result.output.splitlines()
+
+
+def test_a_cluster_the_policy_refuses_can_still_plan_its_upgrade(
+    root: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUBFLEET_TODAY", "2026-12-02")
+    on(root, "1.31")  # past extended support on that day: render refuses it
+    assert run(root, "render", "clusterA").exit_code == 2
+    result = run(root, "upgrade", "plan", "clusterA", "--to", "1.32", "--format", "json")
+    assert json.loads(result.output)["to"] == "1.32"
 
 
 def test_the_readme_shows_what_the_command_prints(root: Path, run: Callable[..., Result]) -> None:

@@ -92,9 +92,14 @@ def _read_cached(path: Path) -> dict[str, str] | None:
         found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if isinstance(found, dict) and found and all(isinstance(v, str) for v in found.values()):
-        return found
-    return None
+    if not isinstance(found, dict) or not found or not all(isinstance(v, str) for v in found.values()):
+        return None
+    try:
+        for text in found.values():
+            json.loads(text)
+    except ValueError:
+        return None
+    return found
 
 
 def _write_cached(path: Path, compiled: dict[str, str]) -> None:
@@ -105,6 +110,7 @@ def _write_cached(path: Path, compiled: dict[str, str]) -> None:
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(compiled, out)
+            os.chmod(staged, 0o644)  # readable by everyone sharing the cache, like the chart packages
             os.replace(staged, path)
         finally:
             with contextlib.suppress(OSError):

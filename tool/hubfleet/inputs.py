@@ -57,9 +57,16 @@ def cluster_argument(text: str) -> str:
     return parts[0] if len(parts) == 1 else text
 
 
-def check_cluster_source(source: Source, folder: str) -> list[Problem]:
-    """Schema, then rules, of a parsed cluster file: what render, scaffolds and edits all require."""
-    return check_source(source, "cluster", source.data) or check_cluster_rules(source, source.data, folder)
+def check_cluster_source(source: Source, folder: str, version_policy: bool = True) -> list[Problem]:
+    """Schema, then rules, of a parsed cluster file: what render, scaffolds and edits all require.
+    Without `version_policy`, a Kubernetes version past its support is accepted (`upgrade plan`
+    must read exactly the clusters the policy refuses)."""
+    problems = check_source(source, "cluster", source.data) or check_cluster_rules(
+        source, source.data, folder
+    )
+    if not version_policy:
+        problems = [p for p in problems if p.field != "kubernetesVersion"]
+    return problems
 
 
 def check_hub_source(source: Source, merged: dict[str, Any], stem: str) -> list[Problem]:
@@ -67,7 +74,9 @@ def check_hub_source(source: Source, merged: dict[str, Any], stem: str) -> list[
     return check_source(source, "hub", merged) or check_hub_rules(source, merged, stem)
 
 
-def load_cluster(project: Project, name: str, text: str | None = None) -> Cluster:
+def load_cluster(
+    project: Project, name: str, text: str | None = None, version_policy: bool = True
+) -> Cluster:
     """The validated model of clusters/<name>/, or InputError with every problem found. With
     `text`, the cluster file is read as if it held `text` (a change not yet written)."""
     name = cluster_argument(name)
@@ -80,7 +89,7 @@ def load_cluster(project: Project, name: str, text: str | None = None) -> Cluste
         raise InputError.at(display, f"no such cluster '{name}' (clusters: {known})")
     else:
         source = load_file(path, display, project.root)
-    problems = check_cluster_source(source, name)
+    problems = check_cluster_source(source, name, version_policy)
     if problems:
         raise InputError(problems)
     cluster = build_cluster(source.data, display)

@@ -12,7 +12,7 @@ from .chartcache import ChartSource
 from .context import Context, pass_context
 from .core.kubernetes import today
 from .errors import FindingsError
-from .inputs import Scope, load_project
+from .inputs import Scope, load_cluster
 from .upgrade_plan import plan_json, plan_upgrade, text_lines
 
 
@@ -32,7 +32,9 @@ def plan(ctx: Context, cluster: str, target: str, output: str) -> None:
     """Check CLUSTER can move to Kubernetes TO (one minor up, supported by EKS and eksctl, every
     chart accepting it, the new core nodes holding every hub) and print the ordered runbook."""
     project = ctx.project
-    [found] = load_project(project, Scope.select(project, (cluster,), False))
+    [name] = Scope.select(project, (cluster,), False).names
+    # A cluster whose version the policy now refuses is exactly one to plan an upgrade for.
+    found = load_cluster(project, name, version_policy=False)
     result = plan_upgrade(project, found, target, ChartSource.from_environment(), today())
     if output == "json":
         click.echo(json.dumps(plan_json(result), indent=2))

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import io
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from .chartcache import ChartRef, ChartSource, FetchError, read_lock
 from .core.capacity import VolumeFit, instance_type
 from .core.charts import MINOR_PINNED_IMAGES, MONITORING_CHARTS, UPSTREAM_CHARTS
 from .core.kubernetes import eks_versions, extended_support_warning, minor, support, version_problem
+from .core.names import NODE_GROUP_LABEL
 from .core.version_ranges import satisfies
 from .errors import UsageError
 from .model import Cluster
@@ -80,28 +83,44 @@ def refuse(cluster: Cluster, target: str, on: date) -> None:
 
 
 def _kube_version(package: Path) -> str | None:
-    """The `kubeVersion` of a chart package or folder, None when it has none."""
+    """The `kubeVersion` of a chart package or folder, None when it has none; ValueError when its
+    Chart.yaml cannot be read as one."""
     if package.is_dir():
-        text = (package / "Chart.yaml").read_text(encoding="utf-8")
+        text = (package / "Chart.yaml").read_bytes()
     else:
         with tarfile.open(package) as tar:
-            member = next(m for m in tar if m.name.count("/") == 1 and m.name.endswith("/Chart.yaml"))
-            handle = tar.extractfile(member)
-            text = handle.read().decode() if handle else ""
+            member = next((m for m in tar if m.name.count("/") == 1 and m.name.endswith("/Chart.yaml")), None)
+            handle = tar.extractfile(member) if member is not None else None
+            if handle is None:
+                raise ValueError("the package has no Chart.yaml at its top")
+            text = handle.read()
     try:
-        data = YAML(typ="safe").load(io.StringIO(text))
-    except (YAMLError, ValueError):
-        return None
-    found = data.get("kubeVersion") if isinstance(data, dict) else None
+        data = YAML(typ="safe").load(io.StringIO(text.decode("utf-8")))
+    except (YAMLError, UnicodeDecodeError) as error:
+        raise ValueError(f"its Chart.yaml is not YAML ({type(error).__name__})") from None
+    if not isinstance(data, dict):
+        raise ValueError("its Chart.yaml is not a mapping")
+    found = data.get("kubeVersion")
     return str(found) if found else None
 
 
-def _chart_check(name: str, constraint: str | None, target: str) -> Check:
+def _package_kube_version(source: ChartSource, ref: ChartRef, digest: str) -> str | None:
+    return _kube_version(source.package(ref, digest))
+
+
+def _chart_check(name: str, read: Callable[[], str | None], target: str) -> Check:
+    try:
+        constraint = read()
+    except (FetchError, OSError, ValueError, tarfile.TarError) as error:
+        return Check(f"chart {name}", False, f"could not be read: {error}")
     if constraint is None:
         return Check(f"chart {name}", True, "sets no kubeVersion")
-    ok = satisfies(f"{target}.0", constraint)
-    verdict = "accepts" if ok else "does not accept"
-    return Check(f"chart {name}", ok, f"kubeVersion {constraint} {verdict} {target}")
+    # EKS reports a pre-release (v1.35.2-eks-...): Helm then needs a `-0` in the constraint.
+    if satisfies(f"{target}.0", constraint, prerelease=True):
+        return Check(f"chart {name}", True, f"kubeVersion {constraint} accepts {target}")
+    plain = satisfies(f"{target}.0", constraint)
+    why = " (as EKS reports it, a pre-release; the constraint needs a -0 suffix)" if plain else ""
+    return Check(f"chart {name}", False, f"kubeVersion {constraint} does not accept {target}{why}")
 
 
 def chart_checks(project: Project, cluster: Cluster, target: str, source: ChartSource) -> list[Check]:
@@ -119,12 +138,15 @@ def chart_checks(project: Project, cluster: Cluster, target: str, source: ChartS
         if digest is None:
             checks.append(Check(f"chart {label}", False, "not in charts.lock; run `hubfleet charts lock`"))
             continue
-        try:
-            checks.append(_chart_check(label, _kube_version(source.package(ref, digest)), target))
-        except (FetchError, OSError, StopIteration, tarfile.TarError) as error:
-            checks.append(Check(f"chart {label}", False, f"could not be read ({error or 'no Chart.yaml'})"))
-    for folder in sorted(p.parent for p in (project.root / "charts").glob("*/Chart.yaml")):
-        checks.append(_chart_check(f"charts/{folder.name}", _kube_version(folder), target))
+        checks.append(_chart_check(label, partial(_package_kube_version, source, ref, digest), target))
+    try:
+        folders = sorted(p for p in (project.root / "charts").iterdir() if (p / "Chart.yaml").is_file())
+    except FileNotFoundError:
+        folders = []
+    except OSError as error:
+        return [*checks, Check("charts/", False, f"could not be read: {error.strerror}")]
+    for folder in folders:
+        checks.append(_chart_check(f"charts/{folder.name}", partial(_kube_version, folder), target))
     return checks
 
 
@@ -151,7 +173,8 @@ def image_checks(target: str) -> list[Check]:
 
 def runbook(cluster: Cluster, target: str) -> list[Step]:
     name, config = cluster.name, f"gitops/eksctl/{cluster.name}.yaml"
-    groups = [group.name for group in cluster.node_groups]
+    fixed = [group.name for group in cluster.node_groups if group.role != "user"]
+    users = [group.name for group in cluster.node_groups if group.role == "user"]
     return [
         Step(f'On a branch, set kubernetesVersion: "{target}" in clusters/{name}/cluster.yaml and render',
              (f"make render CLUSTER={name}", "hubfleet plan", f"git commit -am 'Kubernetes {target}'"),
@@ -162,20 +185,27 @@ def runbook(cluster: Cluster, target: str) -> list[Step]:
         Step("Merge: Flux moves the cluster autoscaler and every hub's user-scheduler to the new minor",
              ("git push (then merge the pull request)", "flux reconcile kustomization infra-controllers --with-source"),
              "new servers start as before; a scheduler restarts in seconds"),
-        Step("Update the add-ons to the new minor's versions",
-             (f"eksctl update addon -f {config}", f"eksctl utils update-kube-proxy --cluster {name} --approve",
-              f"eksctl utils update-coredns --cluster {name} --approve"),
-             "nothing: DNS and networking roll one pod at a time"),
-        Step("Replace each node group (unmanaged groups cannot change their AMI in place): create a copy "
-             "under a new name, wait for its nodes, then drain and delete the old one",
-             (f"eksctl create nodegroup -f <a copy of {config} whose groups are renamed, e.g. core-{target.replace('.', '')}>",
-              "kubectl cordon NODE (every node of the old group)",
+        Step("Update the add-ons (VPC CNI, EBS CSI driver, kube-proxy, CoreDNS) to the new minor",
+             (f"eksctl update addon -f {config}",),
+             "nothing: networking and DNS roll one pod at a time"),
+        Step("Replace the core and tools node groups (unmanaged groups cannot change their AMI in place): "
+             "create renamed copies, wait for their nodes, then drain and delete the old groups",
+             (f"eksctl create nodegroup -f <a copy of {config} with {', '.join(fixed)} renamed, "
+              f"e.g. core-{target.replace('.', '')}>",
+              "kubectl cordon NODE (every node of an old group)",
               "kubectl drain NODE --ignore-daemonsets --delete-emptydir-data (one node at a time)",
-              *(f"eksctl delete nodegroup --cluster {name} --name {group} --approve" for group in groups)),
+              *(f"eksctl delete nodegroup --cluster {name} --name {group} --approve" for group in fixed)),
              "core: each drive's NFS server moves to a new core node in the same zone within a minute or two; "
              "file access pauses (hard mounts) and resumes, nothing is lost; logins fail for about a minute as "
-             "the hub moves. user: draining stops the servers there: drain outside teaching hours, or let the "
-             "idle culler empty the nodes. tools: the two ingress replicas move one at a time"),
+             "the hub moves. tools: the two ingress replicas move one at a time, hubs stay reachable"),
+        Step("Replace the user node groups under their own names (servers choose them by name): drain, delete, "
+             "and create them again",
+             (*(f"kubectl drain -l {NODE_GROUP_LABEL}={group} --ignore-daemonsets --delete-emptydir-data"
+                for group in users),
+              *(f"eksctl delete nodegroup --cluster {name} --name {group} --approve" for group in users),
+              f"eksctl create nodegroup -f {config} --only-missing"),
+             "servers on these nodes stop: do it outside teaching hours, or let the idle culler empty them "
+             "first; servers started meanwhile wait a few minutes for a new node"),
     ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Literal
 
+from ..errors import UsageError
 from .package_data import data_file
 
 TODAY_ENV = "HUBFLEET_TODAY"
@@ -31,7 +32,12 @@ class EksVersion:
 
 def today() -> date:
     fixed = os.environ.get(TODAY_ENV)
-    return date.fromisoformat(fixed) if fixed else datetime.now(UTC).date()
+    if not fixed:
+        return datetime.now(UTC).date()
+    try:
+        return datetime.strptime(fixed, "%Y-%m-%d").date()
+    except ValueError:
+        raise UsageError(TODAY_ENV, f"'{fixed}' is not a date; give one as YYYY-MM-DD, or unset it") from None
 
 
 @cache
@@ -77,14 +83,28 @@ def support(version: str, on: date) -> Support:
 
 
 def newest_in_standard_support(on: date) -> str:
-    """What a new cluster gets: the newest version in standard support that eksctl can create
-    (when the table is so old that none is, the newest still supported at all, then the newest)."""
-    known = [v for v in eks_versions() if eksctl_knows(v)]
-    for wanted in (("standard",), ("standard", "extended")):
-        found = [v for v in known if support(v, on) in wanted]
-        if found:
-            return max(found, key=minor)
-    return max(known, key=minor)
+    """What a new cluster gets: the newest version in standard support that eksctl can create;
+    a usage error when the table is so old that it knows none still in standard support."""
+    found = [v for v in eks_versions() if eksctl_knows(v) and support(v, on) == "standard"]
+    if not found:
+        raise UsageError("", stale_table(on))
+    return max(found, key=minor)
+
+
+def stale_table(on: date) -> str:
+    return (
+        f"hubfleet's EKS version table (data/eks_versions.json, checked {table_checked()}) knows no version "
+        f"eksctl can create that is in standard support on {on}: use a newer hubfleet, or set {TODAY_ENV}"
+    )
+
+
+def _towards(version: str, on: date) -> str:
+    """Where to upgrade to, worded; never the version itself."""
+    found = [v for v in eks_versions() if eksctl_knows(v) and support(v, on) == "standard"]
+    newest = max(found, key=minor) if found else None
+    if newest is None or minor(newest) <= minor(version):
+        return f"a newer version than this hubfleet knows ({stale_table(on)})"
+    return newest
 
 
 def table_checked() -> str:
@@ -111,7 +131,7 @@ def version_problem(version: str, on: date) -> str | None:
     if support(version, on) == "ended":
         return (
             f"EKS extended support for {version} ended on {found.end_of_extended}; AWS upgrades such a cluster "
-            f"itself. Upgrade one minor version at a time towards {newest_in_standard_support(on)} "
+            f"itself. Upgrade one minor version at a time towards {_towards(version, on)} "
             "(`hubfleet upgrade plan`)"
         )
     return None
@@ -132,6 +152,6 @@ def extended_support_warning(version: str, on: date) -> str | None:
         f"Kubernetes {version} left EKS standard support on {found.end_of_standard} and is in extended support "
         f"until {found.end_of_extended}: the control plane costs ${extended:.2f} an hour instead of "
         f"${standard:.2f} (${more:,.2f} more a month), and AWS upgrades the cluster itself when extended support "
-        f"ends; upgrade towards {newest_in_standard_support(on)}, one minor version at a time (`hubfleet upgrade "
+        f"ends; upgrade towards {_towards(version, on)}, one minor version at a time (`hubfleet upgrade "
         "plan`)"
     )

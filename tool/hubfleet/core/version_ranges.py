@@ -1,19 +1,27 @@
 """Shared layer: does a Kubernetes version satisfy a Helm chart's `kubeVersion` constraint?
 
-Helm reads these with Go's Masterminds/semver: comparators joined by spaces or commas (all must
-hold), alternatives joined by `||`, and the `^`, `~` and `x` shorthands. Written here because the
-maintained Python packages implement other dialects (npm's ranges, PEP 440) whose comma and
-hyphen rules differ; the subset below is what charts use. A `-0` pre-release suffix only lets
-pre-releases match, so it is ignored for the plain versions compared here.
+Helm reads these with Go's Masterminds/semver v3: comparators joined by spaces or commas (all
+must hold), alternatives joined by `||`, hyphen ranges (`1.30 - 1.36`), the `^`, `~`/`~>` and `x`
+shorthands, and `=>`/`=<` as spellings of `>=`/`<=`. Written here because the maintained Python
+packages implement other dialects (npm's ranges, PEP 440) whose comma, hyphen and pre-release rules
+differ. Text that is not a comparator makes the constraint unsatisfiable, as Helm's parse error
+makes the chart uninstallable.
+
+Pre-releases: EKS reports its versions as pre-releases (`v1.35.2-eks-...`), and Masterminds lets a
+pre-release satisfy only comparators that carry a pre-release themselves: `>=1.25.0-0` matches
+EKS, `>=1.25.0` does not. `satisfies(..., prerelease=True)` applies that rule.
 """
 
 from __future__ import annotations
 
 import re
 
+_PART = r"(\d+|[xX*])"
 _COMPARATOR = re.compile(
-    r"(>=|<=|!=|>|<|=|\^|~)?\s*v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:-[0-9A-Za-z.-]+)?"
+    rf"(>=|=>|<=|=<|!=|~>|>|<|=|\^|~)?\s*v?{_PART}(?:\.{_PART})?(?:\.{_PART})?(-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
 )
+_HYPHEN = re.compile(r"(\S+)\s+-\s+(\S+)")
+_SPELLING = {"=>": ">=", "=<": "<=", "~>": "~"}
 Version = tuple[int, int, int]
 
 
@@ -28,8 +36,7 @@ def _holds(operator: str, parts: list[str | None], version: Version) -> bool:
     bound: Version = (numbers[0], numbers[1], numbers[2])
     if operator in ("", "=") and any(wild):
         # 1.2.x / 1.2: the same major (and minor, when given).
-        fixed = [i for i, w in enumerate(wild) if not w]
-        return all(version[i] == numbers[i] for i in fixed)
+        return all(version[i] == numbers[i] for i, w in enumerate(wild) if not w)
     if operator == "^":
         upper = (bound[0] + 1, 0, 0) if bound[0] else (0, bound[1] + 1, 0)
         return bound <= version < upper
@@ -47,13 +54,23 @@ def _holds(operator: str, parts: list[str | None], version: Version) -> bool:
     }[operator]
 
 
-def satisfies(version: str, constraint: str) -> bool:
-    """Whether `version` (e.g. 1.35.0) meets `constraint` (e.g. `>= 1.25.0-0 < 1.36.0-0`)."""
+def _alternative(text: str, target: Version, prerelease: bool) -> bool:
+    text = _HYPHEN.sub(r">=\1 <=\2", text).replace(",", " ")
+    matches = list(_COMPARATOR.finditer(text))
+    leftover = _COMPARATOR.sub("", text).strip()
+    if not matches or leftover:
+        return False
+    for match in matches:
+        if prerelease and not match.group(5):
+            return False
+        operator = _SPELLING.get(match.group(1) or "", match.group(1) or "")
+        if not _holds(operator, [match.group(2), match.group(3), match.group(4)], target):
+            return False
+    return True
+
+
+def satisfies(version: str, constraint: str, prerelease: bool = False) -> bool:
+    """Whether `version` (e.g. 1.35.0) meets `constraint` (e.g. `>= 1.25.0-0 < 1.36.0-0`); with
+    `prerelease`, as a pre-release of that version (how EKS reports it)."""
     target = _parse(version)
-    for alternative in constraint.split("||"):
-        comparators = list(_COMPARATOR.finditer(alternative.replace(",", " ")))
-        if comparators and all(
-            _holds(m.group(1) or "", [m.group(2), m.group(3), m.group(4)], target) for m in comparators
-        ):
-            return True
-    return False
+    return any(_alternative(part, target, prerelease) for part in constraint.split("||"))

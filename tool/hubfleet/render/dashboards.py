@@ -77,7 +77,7 @@ def hubfleet_dashboard() -> GrafanaDashboard:
             (metrics.SPAWN_FAILURES,),
         ),
         _panel(4, "Hub answers /hub/health", metrics.hub_reachable(HUB), "{{namespace}}", "bool_yes_no"),
-        _panel(5, "Pods waiting (Pending)", metrics.pending_pods(HUB), "{{namespace}}/{{pod}}", "short"),
+        _panel(5, "Pods waiting (Pending)", metrics.pending_by_hub(HUB), "{{namespace}}", "short"),
     ]
     model = {
         "uid": HUBFLEET_UID,

@@ -123,6 +123,11 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
                 "configurationValues": json.dumps({"controller": {"extraVolumeTags": birth_tags(cluster)}}),
                 "resolveConflicts": "overwrite",
             },
+            # Listed so that `eksctl update addon -f` moves them with the control plane (no version:
+            # eksctl takes EKS's default for the cluster's Kubernetes version). eksctl makes them
+            # EKS add-ons anyway; its old `utils update-kube-proxy/-coredns` no longer apply.
+            {"name": "kube-proxy", "resolveConflicts": "overwrite"},
+            {"name": "coredns", "resolveConflicts": "overwrite"},
         ],
         "nodeGroups": [render_node_group(cluster, group) for group in cluster.node_groups],
     }

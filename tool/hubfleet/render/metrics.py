@@ -53,3 +53,9 @@ def pending_pods(where: str = "") -> str:
     """Pods waiting for a node (or a volume), per namespace and pod."""
     pending = 'phase="Pending"'
     return f"max by (namespace, pod) (kube_pod_status_phase{_matchers(pending, where)})"
+
+
+def pending_by_hub(where: str = "") -> str:
+    """How many pods wait per namespace (kube-state-metrics reports 0 for every other phase)."""
+    pending = 'phase="Pending"'
+    return f"sum by (namespace) (kube_pod_status_phase{_matchers(pending, where)})"
