@@ -36,7 +36,7 @@ def git(root: Path, *args: str) -> str:
 
 def commit(root: Path, message: str) -> str:
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
     return git(root, "rev-parse", "HEAD").strip()
 
 
@@ -159,26 +159,51 @@ def test_a_login_change_and_a_hub_opened_to_everyone_are_warnings(
 
 def test_capacity_and_versions_are_flagged(repo: Path, run: Callable[..., Result]) -> None:
     cluster = repo / "clusters/clusterA/cluster.yaml"
-    edit(cluster, "    maxSize: 30\n    desiredCapacity: 1", "    maxSize: 20\n    desiredCapacity: 1")
     edit(cluster, 'kubernetesVersion: "1.35"', 'kubernetesVersion: "1.34"')
-    result = run(repo, "plan")
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, "a cluster on 1.34")
+    edit(cluster, "    maxSize: 30\n    desiredCapacity: 1", "    maxSize: 20\n    desiredCapacity: 1")
+    edit(cluster, 'kubernetesVersion: "1.34"', 'kubernetesVersion: "1.35"')
+    result = run(repo, "plan", "--base", "HEAD", "--no-expand")
     assert result.exit_code == 0, result.output
     assert risks(result) == [
         "warning: capacity: clusterA/user: the capacity plan needs 30 nodes and maxSize is 20: some hubs' pods "
         "would not be scheduled",
-        "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.35 -> 1.34: eksctl upgrades the control "
+        "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.34 -> 1.35: eksctl upgrades the control "
         "plane; node groups must be rotated (`hubfleet upgrade plan` prints the runbook)",
         # The components pinned to the Kubernetes minor follow it.
         *(
             f"info: upgrade: clusterA/HelmRelease {hub}/jupyterhub: image: "
-            "spec.values.scheduling.userScheduler.image.tag: v1.35.6 -> v1.34.9"
+            "spec.values.scheduling.userScheduler.image.tag: v1.34.9 -> v1.35.6"
             for hub in ("bio150", "datalab")
         ),
         "info: upgrade: clusterA/HelmRelease kube-system/cluster-autoscaler: image: spec.values.image.tag: "
-        "v1.35.2 -> v1.34.5",
+        "v1.34.5 -> v1.35.2",
         "info: upgrade: clusterA/HelmRelease physics101/jupyterhub: image: "
-        "spec.values.scheduling.userScheduler.image.tag: v1.35.6 -> v1.34.9",
+        "spec.values.scheduling.userScheduler.image.tag: v1.34.9 -> v1.35.6",
     ]
+
+
+@pytest.mark.parametrize(
+    ("base", "head", "reason"),
+    [
+        ("1.35", "1.34", "Kubernetes 1.35 -> 1.34: EKS cannot take a control plane back to an older version"),
+        ("1.33", "1.35", "Kubernetes 1.33 -> 1.35 skips a minor version: EKS upgrades one at a time, and the "
+         "images that follow the minor would run ahead of the control plane; raise it one minor version per "
+         "change (`hubfleet upgrade plan`)"),
+    ],
+)  # fmt: skip
+def test_a_version_step_eks_cannot_take_is_blocking(
+    repo: Path, run: Callable[..., Result], base: str, head: str, reason: str
+) -> None:
+    cluster = repo / "clusters/clusterA/cluster.yaml"
+    edit(cluster, 'kubernetesVersion: "1.35"', f'kubernetesVersion: "{base}"')
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, f"a cluster on {base}")
+    edit(cluster, f'kubernetesVersion: "{base}"', f'kubernetesVersion: "{head}"')
+    result = run(repo, "plan", "--base", "HEAD", "--no-expand")
+    assert result.exit_code == 1
+    assert risks(result)[0] == f"blocking: upgrade: clusterA/kubernetesVersion: {reason}"
 
 
 def test_a_chart_major_bump_and_our_charts_version_are_flagged(

@@ -213,7 +213,8 @@ def markdown_report(plan: ChangePlan, limit: int | None = None, marker: bool = F
         fence = _fence(body)
         opening = [
             "",
-            f"<details><summary>{cluster.name}: {_cell(_summary(cluster))}</summary>",
+            f"<details><summary>{cluster.name}: {cluster.count('added')} added, {cluster.count('changed')} changed, "
+            f"{cluster.count('removed')} removed</summary>",
             "",
             f"{fence}diff",
         ]

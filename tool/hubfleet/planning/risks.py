@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from ..capacity_plan import plan_cluster
 from ..core.capacity import size_gib
+from ..core.kubernetes import minor
 from ..core.names import DRIVE_STORAGE_CLASS
 from ..model import Cluster, Hub
 from .objects import ObjectChange
@@ -66,6 +67,11 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
                           "the autoscaler removes the rest"),
     "max-below-needed": ("warning", "capacity", "the capacity plan needs {needed} nodes and maxSize is {max}: some "
                          "hubs' pods would not be scheduled"),
+    "kubernetes-downgrade": ("blocking", "upgrade", "Kubernetes {old} -> {new}: EKS cannot take a control plane back "
+                             "to an older version"),
+    "kubernetes-skip": ("blocking", "upgrade", "Kubernetes {old} -> {new} skips a minor version: EKS upgrades one at "
+                        "a time, and the images that follow the minor would run ahead of the control plane; raise "
+                        "it one minor version per change (`hubfleet upgrade plan`)"),
     "kubernetes-version": ("warning", "upgrade", "Kubernetes {old} -> {new}: eksctl upgrades the control plane; node "
                            "groups must be rotated (`hubfleet upgrade plan` prints the runbook)"),
     "chart-major": ("warning", "upgrade", "chart {old} -> {new} is a major version: read the chart's upgrade notes "
@@ -151,8 +157,13 @@ def cluster_risks(old: Cluster | None, new: Cluster | None, name: str) -> list[R
             flag("core-zone-changed", name, "coreZone", new.source_file, old=old.core_zone, new=new.core_zone)
         )
     if new.kubernetes_version != old.kubernetes_version:
-        found.append(flag("kubernetes-version", name, "kubernetesVersion", new.source_file,
+        step = minor(new.kubernetes_version) - minor(old.kubernetes_version)
+        flag_id = (
+            "kubernetes-version" if step == 1 else "kubernetes-downgrade" if step < 0 else "kubernetes-skip"
+        )
+        found.append(flag(flag_id, name, "kubernetesVersion", new.source_file,
                           old=old.kubernetes_version, new=new.kubernetes_version))  # fmt: skip
+
     found += _capacity_risks(old, new)
     hubs = {hub.name: hub for hub in new.hubs}
     for hub in old.hubs:
