@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .chartcache import default_cache
+from .edit import write_atomic
 from .errors import LocalError
 from .model import GrafanaDashboard
 
@@ -106,15 +107,7 @@ def _write_cached(path: Path, compiled: dict[str, str]) -> None:
     """Atomically, or not at all: a cache that cannot be written only costs the next compile."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, staged = tempfile.mkstemp(dir=path.parent, prefix=".dashboards-")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(compiled, out)
-            os.chmod(staged, 0o644)  # readable by everyone sharing the cache, like the chart packages
-            os.replace(staged, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(staged)
+        write_atomic(path, json.dumps(compiled))
 
 
 @cache

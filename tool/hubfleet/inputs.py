@@ -58,15 +58,10 @@ def cluster_argument(text: str) -> str:
 
 
 def check_cluster_source(source: Source, folder: str, version_policy: bool = True) -> list[Problem]:
-    """Schema, then rules, of a parsed cluster file: what render, scaffolds and edits all require.
-    Without `version_policy`, a Kubernetes version past its support is accepted (`upgrade plan`
-    must read exactly the clusters the policy refuses)."""
-    problems = check_source(source, "cluster", source.data) or check_cluster_rules(
-        source, source.data, folder
+    """Schema, then rules, of a parsed cluster file: what render, scaffolds and edits all require."""
+    return check_source(source, "cluster", source.data) or check_cluster_rules(
+        source, source.data, folder, version_policy
     )
-    if not version_policy:
-        problems = [p for p in problems if p.field != "kubernetesVersion"]
-    return problems
 
 
 def check_hub_source(source: Source, merged: dict[str, Any], stem: str) -> list[Problem]:

@@ -111,8 +111,13 @@ CLUSTER_RULES: tuple[ClusterRule, ...] = (
 )
 
 
-def check_cluster_rules(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
-    return [problem for rule in CLUSTER_RULES for problem in rule(source, raw, folder)]
+def check_cluster_rules(
+    source: Source, raw: dict[str, Any], folder: str, version_policy: bool = True
+) -> list[Problem]:
+    """Every cluster rule; without `version_policy`, a Kubernetes version past its support passes
+    (`upgrade plan` must read exactly the clusters the policy refuses)."""
+    rules = [r for r in CLUSTER_RULES if version_policy or r is not kubernetes_version_supported]
+    return [problem for rule in rules for problem in rule(source, raw, folder)]
 
 
 # Hub rules: they see every hub of a cluster at once, after each passed the schema. -----------

@@ -10,6 +10,7 @@ schema test all read this table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .names import KUBE_SYSTEM, MONITORING_NAMESPACE, NGINX_NAMESPACE, SEALED_SECRETS_NAMESPACE
 
@@ -125,3 +126,10 @@ KUBE_SCHEDULER_TAGS = {
 }
 #: Image repositories that follow the cluster's minor, with the tags pinned per minor.
 MINOR_PINNED_IMAGES = {AUTOSCALER_IMAGE: AUTOSCALER_TAGS, KUBE_SCHEDULER_IMAGE: KUBE_SCHEDULER_TAGS}
+
+
+def chart_spec(spec: Any) -> dict[str, Any]:
+    """A HelmRelease's `spec.chart.spec` (the chart, its version and source), or {} when absent."""
+    chart = spec.get("chart") if isinstance(spec, dict) else None
+    inner = chart.get("spec") if isinstance(chart, dict) else None
+    return inner if isinstance(inner, dict) else {}

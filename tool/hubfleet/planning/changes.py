@@ -17,14 +17,16 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..chartcache import ChartSource
+from ..core.charts import chart_spec
 from ..core.layout import Layout
+from ..core.programs import find_tool
 from ..errors import HubfleetError
 from ..inputs import Scope, load_project
 from ..model import Cluster
 from ..project import Project
 from ..rendering import render_files
 from ..write import serialise
-from .expansion import Expander, Side, expanded_changes, find_helm
+from .expansion import Expander, Side, expanded_changes
 from .model import ChangePlan, ClusterChanges
 from .objects import ObjectChange, ObjectKey, by_cluster, object_changes
 from .revisions import WORKTREE, commit_of, merge_base, read_revision, toplevel, write_files
@@ -72,10 +74,7 @@ def _inputs_of(files: dict[str, bytes], name: str) -> dict[str, bytes]:
 
 
 def _chart_path(document: dict[str, Any]) -> str:
-    spec = document.get("spec")
-    chart = spec.get("chart") if isinstance(spec, dict) else None
-    inner = chart.get("spec") if isinstance(chart, dict) else None
-    return str(inner.get("chart", "")) if isinstance(inner, dict) else ""
+    return str(chart_spec(document.get("spec")).get("chart", ""))
 
 
 def _upgrades(
@@ -195,7 +194,7 @@ def _compare(
 def _expanded(
     root: Path, scratch: Path, base: Side, head: Side, released: list[ObjectChange], notes: list[str]
 ) -> list[ObjectChange]:
-    helm = find_helm(root)
+    helm = find_tool("helm", root)
     if helm is None:
         notes.append("helm is not installed (`make tools`): the changed HelmReleases were not expanded")
         return []
@@ -261,7 +260,8 @@ def plan_changes(
         }  # fmt: skip
         head_documents = [(f.path, d) for f in files for d in f.documents]
         released += _own_chart_releases(head_documents, retemplated, {c.key for c in released}, layout)
-        same_version = _chart_versions(base_files).items() & _chart_versions(head_files).items()
+        old_charts, new_charts = _chart_versions(base_files), _chart_versions(head_files)
+        same_version = old_charts.items() & new_charts.items()
         notes += [f"charts/{chart} changed but kept version {version}: Flux upgrades none of its releases "
                   "(they reconcile on the chart's version); bump it" for chart, version in sorted(same_version)
                   if chart in retemplated]  # fmt: skip
@@ -272,7 +272,6 @@ def plan_changes(
             base_side = Side(base_folder / "charts", base_folder / "charts.lock", base_versions)
             head_side = Side(head_project.root / "charts", head_project.root / "charts.lock", versions)
             changes += _expanded(project.root, Path(scratch), base_side, head_side, released, notes)
-    old_charts, new_charts = _chart_versions(base_files), _chart_versions(head_files)
     releases: dict[str, int] = {}
     per_cluster: dict[str, dict[str, int]] = {}
     for file in files:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
-from ..core.charts import UPSTREAM_CHARTS
+from ..core.charts import UPSTREAM_CHARTS, chart_spec
 from .objects import ObjectChange, documents, index_documents, indexed_changes
 
 HELM_TIMEOUT_S = 300
@@ -46,19 +45,6 @@ class Side:
     charts: Path
     lock: Path
     kubernetes: dict[str, str]
-
-
-def find_helm(root: Path) -> str | None:
-    """The pinned helm (`make tools`), else one on PATH; None when there is none."""
-    pinned = root / ".tools" / "bin" / "helm"
-    return str(pinned) if pinned.is_file() and os.access(pinned, os.X_OK) else shutil.which("helm")
-
-
-def _spec(document: dict[str, Any]) -> dict[str, Any]:
-    spec = document.get("spec")
-    chart = spec.get("chart") if isinstance(spec, dict) else None
-    inner = chart.get("spec") if isinstance(chart, dict) else None
-    return inner if isinstance(inner, dict) else {}
 
 
 def reads_back_statefulsets(chart: Path) -> bool:
@@ -116,7 +102,7 @@ class Expander:
         self.notes = notes
 
     def _chart(self, side: Side, document: dict[str, Any]) -> str | None:
-        spec = _spec(document)
+        spec = chart_spec(document.get("spec"))
         found = spec.get("sourceRef")
         source: dict[str, Any] = found if isinstance(found, dict) else {}
         chart, version = str(spec.get("chart", "")), str(spec.get("version", ""))

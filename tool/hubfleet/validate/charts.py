@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.charts import chart_spec
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
 from ..core.schema_errors import Issue
 from .crds import chart_crd_schemas
@@ -36,7 +37,6 @@ from .manifests import Locator, Manifest
 from .objects import ObjectChecker, report_issue
 from .tools import Ran, run
 from .tree import Tree, cluster_of
-from .values import chart_spec
 from .values_from import resolve_values_from, secrets_of, under
 
 _LINT = re.compile(r"^\[(ERROR|WARNING)\]\s+(.*)$")

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.charts import chart_spec
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
 from .expansions import ExpansionCache
 from .findings import Tally
 from .manifests import Locator, Manifest
 from .tools import Ran, run
 from .tree import Tree
-from .values import chart_spec
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..capacity_plan import core_shortfall, plan_cluster
 from ..core.capacity import VolumeFit, instance_type
-from ..core.charts import JUPYTERHUB
+from ..core.charts import JUPYTERHUB, chart_spec
 from ..core.kubernetes import extended_support_warning
 from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL
 from ..model import Cluster
@@ -27,7 +27,6 @@ from ..sealing.auth_audit import audit_hub_logins
 from .findings import Tally
 from .manifests import Locator, Manifest
 from .tree import Tree
-from .values import chart_spec
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 

@@ -7,12 +7,11 @@ passes by leaving a layer out.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.programs import find_tool
 from ..errors import LocalError
 
 
@@ -36,13 +35,6 @@ class Ran:
         if root is not None:
             text = text.replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
         return " ".join(text.split())
-
-
-def find_tool(name: str, root: Path) -> str | None:
-    pinned = root / ".tools" / "bin" / name
-    if pinned.is_file() and os.access(pinned, os.X_OK):
-        return str(pinned)
-    return shutil.which(name)
 
 
 def require_tool(name: str, root: Path, layer: str) -> str:

@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..chartcache import ChartRef, ChartSource, FetchError
+from ..core.charts import chart_spec
 from ..core.names import HELM_GROUP
 from .charts import ChartRelease
 from .expansions import ExpansionCache, values_identity
@@ -35,7 +36,7 @@ from .findings import Tally
 from .manifests import Locator
 from .schemas import ValidatorCache, schema_issues
 from .tree import Tree, cluster_of
-from .values import chart_spec, report_values
+from .values import report_values
 from .values_from import resolve_values_from, secrets_of
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"

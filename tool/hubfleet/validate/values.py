@@ -12,8 +12,8 @@ pattern values are still caught.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from ..core.charts import chart_spec
 from ..core.names import HELM_GROUP
 from ..core.schema_errors import Issue
 from ..core.yaml_reader import dotted
@@ -34,12 +34,6 @@ def values_schema(sources: SchemaSources, chart: str, version: str) -> Path | No
         if path.is_file():
             return path
     return None
-
-
-def chart_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    chart = spec.get("chart")
-    inner = chart.get("spec") if isinstance(chart, dict) else None
-    return inner if isinstance(inner, dict) else {}
 
 
 def check_upstream_values(
