@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 
 from click.testing import Result
 from moto.core import set_initial_no_auth_action_count
@@ -45,7 +46,7 @@ def test_desired_capacity_moved_by_the_autoscaler_is_a_note_not_drift(
     assert report["drift"] is False
     assert report["differences"] == []
     assert [(n["subject"], n["field"], n["input"], n["aws"]) for n in report["notes"]] == [
-        ("node group user", "desiredCapacity", 1, 4)
+        ("node group user-v1-35", "desiredCapacity", 1, 4)
     ]
 
 
@@ -84,27 +85,27 @@ def test_every_kind_of_drift_is_reported_and_exits_1(world: World, run: Callable
     report = json.loads(result.stdout)
     assert report["drift"] is True
     core, tools = groups["core"], groups["tools"]
-    user = "eksctl-clusterA-nodegroup-user-NodeGroup-5U5U5U"
+    user = "eksctl-clusterA-nodegroup-user-v1-35-NodeGroup-5U5U5U"
     assert [
         (d["subject"], d["field"], d["input"], d["aws"], d["resource"]) for d in report["differences"]
     ] == [
-        ("node group tools", "tag k8s.io/cluster-autoscaler/enabled", "true", None, tools),
-        ("node group core", "minSize", 1, 2, core),
-        ("node group core", "maxSize", 10, 12, core),
-        ("node group user", "instanceType", "t3a.large", ["m5.large"], user),
+        ("node group tools-v1-35", "tag k8s.io/cluster-autoscaler/enabled", "true", None, tools),
+        ("node group core-v1-35", "minSize", 1, 2, core),
+        ("node group core-v1-35", "maxSize", 10, 12, core),
+        ("node group user-v1-35", "instanceType", "t3a.large", ["m5.large"], user),
         (
-            "node group user",
+            "node group user-v1-35",
             "zones",
             ["us-west-2a", "us-west-2b", "us-west-2c"],
             ["us-west-2a", "us-west-2b"],
             user,
         ),
-        ("node group user-xlarge", "Auto Scaling group", "present", None, ""),
+        ("node group user-xlarge-v1-35", "Auto Scaling group", "present", None, ""),
         (
-            "node group gpu",
+            "node group gpu-v1-35",
             "Auto Scaling group",
             None,
-            ["eksctl-clusterA-nodegroup-gpu-NodeGroup-6G6G6G"],
+            ["eksctl-clusterA-nodegroup-gpu-v1-35-NodeGroup-6G6G6G"],
             "",
         ),
         ("drive of hub oldhub", "zone", "us-west-2b", "us-west-2c", orphan),
@@ -115,7 +116,7 @@ def test_every_kind_of_drift_is_reported_and_exits_1(world: World, run: Callable
 
     text = run(world.root, "aws", "drift", "clusterA")
     assert text.exit_code == 1
-    assert f"  node group core: maxSize: input 10, AWS 12 [{core}]" in text.stdout
+    assert f"  node group core-v1-35: maxSize: input 10, AWS 12 [{core}]" in text.stdout
 
 
 def test_volumes_of_a_deleted_hub_are_orphans_and_a_retired_hubs_are_not(
@@ -147,7 +148,7 @@ def test_a_tag_the_input_does_not_render_is_drift(world: World) -> None:
     )
     report = find_drift(world.cluster, "123456789012", world.clients.autoscaling, world.clients.ec2)
     assert [str(d) for d in report.drift] == [
-        "node group core: tag k8s.io/cluster-autoscaler/node-template/label/stale: input none, AWS yes "
+        "node group core-v1-35: tag k8s.io/cluster-autoscaler/node-template/label/stale: input none, AWS yes "
         f"[{world.groups['core']}]"
     ]
 
@@ -156,7 +157,10 @@ def test_two_groups_with_one_node_groups_tags_are_drift(world: World) -> None:
     create_group(world.clients, world.cluster, world.cluster.node_group("core"), suffix="7C7C7C")
     report = find_drift(world.cluster, "123456789012", world.clients.autoscaling, world.clients.ec2)
     assert [(d.subject, d.aws) for d in report.drift] == [
-        ("node group core", [world.groups["core"], "eksctl-clusterA-nodegroup-core-NodeGroup-7C7C7C"])
+        (
+            "node group core-v1-35",
+            [world.groups["core"], "eksctl-clusterA-nodegroup-core-v1-35-NodeGroup-7C7C7C"],
+        )
     ]
 
 
@@ -199,3 +203,89 @@ def test_the_drive_claim_is_the_one_the_chart_makes_for_the_drive_release() -> N
     # Kubernetes names a StatefulSet's claims <template>-<statefulset>-<ordinal>.
     assert f"{template['metadata']['name']}-{statefulset['metadata']['name']}-0" == DRIVE_CLAIM
     assert DRIVE_CLAIM == "data-drive-nfs-0"
+
+
+def retiring(world: World, generation: str) -> None:
+    text = world.cluster_file.read_text()
+    world.cluster_file.write_text(
+        text.replace("nodeGroups:\n", f'nodeGroups:\n  retiring: "{generation}"\n', 1)
+    )
+
+
+def drift_lines(world: World, run: Callable[..., Result]) -> list[str]:
+    result = run(world.root, "aws", "drift", "clusterA")
+    assert result.exit_code == 1, result.output
+    return [line for line in result.stdout.splitlines() if line.startswith("  ")]
+
+
+CONFIG = "gitops/eksctl/clusterA.yaml"
+
+
+def names(world: World) -> list[str]:
+    return [group.name for group in world.cluster.node_groups]
+
+
+def test_a_new_generation_not_yet_created_is_drift_with_the_command_that_creates_it(
+    world: World, run: Callable[..., Result]
+) -> None:
+    # Mid-upgrade: AWS still runs the 1.34 groups only; the input lists 1.35 beside them.
+    for group in world.cluster.node_groups:
+        world.clients.autoscaling.delete_auto_scaling_group(
+            AutoScalingGroupName=world.groups[group.name], ForceDelete=True
+        )
+        create_group(world.clients, world.cluster, replace(group, generation="1.34"), suffix="OLD034")
+    retiring(world, "1.34")
+    assert drift_lines(world, run) == [
+        f"  node group {name}-v1-35: Auto Scaling group: input present, AWS none; not created: run "
+        f"`eksctl create nodegroup -f {CONFIG} --only-missing`"
+        for name in names(world)
+    ]
+
+
+def test_an_old_generation_left_after_the_input_retired_it_is_drift_with_the_delete_command(
+    world: World, run: Callable[..., Result]
+) -> None:
+    old = {
+        group.name: create_group(
+            world.clients, world.cluster, replace(group, generation="1.34"), suffix="OLD034"
+        )
+        for group in world.cluster.node_groups
+    }
+    assert drift_lines(world, run) == [
+        f"  node group {name}-v1-34: generation: input 1.35, AWS 1.34 [{old[name]}]; an old generation the "
+        f"input retired: once `kubectl get nodes -l alpha.eksctl.io/nodegroup-name={name}-v1-34` lists no node, "
+        f"run `eksctl delete nodegroup -f {CONFIG} --only-missing --approve`"
+        for name in sorted(names(world))
+    ]
+    # While the input still retires it, the old generation is expected, and compared like any group.
+    retiring(world, "1.34")
+    result = run(world.root, "aws", "drift", "clusterA")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_retiring_generation_already_deleted_asks_to_end_the_retirement(
+    world: World, run: Callable[..., Result]
+) -> None:
+    retiring(world, "1.34")
+    assert drift_lines(world, run) == [
+        f"  node group {name}-v1-34: Auto Scaling group: input present, AWS none; already deleted: remove "
+        "nodeGroups.retiring from clusters/clusterA/cluster.yaml"
+        for name in names(world)
+    ]
+
+
+def test_groups_made_before_generations_are_an_old_generation(
+    world: World, run: Callable[..., Result]
+) -> None:
+    plain = create_group(
+        world.clients, world.cluster, replace(world.cluster.node_group("core"), generation="unversioned")
+    )
+    assert drift_lines(world, run) == [
+        f"  node group core: generation: input 1.35, AWS unversioned [{plain}]; an old generation the input "
+        "retired: once `kubectl get nodes -l alpha.eksctl.io/nodegroup-name=core` lists no node, run "
+        f"`eksctl delete nodegroup -f {CONFIG} --only-missing --approve`"
+    ]
+    retiring(world, "unversioned")
+    lines = drift_lines(world, run)
+    assert all("already deleted" in line for line in lines)
+    assert [line.split(":")[0] for line in lines] == [f"  node group {n}" for n in names(world) if n != "core"]

@@ -24,12 +24,12 @@ from test_aws_support import (
     world_fixture,  # noqa: F401  (the `world` fixture)
 )
 
-CORE = "eksctl-clusterA-nodegroup-core-NodeGroup-1A2B3C"
+CORE = "eksctl-clusterA-nodegroup-core-v1-35-NodeGroup-1A2B3C"
 
 
 def rendered_group(root: Path, name: str) -> dict[str, object]:
     config = YAML(typ="safe").load((root / "gitops/eksctl/clusterA.yaml").read_text())
-    return next(group for group in config["nodeGroups"] if group["name"] == name)
+    return next(group for group in config["nodeGroups"] if group["name"] == f"{name}-v1-35")
 
 
 def test_scale_changes_only_the_numbers_then_aws_and_the_rendered_tree(
@@ -143,7 +143,7 @@ def test_a_missing_group_is_an_error_and_nothing_changes(world: World, run: Call
     assert result.exit_code == 3
     assert result.stderr == (
         "no Auto Scaling group in us-west-2 is tagged alpha.eksctl.io/cluster-name=clusterA and "
-        "alpha.eksctl.io/nodegroup-name=core: create the node group with eksctl first\n"
+        "alpha.eksctl.io/nodegroup-name=core-v1-35: create the node group with eksctl first\n"
     )
     assert snapshot(world.root) == before
 
@@ -154,8 +154,8 @@ def test_an_ambiguous_group_is_an_error_and_nothing_changes(world: World, run: C
     result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
     assert result.exit_code == 3
     assert result.stderr == (
-        f"2 Auto Scaling groups are tagged as node group core of clusterA ({CORE}, "
-        "eksctl-clusterA-nodegroup-core-NodeGroup-9Z9Z9Z); hubfleet will not guess: delete the stale one "
+        f"2 Auto Scaling groups are tagged as node group core-v1-35 of clusterA ({CORE}, "
+        "eksctl-clusterA-nodegroup-core-v1-35-NodeGroup-9Z9Z9Z); hubfleet will not guess: delete the stale one "
         "or fix its eksctl tags\n"
     )
     assert snapshot(world.root) == before
@@ -166,12 +166,12 @@ def test_groups_are_found_by_tags_old_eksctl_tags_included_other_clusters_ignore
     core = world.cluster.node_group("core")
     other = Cluster(**{**world.cluster.__dict__, "name": "clusterB"})
     create_group(world.clients, other, core, suffix="B0B0B0")
-    assert find_group(world.clients.autoscaling, "clusterA", "core")["AutoScalingGroupName"] == CORE
+    assert find_group(world.clients.autoscaling, "clusterA", "core-v1-35")["AutoScalingGroupName"] == CORE
     world.clients.autoscaling.delete_auto_scaling_group(AutoScalingGroupName=CORE, ForceDelete=True)
     old = create_group(world.clients, world.cluster, core, suffix="01D01D", old_style=True)
-    assert find_group(world.clients.autoscaling, "clusterA", "core")["AutoScalingGroupName"] == old
+    assert find_group(world.clients.autoscaling, "clusterA", "core-v1-35")["AutoScalingGroupName"] == old
     with pytest.raises(AwsError, match="no Auto Scaling group in us-west-2 is tagged"):
-        find_group(world.clients.autoscaling, "clusterA", "gpu")
+        find_group(world.clients.autoscaling, "clusterA", "gpu-v1-35")
 
 
 def test_aws_is_set_back_when_the_yaml_cannot_be_written(

@@ -89,7 +89,7 @@ def test_scale_dns_and_drift_over_http_with_the_installed_cli(project: Path, end
     drift = hubfleet(project, "drift", "clusterA")
     assert drift.returncode == 1
     assert drift.stderr == "clusterA: 1 difference between clusters/clusterA/cluster.yaml and AWS\n"
-    assert "node group tools: maxSize: input 4, AWS 7" in drift.stdout
+    assert "node group tools-v1-35: maxSize: input 4, AWS 7" in drift.stdout
 
 
 def test_backups_tag_status_and_restore_over_http_with_the_installed_cli(

@@ -95,8 +95,8 @@ def test_throttling_is_retried_with_backoff_in_standard_mode(root: Path, backoff
     autoscaling = boto3.session.Session(region_name="us-west-2").client("autoscaling", config=RETRY_CONFIG)
     throttle = Throttle(times=3)
     autoscaling.meta.events.register("before-send.auto-scaling.DescribeAutoScalingGroups", throttle)
-    group = find_group(autoscaling, "clusterA", "core")
-    assert group["AutoScalingGroupName"] == "eksctl-clusterA-nodegroup-core-NodeGroup-1A2B3C"
+    group = find_group(autoscaling, "clusterA", "core-v1-35")
+    assert group["AutoScalingGroupName"] == "eksctl-clusterA-nodegroup-core-v1-35-NodeGroup-1A2B3C"
     assert throttle.seen >= 4
     assert len(backoff) == 3
     assert all(0 <= delay <= 2 ** (attempt + 1) for attempt, delay in enumerate(backoff))
@@ -110,7 +110,7 @@ def test_throttling_that_never_stops_is_one_line_exit_3(
     result = run(root, "aws", "scale", "clusterA", "core", "--max", "12")
     assert result.exit_code == 3
     assert result.stderr == (
-        "AWS kept throttling looking up the Auto Scaling group of node group core (DescribeAutoScalingGroups) "
+        "AWS kept throttling looking up the Auto Scaling group of node group core-v1-35 (DescribeAutoScalingGroups) "
         "after 9 attempts with backoff; nothing more was changed, try again later\n"
     )
     assert throttle.seen == 9

@@ -161,18 +161,18 @@ def eksctl_tags(cluster: Cluster, group: NodeGroup, *, old_style: bool = False) 
     if old_style:
         tags = {
             "eksctl.cluster.k8s.io/v1alpha1/cluster-name": cluster.name,
-            "eksctl.io/v1alpha2/nodegroup-name": group.name,
+            "eksctl.io/v1alpha2/nodegroup-name": group.eksctl_name,
         }
     else:
         tags = {
             "alpha.eksctl.io/cluster-name": cluster.name,
-            "alpha.eksctl.io/nodegroup-name": group.name,
+            "alpha.eksctl.io/nodegroup-name": group.eksctl_name,
             "alpha.eksctl.io/nodegroup-type": "unmanaged",
             "eksctl.cluster.k8s.io/v1alpha1/cluster-name": cluster.name,
-            "eksctl.io/v1alpha2/nodegroup-name": group.name,
+            "eksctl.io/v1alpha2/nodegroup-name": group.eksctl_name,
         }
     tags[f"kubernetes.io/cluster/{cluster.name}"] = "owned"
-    tags["Name"] = f"{cluster.name}-{group.name}-Node"
+    tags["Name"] = f"{cluster.name}-{group.eksctl_name}-Node"
     tags.update(render_node_group(cluster, group)["tags"])
     return tags
 
@@ -189,7 +189,7 @@ def create_group(
     old_style: bool = False,
 ) -> str:
     """An Auto Scaling group with a launch template, as eksctl's CloudFormation stack creates it."""
-    template = f"eksctl-{cluster.name}-nodegroup-{group.name}-{suffix}"
+    template = f"eksctl-{cluster.name}-nodegroup-{group.eksctl_name}-{suffix}"
     created = clients.ec2.create_launch_template(
         LaunchTemplateName=template,
         LaunchTemplateData={
@@ -197,7 +197,7 @@ def create_group(
             "ImageId": node_image(clients),
         },
     )
-    name = f"eksctl-{cluster.name}-nodegroup-{group.name}-NodeGroup-{suffix}"
+    name = f"eksctl-{cluster.name}-nodegroup-{group.eksctl_name}-NodeGroup-{suffix}"
     all_tags = eksctl_tags(cluster, group, old_style=old_style) if tags is None else tags
     clients.autoscaling.create_auto_scaling_group(
         AutoScalingGroupName=name,

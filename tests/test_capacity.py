@@ -140,7 +140,7 @@ def test_profiles_run_on_their_node_group_and_gpu_profiles_tolerate_gpu_nodes() 
         "cpu_limit": 4.0,
         "mem_guarantee": "12G",
         "mem_limit": "14G",
-        "node_selector": {"alpha.eksctl.io/nodegroup-name": "user-xlarge"},
+        "node_selector": {"alpha.eksctl.io/nodegroup-name": "user-xlarge-v1-35"},
     }
     gpu = release("datalab")["spec"]["values"]["singleuser"]["profileList"][1]["kubespawner_override"]
     assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
@@ -153,7 +153,7 @@ def test_profiles_run_on_their_node_group_and_gpu_profiles_tolerate_gpu_nodes() 
     } in gpu["tolerations"]
     # A hub without profiles, and every hub's placeholders, stay on the main user group.
     assert release("bio150")["spec"]["values"]["singleuser"]["nodeSelector"] == {
-        "alpha.eksctl.io/nodegroup-name": "user"
+        "alpha.eksctl.io/nodegroup-name": "user-v1-35"
     }
 
 
@@ -169,7 +169,7 @@ def test_core_pods_have_requests_and_one_user_scheduler() -> None:
 
 def test_a_gpu_group_is_tainted_labelled_and_tagged_for_scale_from_zero() -> None:
     (config,) = load_docs(REPO / "gitops/eksctl/clusterA.yaml")
-    group = next(g for g in config["nodeGroups"] if g["name"] == "gpu-t4")
+    group = next(g for g in config["nodeGroups"] if g["name"] == "gpu-t4-v1-35")
     assert group["taints"] == [
         {"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"},
         {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"},
@@ -177,8 +177,9 @@ def test_a_gpu_group_is_tainted_labelled_and_tagged_for_scale_from_zero() -> Non
     assert group["labels"]["k8s.amazonaws.com/accelerator"] == "nvidia-tesla-t4"
     template = "k8s.io/cluster-autoscaler/node-template"
     assert {key: value for key, value in group["tags"].items() if key.startswith(template)} == {
-        f"{template}/label/alpha.eksctl.io/nodegroup-name": "gpu-t4",
+        f"{template}/label/alpha.eksctl.io/nodegroup-name": "gpu-t4-v1-35",
         f"{template}/label/hub.jupyter.org/node-purpose": "user",
+        f"{template}/label/hubfleet.io/generation": "1.35",
         f"{template}/label/k8s.amazonaws.com/accelerator": "nvidia-tesla-t4",
         f"{template}/label/nodegroup-role": "jhusers",
         f"{template}/resources/nvidia.com/gpu": "1",

@@ -192,7 +192,7 @@ def flow_style(world: World) -> str:
 
 def rendered_sizes(root: Path, name: str) -> tuple[int, int, int]:
     config = YAML(typ="safe").load((root / "gitops/eksctl/clusterA.yaml").read_text())
-    group = next(group for group in config["nodeGroups"] if group["name"] == name)
+    group = next(group for group in config["nodeGroups"] if group["name"] == f"{name}-v1-35")
     return group["minSize"], group["maxSize"], group["desiredCapacity"]
 
 

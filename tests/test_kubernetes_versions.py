@@ -160,3 +160,35 @@ def test_a_stale_table_says_so_instead_of_advising_the_same_version() -> None:
         "hubfleet's EKS version table (data/eks_versions.json, checked 2026-12-02) knows no version eksctl can "
         "create that is in standard support on 2027-04-01: use a newer hubfleet, or set HUBFLEET_TODAY"
     )
+
+
+@pytest.mark.parametrize(
+    ("retiring", "accepted"), [("1.34", True), ("unversioned", True), ("1.33", False), ("1.35", False)]
+)
+def test_the_retiring_generation_is_the_previous_minor_or_unversioned(
+    tmp_path: Path, run: Callable[..., Result], retiring: str, accepted: bool
+) -> None:
+    root = make_cluster(tmp_path, **{"nodeGroups.retiring": retiring})
+    result = run(root, "render", "clusterA")
+    if accepted:
+        assert result.exit_code == 0, result.output
+        return
+    line, column = position_of(root / CLUSTER, "nodeGroups.retiring")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == (
+        f"{CLUSTER}:{line}:{column}: nodeGroups.retiring: '{retiring}' is not the generation before "
+        "kubernetesVersion 1.35: name the version the old node groups were made for (1.34), or unversioned for "
+        "groups made before hubfleet named generations"
+    )
+
+
+def test_an_extra_group_may_not_end_like_a_generation(tmp_path: Path, run: Callable[..., Result]) -> None:
+    extra = [{"name": "big-v1-30", "instanceType": "t3a.xlarge", "maxSize": 2}]
+    root = make_cluster(tmp_path, **{"nodeGroups.extraUser": extra})
+    result = run(root, "render", "clusterA")
+    line, column = position_of(root / CLUSTER, "nodeGroups.extraUser[0].name")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[0] == (
+        f"{CLUSTER}:{line}:{column}: nodeGroups.extraUser[0].name: 'big-v1-30' ends like a generation (-v1-NN), "
+        "which hubfleet adds to every node group's eksctl name itself; choose another name"
+    )

@@ -164,6 +164,7 @@ def test_capacity_and_versions_are_flagged(repo: Path, run: Callable[..., Result
     commit(repo, "a cluster on 1.34")
     edit(cluster, "    maxSize: 30\n    desiredCapacity: 1", "    maxSize: 20\n    desiredCapacity: 1")
     edit(cluster, 'kubernetesVersion: "1.34"', 'kubernetesVersion: "1.35"')
+    edit(cluster, "nodeGroups:\n", 'nodeGroups:\n  retiring: "1.34"\n')
     result = run(repo, "plan", "--base", "HEAD", "--no-expand")
     assert result.exit_code == 0, result.output
     assert risks(result) == [
@@ -203,7 +204,59 @@ def test_a_version_step_eks_cannot_take_is_blocking(
     edit(cluster, f'kubernetesVersion: "{base}"', f'kubernetesVersion: "{head}"')
     result = run(repo, "plan", "--base", "HEAD", "--no-expand")
     assert result.exit_code == 1
-    assert risks(result)[0] == f"blocking: upgrade: clusterA/kubernetesVersion: {reason}"
+    assert f"blocking: upgrade: clusterA/kubernetesVersion: {reason}" in risks(result)
+
+
+GROUPS = ("tools", "core", "user", "user-xlarge", "gpu-t4")
+
+
+def test_an_upgrade_that_drops_the_old_node_groups_is_blocking_and_retiring_them_later_is_not(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    cluster = repo / "clusters/clusterA/cluster.yaml"
+    edit(cluster, 'kubernetesVersion: "1.35"', 'kubernetesVersion: "1.34"')
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, "a cluster on 1.34")
+    edit(cluster, 'kubernetesVersion: "1.34"', 'kubernetesVersion: "1.35"')
+    dropped = run(repo, "plan", "--base", "HEAD", "--no-expand")
+    assert dropped.exit_code == 1
+    old = ", ".join(f"{group}-v1-34" for group in GROUPS)
+    assert risks(dropped)[0] == (
+        f"blocking: capacity: clusterA/ClusterConfig clusterA: the ClusterConfig drops node groups {old} while "
+        "their nodes may run hubs and servers: `eksctl delete nodegroup --only-missing` would delete those nodes; "
+        'keep the generation with nodeGroups.retiring: "1.34" until it is drained'
+    )
+    # The rotation: both generations side by side, nothing leaves.
+    edit(cluster, "nodeGroups:\n", 'nodeGroups:\n  retiring: "1.34"\n')
+    rotating = run(repo, "plan", "--base", "HEAD", "--no-expand")
+    assert rotating.exit_code == 0, rotating.output
+    assert not [line for line in risks(rotating) if "the ClusterConfig drops" in line]
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, "rotating to 1.35")
+    # Drained: the retiring generation leaves, as information with the command that deletes it.
+    edit(cluster, 'nodeGroups:\n  retiring: "1.34"\n', "nodeGroups:\n")
+    retired = run(repo, "plan", "--base", "HEAD", "--no-expand")
+    assert retired.exit_code == 0, retired.output
+    assert risks(retired) == [
+        f"info: capacity: clusterA/ClusterConfig clusterA: the ClusterConfig drops node groups {old} (generation "
+        "1.34): once merged and no node of the generation is left, `eksctl delete nodegroup -f "
+        "gitops/eksctl/clusterA.yaml --only-missing --approve` deletes what it no longer lists"
+    ]
+
+
+def test_a_node_group_removed_for_good_is_a_warning(repo: Path, run: Callable[..., Result]) -> None:
+    cluster = repo / "clusters/clusterA/cluster.yaml"
+    spare = "    - name: spare\n      instanceType: t3a.large\n      maxSize: 2\n"
+    edit(cluster, "  extraUser:\n", f"  extraUser:\n{spare}")
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, "a spare group")
+    edit(cluster, spare, "")
+    result = run(repo, "plan", "--base", "HEAD", "--no-expand")
+    assert result.exit_code == 0, result.output
+    assert risks(result) == [
+        "warning: capacity: clusterA/ClusterConfig clusterA: the ClusterConfig drops node group spare-v1-35: "
+        "`eksctl delete nodegroup --only-missing` deletes what it no longer lists, and servers running there stop"
+    ]
 
 
 def test_a_chart_major_bump_and_our_charts_version_are_flagged(

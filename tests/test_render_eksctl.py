@@ -6,6 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml import YAML
+
 from conftest import REPO, schema_errors
 from hubfleet.inputs import load_cluster
 from hubfleet.project import Project
@@ -18,7 +20,8 @@ def config(**changes: Any) -> dict[str, Any]:
 
 
 def groups(cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {group["name"]: group for group in cfg["nodeGroups"]}
+    """Node groups by the name people use: the example's are all in its 1.35 generation."""
+    return {group["name"].removesuffix("-v1-35"): group for group in cfg["nodeGroups"]}
 
 
 def test_valid_against_eksctl_schema(upstream: Path) -> None:
@@ -42,10 +45,14 @@ def test_tools_and_core_are_pinned_to_the_core_zone_and_users_span_zones() -> No
 def test_labels_taints_and_hardening_by_role() -> None:
     by_name = groups(config())
     # Tools nodes carry no hub purpose, so hub pods and drives (which require one) never land there.
-    assert by_name["tools"]["labels"] == {"nodegroup-role": "clustertools"}
+    assert by_name["tools"]["labels"] == {"nodegroup-role": "clustertools", "hubfleet.io/generation": "1.35"}
     assert by_name["core"]["labels"]["hub.jupyter.org/node-purpose"] == "core"
     assert by_name["core"]["labels"]["nodegroup-role"] == "jhcontrolplane"
-    assert by_name["user"]["labels"] == {"hub.jupyter.org/node-purpose": "user", "nodegroup-role": "jhusers"}
+    assert by_name["user"]["labels"] == {
+        "hub.jupyter.org/node-purpose": "user",
+        "nodegroup-role": "jhusers",
+        "hubfleet.io/generation": "1.35",
+    }
     assert by_name["user"]["taints"] == [
         {"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"}
     ]
@@ -88,6 +95,11 @@ def test_autoscaler_discovery_tags_and_scale_from_zero_templates() -> None:
     assert tags["k8s.io/cluster-autoscaler/clusterA"] == "owned"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/hub.jupyter.org/node-purpose"] == "user"
     assert (
+        tags["k8s.io/cluster-autoscaler/node-template/label/alpha.eksctl.io/nodegroup-name"]
+        == "user-xlarge-v1-35"
+    )
+    assert tags["hubfleet.io/generation"] == "1.35"
+    assert (
         tags["k8s.io/cluster-autoscaler/node-template/taint/hub.jupyter.org/dedicated"] == "user:NoSchedule"
     )
     assert not any("node-template" in key for key in by_name["user"]["tags"])
@@ -108,3 +120,72 @@ def test_ebs_csi_addon_and_irsa_for_the_autoscaler() -> None:
     assert addons["coredns"] == {"name": "coredns", "resolveConflicts": "overwrite"}
     assert addons["aws-ebs-csi-driver"]["wellKnownPolicies"] == {"ebsCSIController": True}
     assert addons["vpc-cni"]["attachPolicyARNs"] == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]
+
+
+ROTATION = Path(__file__).resolve().parent / "fixtures" / "upgrade-rotation" / "expected"
+
+
+def rotation_groups(stage: str) -> dict[str, dict[str, Any]]:
+    """The node groups of one stage of the upgrade-rotation golden case, by eksctl name."""
+    loaded = YAML(typ="safe").load((ROTATION / "eksctl" / f"{stage}.yaml").read_text())
+    return {group["name"]: group for group in loaded["nodeGroups"]}
+
+
+def same_but_names(group: dict[str, Any], stage: str) -> dict[str, Any]:
+    """A group with the cluster's own name taken out of its autoscaler tags (stages are clusters)."""
+    tags = {key.replace(f"/{stage}", "/CLUSTER"): value for key, value in group["tags"].items()}
+    return {**group, "tags": tags}
+
+
+def test_a_rotation_keeps_the_old_generation_as_it_was_beside_the_new_then_retires_it() -> None:
+    before, during, after = (rotation_groups(stage) for stage in ("before", "during", "after"))
+    names = ["tools", "core", "user", "user-xlarge"]
+    assert list(before) == [f"{name}-v1-34" for name in names]
+    assert list(during) == [f"{name}-v1-35" for name in names] + [f"{name}-v1-34" for name in names]
+    assert list(after) == [f"{name}-v1-35" for name in names]
+    # The old generation is listed exactly as it was created, so eksctl leaves it alone.
+    for name in before:
+        assert same_but_names(during[name], "during") == same_but_names(before[name], "before")
+    # The new one has the same labels, taints, zones, sizes and tags, under its own generation.
+    for name in names:
+        old, new = before[f"{name}-v1-34"], after[f"{name}-v1-35"]
+        assert {k: v for k, v in new.items() if k not in ("name", "labels", "tags")} == {
+            k: v for k, v in old.items() if k not in ("name", "labels", "tags")
+        }
+        assert new["labels"] == {**old["labels"], "hubfleet.io/generation": "1.35"}
+        assert same_but_names(during[f"{name}-v1-35"], "during") == same_but_names(new, "after")
+
+
+def test_during_a_rotation_only_the_new_generation_grows_and_takes_new_servers() -> None:
+    def discovery(stage: str) -> list[str]:
+        path = ROTATION / "infrastructure" / stage / "controllers" / "cluster-autoscaler.yaml"
+        return list(YAML(typ="safe").load(path.read_text())["spec"]["values"]["autoDiscovery"]["tags"])
+
+    assert discovery("during") == [
+        "k8s.io/cluster-autoscaler/enabled",
+        "k8s.io/cluster-autoscaler/during",
+        "hubfleet.io/generation=1.35",
+    ]
+    assert discovery("after") == ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/after"]
+    assert discovery("legacy")[-1] == "hubfleet.io/generation=1.35"
+    # The old groups carry their own generation's tag (or none, made before generations): never 1.35.
+    for name, group in rotation_groups("during").items():
+        assert group["tags"]["hubfleet.io/generation"] == ("1.35" if name.endswith("-v1-35") else "1.34")
+    assert all(
+        "hubfleet.io/generation" not in g["tags"] for g in list(rotation_groups("legacy").values())[4:]
+    )
+    for stage in ("during", "legacy"):
+        path = ROTATION / "hubs" / stage / "course" / "jupyterhub.yaml"
+        single = YAML(typ="safe").load(path.read_text())["spec"]["values"]["singleuser"]
+        assert single["nodeSelector"] == {"alpha.eksctl.io/nodegroup-name": "user-v1-35"}
+        assert [p["kubespawner_override"]["node_selector"] for p in single["profileList"]] == [
+            {"alpha.eksctl.io/nodegroup-name": "user-v1-35"},
+            {"alpha.eksctl.io/nodegroup-name": "user-xlarge-v1-35"},
+        ]
+
+
+def test_the_rotation_stages_are_valid_for_eksctl(upstream: Path) -> None:
+    schema = upstream / "eksctl" / "clusterconfig-v1alpha5.schema.json"
+    for stage in ("before", "during", "after", "legacy"):
+        loaded = YAML(typ="safe").load((ROTATION / "eksctl" / f"{stage}.yaml").read_text())
+        assert schema_errors(loaded, schema) == [], stage

@@ -96,7 +96,10 @@ def test_autoscaler_release(rendered: Path) -> None:
     (release,) = releases(rendered, "cluster-autoscaler")
     values = release["spec"]["values"]
     assert release["metadata"]["namespace"] == "kube-system"
-    assert values["autoDiscovery"] == {"clusterName": "clusterA"}
+    assert values["autoDiscovery"] == {
+        "clusterName": "clusterA",
+        "tags": ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/clusterA"],
+    }
     assert values["awsRegion"] == "us-west-2"
     assert values["extraArgs"] == {
         "expander": "least-waste",

@@ -74,12 +74,66 @@ def test_the_example_can_move_from_1_34_to_1_35(root: Path, run: Callable[..., R
     assert "  ok   chart grafana 12.11.1: kubeVersion ^1.25.0-0 accepts 1.35" in lines
     assert "  ok   chart cluster-autoscaler 9.59.0: sets no kubeVersion" in lines
     assert "  ok   image registry.k8s.io/autoscaling/cluster-autoscaler: pinned v1.35.2" in lines
-    assert (
-        '  1. On a branch, set kubernetesVersion: "1.35" in clusters/clusterA/cluster.yaml and render'
-        in lines
+    runbook = lines[lines.index("runbook:") + 1 :]
+    steps = [line for line in runbook if not line.startswith("       ")]
+    assert [step.split(":")[0] for step in steps] == [
+        "  1. On a branch, set kubernetesVersion",
+        "  2. Raise the control plane, from the branch, before merging",
+        "  3. Create the 1.35 node groups, from the branch (--only-missing leaves the 1.34 ones as they are)",
+        "  4. Merge",
+        "  5. Update the add-ons (VPC CNI, EBS CSI driver, kube-proxy, CoreDNS) to the new minor",
+        "  6. Move the core and tools pods off the 1.34 nodes",
+        "  7. Empty the 1.34 user nodes",
+        "  8. Retire the 1.34 generation",
+    ]
+    assert steps[0] == (
+        '  1. On a branch, set kubernetesVersion: "1.35" and nodeGroups.retiring: "1.34" in '
+        "clusters/clusterA/cluster.yaml and render: the ClusterConfig gains a 1.35 generation of every node "
+        "group beside the 1.34 one"
     )
-    assert "       $ eksctl upgrade cluster -f gitops/eksctl/clusterA.yaml --approve" in lines
-    assert "       $ eksctl delete nodegroup --cluster clusterA --name gpu-t4 --approve" in lines
+    old = "tools-v1-34,core-v1-34,user-v1-34,user-xlarge-v1-34,gpu-t4-v1-34"
+    # Order matters: the control plane first, then the new groups, then the merge, then draining.
+    commands = [line.removeprefix("       $ ") for line in runbook if line.startswith("       $ ")]
+    order = [
+        "eksctl upgrade cluster -f gitops/eksctl/clusterA.yaml --approve",
+        "eksctl create nodegroup -f gitops/eksctl/clusterA.yaml --only-missing",
+        "git push (then merge the pull request)",
+        "eksctl update addon -f gitops/eksctl/clusterA.yaml",
+        f"kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in ({old})'",
+        "kubectl drain -l 'alpha.eksctl.io/nodegroup-name in (tools-v1-34,core-v1-34)' --ignore-daemonsets "
+        "--delete-emptydir-data",
+        "eksctl delete nodegroup -f gitops/eksctl/clusterA.yaml --only-missing --approve",
+        "hubfleet aws drift clusterA",
+    ]
+    assert [commands.index(command) for command in order] == sorted(commands.index(c) for c in order)
+
+
+def test_a_cluster_made_before_generations_retires_its_plain_named_groups(
+    root: Path, run: Callable[..., Result]
+) -> None:
+    config = root / "gitops/eksctl/clusterA.yaml"
+    config.write_text(config.read_text().replace("-v1-35\n", "\n"))
+    result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert (
+        '  1. On a branch, set kubernetesVersion: "1.35" and nodeGroups.retiring: "unversioned" in '
+        "clusters/clusterA/cluster.yaml and render: the ClusterConfig gains a 1.35 generation of every node "
+        "group beside the 1.34 (unversioned) one"
+    ) in lines
+    assert (
+        "       $ kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in (tools,core,user,user-xlarge,gpu-t4)'"
+    ) in lines
+
+
+def test_no_new_upgrade_while_a_generation_is_retiring(root: Path, run: Callable[..., Result]) -> None:
+    edit(root / CLUSTER, "nodeGroups:\n", 'nodeGroups:\n  retiring: "1.33"\n')
+    result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "--to 1.35: clusterA is still retiring its 1.33 node groups: once their nodes are drained, remove "
+        "nodeGroups.retiring, merge, and run `eksctl delete nodegroup --only-missing --approve` first"
+    )
 
 
 def test_a_chart_that_excludes_the_target_fails_the_plan(root: Path, run: Callable[..., Result]) -> None:
@@ -98,7 +152,7 @@ def test_json_for_scripts_and_markdown_for_an_issue(root: Path, run: Callable[..
     plan = json.loads(
         run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "json").output
     )
-    assert (plan["from"], plan["to"], plan["ok"], len(plan["steps"])) == ("1.34", "1.35", True, 6)
+    assert (plan["from"], plan["to"], plan["ok"], len(plan["steps"])) == ("1.34", "1.35", True, 8)
     markdown = run(root, "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "markdown").output
     assert markdown.startswith("## clusterA: Kubernetes 1.34 -> 1.35\n\n### Checks\n- **ok** version:")
 

@@ -12,7 +12,15 @@ from typing import Any, Literal
 from .core.backups import DEFAULT_TIME, Policy
 from .core.capacity import core_volumes, instance_type
 from .core.charts import UPSTREAM_CHARTS, UpstreamChart
-from .core.names import SLACK_WEBHOOK_KEY, SMTP_PASSWORD_KEY, autoscaler_tags, node_labels, node_taints
+from .core.names import (
+    SLACK_WEBHOOK_KEY,
+    SMTP_PASSWORD_KEY,
+    UNVERSIONED,
+    autoscaler_tags,
+    generation_name,
+    node_labels,
+    node_taints,
+)
 from .model_auth import Auth, build_auth
 
 NodeRole = Literal["tools", "core", "user"]
@@ -104,7 +112,11 @@ class Restore:
 
 @dataclass(frozen=True)
 class NodeGroup:
-    """One eksctl node group; `role` decides labels, taints, zones and kubelet hardening."""
+    """One eksctl node group; `role` decides labels, taints, zones and kubelet hardening.
+
+    `name` is the name people use (cluster.yaml, profiles, `aws scale`); `eksctl_name` adds the
+    generation, the Kubernetes minor the group's nodes were made for (core/names.GENERATION_LABEL).
+    """
 
     name: str
     role: NodeRole
@@ -114,6 +126,11 @@ class NodeGroup:
     desired_capacity: int
     volume_size: int
     zones: tuple[str, ...]
+    generation: str = UNVERSIONED
+
+    @property
+    def eksctl_name(self) -> str:
+        return generation_name(self.name, self.generation)
 
     @property
     def scales_from_zero(self) -> bool:
@@ -132,7 +149,7 @@ class NodeGroup:
 
     @property
     def labels(self) -> dict[str, str]:
-        return node_labels(self.role, self.accelerator)
+        return node_labels(self.role, self.accelerator, self.generation)
 
     @property
     def taints(self) -> list[dict[str, str]]:
@@ -140,7 +157,13 @@ class NodeGroup:
 
     def autoscaler_tags(self, cluster: str) -> dict[str, str]:
         return autoscaler_tags(
-            cluster, self.role, self.name, self.scales_from_zero, self.gpus, self.accelerator
+            cluster,
+            self.role,
+            self.eksctl_name,
+            self.scales_from_zero,
+            self.gpus,
+            self.accelerator,
+            self.generation,
         )
 
 
@@ -183,6 +206,8 @@ class Cluster:
     backups: Policy | None = None
     restores: tuple[Restore, ...] = ()
     monitoring: Monitoring | None = None
+    #: The generation still running beside the current one during a rotation (None: no rotation).
+    retiring: str | None = None
 
     def backup_policy(self, hub: Hub) -> Policy | None:
         """The policy of `hub`'s volumes: the cluster's, with the hub's own keep; None if off."""
@@ -199,6 +224,23 @@ class Cluster:
     def node_group(self, role: NodeRole) -> NodeGroup:
         """The main group of a role (tools, core or the first user group)."""
         return next(group for group in self.node_groups if group.role == role)
+
+    @property
+    def retiring_groups(self) -> tuple[NodeGroup, ...]:
+        """The old generation's groups while they drain: the same settings under their old names
+        (eksctl never changes an existing unmanaged group, so only the names must match)."""
+        if self.retiring is None:
+            return ()
+        return tuple(replace(group, generation=self.retiring) for group in self.node_groups)
+
+    @property
+    def generations(self) -> tuple[NodeGroup, ...]:
+        """Every group the ClusterConfig lists: the current generation, then the retiring one."""
+        return self.node_groups + self.retiring_groups
+
+    def eksctl_name(self, group: str) -> str:
+        """The eksctl name of the current generation of the group people call `group`."""
+        return generation_name(group, self.kubernetes_version)
 
     @property
     def user_groups(self) -> tuple[NodeGroup, ...]:
@@ -218,9 +260,12 @@ class Cluster:
         )
 
 
-def _node_group(name: str, role: NodeRole, raw: dict[str, Any], zones: tuple[str, ...]) -> NodeGroup:
+def _node_group(
+    name: str, role: NodeRole, raw: dict[str, Any], zones: tuple[str, ...], generation: str
+) -> NodeGroup:
     min_size = int(raw.get("minSize", 0))
     return NodeGroup(
+        generation=generation,
         name=name,
         role=role,
         instance_type=str(raw["instanceType"]),
@@ -242,13 +287,15 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
     """Build the model from a plain dict that passed schemas/cluster.schema.json."""
     zones = tuple(raw["zones"])
     core_zone = str(raw["coreZone"])
-    groups = raw["nodeGroups"]
+    groups, version = raw["nodeGroups"], str(raw["kubernetesVersion"])
     node_groups = [
-        _node_group("tools", "tools", groups["tools"], (core_zone,)),
-        _node_group("core", "core", groups["core"], (core_zone,)),
-        _node_group("user", "user", groups["user"], zones),
+        _node_group("tools", "tools", groups["tools"], (core_zone,), version),
+        _node_group("core", "core", groups["core"], (core_zone,), version),
+        _node_group("user", "user", groups["user"], zones, version),
     ]
-    node_groups += [_node_group(extra["name"], "user", extra, zones) for extra in groups.get("extraUser", [])]
+    node_groups += [
+        _node_group(extra["name"], "user", extra, zones, version) for extra in groups.get("extraUser", [])
+    ]
     ingress = raw.get("ingress", {})
     flux = raw["flux"]
     name = str(raw["name"])
@@ -257,11 +304,12 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         source_file=source_file,
         region=str(raw["region"]),
         account_id=str(raw["accountId"]),
-        kubernetes_version=str(raw["kubernetesVersion"]),
+        kubernetes_version=version,
         domain=str(raw["domain"]).lower(),
         zones=zones,
         core_zone=core_zone,
         node_groups=tuple(node_groups),
+        retiring=str(groups["retiring"]) if "retiring" in groups else None,
         max_upload_size=str(ingress.get("maxUploadSize", DEFAULT_MAX_UPLOAD_SIZE)),
         tls_secret_name=str(ingress.get("tlsSecretName", f"{name.lower()}-tls")),
         git_url=str(flux["url"]),

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .core.capacity import VolumeFit, instance_type
-from .core.kubernetes import today, version_problem
-from .core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES
+from .core.kubernetes import minor, today, version_problem
+from .core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES, UNVERSIONED, split_generation
 from .errors import Problem
 from .load import Source
 from .model import Cluster, Hub, build_resources
@@ -36,6 +36,22 @@ def name_matches_folder(source: Source, raw: dict[str, Any], folder: str) -> lis
 def kubernetes_version_supported(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
     problem = version_problem(str(raw["kubernetesVersion"]), today())
     return [source.problem(["kubernetesVersion"], problem)] if problem else []
+
+
+def retiring_is_previous(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
+    """The retiring generation is the one an upgrade replaces: the previous minor, one step down."""
+    retiring, version = raw["nodeGroups"].get("retiring"), str(raw["kubernetesVersion"])
+    previous = f"1.{minor(version) - 1}"
+    if retiring is None or retiring in (previous, UNVERSIONED):
+        return []
+    return [
+        source.problem(
+            ["nodeGroups", "retiring"],
+            f"'{retiring}' is not the generation before kubernetesVersion {version}: name the version the old "
+            f"node groups were made for ({previous}), or {UNVERSIONED} for groups made before hubfleet named "
+            "generations",
+        )
+    ]
 
 
 def core_zone_in_zones(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
@@ -96,12 +112,21 @@ def extra_group_names_unique(source: Source, raw: dict[str, Any], folder: str) -
                 )
             )
         seen.add(group["name"])
+        if split_generation(group["name"])[1] != UNVERSIONED:
+            problems.append(
+                source.problem(
+                    ["nodeGroups", "extraUser", index, "name"],
+                    f"'{group['name']}' ends like a generation (-v1-NN), which hubfleet adds to every node "
+                    "group's eksctl name itself; choose another name",
+                )
+            )
     return problems
 
 
 CLUSTER_RULES: tuple[ClusterRule, ...] = (
     name_matches_folder,
     kubernetes_version_supported,
+    retiring_is_previous,
     core_zone_in_zones,
     zones_in_region,
     sizes_ordered,

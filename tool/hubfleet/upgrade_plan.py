@@ -28,7 +28,8 @@ from .chartcache import ChartRef, ChartSource, FetchError, read_lock
 from .core.capacity import VolumeFit, instance_type
 from .core.charts import MINOR_PINNED_IMAGES, MONITORING_CHARTS, UPSTREAM_CHARTS
 from .core.kubernetes import eks_versions, extended_support_warning, minor, support, version_problem
-from .core.names import NODE_GROUP_LABEL
+from .core.layout import Layout
+from .core.names import NODE_GROUP_LABEL, UNVERSIONED, generation_name
 from .core.version_ranges import satisfies
 from .errors import UsageError
 from .model import Cluster
@@ -80,6 +81,10 @@ def refuse(cluster: Cluster, target: str, on: date) -> None:
     problem = version_problem(target, on)
     if problem:
         raise UsageError(option, problem)
+    if cluster.retiring is not None:
+        raise UsageError(option, f"{cluster.name} is still retiring its {cluster.retiring} node groups: once "
+                         "their nodes are drained, remove nodeGroups.retiring, merge, and run `eksctl delete "
+                         "nodegroup --only-missing --approve` first")  # fmt: skip
 
 
 def _kube_version(package: Path) -> str | None:
@@ -171,41 +176,73 @@ def image_checks(target: str) -> list[Check]:
     ]  # fmt: skip
 
 
-def runbook(cluster: Cluster, target: str) -> list[Step]:
-    name, config = cluster.name, f"gitops/eksctl/{cluster.name}.yaml"
-    fixed = [group.name for group in cluster.node_groups if group.role != "user"]
-    users = [group.name for group in cluster.node_groups if group.role == "user"]
+def running_generation(project: Project, cluster: Cluster) -> str:
+    """The generation the cluster's node groups are in now, read from the committed ClusterConfig:
+    UNVERSIONED when its groups carry plain names (made before hubfleet named generations), else
+    the cluster's Kubernetes version."""
+    path = project.gitops_dir / Layout().eksctl_file(cluster.name)
+    try:
+        loaded = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError, UnicodeDecodeError):
+        return cluster.kubernetes_version
+    groups = loaded.get("nodeGroups") if isinstance(loaded, dict) else None
+    names = [g.get("name") for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
+    plain = {g.name for g in cluster.node_groups} & {n for n in names if isinstance(n, str)}
+    return UNVERSIONED if plain else cluster.kubernetes_version
+
+
+def _in(groups: list[str]) -> str:
+    """A label selector for nodes of the named eksctl groups."""
+    return f"'{NODE_GROUP_LABEL} in ({','.join(groups)})'"
+
+
+def runbook(cluster: Cluster, target: str, running: str) -> list[Step]:
+    """The steps from `cluster`'s version to `target`, its groups now in generation `running`."""
+    name, config = cluster.name, Layout().repo_path(Layout().eksctl_file(cluster.name))
+    old = (
+        cluster.kubernetes_version
+        if running != UNVERSIONED
+        else f"{cluster.kubernetes_version} ({UNVERSIONED})"
+    )
+    fixed = [generation_name(group.name, running) for group in cluster.node_groups if group.role != "user"]
+    users = [generation_name(group.name, running) for group in cluster.node_groups if group.role == "user"]
+    drain = "--ignore-daemonsets --delete-emptydir-data"
     return [
-        Step(f'On a branch, set kubernetesVersion: "{target}" in clusters/{name}/cluster.yaml and render',
+        Step(f'On a branch, set kubernetesVersion: "{target}" and nodeGroups.retiring: "{running}" in '
+             f"clusters/{name}/cluster.yaml and render: the ClusterConfig gains a {target} generation of every "
+             f"node group beside the {old} one",
              (f"make render CLUSTER={name}", "hubfleet plan", f"git commit -am 'Kubernetes {target}'"),
              "nothing yet: the branch is not merged"),
         Step("Raise the control plane, from the branch, before merging",
              (f"eksctl upgrade cluster -f {config} --approve",),
              "nothing: hubs and servers keep running (about 10 minutes; kubectl may retry)"),
-        Step("Merge: Flux moves the cluster autoscaler and every hub's user-scheduler to the new minor",
+        Step(f"Create the {target} node groups, from the branch (--only-missing leaves the {old} ones as they are)",
+             (f"eksctl create nodegroup -f {config} --only-missing",),
+             "nothing: new nodes join beside the old ones"),
+        Step("Merge: Flux moves the cluster autoscaler and every hub's user-scheduler to the new minor, and new "
+             f"servers to the {target} groups; the autoscaler now grows only those",
              ("git push (then merge the pull request)", "flux reconcile kustomization infra-controllers --with-source"),
-             "new servers start as before; a scheduler restarts in seconds"),
+             "running servers are untouched; each hub restarts in seconds (logins pause), and new servers start "
+             "on new nodes"),
         Step("Update the add-ons (VPC CNI, EBS CSI driver, kube-proxy, CoreDNS) to the new minor",
              (f"eksctl update addon -f {config}",),
              "nothing: networking and DNS roll one pod at a time"),
-        Step("Replace the core and tools node groups (unmanaged groups cannot change their AMI in place): "
-             "create renamed copies, wait for their nodes, then drain and delete the old groups",
-             (f"eksctl create nodegroup -f <a copy of {config} with {', '.join(fixed)} renamed, "
-              f"e.g. core-{target.replace('.', '')}>",
-              "kubectl cordon NODE (every node of an old group)",
-              "kubectl drain NODE --ignore-daemonsets --delete-emptydir-data (one node at a time)",
-              *(f"eksctl delete nodegroup --cluster {name} --name {group} --approve" for group in fixed)),
+        Step(f"Move the core and tools pods off the {old} nodes: cordon the whole old generation, then drain its "
+             "core and tools nodes one at a time",
+             (f"kubectl cordon -l {_in(fixed + users)}", f"kubectl drain -l {_in(fixed)} {drain}"),
              "core: each drive's NFS server moves to a new core node in the same zone within a minute or two; "
              "file access pauses (hard mounts) and resumes, nothing is lost; logins fail for about a minute as "
              "the hub moves. tools: the two ingress replicas move one at a time, hubs stay reachable"),
-        Step("Replace the user node groups under their own names (servers choose them by name): drain, delete, "
-             "and create them again",
-             (*(f"kubectl drain -l {NODE_GROUP_LABEL}={group} --ignore-daemonsets --delete-emptydir-data"
-                for group in users),
-              *(f"eksctl delete nodegroup --cluster {name} --name {group} --approve" for group in users),
-              f"eksctl create nodegroup -f {config} --only-missing"),
-             "servers on these nodes stop: do it outside teaching hours, or let the idle culler empty them "
-             "first; servers started meanwhile wait a few minutes for a new node"),
+        Step(f"Empty the {old} user nodes: list the servers still on them (the NODE column), let the idle culler "
+             "stop them, or drain the nodes outside teaching hours",
+             ("kubectl get pods -A -l component=singleuser-server -o wide",
+              f"kubectl drain -l {_in(users)} {drain}"),
+             "servers still on these nodes stop; users start them again, on new nodes"),
+        Step(f"Retire the {old} generation: on a new branch remove nodeGroups.retiring, render and merge, then "
+             "delete the empty groups",
+             (f"make render CLUSTER={name}", "hubfleet plan", f"git commit -am 'Retire the {old} node groups'",
+              f"eksctl delete nodegroup -f {config} --only-missing --approve", f"hubfleet aws drift {name}"),
+             "nothing: their nodes are empty"),
     ]  # fmt: skip
 
 
@@ -224,7 +261,7 @@ def plan_upgrade(
     plan.checks += image_checks(target)
     plan.checks += chart_checks(project, cluster, target, source)
     plan.checks += capacity_checks(cluster, target)
-    plan.steps = runbook(cluster, target)
+    plan.steps = runbook(cluster, target, running_generation(project, cluster))
     return plan
 
 

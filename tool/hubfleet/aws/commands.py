@@ -150,7 +150,7 @@ def scale(
     edit = edit_sizes(actx.project, model, nodegroup, SizeChange(min_size, max_size, desired))
     session, _ = actx.checked_session(model)
     autoscaling = make_client(session, "autoscaling")
-    plan = plan_scale(edit, find_group(autoscaling, cluster, nodegroup))
+    plan = plan_scale(edit, find_group(autoscaling, cluster, model.eksctl_name(nodegroup)))
     for line in plan.describe():
         click.echo(line)
     if dry_run:

@@ -6,6 +6,11 @@ Auto Scaling groups tagged for the cluster but absent from the input are drift
 too. The cluster autoscaler moves desired capacity at run time, so a different
 desired capacity on a group it manages is a note, not drift.
 
+Node groups come in generations (core/names.GENERATION_LABEL): during an upgrade the
+input keeps the retiring one beside the current one. A generation the input names but
+AWS lacks, or an old one AWS still runs after the input retired it, is drift with the
+eksctl command that ends it.
+
 Drives and hub databases are EBS volumes and can only attach in their own zone,
 so a hub volume outside the core zone is reported as drift.
 """
@@ -15,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM, HUB_DB_CLAIM
+from ..core.layout import Layout
+from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM, HUB_DB_CLAIM, NODE_GROUP_LABEL, split_generation
 from ..model import Cluster, NodeGroup
 from .backups import plan_policies
 from .groups import GroupFacts, cluster_groups, read_group
@@ -115,23 +121,27 @@ def find_drift(
     """Compare every node group, hub volume and (with backups) snapshot policy of `cluster` with AWS."""
     groups = cluster_groups(autoscaling, cluster.name)
     differences: list[Difference] = []
-    for group in cluster.node_groups:
-        found = groups.pop(group.name, [])
-        subject = f"node group {group.name}"
+    config = Layout().repo_path(Layout().eksctl_file(cluster.name))
+    for group in cluster.generations:
+        found = groups.pop(group.eksctl_name, [])
+        subject = f"node group {group.eksctl_name}"
         if not found:
-            differences.append(Difference(subject, "Auto Scaling group", "present", None, note="not created"))
+            fix = (
+                f"already deleted: remove nodeGroups.retiring from {cluster.source_file}"
+                if group.generation == cluster.retiring
+                else f"not created: run `eksctl create nodegroup -f {config} --only-missing`"
+            )
+            differences.append(Difference(subject, "Auto Scaling group", "present", None, note=fix))
         elif len(found) > 1:
             names = [g["AutoScalingGroupName"] for g in found]
             differences.append(
                 Difference(subject, "Auto Scaling group", "one", names, note="several groups carry its tags")
             )
         else:
-            facts = read_group(autoscaling, ec2, found[0], group.name)
+            facts = read_group(autoscaling, ec2, found[0], group.eksctl_name)
             differences += compare_group(cluster, group, facts)
     for name, extra in sorted(groups.items()):
-        names = [g["AutoScalingGroupName"] for g in extra]
-        subject = f"node group {name}" if name else "Auto Scaling group without a node-group tag"
-        differences.append(Difference(subject, "Auto Scaling group", None, names, note="not in the input"))
+        differences.append(_unknown_group(cluster, name, [g["AutoScalingGroupName"] for g in extra], config))
     volumes = cluster_volumes(ec2, cluster.name)
     differences += misplaced_volumes(volumes, cluster)
     differences += orphaned_volumes(volumes, cluster)
@@ -140,9 +150,29 @@ def find_drift(
     return DriftReport(cluster.name, cluster.source_file, ec2.meta.region_name, account, tuple(differences))
 
 
+def _unknown_group(cluster: Cluster, name: str, groups: list[str], config: str) -> Difference:
+    """An Auto Scaling group of the cluster that the input does not list: an old generation of one
+    of its node groups, left behind by an upgrade, or a group the input never had."""
+    if not name:
+        return Difference("Auto Scaling group without a node-group tag", "Auto Scaling group", None, groups,
+                          note="not in the input")  # fmt: skip
+    group, generation = split_generation(name)
+    if any(g.name == group for g in cluster.node_groups):
+        return Difference(
+            f"node group {name}",
+            "generation",
+            cluster.kubernetes_version,
+            generation,
+            ", ".join(groups),
+            f"an old generation the input retired: once `kubectl get nodes -l {NODE_GROUP_LABEL}={name}` lists "
+            f"no node, run `eksctl delete nodegroup -f {config} --only-missing --approve`",
+        )
+    return Difference(f"node group {name}", "Auto Scaling group", None, groups, note="not in the input")
+
+
 def compare_group(cluster: Cluster, group: NodeGroup, facts: GroupFacts) -> list[Difference]:
     """Differences between one node group of the input and its Auto Scaling group."""
-    subject, resource = f"node group {group.name}", facts.name
+    subject, resource = f"node group {group.eksctl_name}", facts.name
     differences = [
         Difference(subject, name, want, have, resource)
         for name, want, have in (

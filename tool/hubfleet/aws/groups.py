@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..core.names import AUTOSCALER_TAG_PREFIX, GENERATION_LABEL
 from ..errors import AwsError
 from .session import aws_errors
 
@@ -31,7 +32,6 @@ EKSCTL_TAG_PAIRS = (
     ("alpha.eksctl.io/cluster-name", "alpha.eksctl.io/nodegroup-name"),
     ("eksctl.cluster.k8s.io/v1alpha1/cluster-name", "eksctl.io/v1alpha2/nodegroup-name"),
 )
-AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler/"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,12 @@ class GroupFacts:
 
     @property
     def autoscaler_tags(self) -> dict[str, str]:
-        return {k: v for k, v in self.tags.items() if k.startswith(AUTOSCALER_TAG_PREFIX)}
+        """The tags hubfleet renders for the autoscaler: its own, and the group's generation."""
+        return {
+            k: v
+            for k, v in self.tags.items()
+            if k.startswith(f"{AUTOSCALER_TAG_PREFIX}/") or k == GENERATION_LABEL
+        }
 
 
 def tags_of(group: AutoScalingGroupTypeDef) -> dict[str, str]:

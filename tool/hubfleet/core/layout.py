@@ -88,6 +88,10 @@ class Layout:
     def eksctl_file(self, cluster: str) -> str:
         return f"{EKSCTL}/{cluster}.yaml"
 
+    def repo_path(self, tree_relative: str) -> str:
+        """A path of the tree from the repository root, as commands given to people name it."""
+        return "/".join(part for part in (self.repo_prefix, tree_relative) if part)
+
     def flux_path(self, tree_relative: str) -> str:
         """The path a Flux Kustomization gives for a folder of the tree (from the repository root)."""
         return "./" + "/".join(part for part in (self.repo_prefix, tree_relative) if part)

@@ -6,6 +6,8 @@ once, so a rename reaches every stage. gitops/ paths are in `layout`.
 
 from __future__ import annotations
 
+import re
+
 FLUX_NAMESPACE = "flux-system"
 GIT_REPOSITORY = "flux-system"
 KUBE_SYSTEM = "kube-system"
@@ -67,6 +69,15 @@ USER_TAINT_KEY = "hub.jupyter.org/dedicated"
 #: for one group (nodes made before hubfleet used it carry it too); the autoscaler learns it for a
 #: group scaled to zero from the matching template tag.
 NODE_GROUP_LABEL = "alpha.eksctl.io/nodegroup-name"
+#: A node group's generation: the Kubernetes minor its nodes were made for. Unmanaged groups cannot
+#: change their AMI, so an upgrade adds a generation beside the old one and retires the old one once
+#: drained. The generation is in the group's eksctl name, on its nodes as this label (for cordoning
+#: a whole generation) and on its Auto Scaling group as this tag (the autoscaler, during a
+#: rotation, grows only the current one).
+GENERATION_LABEL = "hubfleet.io/generation"
+#: The generation of groups made before hubfleet named generations: plain names, no label.
+UNVERSIONED = "unversioned"
+_GENERATION_SUFFIX = re.compile(r"-v1-([0-9]+)$")
 #: The extended resource NVIDIA's device plugin advertises, and the taint that keeps every pod
 #: that does not ask for a GPU off GPU nodes.
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -108,13 +119,15 @@ def aws_partition(region: str) -> str:
     return "aws"
 
 
-def node_labels(role: str, accelerator: str = "") -> dict[str, str]:
+def node_labels(role: str, accelerator: str = "", generation: str = UNVERSIONED) -> dict[str, str]:
     """The labels hubfleet gives a node group of `role` (the node purpose first, when it has one);
     eksctl adds NODE_GROUP_LABEL itself."""
     role_label, purpose = ROLE_LABELS[role]
     labels = {NODEGROUP_ROLE_LABEL: role_label}
     if accelerator:
         labels[ACCELERATOR_LABEL] = accelerator
+    if generation != UNVERSIONED:
+        labels[GENERATION_LABEL] = generation
     return {NODE_PURPOSE_LABEL: purpose, **labels} if purpose else labels
 
 
@@ -125,17 +138,37 @@ def node_taints(role: str, gpus: int = 0) -> list[dict[str, str]]:
 
 
 def autoscaler_tags(
-    cluster: str, role: str, group: str, scales_from_zero: bool, gpus: int = 0, accelerator: str = ""
+    cluster: str,
+    role: str,
+    group: str,
+    scales_from_zero: bool,
+    gpus: int = 0,
+    accelerator: str = "",
+    generation: str = UNVERSIONED,
 ) -> dict[str, str]:
-    """The Auto Scaling group tags eksctl writes and the cluster autoscaler (and `aws drift`) reads."""
+    """The Auto Scaling group tags eksctl writes and the cluster autoscaler (and `aws drift`) reads;
+    `group` is the eksctl name (generation included)."""
     tags = {f"{AUTOSCALER_TAG_PREFIX}/enabled": "true", f"{AUTOSCALER_TAG_PREFIX}/{cluster}": "owned"}
+    if generation != UNVERSIONED:
+        tags[GENERATION_LABEL] = generation
     if scales_from_zero:
         # The autoscaler cannot see labels, taints and GPUs of a group with no node; these tags tell it.
         template = f"{AUTOSCALER_TAG_PREFIX}/node-template"
-        for key, value in {**node_labels(role, accelerator), NODE_GROUP_LABEL: group}.items():
+        for key, value in {**node_labels(role, accelerator, generation), NODE_GROUP_LABEL: group}.items():
             tags[f"{template}/label/{key}"] = value
         for taint in node_taints(role, gpus):
             tags[f"{template}/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
         if gpus:
             tags[f"{template}/resources/{GPU_RESOURCE}"] = str(gpus)
     return dict(sorted(tags.items()))
+
+
+def generation_name(group: str, generation: str) -> str:
+    """The eksctl name of `group` in `generation`: user and 1.35 give user-v1-35."""
+    return group if generation == UNVERSIONED else f"{group}-v{generation.replace('.', '-')}"
+
+
+def split_generation(name: str) -> tuple[str, str]:
+    """(group, generation) of an eksctl node-group name: the inverse of generation_name."""
+    found = _GENERATION_SUFFIX.search(name)
+    return (name[: found.start()], f"1.{found.group(1)}") if found else (name, UNVERSIONED)

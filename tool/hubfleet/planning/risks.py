@@ -16,7 +16,7 @@ from typing import Any, Literal
 from ..capacity_plan import plan_cluster
 from ..core.capacity import size_gib
 from ..core.kubernetes import minor
-from ..core.names import DRIVE_STORAGE_CLASS
+from ..core.names import DRIVE_STORAGE_CLASS, UNVERSIONED, split_generation
 from ..model import Cluster, Hub
 from .objects import ObjectChange
 
@@ -63,6 +63,14 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
     "new-hub-dummy": ("warning", "access", "a new hub with dummy login: any password works"),
     "allow-rules-removed": ("info", "access", "allow rules removed ({rules}): people they admitted lose access"),
     "admins-changed": ("info", "access", "admins {change}"),
+    "generation-dropped": ("blocking", "capacity", "the ClusterConfig drops {groups} while their nodes may run hubs "
+                           "and servers: `eksctl delete nodegroup --only-missing` would delete those nodes; keep the "
+                           "generation with nodeGroups.retiring: \"{generation}\" until it is drained"),
+    "generation-retired": ("info", "capacity", "the ClusterConfig drops {groups} (generation {generation}): once "
+                           "merged and no node of the generation is left, `eksctl delete nodegroup -f {config} "
+                           "--only-missing --approve` deletes what it no longer lists"),
+    "node-group-removed": ("warning", "capacity", "the ClusterConfig drops {groups}: `eksctl delete nodegroup "
+                           "--only-missing` deletes what it no longer lists, and servers running there stop"),
     "max-below-desired": ("warning", "capacity", "maxSize {max} is below the {desired} nodes desiredCapacity had: "
                           "the autoscaler removes the rest"),
     "max-below-needed": ("warning", "capacity", "the capacity plan needs {needed} nodes and maxSize is {max}: some "
@@ -243,6 +251,52 @@ def _object_flags(change: ObjectChange) -> list[tuple[str, dict[str, Any]]]:
         found.append(("claim-immutable", {}))
     if key.kind == "HelmRelease":
         found += _release_flags(change)
+    if key.kind == "ClusterConfig":
+        found += _node_group_flags(old, new, f"gitops/{change.path}")
+    return found
+
+
+def _group_names(config: Mapping[str, Any]) -> list[str]:
+    groups = config.get("nodeGroups")
+    return [g["name"] for g in groups or () if isinstance(g, dict) and isinstance(g.get("name"), str)]
+
+
+def _age(generation: str) -> int:
+    return -1 if generation == UNVERSIONED else minor(generation)
+
+
+def _node_group_flags(
+    old: Mapping[str, Any], new: Mapping[str, Any], config: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """Node groups that leave a ClusterConfig, one flag per kind. Only an older generation of a group
+    whose newer one stays is safe to leave: that ends an upgrade's rotation (core/names.GENERATION_LABEL)."""
+    before, after = _group_names(old), _group_names(new)
+    staying: dict[str, list[str]] = {}
+    for name in after:
+        group, generation = split_generation(name)
+        staying.setdefault(group, []).append(generation)
+    leaving: dict[str, list[tuple[str, str]]] = {}
+    for name in before:
+        if name in after:
+            continue
+        group, generation = split_generation(name)
+        side_by_side = sum(split_generation(other)[0] == group for other in before) > 1
+        if group not in staying:
+            flag_id = "node-group-removed"
+        elif side_by_side and all(_age(kept) > _age(generation) for kept in staying[group]):
+            flag_id = "generation-retired"
+        else:
+            flag_id = "generation-dropped"
+        leaving.setdefault(flag_id, []).append((name, generation))
+    found: list[tuple[str, dict[str, Any]]] = []
+    for flag_id, names in sorted(leaving.items()):
+        groups = ", ".join(name for name, _ in names)
+        values = {
+            "groups": f"node group{'s' if len(names) > 1 else ''} {groups}",
+            "generation": ", ".join(sorted({generation for _, generation in names})),
+            "config": config,
+        }
+        found.append((flag_id, values))
     return found
 
 

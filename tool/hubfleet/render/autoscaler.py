@@ -10,6 +10,8 @@ from ..core.capacity import TOOLS_PODS
 from ..core.charts import AUTOSCALER, AUTOSCALER_IMAGE, AUTOSCALER_TAGS
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
+    AUTOSCALER_TAG_PREFIX,
+    GENERATION_LABEL,
     NODEGROUP_ROLE_LABEL,
     ROLE_LABELS,
     autoscaler_role_name,
@@ -19,13 +21,20 @@ from ..model import Cluster
 from .common import Manifest, upstream_release
 
 
+def discovery_tags(cluster: Cluster) -> list[str]:
+    """The tags an Auto Scaling group needs for the autoscaler to manage it. During an upgrade
+    only the current generation's groups: a retiring group never grows while its nodes drain."""
+    tags = [f"{AUTOSCALER_TAG_PREFIX}/enabled", f"{AUTOSCALER_TAG_PREFIX}/{cluster.name}"]
+    return [*tags, f"{GENERATION_LABEL}={cluster.kubernetes_version}"] if cluster.retiring else tags
+
+
 def render_autoscaler(cluster: Cluster) -> Manifest:
     role_arn = f"arn:{aws_partition(cluster.region)}:iam::{cluster.account_id}:role/{autoscaler_role_name(cluster.name)}"
     values = {
         "fullnameOverride": "cluster-autoscaler",
         "cloudProvider": "aws",
         "awsRegion": cluster.region,
-        "autoDiscovery": {"clusterName": cluster.name},
+        "autoDiscovery": {"clusterName": cluster.name, "tags": discovery_tags(cluster)},
         "extraArgs": {
             "expander": cluster.expander,
             "balance-similar-node-groups": True,

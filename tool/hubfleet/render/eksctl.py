@@ -47,7 +47,7 @@ def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
     labels = group.labels
     taints = group.taints
     node_group: dict[str, Any] = {
-        "name": group.name,
+        "name": group.eksctl_name,
         "amiFamily": AMI_FAMILY,
         "instanceType": group.instance_type,
         "minSize": group.min_size,
@@ -129,5 +129,6 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
             {"name": "kube-proxy", "resolveConflicts": "overwrite"},
             {"name": "coredns", "resolveConflicts": "overwrite"},
         ],
-        "nodeGroups": [render_node_group(cluster, group) for group in cluster.node_groups],
+        # During an upgrade the retiring generation stays listed, so `--only-missing` keeps it.
+        "nodeGroups": [render_node_group(cluster, group) for group in cluster.generations],
     }

@@ -138,8 +138,8 @@ def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str
             },
             "initContainers": [home_owner(hub.shared)],
             # Servers (and placeholders) run on the main user group unless a profile names another.
-            "nodeSelector": node_selector(),
-            **({"profileList": profile_list(hub)} if hub.profiles else {}),
+            "nodeSelector": node_selector(cluster),
+            **({"profileList": profile_list(cluster, hub)} if hub.profiles else {}),
         },
         "cull": {
             "enabled": hub.culling.enabled,

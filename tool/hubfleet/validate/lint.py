@@ -149,7 +149,7 @@ class ClusterLint:
             return
         check = f"attachments:{self.cluster.name}"
         self.tally.checked(check)
-        core_name = self.cluster.node_group("core").name
+        core_name = self.cluster.node_group("core").eksctl_name
         index, group = next(
             ((i, g) for i, g in enumerate(self._node_groups()) if g.get("name") == core_name), (-1, None)
         )
