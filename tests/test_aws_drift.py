@@ -253,8 +253,9 @@ def test_an_old_generation_left_after_the_input_retired_it_is_drift_with_the_del
     }
     assert drift_lines(world, run) == [
         f"  node group {name}-v1-34: generation: input 1.35, AWS 1.34 [{old[name]}]; an old generation the "
-        f"input retired: once `kubectl get nodes -l alpha.eksctl.io/nodegroup-name={name}-v1-34` lists no node, "
-        f"run `eksctl delete nodegroup -f {CONFIG} --only-missing --approve`"
+        "input retired: once no hub pod or server runs on its nodes (`kubectl get pods -A -o wide`, "
+        f"`-l alpha.eksctl.io/nodegroup-name={name}-v1-34` for the nodes), run `eksctl delete nodegroup -f "
+        f"{CONFIG} --only-missing --approve`"
         for name in sorted(names(world))
     ]
     # While the input still retires it, the old generation is expected, and compared like any group.
@@ -274,18 +275,38 @@ def test_a_retiring_generation_already_deleted_asks_to_end_the_retirement(
     ]
 
 
-def test_groups_made_before_generations_are_an_old_generation(
+def test_groups_made_before_generations_are_to_be_rotated_not_deleted(
     world: World, run: Callable[..., Result]
 ) -> None:
-    plain = create_group(
-        world.clients, world.cluster, replace(world.cluster.node_group("core"), generation="unversioned")
-    )
+    core = world.cluster.node_group("core")
+    plain = create_group(world.clients, world.cluster, replace(core, generation="unversioned"))
     assert drift_lines(world, run) == [
-        f"  node group core: generation: input 1.35, AWS unversioned [{plain}]; an old generation the input "
-        "retired: once `kubectl get nodes -l alpha.eksctl.io/nodegroup-name=core` lists no node, run "
-        f"`eksctl delete nodegroup -f {CONFIG} --only-missing --approve`"
+        f"  node group core: generation: input 1.35, AWS unversioned [{plain}]; made before hubfleet named "
+        'generations: rotate it (set nodeGroups.retiring: unversioned; README, "Node-group generations")'
     ]
     retiring(world, "unversioned")
     lines = drift_lines(world, run)
     assert all("already deleted" in line for line in lines)
-    assert [line.split(":")[0] for line in lines] == [f"  node group {n}" for n in names(world) if n != "core"]
+    assert [line.split(":")[0] for line in lines] == [
+        f"  node group {n}" for n in names(world) if n != "core"
+    ]
+
+
+def test_a_newer_generation_than_the_input_is_said_to_come_from_an_unmerged_branch(
+    world: World, run: Callable[..., Result]
+) -> None:
+    core = world.cluster.node_group("core")
+    newer = create_group(world.clients, world.cluster, replace(core, generation="1.36"), suffix="NEW036")
+    assert drift_lines(world, run) == [
+        f"  node group core-v1-36: generation: input 1.35, AWS 1.36 [{newer}]; a newer generation than the "
+        "input's: made from a branch that is not merged?"
+    ]
+
+
+def test_a_retiring_group_is_only_checked_to_exist(world: World, run: Callable[..., Result]) -> None:
+    for group in world.cluster.node_groups:
+        old = replace(group, generation="1.34", max_size=group.max_size + 3)
+        create_group(world.clients, world.cluster, old, suffix="OLD034", instance_type="m5.large")
+    retiring(world, "1.34")
+    result = run(world.root, "aws", "drift", "clusterA")
+    assert result.exit_code == 0, result.output

@@ -143,7 +143,8 @@ def test_a_missing_group_is_an_error_and_nothing_changes(world: World, run: Call
     assert result.exit_code == 3
     assert result.stderr == (
         "no Auto Scaling group in us-west-2 is tagged alpha.eksctl.io/cluster-name=clusterA and "
-        "alpha.eksctl.io/nodegroup-name=core-v1-35: create the node group with eksctl first\n"
+        "alpha.eksctl.io/nodegroup-name=core-v1-35: create the node group with eksctl first (a cluster made "
+        'before hubfleet named generations calls it core until rotated: README, "Node-group generations")\n'
     )
     assert snapshot(world.root) == before
 

@@ -16,6 +16,7 @@ from click.testing import Result
 from chart_mirror import chart_environment
 from conftest import REPO, set_field
 from hubfleet.planning.expansion import reads_back_statefulsets
+from hubfleet.planning.risks import _node_group_flags
 from test_validate_support import TOOLS, copy_example, edit, require_environment
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
@@ -223,8 +224,9 @@ def test_an_upgrade_that_drops_the_old_node_groups_is_blocking_and_retiring_them
     old = ", ".join(f"{group}-v1-34" for group in GROUPS)
     assert risks(dropped)[0] == (
         f"blocking: capacity: clusterA/ClusterConfig clusterA: the ClusterConfig drops node groups {old} while "
-        "their nodes may run hubs and servers: `eksctl delete nodegroup --only-missing` would delete those nodes; "
-        'keep the generation with nodeGroups.retiring: "1.34" until it is drained'
+        "their nodes may run hubs and servers: `eksctl delete nodegroup -f gitops/eksctl/clusterA.yaml "
+        "--only-missing` would delete those nodes, and servers would wait for groups not yet created; keep the "
+        'generation with nodeGroups.retiring: "1.34" until it is drained'
     )
     # The rotation: both generations side by side, nothing leaves.
     edit(cluster, "nodeGroups:\n", 'nodeGroups:\n  retiring: "1.34"\n')
@@ -239,8 +241,8 @@ def test_an_upgrade_that_drops_the_old_node_groups_is_blocking_and_retiring_them
     assert retired.exit_code == 0, retired.output
     assert risks(retired) == [
         f"info: capacity: clusterA/ClusterConfig clusterA: the ClusterConfig drops node groups {old} (generation "
-        "1.34): once merged and no node of the generation is left, `eksctl delete nodegroup -f "
-        "gitops/eksctl/clusterA.yaml --only-missing --approve` deletes what it no longer lists"
+        "1.34): once merged, with their nodes drained, `eksctl delete nodegroup -f gitops/eksctl/clusterA.yaml "
+        "--only-missing --approve` deletes what it no longer lists"
     ]
 
 
@@ -255,7 +257,8 @@ def test_a_node_group_removed_for_good_is_a_warning(repo: Path, run: Callable[..
     assert result.exit_code == 0, result.output
     assert risks(result) == [
         "warning: capacity: clusterA/ClusterConfig clusterA: the ClusterConfig drops node group spare-v1-35: "
-        "`eksctl delete nodegroup --only-missing` deletes what it no longer lists, and servers running there stop"
+        "`eksctl delete nodegroup -f gitops/eksctl/clusterA.yaml --only-missing` deletes what it no longer lists, "
+        "and servers running there stop"
     ]
 
 
@@ -467,3 +470,33 @@ def test_a_chart_change_without_a_version_bump_is_pointed_out(repo: Path, run: C
         f"note: charts/nfs-drive changed but kept version {version}: Flux upgrades none of its releases (they "
         "reconcile on the chart's version); bump it"
     ) in result.output.splitlines()
+
+
+def flags(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    """The node-group flags of a ClusterConfig going from `old` to `new` group names."""
+    config = "gitops/eksctl/c.yaml"
+    found = _node_group_flags({"nodeGroups": [{"name": n} for n in old]}, {"nodeGroups": [{"name": n} for n in new]},
+                              config)  # fmt: skip
+    return [(flag_id, values["groups"]) for flag_id, values in found]
+
+
+def test_only_an_older_generation_beside_a_newer_one_may_leave() -> None:
+    # Retiring 1.34 and raising the version again in one change drops the live 1.35 groups.
+    assert flags(["user-v1-35", "user-v1-34"], ["user-v1-36"]) == [
+        ("generation-dropped", "node groups user-v1-35, user-v1-34")
+    ]
+    assert flags(["user-v1-35", "user-v1-34"], ["user-v1-35"]) == [
+        ("generation-retired", "node group user-v1-34")
+    ]
+    assert flags(["user-v1-35", "user"], ["user-v1-35"]) == [("generation-retired", "node group user")]
+    assert flags(["user-v1-35", "user-v1-34"], ["user-v1-34"]) == [
+        ("generation-dropped", "node group user-v1-35")
+    ]
+    assert flags(["user", "gpu-4"], ["user-v1-35", "gpu-4-v1-35"]) == [
+        ("generation-dropped", "node groups user, gpu-4")
+    ]
+    assert flags(["user-v1-35"], []) == [("node-group-removed", "node group user-v1-35")]
+    # A group added while a generation retires gets an old copy that eksctl would create.
+    assert flags(["user-v1-35", "user-v1-34"], ["user-v1-35", "user-v1-34", "big-v1-35", "big-v1-34"]) == [
+        ("retiring-group-added", "node group big-v1-34")
+    ]

@@ -114,10 +114,15 @@ def test_ebs_csi_addon_and_irsa_for_the_autoscaler() -> None:
     assert account["roleName"] == "clusterA-cluster-autoscaler"
     addons = {addon["name"]: addon for addon in cfg["addons"]}
     assert sorted(addons) == ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]
-    # kube-proxy and CoreDNS carry no version: eksctl takes EKS's default for the cluster's minor,
-    # so `eksctl update addon -f` moves them with the control plane.
-    assert addons["kube-proxy"] == {"name": "kube-proxy", "resolveConflicts": "overwrite"}
-    assert addons["coredns"] == {"name": "coredns", "resolveConflicts": "overwrite"}
+    # "latest": the newest EKS offers for the cluster's minor, so `eksctl update addon -f` moves them
+    # with the control plane (without a version it keeps the installed one).
+    assert addons["kube-proxy"] == {
+        "name": "kube-proxy",
+        "version": "latest",
+        "resolveConflicts": "overwrite",
+    }
+    assert addons["coredns"] == {"name": "coredns", "version": "latest", "resolveConflicts": "overwrite"}
+    assert addons["aws-ebs-csi-driver"]["version"] == "latest"
     assert addons["aws-ebs-csi-driver"]["wellKnownPolicies"] == {"ebsCSIController": True}
     assert addons["vpc-cni"]["attachPolicyARNs"] == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]
 
@@ -166,7 +171,12 @@ def test_during_a_rotation_only_the_new_generation_grows_and_takes_new_servers()
         "k8s.io/cluster-autoscaler/during",
         "hubfleet.io/generation=1.35",
     ]
-    assert discovery("after") == ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/after"]
+    # Afterwards too: an old group left until `eksctl delete` never grows again.
+    assert discovery("after") == [
+        "k8s.io/cluster-autoscaler/enabled",
+        "k8s.io/cluster-autoscaler/after",
+        "hubfleet.io/generation=1.35",
+    ]
     assert discovery("legacy")[-1] == "hubfleet.io/generation=1.35"
     # The old groups carry their own generation's tag (or none, made before generations): never 1.35.
     for name, group in rotation_groups("during").items():

@@ -98,7 +98,11 @@ def test_autoscaler_release(rendered: Path) -> None:
     assert release["metadata"]["namespace"] == "kube-system"
     assert values["autoDiscovery"] == {
         "clusterName": "clusterA",
-        "tags": ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/clusterA"],
+        "tags": [
+            "k8s.io/cluster-autoscaler/enabled",
+            "k8s.io/cluster-autoscaler/clusterA",
+            "hubfleet.io/generation=1.35",
+        ],
     }
     assert values["awsRegion"] == "us-west-2"
     assert values["extraArgs"] == {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,28 +81,34 @@ def test_the_example_can_move_from_1_34_to_1_35(root: Path, run: Callable[..., R
         "  1. On a branch, set kubernetesVersion",
         "  2. Raise the control plane, from the branch, before merging",
         "  3. Create the 1.35 node groups, from the branch (--only-missing leaves the 1.34 ones as they are)",
-        "  4. Merge",
-        "  5. Update the add-ons (VPC CNI, EBS CSI driver, kube-proxy, CoreDNS) to the new minor",
-        "  6. Move the core and tools pods off the 1.34 nodes",
-        "  7. Empty the 1.34 user nodes",
-        "  8. Retire the 1.34 generation",
+        "  4. Cordon the 1.34 core and tools nodes, so that pods restarted from here on start on new ones",
+        "  5. Merge",
+        "  6. Update the add-ons (EBS CSI driver, kube-proxy, CoreDNS",
+        "  7. Drain the 1.34 core and tools nodes one at a time",
+        "  8. Empty the 1.34 user nodes",
+        "  9. Retire the 1.34 generation once no hub pod or server runs on its nodes (they stay up, empty, until "
+        "deleted)",
     ]
     assert steps[0] == (
         '  1. On a branch, set kubernetesVersion: "1.35" and nodeGroups.retiring: "1.34" in '
         "clusters/clusterA/cluster.yaml and render: the ClusterConfig gains a 1.35 generation of every node "
         "group beside the 1.34 one"
     )
-    old = "tools-v1-34,core-v1-34,user-v1-34,user-xlarge-v1-34,gpu-t4-v1-34"
+    users = "user-v1-34,user-xlarge-v1-34,gpu-t4-v1-34"
     # Order matters: the control plane first, then the new groups, then the merge, then draining.
     commands = [line.removeprefix("       $ ") for line in runbook if line.startswith("       $ ")]
     order = [
         "eksctl upgrade cluster -f gitops/eksctl/clusterA.yaml --approve",
         "eksctl create nodegroup -f gitops/eksctl/clusterA.yaml --only-missing",
+        "kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in (tools-v1-34,core-v1-34)'",
         "git push (then merge the pull request)",
+        "flux reconcile kustomization hubs --with-source",
         "eksctl update addon -f gitops/eksctl/clusterA.yaml",
-        f"kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in ({old})'",
         "kubectl drain -l 'alpha.eksctl.io/nodegroup-name in (tools-v1-34,core-v1-34)' --ignore-daemonsets "
         "--delete-emptydir-data",
+        f"kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in ({users})'",
+        f"kubectl drain -l 'alpha.eksctl.io/nodegroup-name in ({users})' --ignore-daemonsets "
+        "--delete-emptydir-data --force",
         "eksctl delete nodegroup -f gitops/eksctl/clusterA.yaml --only-missing --approve",
         "hubfleet aws drift clusterA",
     ]
@@ -121,9 +128,24 @@ def test_a_cluster_made_before_generations_retires_its_plain_named_groups(
         "clusters/clusterA/cluster.yaml and render: the ClusterConfig gains a 1.35 generation of every node "
         "group beside the 1.34 (unversioned) one"
     ) in lines
-    assert (
-        "       $ kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in (tools,core,user,user-xlarge,gpu-t4)'"
-    ) in lines
+    assert "       $ kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in (tools,core)'" in lines
+    assert "       $ kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in (user,user-xlarge,gpu-t4)'" in lines
+
+
+def test_the_committed_config_counts_not_a_render_since(root: Path, run: Callable[..., Result]) -> None:
+    config = root / "gitops/eksctl/clusterA.yaml"
+    rendered = config.read_text()
+    config.write_text(rendered.replace("-v1-35\n", "\n"))
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"],
+    ):
+        subprocess.run(["git", "-C", str(root), *args], check=True)
+    config.write_text(rendered)  # a render with this release, not committed: AWS still has plain names
+    result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
+    assert result.exit_code == 0, result.output
+    assert 'nodeGroups.retiring: "unversioned"' in result.output
 
 
 def test_no_new_upgrade_while_a_generation_is_retiring(root: Path, run: Callable[..., Result]) -> None:
@@ -132,7 +154,8 @@ def test_no_new_upgrade_while_a_generation_is_retiring(root: Path, run: Callable
     assert result.exit_code == 2
     assert result.output.strip() == (
         "--to 1.35: clusterA is still retiring its 1.33 node groups: once their nodes are drained, remove "
-        "nodeGroups.retiring, merge, and run `eksctl delete nodegroup --only-missing --approve` first"
+        "nodeGroups.retiring, merge, and run `eksctl delete nodegroup -f gitops/eksctl/clusterA.yaml "
+        "--only-missing --approve` first"
     )
 
 
@@ -152,7 +175,7 @@ def test_json_for_scripts_and_markdown_for_an_issue(root: Path, run: Callable[..
     plan = json.loads(
         run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "json").output
     )
-    assert (plan["from"], plan["to"], plan["ok"], len(plan["steps"])) == ("1.34", "1.35", True, 8)
+    assert (plan["from"], plan["to"], plan["ok"], len(plan["steps"])) == ("1.34", "1.35", True, 9)
     markdown = run(root, "upgrade", "plan", "clusterA", "--to", "1.35", "--format", "markdown").output
     assert markdown.startswith("## clusterA: Kubernetes 1.34 -> 1.35\n\n### Checks\n- **ok** version:")
 

@@ -29,10 +29,11 @@ from .core.capacity import VolumeFit, instance_type
 from .core.charts import MINOR_PINNED_IMAGES, MONITORING_CHARTS, UPSTREAM_CHARTS
 from .core.kubernetes import eks_versions, extended_support_warning, minor, support, version_problem
 from .core.layout import Layout
-from .core.names import NODE_GROUP_LABEL, UNVERSIONED, generation_name
+from .core.names import HUBS, INFRA_CONTROLLERS, NODE_GROUP_LABEL, UNVERSIONED, generation_name
 from .core.version_ranges import satisfies
-from .errors import UsageError
+from .errors import LocalError, UsageError
 from .model import Cluster
+from .planning.revisions import git, toplevel
 from .project import Project
 
 
@@ -82,9 +83,10 @@ def refuse(cluster: Cluster, target: str, on: date) -> None:
     if problem:
         raise UsageError(option, problem)
     if cluster.retiring is not None:
+        config = Layout().repo_path(Layout().eksctl_file(cluster.name))
         raise UsageError(option, f"{cluster.name} is still retiring its {cluster.retiring} node groups: once "
                          "their nodes are drained, remove nodeGroups.retiring, merge, and run `eksctl delete "
-                         "nodegroup --only-missing --approve` first")  # fmt: skip
+                         f"nodegroup -f {config} --only-missing --approve` first")  # fmt: skip
 
 
 def _kube_version(package: Path) -> str | None:
@@ -176,13 +178,23 @@ def image_checks(target: str) -> list[Check]:
     ]  # fmt: skip
 
 
-def running_generation(project: Project, cluster: Cluster) -> str:
-    """The generation the cluster's node groups are in now, read from the committed ClusterConfig:
-    UNVERSIONED when its groups carry plain names (made before hubfleet named generations), else
-    the cluster's Kubernetes version."""
-    path = project.gitops_dir / Layout().eksctl_file(cluster.name)
+def _committed_config(project: Project, cluster: Cluster) -> bytes:
+    """The cluster's ClusterConfig as last committed (what eksctl last applied, most likely), else
+    as in the work tree: a render run since must not hide plain-named groups."""
+    relative = f"{Layout().repo_prefix}/{Layout().eksctl_file(cluster.name)}"
     try:
-        loaded = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        top, prefix = toplevel(project.root)
+        return git(top, "show", f"HEAD:{prefix}{relative}", what="git")
+    except (UsageError, LocalError):
+        return (project.root / relative).read_bytes()
+
+
+def running_generation(project: Project, cluster: Cluster) -> str:
+    """The generation the cluster's node groups are in now: UNVERSIONED when the committed
+    ClusterConfig's groups carry plain names (made before hubfleet named generations), else the
+    cluster's Kubernetes version."""
+    try:
+        loaded = YAML(typ="safe").load(_committed_config(project, cluster).decode("utf-8"))
     except (OSError, YAMLError, UnicodeDecodeError):
         return cluster.kubernetes_version
     groups = loaded.get("nodeGroups") if isinstance(loaded, dict) else None
@@ -219,27 +231,33 @@ def runbook(cluster: Cluster, target: str, running: str) -> list[Step]:
         Step(f"Create the {target} node groups, from the branch (--only-missing leaves the {old} ones as they are)",
              (f"eksctl create nodegroup -f {config} --only-missing",),
              "nothing: new nodes join beside the old ones"),
+        Step(f"Cordon the {old} core and tools nodes, so that pods restarted from here on start on new ones",
+             (f"kubectl cordon -l {_in(fixed)}",),
+             "nothing: running pods stay"),
         Step("Merge: Flux moves the cluster autoscaler and every hub's user-scheduler to the new minor, and new "
              f"servers to the {target} groups; the autoscaler now grows only those",
-             ("git push (then merge the pull request)", "flux reconcile kustomization infra-controllers --with-source"),
-             "running servers are untouched; each hub restarts in seconds (logins pause), and new servers start "
-             "on new nodes"),
-        Step("Update the add-ons (VPC CNI, EBS CSI driver, kube-proxy, CoreDNS) to the new minor",
+             ("git push (then merge the pull request)",
+              f"flux reconcile kustomization {INFRA_CONTROLLERS} --with-source",
+              f"flux reconcile kustomization {HUBS} --with-source"),
+             "running servers are untouched; each hub restarts on a new core node, its database volume moving "
+             "with it (logins pause for about a minute), and new servers start on new nodes"),
+        Step("Update the add-ons (EBS CSI driver, kube-proxy, CoreDNS: the newest for the new minor; the VPC CNI "
+             "stays at hubfleet's pin)",
              (f"eksctl update addon -f {config}",),
              "nothing: networking and DNS roll one pod at a time"),
-        Step(f"Move the core and tools pods off the {old} nodes: cordon the whole old generation, then drain its "
-             "core and tools nodes one at a time",
-             (f"kubectl cordon -l {_in(fixed + users)}", f"kubectl drain -l {_in(fixed)} {drain}"),
+        Step(f"Drain the {old} core and tools nodes one at a time",
+             (f"kubectl drain -l {_in(fixed)} {drain}",),
              "core: each drive's NFS server moves to a new core node in the same zone within a minute or two; "
              "file access pauses (hard mounts) and resumes, nothing is lost; logins fail for about a minute as "
              "the hub moves. tools: the two ingress replicas move one at a time, hubs stay reachable"),
         Step(f"Empty the {old} user nodes: list the servers still on them (the NODE column), let the idle culler "
-             "stop them, or drain the nodes outside teaching hours",
-             ("kubectl get pods -A -l component=singleuser-server -o wide",
-              f"kubectl drain -l {_in(users)} {drain}"),
+             "stop them, or drain the nodes outside teaching hours (--force: a user's server has no controller "
+             "to recreate it elsewhere)",
+             (f"kubectl cordon -l {_in(users)}", "kubectl get pods -A -l component=singleuser-server -o wide",
+              f"kubectl drain -l {_in(users)} {drain} --force"),
              "servers still on these nodes stop; users start them again, on new nodes"),
-        Step(f"Retire the {old} generation: on a new branch remove nodeGroups.retiring, render and merge, then "
-             "delete the empty groups",
+        Step(f"Retire the {old} generation once no hub pod or server runs on its nodes (they stay up, empty, "
+             "until deleted): on a new branch remove nodeGroups.retiring, render and merge, then delete them",
              (f"make render CLUSTER={name}", "hubfleet plan", f"git commit -am 'Retire the {old} node groups'",
               f"eksctl delete nodegroup -f {config} --only-missing --approve", f"hubfleet aws drift {name}"),
              "nothing: their nodes are empty"),

@@ -20,8 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..core.kubernetes import minor
 from ..core.layout import Layout
-from ..core.names import AUTOSCALER_TAG_PREFIX, DRIVE_CLAIM, HUB_DB_CLAIM, NODE_GROUP_LABEL, split_generation
+from ..core.names import (
+    AUTOSCALER_TAG_PREFIX,
+    DRIVE_CLAIM,
+    HUB_DB_CLAIM,
+    NODE_GROUP_LABEL,
+    UNVERSIONED,
+    split_generation,
+)
 from ..model import Cluster, NodeGroup
 from .backups import plan_policies
 from .groups import GroupFacts, cluster_groups, read_group
@@ -137,9 +145,10 @@ def find_drift(
             differences.append(
                 Difference(subject, "Auto Scaling group", "one", names, note="several groups carry its tags")
             )
-        else:
+        elif group.generation != cluster.retiring:
             facts = read_group(autoscaling, ec2, found[0], group.eksctl_name)
             differences += compare_group(cluster, group, facts)
+        # A retiring group only has to exist: it keeps the sizes it was made with, and drains.
     for name, extra in sorted(groups.items()):
         differences.append(_unknown_group(cluster, name, [g["AutoScalingGroupName"] for g in extra], config))
     volumes = cluster_volumes(ec2, cluster.name)
@@ -152,22 +161,25 @@ def find_drift(
 
 def _unknown_group(cluster: Cluster, name: str, groups: list[str], config: str) -> Difference:
     """An Auto Scaling group of the cluster that the input does not list: an old generation of one
-    of its node groups, left behind by an upgrade, or a group the input never had."""
+    of its node groups (left behind by an upgrade, or made before generations), a newer one (made
+    from a branch not merged yet), or a group the input never had."""
     if not name:
         return Difference("Auto Scaling group without a node-group tag", "Auto Scaling group", None, groups,
                           note="not in the input")  # fmt: skip
     group, generation = split_generation(name)
-    if any(g.name == group for g in cluster.node_groups):
-        return Difference(
-            f"node group {name}",
-            "generation",
-            cluster.kubernetes_version,
-            generation,
-            ", ".join(groups),
-            f"an old generation the input retired: once `kubectl get nodes -l {NODE_GROUP_LABEL}={name}` lists "
-            f"no node, run `eksctl delete nodegroup -f {config} --only-missing --approve`",
-        )
-    return Difference(f"node group {name}", "Auto Scaling group", None, groups, note="not in the input")
+    if not any(g.name == group for g in cluster.node_groups):
+        return Difference(f"node group {name}", "Auto Scaling group", None, groups, note="not in the input")
+    subject, resource = f"node group {name}", ", ".join(groups)
+    if generation == UNVERSIONED and cluster.retiring is None:
+        note = (f"made before hubfleet named generations: rotate it (set nodeGroups.retiring: {UNVERSIONED}; "
+                "README, \"Node-group generations\")")  # fmt: skip
+    elif generation != UNVERSIONED and minor(generation) > minor(cluster.kubernetes_version):
+        note = "a newer generation than the input's: made from a branch that is not merged?"
+    else:
+        note = (f"an old generation the input retired: once no hub pod or server runs on its nodes (`kubectl get "
+                f"pods -A -o wide`, `-l {NODE_GROUP_LABEL}={name}` for the nodes), run `eksctl delete nodegroup -f "
+                f"{config} --only-missing --approve`")  # fmt: skip
+    return Difference(subject, "generation", cluster.kubernetes_version, generation, resource, note)
 
 
 def compare_group(cluster: Cluster, group: NodeGroup, facts: GroupFacts) -> list[Difference]:

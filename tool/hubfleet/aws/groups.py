@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..core.names import AUTOSCALER_TAG_PREFIX, GENERATION_LABEL
+from ..core.names import AUTOSCALER_TAG_PREFIX, GENERATION_LABEL, UNVERSIONED, split_generation
 from ..errors import AwsError
 from .session import aws_errors
 
@@ -114,9 +114,16 @@ def only_group(
 ) -> AutoScalingGroupTypeDef:
     if not groups:
         cluster_tag, nodegroup_tag = EKSCTL_TAG_PAIRS[0]
+        plain, generation = split_generation(nodegroup)
+        before = (
+            f" (a cluster made before hubfleet named generations calls it {plain} until rotated: README, "
+            '"Node-group generations")'
+            if generation != UNVERSIONED
+            else ""
+        )
         raise AwsError(
             f"no Auto Scaling group in {region} is tagged {cluster_tag}={cluster} and "
-            f"{nodegroup_tag}={nodegroup}: create the node group with eksctl first"
+            f"{nodegroup_tag}={nodegroup}: create the node group with eksctl first{before}"
         )
     if len(groups) > 1:
         names = ", ".join(group["AutoScalingGroupName"] for group in groups)

@@ -64,13 +64,18 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
     "allow-rules-removed": ("info", "access", "allow rules removed ({rules}): people they admitted lose access"),
     "admins-changed": ("info", "access", "admins {change}"),
     "generation-dropped": ("blocking", "capacity", "the ClusterConfig drops {groups} while their nodes may run hubs "
-                           "and servers: `eksctl delete nodegroup --only-missing` would delete those nodes; keep the "
-                           "generation with nodeGroups.retiring: \"{generation}\" until it is drained"),
+                           "and servers: `eksctl delete nodegroup -f {config} --only-missing` would delete those "
+                           "nodes, and servers would wait for groups not yet created; keep the generation with "
+                           "nodeGroups.retiring: \"{generation}\" until it is drained"),
     "generation-retired": ("info", "capacity", "the ClusterConfig drops {groups} (generation {generation}): once "
-                           "merged and no node of the generation is left, `eksctl delete nodegroup -f {config} "
-                           "--only-missing --approve` deletes what it no longer lists"),
-    "node-group-removed": ("warning", "capacity", "the ClusterConfig drops {groups}: `eksctl delete nodegroup "
-                           "--only-missing` deletes what it no longer lists, and servers running there stop"),
+                           "merged, with their nodes drained, `eksctl delete nodegroup -f {config} --only-missing "
+                           "--approve` deletes what it no longer lists"),
+    "retiring-group-added": ("warning", "capacity", "the ClusterConfig adds {groups} to the retiring generation "
+                             "{generation}: `eksctl create nodegroup --only-missing` would make a group only to "
+                             "drain it; add node groups after the rotation"),
+    "node-group-removed": ("warning", "capacity", "the ClusterConfig drops {groups}: `eksctl delete nodegroup -f "
+                           "{config} --only-missing` deletes what it no longer lists, and servers running there "
+                           "stop"),
     "max-below-desired": ("warning", "capacity", "maxSize {max} is below the {desired} nodes desiredCapacity had: "
                           "the autoscaler removes the rest"),
     "max-below-needed": ("warning", "capacity", "the capacity plan needs {needed} nodes and maxSize is {max}: some "
@@ -268,36 +273,38 @@ def _age(generation: str) -> int:
 def _node_group_flags(
     old: Mapping[str, Any], new: Mapping[str, Any], config: str
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Node groups that leave a ClusterConfig, one flag per kind. Only an older generation of a group
-    whose newer one stays is safe to leave: that ends an upgrade's rotation (core/names.GENERATION_LABEL)."""
+    """Node groups that leave or join a ClusterConfig, one flag per kind. A group may leave only when
+    a newer generation of it was already beside it and stays: that ends an upgrade's rotation
+    (core/names.GENERATION_LABEL). A group joins an old generation only by a mistake."""
     before, after = _group_names(old), _group_names(new)
-    staying: dict[str, list[str]] = {}
-    for name in after:
-        group, generation = split_generation(name)
-        staying.setdefault(group, []).append(generation)
-    leaving: dict[str, list[tuple[str, str]]] = {}
+    newest = max((_age(split_generation(name)[1]) for name in after), default=-1)
+    found: dict[str, list[tuple[str, str]]] = {}
     for name in before:
         if name in after:
             continue
         group, generation = split_generation(name)
-        side_by_side = sum(split_generation(other)[0] == group for other in before) > 1
-        if group not in staying:
+        newer = [n for n in before if n in after and split_generation(n)[0] == group]
+        if not any(split_generation(n)[0] == group for n in after):
             flag_id = "node-group-removed"
-        elif side_by_side and all(_age(kept) > _age(generation) for kept in staying[group]):
+        elif any(_age(split_generation(n)[1]) > _age(generation) for n in newer):
             flag_id = "generation-retired"
         else:
             flag_id = "generation-dropped"
-        leaving.setdefault(flag_id, []).append((name, generation))
-    found: list[tuple[str, dict[str, Any]]] = []
-    for flag_id, names in sorted(leaving.items()):
+        found.setdefault(flag_id, []).append((name, generation))
+    for name in after:
+        generation = split_generation(name)[1]
+        if name not in before and _age(generation) < newest:
+            found.setdefault("retiring-group-added", []).append((name, generation))
+    flags: list[tuple[str, dict[str, Any]]] = []
+    for flag_id, names in sorted(found.items()):
         groups = ", ".join(name for name, _ in names)
         values = {
             "groups": f"node group{'s' if len(names) > 1 else ''} {groups}",
             "generation": ", ".join(sorted({generation for _, generation in names})),
             "config": config,
         }
-        found.append((flag_id, values))
-    return found
+        flags.append((flag_id, values))
+    return flags
 
 
 def _release_flags(change: ObjectChange) -> list[tuple[str, dict[str, Any]]]:

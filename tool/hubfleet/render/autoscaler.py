@@ -22,10 +22,13 @@ from .common import Manifest, upstream_release
 
 
 def discovery_tags(cluster: Cluster) -> list[str]:
-    """The tags an Auto Scaling group needs for the autoscaler to manage it. During an upgrade
-    only the current generation's groups: a retiring group never grows while its nodes drain."""
-    tags = [f"{AUTOSCALER_TAG_PREFIX}/enabled", f"{AUTOSCALER_TAG_PREFIX}/{cluster.name}"]
-    return [*tags, f"{GENERATION_LABEL}={cluster.kubernetes_version}"] if cluster.retiring else tags
+    """The tags an Auto Scaling group needs for the autoscaler to manage it: only the current
+    generation's groups, so an old group never grows while it drains or before it is deleted."""
+    return [
+        f"{AUTOSCALER_TAG_PREFIX}/enabled",
+        f"{AUTOSCALER_TAG_PREFIX}/{cluster.name}",
+        f"{GENERATION_LABEL}={cluster.kubernetes_version}",
+    ]
 
 
 def render_autoscaler(cluster: Cluster) -> Manifest:

@@ -22,6 +22,9 @@ from ..core.names import (
 from ..model import Cluster, NodeGroup
 from .common import Manifest
 
+#: An add-on's version for eksctl: the newest EKS offers for the cluster's Kubernetes minor. Without
+#: a version, `eksctl update addon` keeps the installed one, so nothing would follow an upgrade.
+ADDON_LATEST = "latest"
 #: AL2023 is eksctl's default and the family EKS supports for current Kubernetes versions.
 AMI_FAMILY = "AmazonLinux2023"
 
@@ -115,6 +118,7 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
             },
             {
                 "name": "aws-ebs-csi-driver",
+                "version": ADDON_LATEST,
                 "wellKnownPolicies": {"ebsCSIController": True},
                 # Tags at birth on every volume the driver makes: the cluster, and the cluster's
                 # snapshot policy (a hub that keeps more, or opts out, is retagged by
@@ -123,11 +127,10 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
                 "configurationValues": json.dumps({"controller": {"extraVolumeTags": birth_tags(cluster)}}),
                 "resolveConflicts": "overwrite",
             },
-            # Listed so that `eksctl update addon -f` moves them with the control plane (no version:
-            # eksctl takes EKS's default for the cluster's Kubernetes version). eksctl makes them
-            # EKS add-ons anyway; its old `utils update-kube-proxy/-coredns` no longer apply.
-            {"name": "kube-proxy", "resolveConflicts": "overwrite"},
-            {"name": "coredns", "resolveConflicts": "overwrite"},
+            # Listed so that `eksctl update addon -f` moves them with the control plane. eksctl makes
+            # them EKS add-ons anyway; its old `utils update-kube-proxy/-coredns` no longer apply.
+            {"name": "kube-proxy", "version": ADDON_LATEST, "resolveConflicts": "overwrite"},
+            {"name": "coredns", "version": ADDON_LATEST, "resolveConflicts": "overwrite"},
         ],
         # During an upgrade the retiring generation stays listed, so `--only-missing` keeps it.
         "nodeGroups": [render_node_group(cluster, group) for group in cluster.generations],

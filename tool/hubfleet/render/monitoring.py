@@ -297,7 +297,9 @@ def render_monitoring_files(
         "namespace.yaml": [namespace(MONITORING_NAMESPACE)],
         "sources.yaml": render_helm_repositories(MONITORING_CHARTS),
         "prometheus.yaml": [
-            upstream_release(PROMETHEUS, cluster.charts.of(PROMETHEUS), prometheus_values(cluster, monitoring))
+            upstream_release(
+                PROMETHEUS, cluster.charts.of(PROMETHEUS), prometheus_values(cluster, monitoring)
+            )
         ],
         "grafana.yaml": [
             upstream_release(GRAFANA, cluster.charts.of(GRAFANA), grafana_values(cluster, monitoring))
