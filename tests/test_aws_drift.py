@@ -258,7 +258,7 @@ def test_an_old_generation_left_after_the_input_retired_it_is_drift_with_the_del
         f"{CONFIG} --only-missing --approve`"
         for name in sorted(names(world))
     ]
-    # While the input still retires it, the old generation is expected, and compared like any group.
+    # While the input still retires it, the old generation is expected (only checked to exist).
     retiring(world, "1.34")
     result = run(world.root, "aws", "drift", "clusterA")
     assert result.exit_code == 0, result.output
@@ -310,3 +310,28 @@ def test_a_retiring_group_is_only_checked_to_exist(world: World, run: Callable[.
     retiring(world, "1.34")
     result = run(world.root, "aws", "drift", "clusterA")
     assert result.exit_code == 0, result.output
+
+
+def test_a_cluster_never_rotated_is_told_to_rotate_not_to_create_beside_it(
+    world: World, run: Callable[..., Result]
+) -> None:
+    # AWS has the plain-named groups eksctl made before generations; the input names 1.35 ones.
+    plain = {}
+    for group in world.cluster.node_groups:
+        world.clients.autoscaling.delete_auto_scaling_group(
+            AutoScalingGroupName=world.groups[group.name], ForceDelete=True
+        )
+        plain[group.name] = create_group(
+            world.clients, world.cluster, replace(group, generation="unversioned")
+        )
+    lines = drift_lines(world, run)
+    assert lines[: len(plain)] == [
+        f"  node group {name}-v1-35: Auto Scaling group: input present, AWS none; {name} still runs: rotate first "
+        f'(set nodeGroups.retiring: "unversioned", render, then `eksctl create nodegroup -f {CONFIG} --only-missing`)'
+        for name in names(world)
+    ]
+    assert lines[len(plain) :] == [
+        f"  node group {name}: generation: input 1.35, AWS unversioned [{plain[name]}]; made before hubfleet named "
+        'generations: rotate it (set nodeGroups.retiring: unversioned; README, "Node-group generations")'
+        for name in sorted(names(world))
+    ]

@@ -34,6 +34,16 @@ def root(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     return target
 
 
+def commit_all(root: Path) -> None:
+    """Make the project a git repository whose HEAD holds its files as they are."""
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"],
+    ):
+        subprocess.run(["git", "-C", str(root), *args], check=True)
+
+
 def on(root: Path, version: str) -> Path:
     edit(root / CLUSTER, 'kubernetesVersion: "1.35"', f'kubernetesVersion: "{version}"')
     return root
@@ -136,16 +146,15 @@ def test_the_committed_config_counts_not_a_render_since(root: Path, run: Callabl
     config = root / "gitops/eksctl/clusterA.yaml"
     rendered = config.read_text()
     config.write_text(rendered.replace("-v1-35\n", "\n"))
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"],
-    ):
-        subprocess.run(["git", "-C", str(root), *args], check=True)
+    commit_all(root)
     config.write_text(rendered)  # a render with this release, not committed: AWS still has plain names
     result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
     assert result.exit_code == 0, result.output
     assert 'nodeGroups.retiring: "unversioned"' in result.output
+    assert (
+        "  ok   node groups: in generation unversioned, from gitops/eksctl/clusterA.yaml as committed"
+        in result.output.splitlines()
+    )
 
 
 def test_no_new_upgrade_while_a_generation_is_retiring(root: Path, run: Callable[..., Result]) -> None:
@@ -238,4 +247,5 @@ def test_the_readme_shows_what_the_command_prints(root: Path, run: Callable[...,
         "$ hubfleet upgrade plan clusterA --to 1.35\n"
     )
     shown = readme[start : readme.index("```", start)]
-    assert run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35").output == shown
+    commit_all(on(root, "1.34"))
+    assert run(root, "upgrade", "plan", "clusterA", "--to", "1.35").output == shown

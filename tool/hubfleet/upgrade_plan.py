@@ -178,29 +178,32 @@ def image_checks(target: str) -> list[Check]:
     ]  # fmt: skip
 
 
-def _committed_config(project: Project, cluster: Cluster) -> bytes:
+def _committed_config(project: Project, cluster: Cluster) -> tuple[bytes, str]:
     """The cluster's ClusterConfig as last committed (what eksctl last applied, most likely), else
-    as in the work tree: a render run since must not hide plain-named groups."""
+    as in the work tree (a render run since must not hide plain-named groups), and which it was."""
     relative = f"{Layout().repo_prefix}/{Layout().eksctl_file(cluster.name)}"
     try:
         top, prefix = toplevel(project.root)
-        return git(top, "show", f"HEAD:{prefix}{relative}", what="git")
-    except (UsageError, LocalError):
-        return (project.root / relative).read_bytes()
+        return git(top, "show", f"HEAD:{prefix}{relative}", what="git"), f"{relative} as committed"
+    except (UsageError, LocalError) as error:
+        why = error.message.splitlines()[0] if error.message else "git failed"
+        return (project.root / relative).read_bytes(), f"{relative} in the work tree (not from git: {why})"
 
 
-def running_generation(project: Project, cluster: Cluster) -> str:
-    """The generation the cluster's node groups are in now: UNVERSIONED when the committed
-    ClusterConfig's groups carry plain names (made before hubfleet named generations), else the
-    cluster's Kubernetes version."""
+def running_generation(project: Project, cluster: Cluster) -> tuple[str, str]:
+    """The generation the cluster's node groups are in now, and where that was read: UNVERSIONED
+    when the committed ClusterConfig's groups carry plain names (made before hubfleet named
+    generations), else the cluster's Kubernetes version."""
+    relative = f"{Layout().repo_prefix}/{Layout().eksctl_file(cluster.name)}"
     try:
-        loaded = YAML(typ="safe").load(_committed_config(project, cluster).decode("utf-8"))
+        text, where = _committed_config(project, cluster)
+        loaded = YAML(typ="safe").load(text.decode("utf-8"))
     except (OSError, YAMLError, UnicodeDecodeError):
-        return cluster.kubernetes_version
+        return cluster.kubernetes_version, f"{relative} could not be read: assumed"
     groups = loaded.get("nodeGroups") if isinstance(loaded, dict) else None
     names = [g.get("name") for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
     plain = {g.name for g in cluster.node_groups} & {n for n in names if isinstance(n, str)}
-    return UNVERSIONED if plain else cluster.kubernetes_version
+    return (UNVERSIONED if plain else cluster.kubernetes_version), where
 
 
 def _in(groups: list[str]) -> str:
@@ -279,7 +282,9 @@ def plan_upgrade(
     plan.checks += image_checks(target)
     plan.checks += chart_checks(project, cluster, target, source)
     plan.checks += capacity_checks(cluster, target)
-    plan.steps = runbook(cluster, target, running_generation(project, cluster))
+    running, where = running_generation(project, cluster)
+    plan.checks.append(Check("node groups", True, f"in generation {running}, from {where}"))
+    plan.steps = runbook(cluster, target, running)
     return plan
 
 

@@ -7,9 +7,11 @@ too. The cluster autoscaler moves desired capacity at run time, so a different
 desired capacity on a group it manages is a note, not drift.
 
 Node groups come in generations (core/names.GENERATION_LABEL): during an upgrade the
-input keeps the retiring one beside the current one. A generation the input names but
-AWS lacks, or an old one AWS still runs after the input retired it, is drift with the
-eksctl command that ends it.
+input keeps the retiring one beside the current one, and a retiring group is only
+checked to exist (it keeps the sizes it was made with, and drains). A generation the
+input names but AWS lacks, or an old one AWS still runs after the input retired it, is
+drift with the command that ends it; while an older generation still runs and the input
+does not retire it, the advice is to rotate first.
 
 Drives and hub databases are EBS volumes and can only attach in their own zone,
 so a hub volume outside the core zone is reported as drift.
@@ -128,16 +130,15 @@ def find_drift(
 ) -> DriftReport:
     """Compare every node group, hub volume and (with backups) snapshot policy of `cluster` with AWS."""
     groups = cluster_groups(autoscaling, cluster.name)
+    aws_names = sorted(groups)
     differences: list[Difference] = []
     config = Layout().repo_path(Layout().eksctl_file(cluster.name))
     for group in cluster.generations:
         found = groups.pop(group.eksctl_name, [])
         subject = f"node group {group.eksctl_name}"
         if not found:
-            fix = (
-                f"already deleted: remove nodeGroups.retiring from {cluster.source_file}"
-                if group.generation == cluster.retiring
-                else f"not created: run `eksctl create nodegroup -f {config} --only-missing`"
+            fix = _missing(
+                cluster, group, [n for n in aws_names if split_generation(n)[0] == group.name], config
             )
             differences.append(Difference(subject, "Auto Scaling group", "present", None, note=fix))
         elif len(found) > 1:
@@ -157,6 +158,22 @@ def find_drift(
     if cluster.backups is not None and dlm is not None:
         differences += policy_drift(dlm, cluster)
     return DriftReport(cluster.name, cluster.source_file, ec2.meta.region_name, account, tuple(differences))
+
+
+def _age(generation: str) -> int:
+    return -1 if generation == UNVERSIONED else minor(generation)
+
+
+def _missing(cluster: Cluster, group: NodeGroup, in_aws: list[str], config: str) -> str:
+    """What to do about a group of the input that AWS lacks."""
+    if group.generation == cluster.retiring:
+        return f"already deleted: remove nodeGroups.retiring from {cluster.source_file}"
+    older = [n for n in in_aws if _age(split_generation(n)[1]) < minor(cluster.kubernetes_version)]
+    if older and cluster.retiring is None:
+        generation = split_generation(older[0])[1]
+        return (f"{', '.join(older)} still runs: rotate first (set nodeGroups.retiring: \"{generation}\", render, then "
+                f"`eksctl create nodegroup -f {config} --only-missing`)")  # fmt: skip
+    return f"not created: run `eksctl create nodegroup -f {config} --only-missing`"
 
 
 def _unknown_group(cluster: Cluster, name: str, groups: list[str], config: str) -> Difference:

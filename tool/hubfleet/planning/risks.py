@@ -71,7 +71,7 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
                            "merged, with their nodes drained, `eksctl delete nodegroup -f {config} --only-missing "
                            "--approve` deletes what it no longer lists"),
     "retiring-group-added": ("warning", "capacity", "the ClusterConfig adds {groups} to the retiring generation "
-                             "{generation}: `eksctl create nodegroup --only-missing` would make a group only to "
+                             "{generation}: `eksctl create nodegroup -f {config} --only-missing` would make a group only to "
                              "drain it; add node groups after the rotation"),
     "node-group-removed": ("warning", "capacity", "the ClusterConfig drops {groups}: `eksctl delete nodegroup -f "
                            "{config} --only-missing` deletes what it no longer lists, and servers running there "

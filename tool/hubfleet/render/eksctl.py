@@ -127,7 +127,7 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
                 "configurationValues": json.dumps({"controller": {"extraVolumeTags": birth_tags(cluster)}}),
                 "resolveConflicts": "overwrite",
             },
-            # Listed so that `eksctl update addon -f` moves them with the control plane. eksctl makes
+            # Listed (at ADDON_LATEST) so that `eksctl update addon -f` moves them with the control plane. eksctl makes
             # them EKS add-ons anyway; its old `utils update-kube-proxy/-coredns` no longer apply.
             {"name": "kube-proxy", "version": ADDON_LATEST, "resolveConflicts": "overwrite"},
             {"name": "coredns", "version": ADDON_LATEST, "resolveConflicts": "overwrite"},
