@@ -112,3 +112,34 @@ def test_secret_values_in_lists_are_hidden_too() -> None:
     (change,) = object_changes(Layout(), before, after)
     shown = "\n".join(f.line() for f in change.fields)
     assert shown == "data.list: (hidden) -> (hidden)\nstringData[0].k: (hidden) -> (hidden)"
+
+
+def test_list_entries_with_names_are_matched_by_name_and_shown_whole_when_added_or_removed() -> None:
+    path = "hubs/clusterA/physics101/deploy.yaml"
+
+    def deployment(*containers: dict[str, Any]) -> dict[str, Any]:
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "p"},
+                "spec": {"template": {"spec": {"containers": list(containers)}}}}  # fmt: skip
+
+    app = {"name": "app", "image": "app:1", "ports": [{"containerPort": 80}]}
+    side = {"name": "side", "image": "side:1"}
+    old = deployment(app, side)
+    new = deployment({"name": "first", "image": "first:1"}, {**app, "image": "app:2"})
+    before = {path: serialise(OutputFile(path, "x", [old]))}
+    after = {path: serialise(OutputFile(path, "x", [new]))}
+    (change,) = object_changes(Layout(), before, after)
+    # One entry added in front, one removed, one changed: not every later entry shifted.
+    assert [f.line() for f in change.fields] == [
+        "spec.template.spec.containers[name=app].image: app:1 -> app:2",
+        "spec.template.spec.containers[name=first]: added entry",
+        "spec.template.spec.containers[name=side]: removed entry",
+    ]
+    # Entries without distinct names stay positional.
+    unnamed = deployment({"image": "a:1"}, {"image": "b:1"})
+    moved = deployment({"image": "a:2"}, {"image": "b:1"})
+    (change,) = object_changes(
+        Layout(),
+        {path: serialise(OutputFile(path, "x", [unnamed]))},
+        {path: serialise(OutputFile(path, "x", [moved]))},
+    )
+    assert [f.line() for f in change.fields] == ["spec.template.spec.containers[0].image: a:1 -> a:2"]

@@ -9,6 +9,7 @@ secret, or sealed, are never shown: only that they changed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -96,10 +97,24 @@ def _flatten(node: Any, prefix: str, out: dict[str, Any]) -> None:
         for key, value in node.items():
             _flatten(value, f"{prefix}.{key}" if prefix else str(key), out)
     elif isinstance(node, list) and node and not _plain_list(node):
+        names = _item_names(node)
         for index, value in enumerate(node):
-            _flatten(value, f"{prefix}[{index}]", out)
+            _flatten(value, f"{prefix}[name={names[index]}]" if names else f"{prefix}[{index}]", out)
     else:
         out[prefix] = node
+
+
+_NAMED_ENTRY = re.compile(r"\[name=[^\]]*\]")
+
+
+def _item_names(items: list[Any]) -> list[str] | None:
+    """The `name` of every item of a list of mappings, when each has a distinct one (containers,
+    node groups, ports): such items are matched by name, so one added before the others shows as
+    one added, not as every later one changed."""
+    names = [item.get("name") if isinstance(item, dict) else None for item in items]
+    if all(isinstance(name, str) and name for name in names) and len(set(names)) == len(names):
+        return [str(name) for name in names]
+    return None
 
 
 def _plain_list(value: Any) -> bool:
@@ -134,8 +149,14 @@ def field_changes(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[F
     _flatten(old, "", before)
     _flatten(new, "", after)
     changes = []
+    whole = _whole_entries(before, after)
+    for entry, side in sorted(whole.items()):
+        changes.append(FieldChange(entry, "entry" if side == "removed" else None,
+                                   "entry" if side == "added" else None, items=True))  # fmt: skip
     for path in sorted(before.keys() | after.keys()):
         if path in before and path in after and before[path] == after[path]:
+            continue
+        if any(path.startswith(entry) for entry in whole):
             continue
         hide = _secret(kind, path)
         was, now = before.get(path), after.get(path)
@@ -156,7 +177,26 @@ def field_changes(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[F
         old_text = None if path not in before else HIDDEN if hide else _shown(before[path])
         new_text = None if path not in after else HIDDEN if hide else _shown(after[path])
         changes.append(FieldChange(path, old_text, new_text))
-    return changes
+    return sorted(changes, key=lambda change: change.path)
+
+
+def _entry_prefixes(path: str) -> list[str]:
+    """`a[name=x].b[name=y].c` -> [`a[name=x]`, `a[name=x].b[name=y]`]."""
+    return [path[: match.end()] for match in _NAMED_ENTRY.finditer(path)]
+
+
+def _whole_entries(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """Named list entries present on one side only (outermost first), as "added" or "removed": shown
+    as one line each rather than leaf by leaf."""
+    sides = {"removed": (before, after), "added": (after, before)}
+    found: dict[str, str] = {}
+    for side, (here, there) in sides.items():
+        present = {prefix for path in there for prefix in _entry_prefixes(path)}
+        for path in here:
+            entry = next((prefix for prefix in _entry_prefixes(path) if prefix not in present), None)
+            if entry is not None:
+                found[entry] = side
+    return found
 
 
 def _index(layout: Layout, files: Mapping[str, bytes]) -> dict[ObjectKey, tuple[str, dict[str, Any]]]:
