@@ -104,7 +104,7 @@ def plain_loop(root: Path, cluster: str, helm: str, cache: Path, scratch: Path) 
     from hubfleet.core.yaml_reader import loader
 
     lock = {ref.chart: digest for ref, digest in read_lock(root / "charts.lock").items()}
-    commands = []
+    commands: list[list[str]] = []
     for path in sorted((root / "gitops").rglob("*.yaml")):
         if f"/{cluster}/" not in path.as_posix() and not path.name.startswith(cluster):
             continue
