@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from builders import position_of
 from conftest import snapshot
-from hubfleet.edit import EditPath, Scalar, edit_file, edit_text
+from hubfleet.edit import EditPath, Scalar, edit_file, edit_text, remove_text
 from hubfleet.errors import LocalError
 from test_aws_support import (
     World,
@@ -223,3 +223,30 @@ def test_aws_scale_on_a_flow_style_cluster_file(world: World, run: Callable[...,
         "1 problem in the input; nothing was written\n"
     )
     assert snapshot(world.root) == unchanged
+
+
+def test_a_one_line_field_of_a_block_mapping_is_removed_with_its_comment() -> None:
+    assert remove_text(BLOCK, FILE, ("nodeGroups", "core", "maxSize")) == BLOCK.replace(
+        "    maxSize: 10          # ten at most\n", ""
+    )
+    # A plain value folded over two lines goes whole.
+    folded = BLOCK.replace("    volumeSize: 30\n", "    note: two\n      lines\n    volumeSize: 30\n")
+    assert remove_text(folded, FILE, ("nodeGroups", "core", "note")) == BLOCK
+    # Nothing to remove: the text as it was.
+    assert remove_text(BLOCK, FILE, ("nodeGroups", "retiring")) == BLOCK
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        (FLOW, ("nodeGroups", "core", "maxSize")),  # a flow mapping
+        (BLOCK, ("nodeGroups", "core")),  # not one value
+        ("nodeGroups:\n  retiring: '1.34'\n", ("nodeGroups", "retiring")),  # would leave an empty mapping
+    ],
+)
+def test_a_field_that_cannot_be_removed_safely_asks_for_a_hand_edit(text: str, path: EditPath) -> None:
+    with pytest.raises(LocalError) as raised:
+        remove_text(text, FILE, path)
+    assert raised.value.format_message() == (
+        f"{FILE}: hubfleet cannot remove {'.'.join(map(str, path))} safely in place; edit it by hand"
+    )

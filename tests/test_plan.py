@@ -386,7 +386,8 @@ def test_changed_releases_are_expanded_through_their_charts(repo: Path, run: Cal
         "  ~ StatefulSet physics101/user-placeholder (via HelmRelease physics101/jupyterhub)"
     )
     assert (
-        lines[placeholder + 1] == "      spec.template.spec.containers[name=pause].resources.requests.memory: 2G -> 3G"
+        lines[placeholder + 1]
+        == "      spec.template.spec.containers[name=pause].resources.requests.memory: 2G -> 3G"
     )
     # The drive chart keeps its claim template as the cluster has it, and z2jh's generated
     # secrets (and their checksums) differ on every run: neither shows as a change.

@@ -101,7 +101,8 @@ def test_the_example_can_move_from_1_34_to_1_35(root: Path, run: Callable[..., R
     ]
     assert steps[0] == (
         '  1. On a branch, set kubernetesVersion: "1.35" and nodeGroups.retiring: "1.34" in '
-        "clusters/clusterA/cluster.yaml and render: the ClusterConfig gains a 1.35 generation of every node "
+        "clusters/clusterA/cluster.yaml (`upgrade start` does both) and render: the ClusterConfig gains a 1.35 "
+        "generation of every node "
         "group beside the 1.34 one"
     )
     users = "user-v1-34,user-xlarge-v1-34,gpu-t4-v1-34"
@@ -135,7 +136,8 @@ def test_a_cluster_made_before_generations_retires_its_plain_named_groups(
     lines = result.output.splitlines()
     assert (
         '  1. On a branch, set kubernetesVersion: "1.35" and nodeGroups.retiring: "unversioned" in '
-        "clusters/clusterA/cluster.yaml and render: the ClusterConfig gains a 1.35 generation of every node "
+        "clusters/clusterA/cluster.yaml (`upgrade start` does both) and render: the ClusterConfig gains a 1.35 "
+        "generation of every node "
         "group beside the 1.34 (unversioned) one"
     ) in lines
     assert "       $ kubectl cordon -l 'alpha.eksctl.io/nodegroup-name in (tools,core)'" in lines
@@ -249,3 +251,51 @@ def test_the_readme_shows_what_the_command_prints(root: Path, run: Callable[...,
     shown = readme[start : readme.index("```", start)]
     commit_all(on(root, "1.34"))
     assert run(root, "upgrade", "plan", "clusterA", "--to", "1.35").output == shown
+
+
+def test_start_sets_the_version_and_the_retiring_generation_and_finish_removes_it(
+    root: Path, run: Callable[..., Result]
+) -> None:
+    cluster = root / CLUSTER
+    before = on(root, "1.34") / CLUSTER
+    text = before.read_text()
+    started = run(root, "upgrade", "start", "clusterA", "--to", "1.35")
+    assert started.exit_code == 0, started.output
+    assert started.stdout == (
+        'clusterA: kubernetesVersion "1.35", nodeGroups.retiring "1.34" in clusters/clusterA/cluster.yaml. '
+        "Next: make render CLUSTER=clusterA, hubfleet plan, commit; then step 2 of `hubfleet upgrade plan "
+        "clusterA --to 1.35` (before merging)\n"
+    )
+    # Only those two fields change; every comment stays.
+    last = "      volumeSize: 60               # CUDA images are large\n"
+    expected = text.replace('kubernetesVersion: "1.34"', 'kubernetesVersion: "1.35"').replace(
+        last, last + '  retiring: "1.34"\n'
+    )
+    assert cluster.read_text() == expected
+    assert run(root, "render", "clusterA").exit_code == 0
+    finished = run(root, "upgrade", "finish", "clusterA")
+    assert finished.exit_code == 0, finished.output
+    assert finished.stdout == (
+        "clusterA: nodeGroups.retiring (1.34) removed from clusters/clusterA/cluster.yaml. Next: make render "
+        "CLUSTER=clusterA, hubfleet plan, commit and merge; then eksctl delete nodegroup -f "
+        "gitops/eksctl/clusterA.yaml --only-missing --approve\n"
+    )
+    assert cluster.read_text() == text.replace('kubernetesVersion: "1.34"', 'kubernetesVersion: "1.35"')
+    again = run(root, "upgrade", "finish", "clusterA")
+    assert again.exit_code == 2
+    assert again.stderr == (
+        "CLUSTER: clusterA has no node-group generation retiring (nodeGroups.retiring is not set)\n"
+    )
+
+
+def test_start_changes_nothing_when_a_check_fails(root: Path, run: Callable[..., Result]) -> None:
+    chart = root / "charts/nfs-drive/Chart.yaml"
+    edit(chart, 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0-0 <1.35.0-0"')
+    text = (on(root, "1.34") / CLUSTER).read_text()
+    result = run(root, "upgrade", "start", "clusterA", "--to", "1.35")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "  FAIL chart charts/nfs-drive: kubeVersion >=1.27.0-0 <1.35.0-0 does not accept 1.35",
+        "1 check failed: fix it before upgrading",
+    ]
+    assert (root / CLUSTER).read_text() == text

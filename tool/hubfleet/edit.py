@@ -7,7 +7,8 @@ as ruamel.yaml's composed node tree marks it (start and end index of the scalar)
 That holds alike for block and flow mappings, quoted values and trailing comments.
 
 A missing key is added as a new line after the last entry of a block mapping, or
-as `, key: value` after the last entry of a flow mapping. Whatever the edit, the
+as `, key: value` after the last entry of a flow mapping; a key whose value is one
+line of a block mapping is removed with its line. Whatever the edit, the
 new text must read back as the old data with exactly the requested changes, or
 nothing is written: an edit that cannot be made safely asks for one by hand. The
 file is replaced atomically.
@@ -199,6 +200,37 @@ def _reads_back(token: str) -> bool:
         return bool(YAML(typ="safe").load(f"[{token}]") == [token])
     except YAMLError:
         return False
+
+
+def remove_text(text: str, file: str, path: EditPath) -> str:
+    """`text` without the field at `path` (a one-line scalar of a block mapping), comment included."""
+    expected = copy.deepcopy(parse_text(text, file).data)
+    parent: Node | None = _compose(text, file)
+    for key in path[:-1]:
+        parent = _child(parent, key) if parent is not None else None
+    pair = _pair(parent, str(path[-1])) if isinstance(parent, MappingNode) else None
+    if pair is None or not isinstance(parent, MappingNode):
+        return text
+    key_node, value = pair
+    one_line = isinstance(value, ScalarNode) and value.style not in ("|", ">") and not _empty(value)
+    if parent.flow_style or len(parent.value) < 2 or not one_line:
+        raise LocalError(file, f"hubfleet cannot remove {dotted(path)} safely in place; edit it by hand")
+    start = text.rfind("\n", 0, key_node.start_mark.index) + 1
+    end = text.find("\n", value.end_mark.index)
+    if text[start : key_node.start_mark.index].strip():
+        raise LocalError(file, f"hubfleet cannot remove {dotted(path)} safely in place; edit it by hand")
+    new = text[:start] + (text[end + 1 :] if end >= 0 else "")
+    node: Any = expected
+    for part in path[:-1]:
+        node = node[part]
+    del node[path[-1]]
+    try:
+        reads = parse_text(new, file).data
+    except InputError:
+        reads = None
+    if reads != expected:
+        raise LocalError(file, f"hubfleet cannot remove {dotted(path)} safely in place; edit it by hand")
+    return new
 
 
 def edit_file(path: Path, file: str, updates: Mapping[EditPath, Scalar]) -> tuple[str, str]:

@@ -1,19 +1,27 @@
 """`hubfleet upgrade plan CLUSTER --to X.Y`: can the cluster move to the next Kubernetes minor, and
 how (upgrade_plan.py). Exit 0 when every check passes, 1 when one fails, 2 for a target EKS
-cannot reach from the cluster's version in one step."""
+cannot reach from the cluster's version in one step.
+
+`upgrade start` and `upgrade finish` make the runbook's two input edits (the version with the
+retiring generation; then the end of the retirement), in place, keeping the file's comments."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
 
 from .chartcache import ChartSource
 from .context import Context, pass_context
 from .core.kubernetes import today
-from .errors import FindingsError
+from .core.layout import Layout
+from .edit import EditPath, Scalar, edit_text, read_exact, remove_text, write_atomic
+from .errors import FindingsError, InputError, UsageError
 from .inputs import Scope, load_cluster
-from .upgrade_plan import plan_json, plan_upgrade, text_lines
+from .lock import writing_inputs
+from .project import Project
+from .upgrade_plan import UpgradePlan, plan_json, plan_upgrade, text_lines
 
 
 @click.group()
@@ -40,8 +48,76 @@ def plan(ctx: Context, cluster: str, target: str, output: str) -> None:
         click.echo(json.dumps(plan_json(result), indent=2))
     else:
         click.echo("\n".join(text_lines(result, markdown=output == "markdown")))
+    _require_ok(result)
+
+
+def _require_ok(result: UpgradePlan) -> None:
     if not result.ok:
         failed = sum(1 for check in result.checks if not check.ok)
         raise FindingsError(
             f"{failed} check{'s' if failed != 1 else ''} failed: fix {'them' if failed != 1 else 'it'} before upgrading"
         )
+
+
+def _rewrite(project: Project, name: str, change: Callable[[str, str], str]) -> None:
+    """Apply `change` to the cluster file's text, keep it only if the cluster still loads."""
+    path = project.cluster_file(name)
+    file = project.relative(path)
+    with writing_inputs(project):
+        old = read_exact(path)
+        new = change(old, file)
+        write_atomic(path, new)
+        try:
+            load_cluster(project, name)
+        except InputError:
+            write_atomic(path, old)
+            raise
+
+
+@upgrade.command("start")
+@click.argument("cluster")
+@click.option("--to", "target", required=True, help="The Kubernetes minor version to move to, e.g. 1.35.")
+@pass_context
+def start(ctx: Context, cluster: str, target: str) -> None:
+    """Step 1 of `upgrade plan`'s runbook: set kubernetesVersion to TO and nodeGroups.retiring to the
+    generation the node groups are in now, once every check passes."""
+    project = ctx.project
+    [name] = Scope.select(project, (cluster,), False).names
+    found = load_cluster(project, name, version_policy=False)
+    result = plan_upgrade(project, found, target, ChartSource.from_environment(), today())
+    failed = [f"  FAIL {check.name}: {check.detail}" for check in result.checks if not check.ok]
+    if failed:
+        click.echo("\n".join(failed), err=True)
+    _require_ok(result)
+    updates: dict[EditPath, Scalar] = {
+        ("kubernetesVersion",): target,
+        ("nodeGroups", "retiring"): result.running,
+    }
+    _rewrite(project, name, lambda text, file: edit_text(text, file, updates))
+    click.echo(
+        f'{name}: kubernetesVersion "{target}", nodeGroups.retiring "{result.running}" in '
+        f"{project.relative(project.cluster_file(name))}. Next: make render CLUSTER={name}, hubfleet plan, "
+        f"commit; then step 2 of `hubfleet upgrade plan {name} --to {target}` (before merging)"
+    )
+
+
+@upgrade.command("finish")
+@click.argument("cluster")
+@pass_context
+def finish(ctx: Context, cluster: str) -> None:
+    """The last step of the runbook: once no hub pod or server runs on the retiring generation's
+    nodes, remove nodeGroups.retiring, so the ClusterConfig lists the current generation only."""
+    project = ctx.project
+    [name] = Scope.select(project, (cluster,), False).names
+    found = load_cluster(project, name, version_policy=False)
+    if found.retiring is None:
+        raise UsageError(
+            "CLUSTER", f"{name} has no node-group generation retiring (nodeGroups.retiring is not set)"
+        )
+    _rewrite(project, name, lambda text, file: remove_text(text, file, ("nodeGroups", "retiring")))
+    config = Layout().repo_path(Layout().eksctl_file(name))
+    click.echo(
+        f"{name}: nodeGroups.retiring ({found.retiring}) removed from {project.relative(project.cluster_file(name))}. "
+        f"Next: make render CLUSTER={name}, hubfleet plan, commit and merge; then "
+        f"eksctl delete nodegroup -f {config} --only-missing --approve"
+    )

@@ -58,6 +58,8 @@ class UpgradePlan:
     target: str
     checks: list[Check] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    #: The generation the node groups are in now (the value `nodeGroups.retiring` takes).
+    running: str = ""
 
     @property
     def ok(self) -> bool:
@@ -224,9 +226,10 @@ def runbook(cluster: Cluster, target: str, running: str) -> list[Step]:
     drain = "--ignore-daemonsets --delete-emptydir-data"
     return [
         Step(f'On a branch, set kubernetesVersion: "{target}" and nodeGroups.retiring: "{running}" in '
-             f"clusters/{name}/cluster.yaml and render: the ClusterConfig gains a {target} generation of every "
-             f"node group beside the {old} one",
-             (f"make render CLUSTER={name}", "hubfleet plan", f"git commit -am 'Kubernetes {target}'"),
+             f"clusters/{name}/cluster.yaml (`upgrade start` does both) and render: the ClusterConfig gains a "
+             f"{target} generation of every node group beside the {old} one",
+             (f"hubfleet upgrade start {name} --to {target}", f"make render CLUSTER={name}", "hubfleet plan",
+              f"git commit -am 'Kubernetes {target}'"),
              "nothing yet: the branch is not merged"),
         Step("Raise the control plane, from the branch, before merging",
              (f"eksctl upgrade cluster -f {config} --approve",),
@@ -260,8 +263,10 @@ def runbook(cluster: Cluster, target: str, running: str) -> list[Step]:
               f"kubectl drain -l {_in(users)} {drain} --force"),
              "servers still on these nodes stop; users start them again, on new nodes"),
         Step(f"Retire the {old} generation once no hub pod or server runs on its nodes (they stay up, empty, "
-             "until deleted): on a new branch remove nodeGroups.retiring, render and merge, then delete them",
-             (f"make render CLUSTER={name}", "hubfleet plan", f"git commit -am 'Retire the {old} node groups'",
+             "until deleted): on a new branch remove nodeGroups.retiring (`upgrade finish`), render and merge, "
+             "then delete them",
+             (f"hubfleet upgrade finish {name}", f"make render CLUSTER={name}", "hubfleet plan",
+              f"git commit -am 'Retire the {old} node groups'",
               f"eksctl delete nodegroup -f {config} --only-missing --approve", f"hubfleet aws drift {name}"),
              "nothing: their nodes are empty"),
     ]  # fmt: skip
@@ -282,9 +287,9 @@ def plan_upgrade(
     plan.checks += image_checks(target)
     plan.checks += chart_checks(project, cluster, target, source)
     plan.checks += capacity_checks(cluster, target)
-    running, where = running_generation(project, cluster)
-    plan.checks.append(Check("node groups", True, f"in generation {running}, from {where}"))
-    plan.steps = runbook(cluster, target, running)
+    plan.running, where = running_generation(project, cluster)
+    plan.checks.append(Check("node groups", True, f"in generation {plan.running}, from {where}"))
+    plan.steps = runbook(cluster, target, plan.running)
     return plan
 
 
