@@ -263,8 +263,8 @@ def test_start_sets_the_version_and_the_retiring_generation_and_finish_removes_i
     assert started.exit_code == 0, started.output
     assert started.stdout == (
         'clusterA: kubernetesVersion "1.35", nodeGroups.retiring "1.34" in clusters/clusterA/cluster.yaml. '
-        "Next: make render CLUSTER=clusterA, hubfleet plan, commit; then step 2 of `hubfleet upgrade plan "
-        "clusterA --to 1.35` (before merging)\n"
+        "Next: make render CLUSTER=clusterA, hubfleet plan, commit; then, before merging: eksctl upgrade "
+        "cluster -f gitops/eksctl/clusterA.yaml --approve\n"
     )
     # Only those two fields change; every comment stays.
     last = "      volumeSize: 60               # CUDA images are large\n"
@@ -276,7 +276,8 @@ def test_start_sets_the_version_and_the_retiring_generation_and_finish_removes_i
     finished = run(root, "upgrade", "finish", "clusterA")
     assert finished.exit_code == 0, finished.output
     assert finished.stdout == (
-        "clusterA: nodeGroups.retiring (1.34) removed from clusters/clusterA/cluster.yaml. Next: make render "
+        "clusterA: nodeGroups.retiring (1.34) removed from clusters/clusterA/cluster.yaml (hubfleet does not "
+        "look at the nodes: this is for once no hub pod or server runs on them). Next: make render "
         "CLUSTER=clusterA, hubfleet plan, commit and merge; then eksctl delete nodegroup -f "
         "gitops/eksctl/clusterA.yaml --only-missing --approve\n"
     )
@@ -299,3 +300,18 @@ def test_start_changes_nothing_when_a_check_fails(root: Path, run: Callable[...,
         "1 check failed: fix it before upgrading",
     ]
     assert (root / CLUSTER).read_text() == text
+
+
+def test_finish_writes_nothing_the_cluster_would_not_load_from(
+    root: Path, run: Callable[..., Result]
+) -> None:
+    # Rules that reject the cluster without retiring (here: a profile naming a group only a hand edit
+    # left) keep the file as it was; the error is the render's.
+    cluster = root / CLUSTER
+    edit(cluster, "nodeGroups:\n", 'nodeGroups:\n  retiring: "1.34"\n')
+    edit(cluster, "    - name: user-xlarge   # the 4-vCPU tier", "    - name: big-v1-30   # the 4-vCPU tier")
+    text = cluster.read_text()
+    result = run(root, "upgrade", "finish", "clusterA")
+    assert result.exit_code == 2
+    assert "ends like a generation (-v1-NN)" in result.stderr
+    assert cluster.read_text() == text

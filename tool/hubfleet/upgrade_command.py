@@ -14,10 +14,11 @@ import click
 
 from .chartcache import ChartSource
 from .context import Context, pass_context
-from .core.kubernetes import today
+from .core.kubernetes import minor, today
 from .core.layout import Layout
+from .core.names import UNVERSIONED
 from .edit import EditPath, Scalar, edit_text, read_exact, remove_text, write_atomic
-from .errors import FindingsError, InputError, UsageError
+from .errors import FindingsError, UsageError
 from .inputs import Scope, load_cluster
 from .lock import writing_inputs
 from .project import Project
@@ -59,19 +60,16 @@ def _require_ok(result: UpgradePlan) -> None:
         )
 
 
-def _rewrite(project: Project, name: str, change: Callable[[str, str], str]) -> None:
-    """Apply `change` to the cluster file's text, keep it only if the cluster still loads."""
+def _write_checked(project: Project, name: str, change: Callable[[str, str], str]) -> None:
+    """Apply `change` to the cluster file's text, and write it only if the cluster loads from the
+    new text (held under the inputs lock, so no render or other edit sees it half done)."""
     path = project.cluster_file(name)
     file = project.relative(path)
-    with writing_inputs(project):
-        old = read_exact(path)
-        new = change(old, file)
+    old = read_exact(path)
+    new = change(old, file)
+    if new != old:
+        load_cluster(project, name, text=new, version_policy=False)
         write_atomic(path, new)
-        try:
-            load_cluster(project, name)
-        except InputError:
-            write_atomic(path, old)
-            raise
 
 
 @upgrade.command("start")
@@ -83,21 +81,24 @@ def start(ctx: Context, cluster: str, target: str) -> None:
     generation the node groups are in now, once every check passes."""
     project = ctx.project
     [name] = Scope.select(project, (cluster,), False).names
-    found = load_cluster(project, name, version_policy=False)
-    result = plan_upgrade(project, found, target, ChartSource.from_environment(), today())
-    failed = [f"  FAIL {check.name}: {check.detail}" for check in result.checks if not check.ok]
-    if failed:
-        click.echo("\n".join(failed), err=True)
-    _require_ok(result)
-    updates: dict[EditPath, Scalar] = {
-        ("kubernetesVersion",): target,
-        ("nodeGroups", "retiring"): result.running,
-    }
-    _rewrite(project, name, lambda text, file: edit_text(text, file, updates))
+    with writing_inputs(project):
+        found = load_cluster(project, name, version_policy=False)
+        result = plan_upgrade(project, found, target, ChartSource.from_environment(), today())
+        failed = [f"  FAIL {check.name}: {check.detail}" for check in result.checks if not check.ok]
+        if failed:
+            click.echo("\n".join(failed), err=True)
+        _require_ok(result)
+        # The previous minor as the rules spell it (the input may have written it otherwise).
+        retiring = UNVERSIONED if result.running == UNVERSIONED else f"1.{minor(target) - 1}"
+        updates: dict[EditPath, Scalar] = {
+            ("kubernetesVersion",): target,
+            ("nodeGroups", "retiring"): retiring,
+        }
+        _write_checked(project, name, lambda text, file: edit_text(text, file, updates))
     click.echo(
-        f'{name}: kubernetesVersion "{target}", nodeGroups.retiring "{result.running}" in '
+        f'{name}: kubernetesVersion "{target}", nodeGroups.retiring "{retiring}" in '
         f"{project.relative(project.cluster_file(name))}. Next: make render CLUSTER={name}, hubfleet plan, "
-        f"commit; then step 2 of `hubfleet upgrade plan {name} --to {target}` (before merging)"
+        f"commit; then, before merging: {'; '.join(result.steps[1].commands)}"
     )
 
 
@@ -106,18 +107,21 @@ def start(ctx: Context, cluster: str, target: str) -> None:
 @pass_context
 def finish(ctx: Context, cluster: str) -> None:
     """The last step of the runbook: once no hub pod or server runs on the retiring generation's
-    nodes, remove nodeGroups.retiring, so the ClusterConfig lists the current generation only."""
+    nodes (this command does not look at them), remove nodeGroups.retiring, so the ClusterConfig
+    lists the current generation only."""
     project = ctx.project
     [name] = Scope.select(project, (cluster,), False).names
-    found = load_cluster(project, name, version_policy=False)
-    if found.retiring is None:
-        raise UsageError(
-            "CLUSTER", f"{name} has no node-group generation retiring (nodeGroups.retiring is not set)"
-        )
-    _rewrite(project, name, lambda text, file: remove_text(text, file, ("nodeGroups", "retiring")))
+    with writing_inputs(project):
+        found = load_cluster(project, name, version_policy=False)
+        if found.retiring is None:
+            raise UsageError(
+                "CLUSTER", f"{name} has no node-group generation retiring (nodeGroups.retiring is not set)"
+            )
+        _write_checked(project, name, lambda text, file: remove_text(text, file, ("nodeGroups", "retiring")))
     config = Layout().repo_path(Layout().eksctl_file(name))
     click.echo(
-        f"{name}: nodeGroups.retiring ({found.retiring}) removed from {project.relative(project.cluster_file(name))}. "
-        f"Next: make render CLUSTER={name}, hubfleet plan, commit and merge; then "
-        f"eksctl delete nodegroup -f {config} --only-missing --approve"
+        f"{name}: nodeGroups.retiring ({found.retiring}) removed from {project.relative(project.cluster_file(name))} "
+        f"(hubfleet does not look at the nodes: this is for once no hub pod or server runs on them). Next: make "
+        f"render CLUSTER={name}, hubfleet plan, commit and merge; then eksctl delete nodegroup -f {config} "
+        "--only-missing --approve"
     )
