@@ -170,18 +170,20 @@ def _assign(data: dict[str, Any], path: EditPath, value: Scalar) -> None:
     node[path[-1]] = value
 
 
-def _require_reads_as(text: str, file: str, path: EditPath, expected: dict[str, Any]) -> None:
+def _require_reads_as(
+    text: str, file: str, path: EditPath, expected: dict[str, Any], verb: str = "set"
+) -> None:
     """The edited text must load as the old data with only the requested change."""
     try:
         data = parse_text(text, file).data
     except InputError:
         data = None
     if data != expected:
-        raise _by_hand(file, path)
+        raise _by_hand(file, path, verb)
 
 
-def _by_hand(file: str, path: FieldPath) -> LocalError:
-    return LocalError(file, f"hubfleet cannot set {dotted(path)} safely in place; edit it by hand")
+def _by_hand(file: str, path: FieldPath, verb: str = "set") -> LocalError:
+    return LocalError(file, f"hubfleet cannot {verb} {dotted(path)} safely in place; edit it by hand")
 
 
 def _render_scalar(value: Scalar) -> str:
@@ -213,23 +215,21 @@ def remove_text(text: str, file: str, path: EditPath) -> str:
         return text
     key_node, value = pair
     one_line = isinstance(value, ScalarNode) and value.style not in ("|", ">") and not _empty(value)
-    if parent.flow_style or len(parent.value) < 2 or not one_line:
-        raise LocalError(file, f"hubfleet cannot remove {dotted(path)} safely in place; edit it by hand")
     start = text.rfind("\n", 0, key_node.start_mark.index) + 1
+    if (
+        parent.flow_style
+        or len(parent.value) < 2
+        or not one_line
+        or text[start : key_node.start_mark.index].strip()
+    ):
+        raise _by_hand(file, path, "remove")
     end = text.find("\n", value.end_mark.index)
-    if text[start : key_node.start_mark.index].strip():
-        raise LocalError(file, f"hubfleet cannot remove {dotted(path)} safely in place; edit it by hand")
     new = text[:start] + (text[end + 1 :] if end >= 0 else "")
     node: Any = expected
     for part in path[:-1]:
         node = node[part]
     del node[path[-1]]
-    try:
-        reads = parse_text(new, file).data
-    except InputError:
-        reads = None
-    if reads != expected:
-        raise LocalError(file, f"hubfleet cannot remove {dotted(path)} safely in place; edit it by hand")
+    _require_reads_as(new, file, path, expected, "remove")
     return new
 
 

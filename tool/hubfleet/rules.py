@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .core.capacity import VolumeFit, instance_type
-from .core.kubernetes import minor, today, version_problem
+from .core.kubernetes import minor_step, today, version_problem
 from .core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES, UNVERSIONED, split_generation
 from .errors import Problem
 from .load import Source
@@ -41,7 +41,7 @@ def kubernetes_version_supported(source: Source, raw: dict[str, Any], folder: st
 def retiring_is_previous(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
     """The retiring generation is the one an upgrade replaces: the previous minor, one step down."""
     retiring, version = raw["nodeGroups"].get("retiring"), str(raw["kubernetesVersion"])
-    previous = f"1.{minor(version) - 1}"
+    previous = minor_step(version, -1)
     if retiring is None or retiring in (previous, UNVERSIONED):
         return []
     return [

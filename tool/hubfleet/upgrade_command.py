@@ -14,7 +14,7 @@ import click
 
 from .chartcache import ChartSource
 from .context import Context, pass_context
-from .core.kubernetes import minor, today
+from .core.kubernetes import minor_step, today
 from .core.layout import Layout
 from .core.names import UNVERSIONED
 from .edit import EditPath, Scalar, edit_text, read_exact, remove_text, write_atomic
@@ -84,12 +84,12 @@ def start(ctx: Context, cluster: str, target: str) -> None:
     with writing_inputs(project):
         found = load_cluster(project, name, version_policy=False)
         result = plan_upgrade(project, found, target, ChartSource.from_environment(), today())
-        failed = [f"  FAIL {check.name}: {check.detail}" for check in result.checks if not check.ok]
+        failed = [check.line() for check in result.checks if not check.ok]
         if failed:
             click.echo("\n".join(failed), err=True)
         _require_ok(result)
         # The previous minor as the rules spell it (the input may have written it otherwise).
-        retiring = UNVERSIONED if result.running == UNVERSIONED else f"1.{minor(target) - 1}"
+        retiring = UNVERSIONED if result.running == UNVERSIONED else minor_step(target, -1)
         updates: dict[EditPath, Scalar] = {
             ("kubernetesVersion",): target,
             ("nodeGroups", "retiring"): retiring,
@@ -118,7 +118,7 @@ def finish(ctx: Context, cluster: str) -> None:
                 "CLUSTER", f"{name} has no node-group generation retiring (nodeGroups.retiring is not set)"
             )
         _write_checked(project, name, lambda text, file: remove_text(text, file, ("nodeGroups", "retiring")))
-    config = Layout().repo_path(Layout().eksctl_file(name))
+    config = Layout().eksctl_config(name)
     click.echo(
         f"{name}: nodeGroups.retiring ({found.retiring}) removed from {project.relative(project.cluster_file(name))} "
         f"(hubfleet does not look at the nodes: this is for once no hub pod or server runs on them). Next: make "

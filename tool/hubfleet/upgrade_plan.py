@@ -27,7 +27,14 @@ from .capacity_plan import core_shortfall, plan_cluster
 from .chartcache import ChartRef, ChartSource, FetchError, read_lock
 from .core.capacity import VolumeFit, instance_type
 from .core.charts import MINOR_PINNED_IMAGES, MONITORING_CHARTS, UPSTREAM_CHARTS
-from .core.kubernetes import eks_versions, extended_support_warning, minor, support, version_problem
+from .core.kubernetes import (
+    eks_versions,
+    extended_support_warning,
+    minor,
+    minor_step,
+    support,
+    version_problem,
+)
 from .core.layout import Layout
 from .core.names import HUBS, INFRA_CONTROLLERS, NODE_GROUP_LABEL, UNVERSIONED, generation_name
 from .core.version_ranges import satisfies
@@ -42,6 +49,10 @@ class Check:
     name: str
     ok: bool
     detail: str
+
+    def line(self) -> str:
+        """The check as the text output shows it."""
+        return f"  {'ok' if self.ok else 'FAIL':4} {self.name}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -78,14 +89,14 @@ def refuse(cluster: Cluster, target: str, on: date) -> None:
             option, f"{cluster.name} runs {current}; EKS cannot take a control plane back to {target}"
         )
     if minor(target) > minor(current) + 1:
-        step = f"1.{minor(current) + 1}"
+        step = minor_step(current, 1)
         raise UsageError(option, f"{cluster.name} runs {current}; EKS upgrades one minor version at a time: plan "
                          f"{step} first")  # fmt: skip
     problem = version_problem(target, on)
     if problem:
         raise UsageError(option, problem)
     if cluster.retiring is not None:
-        config = Layout().repo_path(Layout().eksctl_file(cluster.name))
+        config = Layout().eksctl_config(cluster.name)
         raise UsageError(option, f"{cluster.name} is still retiring its {cluster.retiring} node groups: once "
                          "their nodes are drained, remove nodeGroups.retiring, merge, and run `eksctl delete "
                          f"nodegroup -f {config} --only-missing --approve` first")  # fmt: skip
@@ -183,7 +194,7 @@ def image_checks(target: str) -> list[Check]:
 def _committed_config(project: Project, cluster: Cluster) -> tuple[bytes, str]:
     """The cluster's ClusterConfig as last committed (what eksctl last applied, most likely), else
     as in the work tree (a render run since must not hide plain-named groups), and which it was."""
-    relative = f"{Layout().repo_prefix}/{Layout().eksctl_file(cluster.name)}"
+    relative = Layout().eksctl_config(cluster.name)
     try:
         top, prefix = toplevel(project.root)
         return git(top, "show", f"HEAD:{prefix}{relative}", what="git"), f"{relative} as committed"
@@ -196,12 +207,14 @@ def running_generation(project: Project, cluster: Cluster) -> tuple[str, str]:
     """The generation the cluster's node groups are in now, and where that was read: UNVERSIONED
     when the committed ClusterConfig's groups carry plain names (made before hubfleet named
     generations), else the cluster's Kubernetes version."""
-    relative = f"{Layout().repo_prefix}/{Layout().eksctl_file(cluster.name)}"
     try:
         text, where = _committed_config(project, cluster)
         loaded = YAML(typ="safe").load(text.decode("utf-8"))
     except (OSError, YAMLError, UnicodeDecodeError):
-        return cluster.kubernetes_version, f"{relative} could not be read: assumed"
+        return (
+            cluster.kubernetes_version,
+            f"{Layout().eksctl_config(cluster.name)} could not be read: assumed",
+        )
     groups = loaded.get("nodeGroups") if isinstance(loaded, dict) else None
     names = [g.get("name") for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
     plain = {g.name for g in cluster.node_groups} & {n for n in names if isinstance(n, str)}
@@ -310,11 +323,7 @@ def text_lines(plan: UpgradePlan, markdown: bool = False) -> list[str]:
     lines.append("### Checks" if markdown else "checks:")
     for check in plan.checks:
         mark = "ok" if check.ok else "FAIL"
-        lines.append(
-            f"- **{mark}** {check.name}: {check.detail}"
-            if markdown
-            else f"  {mark:4} {check.name}: {check.detail}"
-        )
+        lines.append(f"- **{mark}** {check.name}: {check.detail}" if markdown else check.line())
     lines += ["", "### Runbook" if markdown else "runbook:"]
     for number, step in enumerate(plan.steps, 1):
         lines.append(f"{number}. {step.title}" if markdown else f"  {number}. {step.title}")

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..core.kubernetes import minor
 from ..core.layout import Layout
 from ..core.names import (
     AUTOSCALER_TAG_PREFIX,
@@ -30,6 +29,7 @@ from ..core.names import (
     HUB_DB_CLAIM,
     NODE_GROUP_LABEL,
     UNVERSIONED,
+    generation_age,
     split_generation,
 )
 from ..model import Cluster, NodeGroup
@@ -132,7 +132,7 @@ def find_drift(
     groups = cluster_groups(autoscaling, cluster.name)
     aws_names = sorted(groups)
     differences: list[Difference] = []
-    config = Layout().repo_path(Layout().eksctl_file(cluster.name))
+    config = Layout().eksctl_config(cluster.name)
     for group in cluster.generations:
         found = groups.pop(group.eksctl_name, [])
         subject = f"node group {group.eksctl_name}"
@@ -160,15 +160,12 @@ def find_drift(
     return DriftReport(cluster.name, cluster.source_file, ec2.meta.region_name, account, tuple(differences))
 
 
-def _age(generation: str) -> int:
-    return -1 if generation == UNVERSIONED else minor(generation)
-
-
 def _missing(cluster: Cluster, group: NodeGroup, in_aws: list[str], config: str) -> str:
     """What to do about a group of the input that AWS lacks."""
     if group.generation == cluster.retiring:
         return f"already deleted: remove nodeGroups.retiring from {cluster.source_file}"
-    older = [n for n in in_aws if _age(split_generation(n)[1]) < minor(cluster.kubernetes_version)]
+    current = generation_age(cluster.kubernetes_version)
+    older = [n for n in in_aws if generation_age(split_generation(n)[1]) < current]
     if older and cluster.retiring is None:
         generation = split_generation(older[0])[1]
         return (f"{', '.join(older)} still runs: rotate first (set nodeGroups.retiring: \"{generation}\", render, then "
@@ -190,7 +187,7 @@ def _unknown_group(cluster: Cluster, name: str, groups: list[str], config: str) 
     if generation == UNVERSIONED and cluster.retiring is None:
         note = (f"made before hubfleet named generations: rotate it (set nodeGroups.retiring: {UNVERSIONED}; "
                 "README, \"Node-group generations\")")  # fmt: skip
-    elif generation != UNVERSIONED and minor(generation) > minor(cluster.kubernetes_version):
+    elif generation_age(generation) > generation_age(cluster.kubernetes_version):
         note = "a newer generation than the input's: made from a branch that is not merged?"
     else:
         note = (f"an old generation the input retired: once no hub pod or server runs on its nodes (`kubectl get "

@@ -60,6 +60,11 @@ def minor(version: str) -> int:
     return int(number) if major == "1" and number.isdigit() else -1
 
 
+def minor_step(version: str, step: int) -> str:
+    """The version `step` minors from `version` (1.35, -1 gives 1.34), spelled as the rules want."""
+    return f"1.{minor(version) + step}"
+
+
 def eksctl_range() -> tuple[str, str, str]:
     """The oldest and newest versions the pinned eksctl can create, and its release."""
     eksctl = data_file("eks_versions.json")["eksctl"]

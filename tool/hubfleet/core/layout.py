@@ -92,6 +92,10 @@ class Layout:
         """A path of the tree from the repository root, as commands given to people name it."""
         return "/".join(part for part in (self.repo_prefix, tree_relative) if part)
 
+    def eksctl_config(self, cluster: str) -> str:
+        """The cluster's ClusterConfig from the repository root: what `eksctl ... -f` is given."""
+        return self.repo_path(self.eksctl_file(cluster))
+
     def flux_path(self, tree_relative: str) -> str:
         """The path a Flux Kustomization gives for a folder of the tree (from the repository root)."""
         return "./" + "/".join(part for part in (self.repo_prefix, tree_relative) if part)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .kubernetes import minor
+
 FLUX_NAMESPACE = "flux-system"
 GIT_REPOSITORY = "flux-system"
 KUBE_SYSTEM = "kube-system"
@@ -163,9 +165,25 @@ def autoscaler_tags(
     return dict(sorted(tags.items()))
 
 
+def discovery_tags(cluster: str, generation: str) -> list[str]:
+    """The tags (key, or key=value) an Auto Scaling group needs for the autoscaler to manage it: those
+    `autoscaler_tags` writes, the generation's value included, so only the current generation's
+    groups are managed and an old group never grows while it drains or before it is deleted."""
+    return [
+        f"{AUTOSCALER_TAG_PREFIX}/enabled",
+        f"{AUTOSCALER_TAG_PREFIX}/{cluster}",
+        f"{GENERATION_LABEL}={generation}",
+    ]
+
+
 def generation_name(group: str, generation: str) -> str:
     """The eksctl name of `group` in `generation`: user and 1.35 give user-v1-35."""
     return group if generation == UNVERSIONED else f"{group}-v{generation.replace('.', '-')}"
+
+
+def generation_age(generation: str) -> int:
+    """How new a generation is, for comparing two: its minor, and older than all for UNVERSIONED."""
+    return -1 if generation == UNVERSIONED else minor(generation)
 
 
 def split_generation(name: str) -> tuple[str, str]:

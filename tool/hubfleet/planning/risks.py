@@ -16,7 +16,7 @@ from typing import Any, Literal
 from ..capacity_plan import plan_cluster
 from ..core.capacity import size_gib
 from ..core.kubernetes import minor
-from ..core.names import DRIVE_STORAGE_CLASS, UNVERSIONED, split_generation
+from ..core.names import DRIVE_STORAGE_CLASS, generation_age, split_generation
 from ..model import Cluster, Hub
 from .objects import ObjectChange
 
@@ -266,10 +266,6 @@ def _group_names(config: Mapping[str, Any]) -> list[str]:
     return [g["name"] for g in groups or () if isinstance(g, dict) and isinstance(g.get("name"), str)]
 
 
-def _age(generation: str) -> int:
-    return -1 if generation == UNVERSIONED else minor(generation)
-
-
 def _node_group_flags(
     old: Mapping[str, Any], new: Mapping[str, Any], config: str
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -277,7 +273,7 @@ def _node_group_flags(
     a newer generation of it was already beside it and stays: that ends an upgrade's rotation
     (core/names.GENERATION_LABEL). A group joins an old generation only by a mistake."""
     before, after = _group_names(old), _group_names(new)
-    newest = max((_age(split_generation(name)[1]) for name in after), default=-1)
+    newest = max((generation_age(split_generation(name)[1]) for name in after), default=-1)
     found: dict[str, list[tuple[str, str]]] = {}
     for name in before:
         if name in after:
@@ -286,14 +282,14 @@ def _node_group_flags(
         newer = [n for n in before if n in after and split_generation(n)[0] == group]
         if not any(split_generation(n)[0] == group for n in after):
             flag_id = "node-group-removed"
-        elif any(_age(split_generation(n)[1]) > _age(generation) for n in newer):
+        elif any(generation_age(split_generation(n)[1]) > generation_age(generation) for n in newer):
             flag_id = "generation-retired"
         else:
             flag_id = "generation-dropped"
         found.setdefault(flag_id, []).append((name, generation))
     for name in after:
         generation = split_generation(name)[1]
-        if name not in before and _age(generation) < newest:
+        if name not in before and generation_age(generation) < newest:
             found.setdefault("retiring-group-added", []).append((name, generation))
     flags: list[tuple[str, dict[str, Any]]] = []
     for flag_id, names in sorted(found.items()):

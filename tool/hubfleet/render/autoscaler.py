@@ -10,25 +10,14 @@ from ..core.capacity import TOOLS_PODS
 from ..core.charts import AUTOSCALER, AUTOSCALER_IMAGE, AUTOSCALER_TAGS
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
-    AUTOSCALER_TAG_PREFIX,
-    GENERATION_LABEL,
     NODEGROUP_ROLE_LABEL,
     ROLE_LABELS,
     autoscaler_role_name,
     aws_partition,
+    discovery_tags,
 )
 from ..model import Cluster
 from .common import Manifest, upstream_release
-
-
-def discovery_tags(cluster: Cluster) -> list[str]:
-    """The tags an Auto Scaling group needs for the autoscaler to manage it: only the current
-    generation's groups, so an old group never grows while it drains or before it is deleted."""
-    return [
-        f"{AUTOSCALER_TAG_PREFIX}/enabled",
-        f"{AUTOSCALER_TAG_PREFIX}/{cluster.name}",
-        f"{GENERATION_LABEL}={cluster.kubernetes_version}",
-    ]
 
 
 def render_autoscaler(cluster: Cluster) -> Manifest:
@@ -37,7 +26,10 @@ def render_autoscaler(cluster: Cluster) -> Manifest:
         "fullnameOverride": "cluster-autoscaler",
         "cloudProvider": "aws",
         "awsRegion": cluster.region,
-        "autoDiscovery": {"clusterName": cluster.name, "tags": discovery_tags(cluster)},
+        "autoDiscovery": {
+            "clusterName": cluster.name,
+            "tags": discovery_tags(cluster.name, cluster.kubernetes_version),
+        },
         "extraArgs": {
             "expander": cluster.expander,
             "balance-similar-node-groups": True,
