@@ -1,11 +1,14 @@
-"""An ordinary (non-editable) install works: the input schemas (schemas/, shipped as
-hubfleet.schemas) and the package data (hubfleet/data) go into the built package, so `hubfleet
-render` runs from it without this working tree.
+"""The built wheel works on its own: installed into a fresh venv, run with `python -I`.
 
-The build uses pip's default build isolation: the venv's own setuptools (65.5, from `python -m
-venv`) is older than pyproject's `setuptools>=68` and cannot build a wheel (it has no
-bdist_wheel without the separate `wheel` package), so `--no-build-isolation` fails here. pip
-fetches the build backend from the package index, which the machines and CI reach.
+A test that runs hubfleet from the development venv proves nothing about the wheel: the editable
+install's finder supplies any package the wheel left out (that is how a wheel without
+hubfleet.planning passed here). So the wheel is built from a copy of what the build reads,
+installed with its dependencies into a new venv beside nothing of this working tree, and every
+module, every command's help, render, validate and plan run from there.
+
+The build uses pip's default build isolation (the venv's own setuptools, 65.5, is older than
+pyproject's `setuptools>=68`); pip fetches the build backend and the dependencies from the
+package index, which the machines and CI reach.
 """
 
 from __future__ import annotations
@@ -15,23 +18,57 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from chart_mirror import chart_environment
+from conftest import require
+from test_validate_support import TOOLS, require_environment
 
 REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "tool" / "hubfleet"
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
 
-# Run in the installed package: where hubfleet, its schemas and its data were found.
+# Run with the installed venv's `python -I`: every module the package holds, imported; every
+# command's --help, through click as the console script calls it; where everything was found.
 PROBE = """
-import json
-from importlib import resources
+import json, pkgutil
+from importlib import import_module, resources
 
-import hubfleet
-import hubfleet.schemas
+import click
+from click.testing import CliRunner
+
+import hubfleet, hubfleet.schemas
+from hubfleet.cli import main
+
+modules = sorted(m.name for m in pkgutil.walk_packages(hubfleet.__path__, "hubfleet."))
+failed = {}
+for name in (m for m in modules if m != "hubfleet.__main__"):  # __main__ runs the CLI
+    try:
+        import_module(name)
+    except Exception as error:
+        failed[name] = f"{type(error).__name__}: {error}"
+
+def commands(group, path):
+    yield path
+    if isinstance(group, click.Group):
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            yield from commands(group.get_command(context, name), [*path, name])
+
+helps = {}
+for path in commands(main, []):
+    result = CliRunner().invoke(main, [*path, "--help"])
+    helps[" ".join(path)] = [result.exit_code, result.output.splitlines()[:1], repr(result.exception)]
 
 print(json.dumps({
+    "modules": modules,
+    "failed": failed,
+    "helps": helps,
     "hubfleet": hubfleet.__file__,
-    "schemas": hubfleet.schemas.__file__,
     "schema_files": str(resources.files("hubfleet.schemas")),
     "data_files": str(resources.files("hubfleet").joinpath("data")),
 }))
@@ -42,103 +79,135 @@ def outcome(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
 
 
-def build_source(tmp_path: Path) -> Path:
-    """A copy of what the build reads, so that pip's in-tree build (build/, *.egg-info) leaves the
+def build_source(target: Path) -> Path:
+    """A copy of what the build reads, so that the in-tree build (build/, *.egg-info) leaves the
     working tree alone."""
-    source = tmp_path / "source"
-    source.mkdir()
-    shutil.copy2(REPO / "pyproject.toml", source / "pyproject.toml")
-    if (REPO / "README.md").is_file():
-        shutil.copy2(REPO / "README.md", source / "README.md")
+    target.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy2(REPO / name, target / name)
     skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-    shutil.copytree(REPO / "tool", source / "tool", ignore=skip)
-    shutil.copytree(REPO / "schemas", source / "schemas", ignore=skip)
-    return source
+    shutil.copytree(REPO / "tool", target / "tool", ignore=skip)
+    shutil.copytree(REPO / "schemas", target / "schemas", ignore=skip)
+    return target
 
 
-def test_a_non_editable_install_renders_the_example(tmp_path: Path, project: Path) -> None:
-    site = tmp_path / "site"
-    install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--no-cache-dir",
-            "--no-compile",
-            "--disable-pip-version-check",
-            "--quiet",
-            "--target",
-            str(site),
-            str(build_source(tmp_path)),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def run(
+    args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh venv holding the built wheel and its dependencies, and nothing of this working tree."""
+    root = tmp_path_factory.mktemp("install")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(root),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONFIG_FILE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    wheels = root / "dist"
+    build = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
+                 str(build_source(root / "source"))], root, env)  # fmt: skip
+    assert build.returncode == 0, outcome(build)
+    (wheel,) = wheels.glob("hubfleet-*.whl")
+    venv = root / "venv"
+    made = run([sys.executable, "-m", "venv", str(venv)], root, env)
+    assert made.returncode == 0, outcome(made)
+    install = run([str(venv / "bin" / "python"), "-I", "-m", "pip", "install", "-q", str(wheel)], root, env)
+    require(install.returncode == 0 or "No matching distribution" not in install.stderr,
+            f"the wheel's dependencies could not be fetched: {install.stderr.strip()[-300:]}")  # fmt: skip
     assert install.returncode == 0, outcome(install)
+    yield venv
 
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    render = subprocess.run(
-        [sys.executable, "-m", "hubfleet", "render", "--all"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert render.returncode == 0, outcome(render)
-    assert (project / "gitops" / "clusters" / "clusterA" / "kustomization.yaml").is_file(), outcome(render)
 
-    probe = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def user_env(venv: Path, home: Path) -> dict[str, str]:
+    """What a user's shell would have: the venv's bin, helm and kubectl, git; nothing of this tree."""
+    return {
+        **chart_environment(),
+        **GIT_ENV,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{TOOLS}{os.pathsep}/usr/bin:/bin",
+        "HOME": str(home),
+        "HUBFLEET_TODAY": os.environ["HUBFLEET_TODAY"],
+        "HUBFLEET_DASHBOARD_CACHE": os.environ["HUBFLEET_DASHBOARD_CACHE"],
+    }
+
+
+def test_every_module_imports_and_every_command_helps_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+    probe = run(
+        [str(installed / "bin" / "python"), "-I", "-c", PROBE], tmp_path, user_env(installed, tmp_path)
     )
     assert probe.returncode == 0, outcome(probe)
-    found = {key: Path(value).resolve() for key, value in json.loads(probe.stdout).items()}
-    # The editable install of this working tree did not answer instead: everything came from site.
-    for key, path in found.items():
-        assert path.is_relative_to(site.resolve()), f"{key} was found at {path}, outside {site}"
-    schemas = sorted((REPO / "schemas").glob("*.schema.json"))
-    data = sorted((REPO / "tool" / "hubfleet" / "data").glob("*.json"))
-    assert schemas and data
-    for file in schemas:
-        assert (found["schema_files"] / file.name).is_file(), f"schemas/{file.name} did not ship"
-    for file in data:
-        assert (found["data_files"] / file.name).is_file(), f"hubfleet/data/{file.name} did not ship"
+    found = json.loads(probe.stdout)
+    assert found["failed"] == {}
+    # Every module of the source tree is in the wheel (the input schemas join as hubfleet.schemas).
+    source = {
+        ".".join(("hubfleet", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert sorted(source - {"hubfleet"} | {"hubfleet.schemas"}) == found["modules"]
+    assert {command: help for command, help in found["helps"].items() if help[0] != 0} == {}
+    assert len(found["helps"]) > 30 and "plan changes" in found["helps"] and "aws drift" in found["helps"]
+    site = (installed / "lib").resolve()
+    for key in ("hubfleet", "schema_files", "data_files"):
+        assert Path(found[key]).resolve().is_relative_to(site), (
+            f"{key} was found at {found[key]}, outside the venv"
+        )
+    for file in sorted((REPO / "schemas").glob("*.schema.json")):
+        assert (Path(found["schema_files"]) / file.name).is_file(), f"schemas/{file.name} did not ship"
+    for file in sorted((PACKAGE / "data").rglob("*.json")):
+        relative = file.relative_to(PACKAGE / "data")
+        assert (Path(found["data_files"]) / relative).is_file(), f"hubfleet/data/{relative} did not ship"
+    script = run([str(installed / "bin" / "hubfleet"), "--help"], tmp_path, user_env(installed, tmp_path))
+    assert script.returncode == 0 and script.stdout.startswith("Usage: hubfleet "), outcome(script)
 
-    for shipped in sorted((REPO / "tool" / "hubfleet" / "data").rglob("*.json")):
-        relative = shipped.relative_to(REPO / "tool" / "hubfleet" / "data")
-        assert (found["data_files"] / relative).is_file(), f"hubfleet/data/{relative} did not ship"
 
-    # validate runs from the installed package alone: its schemas, the chart mirror, helm and kubectl.
+def test_the_wheel_renders_validates_and_plans_the_example(installed: Path, tmp_path: Path) -> None:
+    require_environment()
     example = tmp_path / "example"
-    for part in ("clusters", "charts", "gitops"):
+    for part in ("clusters", "charts"):
         shutil.copytree(REPO / part, example / part)
     shutil.copy(REPO / "charts.lock", example / "charts.lock")
-    tools = REPO / ".tools" / "bin"
-    check = subprocess.run(
-        [sys.executable, "-m", "hubfleet", "validate"],
-        cwd=example,
-        env={
-            **env,
-            **chart_environment(),
-            "PATH": f"{tools}{os.pathsep}{env['PATH']}",
-            "HUBFLEET_SCHEMA_LOCATION": "",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = user_env(installed, tmp_path)
+    hubfleet = str(installed / "bin" / "hubfleet")
+
+    render = run([hubfleet, "render", "--all"], example, env)
+    assert render.returncode == 0, outcome(render)
+    committed = sorted(p.relative_to(REPO) for p in (REPO / "gitops").rglob("*") if p.is_file())
+    rendered = sorted(p.relative_to(example) for p in (example / "gitops").rglob("*")
+                      if p.is_file() and ".hubfleet" not in p.parts)  # fmt: skip
+    assert rendered == committed
+    for path in committed:
+        assert (example / path).read_bytes() == (REPO / path).read_bytes(), (
+            f"{path} differs from the committed tree"
+        )
+
+    check = run([hubfleet, "validate", "--backend", "jsonschema"], example, env)
     assert check.returncode == 0, outcome(check)
     assert check.stdout.splitlines()[-1].endswith(" passed, 0 failed"), outcome(check)
+
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        assert run(["git", *args], example, env).returncode == 0
+    hub = example / "clusters" / "clusterA" / "hubs" / "datalab.yaml"
+    hub.write_text(hub.read_text().replace("size: 40Gi", "size: 50Gi"))
+    plan = run([hubfleet, "plan", "changes", "--base", "main"], example, env)
+    assert plan.returncode == 0, outcome(plan)
+    # The plan, expanded through the drive chart with helm: everything after the base's hash.
+    assert plan.stdout.splitlines()[1:] == [
+        "risks: 0 blocking, 0 warning, 1 info",
+        "  info: data: clusterA/datalab: the drive grows from 40Gi to 50Gi: the EBS volume and its file "
+        "system grow online, users keep working",
+        "clusterA: 0 objects added, 3 changed, 0 removed; 1 HelmRelease upgrade; hubs affected: datalab",
+        "  upgrade datalab/drive: new values",
+        "  ~ HelmRelease datalab/drive (gitops/hubs/clusterA/datalab/drive.yaml)",
+        "      spec.values.size: 40Gi -> 50Gi",
+        "  ~ PersistentVolume datalab/datalab-drive-home (via HelmRelease datalab/drive)",
+        "      spec.capacity.storage: 40Gi -> 50Gi",
+        "  ~ PersistentVolumeClaim datalab/data-drive-nfs-0 (via HelmRelease datalab/drive)",
+        "      spec.resources.requests.storage: 40Gi -> 50Gi",
+    ], outcome(plan)
