@@ -63,7 +63,6 @@ def request_for(auth: dict[str, Any], **request: Any) -> dict[str, Any]:
         "hub_config": config,
         "extra_config": values["hub"].get("extraConfig", {}),
         "mount": INITIAL_PASSWORD_DIR,
-        "mounts": values["singleuser"]["storage"].get("extraVolumeMounts", []),
         **request,
     }
 
@@ -249,12 +248,3 @@ def test_lti13_admin_rights_follow_the_course_role_at_each_launch(reports: dict[
         "dean@example.edu": True,
         "staff@example.edu": False,
     }
-
-
-def test_admins_get_the_shared_folder_read_write_and_users_read_only(
-    reports: dict[str, dict[str, Any]],
-) -> None:
-    shared = {"name": "home", "mountPath": "/home/jovyan/shared", "subPath": "_shared", "readOnly": True}
-    writable = {"name": "home", "mountPath": "/home/jovyan/shared-readwrite", "subPath": "_shared"}
-    for report in reports.values():
-        assert report["shared"] == {"admin": [shared, writable], "user": [shared]}

@@ -178,7 +178,12 @@ def test_the_wheel_renders_validates_and_plans_the_example(installed: Path, tmp_
 
     render = run([hubfleet, "render", "--all"], example, env)
     assert render.returncode == 0, outcome(render)
-    committed = sorted(p.relative_to(REPO) for p in (REPO / "gitops").rglob("*") if p.is_file())
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "gitops"], capture_output=True, text=True, check=True
+    )
+    committed = sorted(
+        Path(line) for line in listed.stdout.splitlines() if ".hubfleet" not in Path(line).parts
+    )
     rendered = sorted(p.relative_to(example) for p in (example / "gitops").rglob("*")
                       if p.is_file() and ".hubfleet" not in p.parts)  # fmt: skip
     assert rendered == committed

@@ -93,8 +93,6 @@ def report_of(request: dict[str, Any]) -> dict[str, Any]:
         report["native"] = asyncio.run(native(authenticator, db, request["native"]))
     elif scenario == "lti13":
         report["lti13"] = lti13(authenticator, c, request["lti13"])
-    if "KubeSpawner" in c and "pre_spawn_hook" in c.KubeSpawner:
-        report["shared"] = shared(c.KubeSpawner.pre_spawn_hook, request.get("mounts", []))
     for logger in loggers:
         logger.removeHandler(collect)
     report["warnings"] = [m for m in collect.messages if "not recognized" in m or "deprecated" in m.lower()]
@@ -131,18 +129,6 @@ async def native(authenticator: Any, db: Any, request: dict[str, Any]) -> dict[s
             None, {"username": "student-1", "password": "a-long-enough-password"}
         ),
     }
-    return out
-
-
-def shared(hook: Any, mounts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The volume mounts the pre-spawn hook leaves a spawner of an admin and of a user with."""
-    from types import SimpleNamespace
-
-    out = {}
-    for who, admin in (("admin", True), ("user", False)):
-        spawner = SimpleNamespace(user=SimpleNamespace(admin=admin), volume_mounts=list(mounts))
-        hook(spawner)
-        out[who] = spawner.volume_mounts
     return out
 
 

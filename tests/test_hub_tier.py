@@ -1,0 +1,369 @@
+"""The hub tier: what z2jh's JupyterHub and KubeSpawner really build from the values we render.
+
+For every hub of the example and of every golden case: `helm template` of the real chart
+package (z2jh 4.4.0, from the chart mirror) with the HelmRelease's values and its valuesFrom
+filled from test secrets; the hub container's mounts and environment taken from that output;
+then z2jh's own `files/hub/jupyterhub_config.py` run by JupyterHub in .venv-hub (the hub
+image's pins), and every pod a user can get built by KubeSpawner through JupyterHub's own
+spawn (tests/hub_side/spawn_pods.py): each profile and image choice of the real options
+form, for an ordinary user, each configured admin, and LTI instructors and TAs. Each pod is
+checked against the Kubernetes schema of the cluster's version, strictly, and for what the
+hub promises: the home, the shared folder (read-only for users, read-write for admins), the
+node group, tolerations, requests, limits and GPUs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import tarfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from chart_mirror import CHARTS, mirror_url
+from conftest import REPO, load_docs, require
+from hubfleet.core.auth import AUTH_SECRET, LTI_ROLES_CLAIM, secret_keys
+from hubfleet.core.capacity import instance_type
+from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
+from hubfleet.inputs import load_cluster
+from hubfleet.model import MAIN_USER_GROUP, Cluster, Hub
+from hubfleet.project import Project
+from hubfleet.validate.locations import kube_version
+from hubfleet.validate.packaged import packaged_sources
+from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache, schema_issues
+from test_validate_support import TOOLS
+
+HUB_PYTHON = REPO / ".venv-hub" / "bin" / "python"
+SCRIPT = Path(__file__).parent / "hub_side" / "spawn_pods.py"
+FIXTURES = Path(__file__).parent / "fixtures"
+CHART = "jupyterhub-4.4.0.tgz"
+HOME = "/home/jovyan"
+SHARED = {"name": "home", "mountPath": f"{HOME}/shared", "subPath": "_shared", "readOnly": True}
+SHARED_RW = {"name": "home", "mountPath": f"{HOME}/shared-readwrite", "subPath": "_shared"}
+#: The place z2jh's hub image reads its configuration from (every hub mount is put under the folder).
+Z2JH_ETC = "/usr/local/etc/jupyterhub"
+
+
+@dataclass(frozen=True)
+class HubCase:
+    """One hub's JupyterHub HelmRelease in a rendered tree, and the cluster's Kubernetes version."""
+
+    label: str
+    release: Path
+    tree: Path
+    kubernetes: str
+
+
+def trees() -> Iterator[tuple[str, Path]]:
+    yield "gitops", REPO / "gitops"
+    for case in sorted(FIXTURES.iterdir()):
+        if case.name != "example" and (case / "expected" / "hubs").is_dir():
+            yield case.name, case / "expected"
+
+
+def hub_cases() -> list[HubCase]:
+    found = []
+    for name, tree in trees():
+        for release in sorted((tree / "hubs").glob("*/*/jupyterhub.yaml")):
+            cluster, hub = release.parent.parent.name, release.parent.name
+            (config,) = load_docs(tree / "eksctl" / f"{cluster}.yaml")
+            found.append(
+                HubCase(f"{name}/{cluster}/{hub}", release, tree, str(config["metadata"]["version"]))
+            )
+    return found
+
+
+CASES = hub_cases()
+
+
+def stand_in_secret(key: str) -> str:
+    """The stand-in for a sealed value: long enough for every password rule."""
+    return f"test-{key}-" + "x" * 40
+
+
+def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    for part in parents:
+        values = values.setdefault(part, {})
+    values[last] = value
+
+
+def helm_values(case: HubCase) -> tuple[dict[str, Any], str, str]:
+    """The values helm-controller would pass (spec.values, valuesFrom from test secrets), the
+    release name and namespace."""
+    (release,) = load_docs(case.release)
+    values = json.loads(json.dumps(release["spec"]["values"]))
+    for entry in release["spec"].get("valuesFrom", []):
+        assert entry["kind"] == "Secret" and entry.get("targetPath"), entry
+        set_path(values, entry["targetPath"], stand_in_secret(entry["valuesKey"]))
+    namespace = release["spec"].get("targetNamespace") or release["metadata"]["namespace"]
+    return values, release["spec"].get("releaseName") or release["metadata"]["name"], namespace
+
+
+@cache
+def z2jh_files() -> dict[str, str]:
+    with tarfile.open(CHARTS / CHART) as package:
+        return {
+            name: package.extractfile(f"jupyterhub/files/hub/{name}").read().decode()  # type: ignore[union-attr]
+            for name in ("jupyterhub_config.py", "z2jh.py")
+        }
+
+
+def rehome(text: str, mounts: list[str], root: Path) -> str:
+    for mount in sorted(mounts, key=len, reverse=True):
+        text = text.replace(mount, f"{root}{mount}")
+    return text
+
+
+def prepare(case: HubCase, folder: Path) -> dict[str, Any]:
+    """The hub's folder for spawn_pods.py, from the real chart's output; returns the helm values."""
+    values, release_name, namespace = helm_values(case)
+    folder.mkdir(parents=True)
+    (folder / "values.json").write_text(json.dumps(values))
+    done = subprocess.run(
+        [str(TOOLS / "helm"), "template", release_name, str(CHARTS / CHART), "--namespace", namespace,
+         "--kube-version", kube_version(case.kubernetes), "-f", str(folder / "values.json")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    docs = [d for d in YAML(typ="safe").load_all(done.stdout) if d]
+    by_kind = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    deployment = by_kind[("Deployment", "hub")]
+    pod = deployment["spec"]["template"]["spec"]
+    (hub,) = [c for c in pod["containers"] if c["name"] == "hub"]
+    hub_secret = {k: base64.b64decode(v).decode() for k, v in by_kind[("Secret", "hub")]["data"].items()}
+    _, model = model_of(case)
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    root = folder / "root"
+    mounts = []
+    for mount in hub["volumeMounts"]:
+        volume = volumes[mount["name"]]
+        target = root / mount["mountPath"].lstrip("/")
+        target.mkdir(parents=True, exist_ok=True)
+        mounts.append(mount["mountPath"])
+        if "configMap" in volume:
+            files = by_kind[("ConfigMap", volume["configMap"]["name"])]["data"]
+        elif "secret" in volume and volume["secret"]["secretName"] == "hub":
+            files = hub_secret
+        elif "secret" in volume:
+            assert volume["secret"]["secretName"] == AUTH_SECRET
+            files = {key: stand_in_secret(key) for key in secret_keys(model.auth_type, model.admins)}
+        else:
+            files = {}  # the database volume: empty, as on a new hub
+        for key, text in files.items():
+            (target / key).write_text(text)
+    # The hub's extraConfig reads its own mounts (the native admins' initial passwords).
+    secret_values = root / Z2JH_ETC.lstrip("/") / "secret" / "values.yaml"
+    secret_values.write_text(
+        rehome(secret_values.read_text(), [m for m in mounts if not m.startswith(Z2JH_ETC)], root)
+    )
+    (folder / "z2jh").mkdir()
+    for name, text in z2jh_files().items():
+        (folder / "z2jh" / name).write_text(rehome(text, [Z2JH_ETC], root))
+    env = {}
+    for item in hub.get("env", []):
+        if "value" in item:
+            env[item["name"]] = str(item["value"])
+        elif "fieldRef" in item.get("valueFrom", {}):
+            assert item["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
+            env[item["name"]] = namespace
+        elif "secretKeyRef" in item.get("valueFrom", {}):
+            ref = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = (
+                hub_secret[ref["key"]] if ref["name"] == "hub" else stand_in_secret(ref["key"])
+            )
+    # kubelet's service links (enableServiceLinks): every Service of the namespace.
+    for index, service in enumerate(d for d in docs if d["kind"] == "Service"):
+        prefix = service["metadata"]["name"].upper().replace("-", "_")
+        env[f"{prefix}_SERVICE_HOST"] = f"10.100.0.{index + 1}"
+        env[f"{prefix}_SERVICE_PORT"] = str(service["spec"]["ports"][0]["port"])
+    kubeconfig = folder / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "test",
+        "clusters": [{"name": "test", "cluster": {"server": "https://127.0.0.1:9"}}],
+        "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test", "namespace": namespace}}],
+        "users": [{"name": "test", "user": {"token": "never-used"}}],
+    }))  # fmt: skip
+    env["KUBECONFIG"] = str(kubeconfig)
+    (folder / "work").mkdir()
+    (folder / "request.json").write_text(json.dumps({"env": env, "users": users_of(values)}))
+    return values
+
+
+def users_of(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """An ordinary user, every configured admin, and for an LTI 1.3 hub an instructor and a TA."""
+    config = values["hub"]["config"]
+    users: list[dict[str, Any]] = [{"name": "student-1", "role": "user"}]
+    users += [
+        {"name": name, "role": "admin"} for name in config.get("Authenticator", {}).get("admin_users", [])
+    ]
+    if "LTI13Authenticator" in config:
+        for role in ("Instructor", "TeachingAssistant"):
+            claim = [f"http://purl.imsglobal.org/vocab/lis/v2/membership#{role}"]
+            users.append(
+                {"name": f"lti-{role.lower()}", "role": role, "auth_state": {LTI_ROLES_CLAIM: claim}}
+            )
+    return users
+
+
+def spawn(case: HubCase, folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    values = prepare(case, folder)
+    done = subprocess.run(
+        [str(HUB_PYTHON), str(SCRIPT), str(folder)], capture_output=True, text=True, timeout=300, check=False,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)},
+    )  # fmt: skip
+    assert done.returncode == 0, f"{case.label}: {done.stderr[-4000:]}"
+    return values, json.loads((folder / "report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    require(HUB_PYTHON.exists(), f"{HUB_PYTHON} is missing: run `make hub-venv`")
+    require((TOOLS / "helm").is_file(), "helm not found; run `make tools`")
+    mirror_url()
+    root = tmp_path_factory.mktemp("hubs")
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        results = pool.map(lambda c: spawn(c[1], root / str(c[0])), enumerate(CASES))
+        return {case.label: result for case, result in zip(CASES, results, strict=True)}
+
+
+UNITS = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def byte_count(text: str) -> int:
+    """z2jh's memory sizes (KubeSpawner's ByteSpecification: K, M, G and T are powers of 1024)."""
+    return int(float(text[:-1]) * UNITS[text[-1]]) if text[-1] in UNITS else int(text)
+
+
+@cache
+def pod_validator(kubernetes: str) -> Any:
+    checker = JsonSchemaChecker(packaged_sources(), ValidatorCache())
+    path = checker.schema_path("v1", "Pod", kube_version(kubernetes))
+    assert path is not None, f"no Pod schema for Kubernetes {kubernetes}"
+    return checker.cache.validator(path)
+
+
+def model_of(case: HubCase) -> tuple[Cluster, Hub]:
+    root = REPO if case.tree == REPO / "gitops" else case.tree.parent
+    cluster = load_cluster(Project(root), case.release.parent.parent.name)
+    (hub,) = [h for h in cluster.hubs if h.name == case.release.parent.name]
+    return cluster, hub
+
+
+def node_groups(case: HubCase) -> dict[str, dict[str, Any]]:
+    (config,) = load_docs(case.tree / "eksctl" / f"{case.release.parent.parent.name}.yaml")
+    return {g["name"]: g for g in [*config.get("managedNodeGroups", []), *config.get("nodeGroups", [])]}
+
+
+def tolerated(taint: dict[str, Any], tolerations: list[dict[str, Any]]) -> bool:
+    return any(
+        t.get("key") == taint["key"]
+        and t.get("effect") in (None, taint["effect"])
+        and (t.get("operator") == "Exists" or t.get("value") == taint.get("value"))
+        for t in tolerations
+    )
+
+
+def pods(report: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    for name, user in report["users"].items():
+        for built in user["pods"]:
+            yield name, user, built
+
+
+def test_every_hub_starts_and_every_user_gets_a_pod(reports: dict[str, Any]) -> None:
+    assert sorted(reports) == sorted(case.label for case in CASES)
+    failed = {
+        f"{label} {name} {built['form']}": built["error"]
+        for label, (_, report) in reports.items()
+        for name, _, built in pods(report)
+        if "error" in built
+    }
+    assert failed == {}
+    assert all(report["spawner"] == "KubeSpawner" for _, report in reports.values())
+
+
+def test_every_pod_is_valid_for_the_clusters_kubernetes(reports: dict[str, Any]) -> None:
+    problems = {}
+    for case in CASES:
+        for name, _, built in pods(reports[case.label][1]):
+            issues = schema_issues(pod_validator(case.kubernetes), built["pod"])
+            if issues:
+                problems[f"{case.label} {name} {built['form']}"] = [f"{i.field}: {i.message}" for i in issues]
+    assert problems == {}
+
+
+def test_roles_admins_and_the_shared_folder(reports: dict[str, Any]) -> None:
+    """The home at the user's folder; the shared folder read-only for everyone and read-write
+    for admins only, whichever way a user is an admin (admin_users, native, an LTI role)."""
+    lti_admins = 0
+    for case in CASES:
+        _, hub = model_of(case)
+        for name, user, built in pods(reports[case.label][1]):
+            role = next(u["role"] for u in users_of(reports[case.label][0]) if u["name"] == name)
+            if role in ("user", "admin"):
+                assert user["admin"] is (role == "admin"), (case.label, name)
+            lti_admins += role in ("Instructor", "TeachingAssistant") and user["admin"]
+            (notebook, *_) = built["pod"]["spec"]["containers"]
+            assert notebook["name"] == "notebook"
+            mounts = notebook["volumeMounts"]
+            (home,) = [m for m in mounts if m["mountPath"] == HOME]
+            assert home["name"] == "home" and "/" not in home["subPath"] and home["subPath"] != "_shared"
+            if name.replace(".", "").replace("-", "").isalnum() and name.islower():
+                assert home["subPath"] == name
+            shared = [m for m in mounts if m.get("subPath") == "_shared"]
+            wanted = [SHARED, SHARED_RW] if user["admin"] else [SHARED]
+            assert shared == (wanted if hub.shared else []), (case.label, name)
+    assert lti_admins > 0
+
+
+def test_each_profile_and_image_runs_where_and_as_big_as_the_hub_says(reports: dict[str, Any]) -> None:
+    for case in CASES:
+        cluster, hub = model_of(case)
+        groups = node_groups(case)
+        seen: dict[str, set[str]] = {}
+        for _, _, built in pods(reports[case.label][1]):
+            chosen = built["form"].get("profile", [None])[0]
+            profile = next((p for p in hub.profiles if p.name == chosen), None)
+            assert (profile is None) == (not hub.profiles), (case.label, built["form"])
+            resources = profile.resources if profile else hub.resources
+            group = profile.node_group if profile else MAIN_USER_GROUP
+            images = profile.images if profile else (hub.image,)
+            gpus = profile.gpus if profile else 0
+            spec = built["pod"]["spec"]
+            (notebook, *_) = spec["containers"]
+            assert notebook["image"] in {f"{i.name}:{i.tag}" for i in images}
+            seen.setdefault(chosen or "", set()).add(notebook["image"])
+            assert spec["nodeSelector"] == {NODE_GROUP_LABEL: cluster.eksctl_name(group)}
+            node_group = groups[cluster.eksctl_name(group)]
+            for taint in node_group.get("taints", []):
+                assert tolerated(taint, spec.get("tolerations", [])), (case.label, chosen, taint)
+            wanted_limits: dict[str, Any] = {
+                "cpu": resources.cpu_limit,
+                "memory": byte_count(resources.memory_limit),
+            }
+            if gpus:
+                wanted_limits[GPU_RESOURCE] = str(gpus)
+            assert notebook["resources"] == {
+                "requests": {
+                    "cpu": resources.cpu_guarantee,
+                    "memory": byte_count(resources.memory_guarantee),
+                },
+                "limits": wanted_limits,
+            }, (case.label, chosen)
+            machine = instance_type(node_group["instanceType"])
+            assert machine is not None and machine.gpus >= gpus
+            assert byte_count(resources.memory_limit) <= machine.memory_mib * 1024**2
+        for profile in hub.profiles or ():
+            assert seen[profile.name] == {f"{i.name}:{i.tag}" for i in profile.images}, (
+                case.label,
+                profile.name,
+            )
