@@ -35,7 +35,7 @@ from hubfleet.core.auth import AUTH_SECRET, LTI_ROLES_CLAIM, secret_keys
 from hubfleet.core.capacity import instance_type
 from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
 from hubfleet.inputs import load_cluster
-from hubfleet.model import MAIN_USER_GROUP, Cluster, Hub
+from hubfleet.model import DEFAULT_SPAWN, MAIN_USER_GROUP, Cluster, Hub, SpawnTimeouts
 from hubfleet.project import Project
 from hubfleet.validate.locations import kube_version
 from hubfleet.validate.packaged import packaged_sources
@@ -367,3 +367,14 @@ def test_each_profile_and_image_runs_where_and_as_big_as_the_hub_says(reports: d
                 case.label,
                 profile.name,
             )
+
+
+def test_spawns_wait_as_long_as_the_hub_says(reports: dict[str, Any]) -> None:
+    """KubeSpawner's own start and HTTP timeouts, as z2jh's config sets them from our values."""
+    overridden = 0
+    for case in CASES:
+        _, hub = model_of(case)
+        overridden += hub.spawn != DEFAULT_SPAWN
+        for user in reports[case.label][1]["users"].values():
+            assert user["timeouts"] == {"start": hub.spawn.start, "http": hub.spawn.http}, case.label
+    assert overridden and SpawnTimeouts(start=600, http=120) == DEFAULT_SPAWN

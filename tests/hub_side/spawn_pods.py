@@ -142,6 +142,7 @@ async def main(folder: Path) -> dict[str, Any]:
                 user.admin = model["admin"]
                 app.db.commit()
         spawner = user.get_spawner("", replace_failed=True)
+        timeouts = {"start": spawner.start_timeout, "http": spawner.http_timeout}
         form = await spawner.get_options_form()
         pods = []
         for formdata in forms(form) if form else [{}]:
@@ -149,7 +150,7 @@ async def main(folder: Path) -> dict[str, Any]:
                 pods.append({"form": formdata, **(await pod_of(user, formdata))})
             except Exception as error:
                 pods.append({"form": formdata, "error": f"{type(error).__name__}: {error}"})
-        report["users"][name] = {"admin": user.admin, "pods": pods}
+        report["users"][name] = {"admin": user.admin, "timeouts": timeouts, "pods": pods}
     return report
 
 

@@ -378,6 +378,18 @@ DEFAULT_RESOURCES = Resources(cpu_guarantee=0.5, cpu_limit=2.0, memory_guarantee
 DEFAULT_CULLING = Culling(enabled=True, timeout=3600, every=600, max_age=0)
 
 
+@dataclass(frozen=True)
+class SpawnTimeouts:
+    """Seconds a server may take: to a running pod (`start`: a node from zero and a large image
+    pull fit), then to a Jupyter server that answers (`http`)."""
+
+    start: int
+    http: int
+
+
+DEFAULT_SPAWN = SpawnTimeouts(start=600, http=120)
+
+
 def build_resources(user: dict[str, Any], base: Resources = DEFAULT_RESOURCES) -> Resources:
     """`cpu` and `memory` of a hub's `user` (or of a profile) over `base` (also used by the rules)."""
     cpu, memory = user.get("cpu", {}), user.get("memory", {})
@@ -438,6 +450,7 @@ class Hub:
     placeholders: int
     culling: Culling
     profiles: tuple[Profile, ...] = ()
+    spawn: SpawnTimeouts = DEFAULT_SPAWN
     expected_users: int = 0
     #: `<drive>/_shared`: read-only for users at ~/shared, read-write for admins.
     shared: bool = True
@@ -507,4 +520,8 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
         shared=bool(raw["drive"].get("shared", True)),
         backup_enabled=bool(raw.get("backups", {}).get("enabled", True)),
         backup_keep=raw.get("backups", {}).get("keep"),
+        spawn=SpawnTimeouts(
+            start=int(raw.get("spawn", {}).get("startTimeout", DEFAULT_SPAWN.start)),
+            http=int(raw.get("spawn", {}).get("httpTimeout", DEFAULT_SPAWN.http)),
+        ),
     )

@@ -70,6 +70,8 @@ def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]
         # Prometheus scrapes /hub/metrics (the hub Service's scrape annotations) without a token;
         # the metrics are counts and durations, no names or secrets.
         config = {**config, "JupyterHub": {**config["JupyterHub"], "authenticate_prometheus": False}}
+    # z2jh has no value for it: KubeSpawner's wait for the started server to answer.
+    config = {**config, "KubeSpawner": {**config.get("KubeSpawner", {}), "http_timeout": hub.spawn.http}}
     values: dict[str, Any] = {
         "baseUrl": hub.path,
         "config": config,
@@ -137,6 +139,7 @@ def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str
                 **({"extraVolumeMounts": shared_mounts()} if hub.shared else {}),
             },
             "initContainers": [home_owner(hub.shared)],
+            "startTimeout": hub.spawn.start,
             # Servers (and placeholders) run on the main user group unless a profile names another.
             "nodeSelector": node_selector(cluster),
             **({"profileList": profile_list(cluster, hub)} if hub.profiles else {}),
