@@ -1,26 +1,25 @@
-"""The chart mirror the tests validate against: ../shared/upstream/charts served on loopback.
+"""The chart mirror the tests validate against, as an air-gapped site points at its own.
 
-`hubfleet validate` fetches every upstream chart package at its pinned version. The
-tests never reach the internet: they start one HTTP server per session over the
-reference chart repository (index.yaml plus packages) and point HUBFLEET_CHART_MIRROR
-at it, exactly as an air-gapped site points at its own mirror. Fetched packages go to
-a cache folder of the session, so each is downloaded once.
+`hubfleet validate` fetches every upstream chart package at its pinned version. The tests
+never reach the internet: they use HUBFLEET_CHART_MIRROR when it is set (.ci/run serves the
+reference chart repository there), else they serve the reference folder's charts/
+(HUBFLEET_UPSTREAM) on loopback. Fetched packages go to a cache folder of the session, so
+each is downloaded once.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import tempfile
 from pathlib import Path
 
-from conftest import require
+from conftest import upstream_path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tool" / "scripts"))
 from serve_charts import serve_in_background  # noqa: E402 (the script folder is not a package)
-
-CHARTS = REPO.parent / "shared" / "upstream" / "charts"
 
 
 def serve(folder: Path) -> str:
@@ -28,10 +27,14 @@ def serve(folder: Path) -> str:
     return serve_in_background(str(folder))
 
 
+def reference_charts() -> Path:
+    """The reference chart repository folder (index.yaml plus packages)."""
+    return upstream_path("charts", "index.yaml").parent
+
+
 @functools.cache
 def mirror_url() -> str:
-    require((CHARTS / "index.yaml").is_file(), f"the reference chart repository is missing: {CHARTS}")
-    return serve(CHARTS)
+    return os.environ.get("HUBFLEET_CHART_MIRROR") or serve(reference_charts())
 
 
 @functools.cache

@@ -19,7 +19,10 @@ from hubfleet.cli import main
 from hubfleet.core.layout import STATE_DIR
 
 REPO = Path(__file__).resolve().parents[1]
-UPSTREAM = Path(os.environ.get("HUBFLEET_UPSTREAM", REPO.parent / "shared" / "upstream"))
+#: The reference folder: independent copies of the upstream schemas, data and charts (a Helm
+#: repository in charts/). Only HUBFLEET_UPSTREAM gives it (.ci/run points it at the copy beside
+#: the checkout); without it, the tests that compare with it skip, and fail under CI.
+UPSTREAM_ENV = "HUBFLEET_UPSTREAM"
 HELM = REPO / ".tools" / "bin" / "helm"
 # Compiling the Grafana dashboards takes half a minute; every test process (and `make validate`
 # in CI) shares one cache, keyed by what was compiled, so it happens once.
@@ -36,6 +39,18 @@ def require(available: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI must run every test)")
     pytest.skip(reason)
+
+
+def upstream_path(*parts: str) -> Path:
+    """`parts` inside the reference folder; skips (fails under CI) when HUBFLEET_UPSTREAM is not
+    set or lacks it."""
+    given = os.environ.get(UPSTREAM_ENV)
+    require(
+        bool(given), f"the reference folder is not given: set {UPSTREAM_ENV} (upstream schemas, data, charts)"
+    )
+    path = Path(str(given)).joinpath(*parts)
+    require(path.exists(), f"{path} is missing (set {UPSTREAM_ENV} to the reference folder)")
+    return path
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -66,13 +81,13 @@ def _validator(path: Path) -> Any:
 
 
 def upstream_schema_for(doc: dict[str, Any]) -> Path:
-    """The kubeconform-style schema file of a manifest in ../shared/upstream."""
+    """The kubeconform-style schema file of a manifest in the reference folder."""
     group, _, version = doc["apiVersion"].rpartition("/")
     kind = doc["kind"].lower()
     if group.endswith("fluxcd.io") or group == "bitnami.com":
-        return UPSTREAM / "crd-schemas" / group / f"{kind}_{version}.json"
+        return upstream_path("crd-schemas", group, f"{kind}_{version}.json")
     suffix = f"-{group.split('.')[0]}" if group else ""
-    return UPSTREAM / "k8s-schemas" / "v1.32.0-standalone-strict" / f"{kind}{suffix}-{version}.json"
+    return upstream_path("k8s-schemas", "v1.32.0-standalone-strict", f"{kind}{suffix}-{version}.json")
 
 
 def schema_errors(doc: dict[str, Any], schema: Path | None = None) -> list[str]:
@@ -82,8 +97,7 @@ def schema_errors(doc: dict[str, Any], schema: Path | None = None) -> list[str]:
 
 @pytest.fixture
 def upstream() -> Path:
-    require(UPSTREAM.is_dir(), f"upstream schemas not found at {UPSTREAM} (set HUBFLEET_UPSTREAM)")
-    return UPSTREAM
+    return upstream_path()
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 The chart is linted and rendered with the project's pinned helm
 (.tools/bin/helm); every rendered document is validated against the
-Kubernetes 1.32 standalone-strict JSON schemas from the shared upstream
-folder (override its location with HUBFLEET_UPSTREAM=<path to upstream>).
+Kubernetes 1.32 standalone-strict JSON schemas of the reference folder
+(HUBFLEET_UPSTREAM=<path to upstream>).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator, validators
 from ruamel.yaml import YAML
+
+from conftest import upstream_path
 
 Doc = dict[str, Any]
 
@@ -50,21 +52,14 @@ POD_TEMPLATE_KINDS = frozenset(
 
 
 def k8s_schema_dir() -> Path:
-    """The standalone-strict schema folder (HUBFLEET_UPSTREAM overrides ../shared/upstream)."""
-    override = os.environ.get("HUBFLEET_UPSTREAM")
-    if override:
-        return Path(override) / K8S_SCHEMA_SUBDIR
-    return Path(__file__).absolute().parents[2] / "shared/upstream" / K8S_SCHEMA_SUBDIR
+    """The standalone-strict schema folder of the reference folder (HUBFLEET_UPSTREAM)."""
+    return upstream_path(K8S_SCHEMA_SUBDIR)
 
 
 # In CI (CI=true) nothing may be skipped: a missing tool fails the tests that need it.
 pytestmark = pytest.mark.skipif(
     not HELM.is_file() and not os.environ.get("CI"),
     reason=f"helm not found at {HELM}; run: python3 tool/scripts/install_k8s_tools.py .tools/bin",
-)
-requires_k8s_schemas = pytest.mark.skipif(
-    not k8s_schema_dir().is_dir() and not os.environ.get("CI"),
-    reason=f"Kubernetes JSON schemas not found at {k8s_schema_dir()}; set HUBFLEET_UPSTREAM",
 )
 
 
@@ -349,7 +344,6 @@ def test_values_schema_is_strict_draft7_and_documented() -> None:
 # Rendered documents.
 
 
-@requires_k8s_schemas
 def test_documents_validate_against_k8s_schemas(rendered: Rendered) -> None:
     for doc in rendered.docs:
         path = schema_file_for(doc)

@@ -19,12 +19,11 @@ from click.testing import Result
 from ruamel.yaml import YAML
 
 from builders import make_cluster
-from conftest import HELM, REPO, UPSTREAM, load_docs, require
+from conftest import HELM, REPO, load_docs, require, upstream_path
 from hubfleet import dashboards
 from hubfleet.errors import LocalError
 
 LAYER = REPO / "gitops/infrastructure/clusterA/monitoring"
-REFERENCE = UPSTREAM / "data" / dashboards.ARCHIVE
 PACKAGED = REPO / "tool/hubfleet/data" / dashboards.ARCHIVE
 
 
@@ -51,8 +50,7 @@ def expressions(node: Any) -> Iterator[str]:
 
 
 def test_the_packaged_sources_are_the_reference_archive() -> None:
-    require(REFERENCE.is_file(), f"the reference dashboards archive is missing: {REFERENCE}")
-    assert PACKAGED.read_bytes() == REFERENCE.read_bytes()
+    assert PACKAGED.read_bytes() == upstream_path("data", dashboards.ARCHIVE).read_bytes()
 
 
 def test_grafana_gets_the_jupyterhub_dashboards_and_hubfleets_own() -> None:
@@ -77,8 +75,7 @@ def test_grafana_gets_the_jupyterhub_dashboards_and_hubfleets_own() -> None:
 def test_a_dashboard_is_what_upstreams_own_build_makes_of_it(tmp_path: Path) -> None:
     """An independent compile of the reference archive (upstream's `jsonnet -J vendor` command, in
     the binding) gives the same dashboard but for the fixed uid."""
-    require(REFERENCE.is_file(), f"the reference dashboards archive is missing: {REFERENCE}")
-    with tarfile.open(REFERENCE) as tar:
+    with tarfile.open(upstream_path("data", dashboards.ARCHIVE)) as tar:
         tar.extractall(tmp_path, filter="data")
     top = tmp_path / dashboards.TOP
     compiled = json.loads(
@@ -139,8 +136,7 @@ def test_hubfleets_dashboard_asks_what_the_alerts_ask() -> None:
 def template(chart: str, release: str) -> list[dict[str, Any]]:
     """The chart from the reference repository, templated with the values the example renders."""
     require(HELM.is_file(), f"helm is missing: {HELM} (make tools)")
-    package = UPSTREAM / "charts" / chart
-    require(package.is_file(), f"the reference chart is missing: {package}")
+    package = upstream_path("charts", chart)
     (document,) = load_docs(LAYER / f"{release}.yaml")
     values = json.dumps(document["spec"]["values"])
     out = subprocess.run(

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from conftest import REPO, load_docs, require
+from hubfleet.validate.tools import run as run_tool
 from test_validate_support import TOOLS
 
 PARTIES = Path(__file__).parent / "drive_side" / "parties.sh"
@@ -32,23 +34,15 @@ def mkfs() -> str | None:
     return shutil.which("mkfs.ext4") or shutil.which("mkfs.ext4", path="/usr/sbin:/sbin")
 
 
-def server_command(chart: Path, tmp_path: Path) -> tuple[str, str]:
+def server_command(chart: Path) -> tuple[str, str]:
     """The NFS server container's shell script and its PERMITTED, as the chart renders them."""
-    done = subprocess.run(
-        [str(TOOLS / "helm"), "template", "drive", str(chart), "--namespace", "course"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    (statefulset,) = [d for d in load_docs_text(done.stdout, tmp_path) if d["kind"] == "StatefulSet"]
+    done = run_tool([str(TOOLS / "helm"), "template", "drive", str(chart), "--namespace", "course"])
+    assert done.ok, done.stderr
+    (statefulset,) = [d for d in YAML(typ="safe").load_all(done.stdout) if d and d["kind"] == "StatefulSet"]
     (server,) = statefulset["spec"]["template"]["spec"]["containers"]
     assert server["command"] == ["/bin/sh", "-c"]
     env = {item["name"]: item["value"] for item in server["env"]}
     return server["args"][0], env["PERMITTED"]
-
-
-def load_docs_text(text: str, tmp_path: Path) -> list[dict[str, object]]:
-    out = tmp_path / "helm-output.yaml"
-    out.write_text(text)
-    return [d for d in load_docs(out) if isinstance(d, dict)]
 
 
 def home_owner_script() -> str:
@@ -85,7 +79,7 @@ def parties(tmp_path: Path) -> Callable[..., dict[str, str]]:
         runs += 1
         server, permitted = "-", "-"
         if chart is not None:
-            script, permitted = server_command(chart, tmp_path)
+            script, permitted = server_command(chart)
             server = str(tmp_path / "server.sh")
             Path(server).write_text(script)
         root = tmp_path / f"root{runs}"

@@ -29,8 +29,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from chart_mirror import CHARTS, mirror_url
+from chart_mirror import chart_cache, mirror_url
 from conftest import REPO, load_docs, require
+from hubfleet.chartcache import ChartSource, read_lock
 from hubfleet.core.auth import AUTH_SECRET, LTI_ROLES_CLAIM, secret_keys
 from hubfleet.core.capacity import instance_type
 from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
@@ -40,12 +41,13 @@ from hubfleet.project import Project
 from hubfleet.validate.locations import kube_version
 from hubfleet.validate.packaged import packaged_sources
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache, schema_issues
+from hubfleet.validate.tools import run
+from hubfleet.validate.values_from import set_target_path
 from test_validate_support import TOOLS
 
 HUB_PYTHON = REPO / ".venv-hub" / "bin" / "python"
 SCRIPT = Path(__file__).parent / "hub_side" / "spawn_pods.py"
 FIXTURES = Path(__file__).parent / "fixtures"
-CHART = "jupyterhub-4.4.0.tgz"
 HOME = "/home/jovyan"
 SHARED = {"name": "home", "mountPath": f"{HOME}/shared", "subPath": "_shared", "readOnly": True}
 SHARED_RW = {"name": "home", "mountPath": f"{HOME}/shared-readwrite", "subPath": "_shared"}
@@ -90,13 +92,6 @@ def stand_in_secret(key: str) -> str:
     return f"test-{key}-" + "x" * 40
 
 
-def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, last = dotted.split(".")
-    for part in parents:
-        values = values.setdefault(part, {})
-    values[last] = value
-
-
 def helm_values(case: HubCase) -> tuple[dict[str, Any], str, str]:
     """The values helm-controller would pass (spec.values, valuesFrom from test secrets), the
     release name and namespace."""
@@ -104,14 +99,23 @@ def helm_values(case: HubCase) -> tuple[dict[str, Any], str, str]:
     values = json.loads(json.dumps(release["spec"]["values"]))
     for entry in release["spec"].get("valuesFrom", []):
         assert entry["kind"] == "Secret" and entry.get("targetPath"), entry
-        set_path(values, entry["targetPath"], stand_in_secret(entry["valuesKey"]))
+        set_target_path(values, entry["targetPath"], stand_in_secret(entry["valuesKey"]))
     namespace = release["spec"].get("targetNamespace") or release["metadata"]["namespace"]
     return values, release["spec"].get("releaseName") or release["metadata"]["name"], namespace
 
 
 @cache
+def z2jh_package() -> Path:
+    """The z2jh chart package the example locks, verified, through the chart mirror and cache."""
+    ((ref, digest),) = [
+        (ref, digest) for ref, digest in read_lock(REPO / "charts.lock").items() if ref.chart == "jupyterhub"
+    ]
+    return ChartSource(Path(chart_cache()), mirror_url()).package(ref, digest)
+
+
+@cache
 def z2jh_files() -> dict[str, str]:
-    with tarfile.open(CHARTS / CHART) as package:
+    with tarfile.open(z2jh_package()) as package:
         return {
             name: package.extractfile(f"jupyterhub/files/hub/{name}").read().decode()  # type: ignore[union-attr]
             for name in ("jupyterhub_config.py", "z2jh.py")
@@ -129,12 +133,9 @@ def prepare(case: HubCase, folder: Path) -> dict[str, Any]:
     values, release_name, namespace = helm_values(case)
     folder.mkdir(parents=True)
     (folder / "values.json").write_text(json.dumps(values))
-    done = subprocess.run(
-        [str(TOOLS / "helm"), "template", release_name, str(CHARTS / CHART), "--namespace", namespace,
-         "--kube-version", kube_version(case.kubernetes), "-f", str(folder / "values.json")],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    done = run([str(TOOLS / "helm"), "template", release_name, str(z2jh_package()), "--namespace", namespace,
+                "--kube-version", kube_version(case.kubernetes), "-f", str(folder / "values.json")])  # fmt: skip
+    assert done.ok, done.stderr
     docs = [d for d in YAML(typ="safe").load_all(done.stdout) if d]
     by_kind = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     deployment = by_kind[("Deployment", "hub")]

@@ -25,12 +25,11 @@ import pytest
 
 from chart_mirror import chart_environment
 from conftest import require
+from test_plan import GIT_ENV
 from test_validate_support import TOOLS, require_environment
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "tool" / "hubfleet"
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
 
 # Run with the installed venv's `python -I`: every module the package holds, imported; every
 # command's --help, through click as the console script calls it; where everything was found.

@@ -1,4 +1,4 @@
-"""The schemas hubfleet ships are the upstream ones: checked against ../shared/upstream's copies,
+"""The schemas hubfleet ships are the upstream ones: checked against the reference folder's copies,
 which were derived independently (see its README)."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from chart_mirror import chart_environment
+from chart_mirror import chart_environment, reference_charts
 from conftest import REPO, set_field
 from hubfleet.planning.expansion import reads_back_statefulsets
 from hubfleet.planning.risks import _node_group_flags
@@ -415,7 +415,7 @@ def test_a_claim_template_change_the_chart_does_not_keep_is_flagged(
 
 def test_which_charts_read_their_statefulsets_back() -> None:
     assert reads_back_statefulsets(REPO / "charts/nfs-drive")
-    package = REPO.parent / "shared/upstream/charts/jupyterhub-4.4.0.tgz"
+    package = reference_charts() / "jupyterhub-4.4.0.tgz"
     assert not reads_back_statefulsets(package)
 
 

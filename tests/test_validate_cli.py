@@ -112,7 +112,7 @@ def test_without_a_schema_location_the_installed_schemas_are_used(example: Path)
 
 
 def test_the_reference_schemas_agree_with_the_installed_ones(example: Path, tmp_path: Path) -> None:
-    """The tree checked against ../shared/upstream's independent schema copies (built-in kinds and
+    """The tree checked against the reference folder's independent schema copies (built-in kinds and
     CRDs) passes too. Charts are skipped: the reference holds only the kinds the tree itself uses,
     and only for Kubernetes 1.32, so the example is rendered for 1.32 first (in extended support
     on the tests' date: a warning, not a finding)."""

@@ -1,7 +1,7 @@
 """Every HelmRelease expanded through its real chart, from a verified package: what only
 expansion can see, and every way a chart package can fail to be had.
 
-The charts come from the loopback mirror over ../shared/upstream/charts (chart_mirror.py).
+The charts come from the chart mirror of the tests (chart_mirror.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from chart_mirror import CHARTS, chart_environment, serve
+from chart_mirror import chart_environment, reference_charts, serve
 from hubfleet.cli import main
 from test_validate_support import REPO, TOOLS, copy_example, edit, findings, line_of, require_environment
 
@@ -95,7 +95,7 @@ def test_bad_values_for_nginx_are_checked_offline(root: Path) -> None:
 
 def tampered_mirror(tmp_path: Path) -> str:
     folder = tmp_path / "mirror"
-    shutil.copytree(CHARTS, folder)
+    shutil.copytree(reference_charts(), folder)
     package = folder / "cluster-autoscaler-9.59.0.tgz"
     package.write_bytes(package.read_bytes() + b"\0tampered")
     return serve(folder)
@@ -115,7 +115,7 @@ def test_a_tampered_package_is_refused_and_never_cached(root: Path, tmp_path: Pa
     assert locked  # the lock is what the package is checked against
     [finding] = [line for line in without_stale(result) if "cluster-autoscaler" in line]
     tampered = hashlib.sha256(
-        (CHARTS / "cluster-autoscaler-9.59.0.tgz").read_bytes() + b"\0tampered"
+        (reference_charts() / "cluster-autoscaler-9.59.0.tgz").read_bytes() + b"\0tampered"
     ).hexdigest()
     assert finding.startswith(
         f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: cluster-autoscaler 9.59.0 from {LOCKED}: the downloaded "

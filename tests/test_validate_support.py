@@ -13,7 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from chart_mirror import chart_environment, mirror_url
-from conftest import load_docs, require
+from conftest import load_docs, require, upstream_path
 from hubfleet.cli import main
 from hubfleet.inputs import Scope
 from hubfleet.project import Project
@@ -27,9 +27,9 @@ SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(, \d+ warnings?)?( \(skipped:
 
 
 def schema_location() -> Path:
-    """HUBFLEET_SCHEMA_LOCATION, else HUBFLEET_UPSTREAM, else ../shared/upstream beside the repository."""
-    given = os.environ.get("HUBFLEET_SCHEMA_LOCATION") or os.environ.get("HUBFLEET_UPSTREAM")
-    return Path(given).resolve() if given else REPO.parent / "shared" / "upstream"
+    """HUBFLEET_SCHEMA_LOCATION, else the reference folder (HUBFLEET_UPSTREAM)."""
+    given = os.environ.get("HUBFLEET_SCHEMA_LOCATION")
+    return Path(given).resolve() if given else upstream_path().resolve()
 
 
 def require_schemas() -> None:

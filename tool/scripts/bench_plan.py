@@ -10,8 +10,8 @@ a fresh process and as the median of --repeat runs:
   < 30 s warm.
 
 Changed HelmReleases are expanded through their charts (helm from .tools/bin, chart packages from
-../shared/upstream/charts served on loopback as the mirror, cached in a scratch folder after the
-cold run); each case is also timed with --no-expand.
+HUBFLEET_CHART_MIRROR, else HUBFLEET_UPSTREAM's charts/ served on loopback, cached in a scratch
+folder after the cold run); each case is also timed with --no-expand.
 
 "Cold" is the first run after the fleet is built (nothing cached by the OS or hubfleet); "warm" the
 median of the runs after it. The floor beside them is `git archive` of the base's inputs and tree,
@@ -32,10 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fleet import make_fleet
-from serve_charts import serve_in_background
+from serve_charts import benchmark_mirror
 
 REPO = Path(__file__).resolve().parents[2]
-MIRROR = REPO.parent / "shared" / "upstream" / "charts"
 HUBFLEET = str(REPO / ".venv" / "bin" / "hubfleet")
 GIT_ENV = ["-c", "user.name=bench", "-c", "user.email=bench@example.org"]
 
@@ -66,7 +65,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hubfleet-bench-plan-") as scratch:
-        ENV["HUBFLEET_CHART_MIRROR"] = serve_in_background(str(MIRROR))
+        ENV["HUBFLEET_CHART_MIRROR"] = benchmark_mirror()
         ENV["HUBFLEET_CHART_CACHE"] = str(Path(scratch) / "chart-cache")
         ENV["PATH"] = f"{REPO / '.tools' / 'bin'}:{os.environ['PATH']}"
         root = Path(scratch) / "fleet"

@@ -13,7 +13,7 @@ it, then times, each in a fresh process, with peak memory:
 - the plain way, for comparison: one `helm template` process per HelmRelease of one
   cluster, sequentially, extrapolated to the fleet (said so in the output).
 
-Charts come from --mirror, default: ../shared/upstream/charts served on loopback. helm
+Charts come from --mirror, default: HUBFLEET_CHART_MIRROR, else HUBFLEET_UPSTREAM's charts/ served on loopback. helm
 and kubectl from .tools/bin; schemas are the installed ones.
 Targets on a 2-core machine: cold < 120 s, warm < 15 s, one hub < 3 s.
 """
@@ -44,7 +44,7 @@ from hubfleet.sealing.seal import seal_tls
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
 from fleet import make_fleet  # noqa: E402 (the script folder is not a package)
-from serve_charts import serve_in_background  # noqa: E402
+from serve_charts import benchmark_mirror  # noqa: E402
 
 
 def write_tls_pair(folder: Path, now: datetime) -> tuple[Path, Path]:
@@ -92,10 +92,6 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     lines = result.stdout.strip().splitlines() or result.stderr.strip().splitlines() or [""]
     return seconds, peak, result.returncode, lines[-1]
-
-
-def serve_reference_charts() -> str:
-    return serve_in_background(str(REPO.parent / "shared" / "upstream" / "charts"))
 
 
 def plain_loop(root: Path, cluster: str, helm: str, cache: Path, scratch: Path) -> tuple[float, int]:
@@ -146,7 +142,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", type=int, default=30)
     parser.add_argument("--hubs", type=int, default=50)
-    parser.add_argument("--mirror", help="chart mirror URL (default: ../shared/upstream/charts on loopback)")
+    parser.add_argument(
+        "--mirror",
+        help="chart mirror URL (default: HUBFLEET_CHART_MIRROR, else HUBFLEET_UPSTREAM's charts/ on loopback)",
+    )
     args = parser.parse_args()
     hubfleet = str(Path(sys.executable).with_name("hubfleet"))
     helm = str(REPO / ".tools" / "bin" / "helm")
@@ -156,7 +155,7 @@ def main() -> int:
         env = {
             **os.environ,
             "HUBFLEET_SCHEMA_LOCATION": "",
-            "HUBFLEET_CHART_MIRROR": args.mirror or serve_reference_charts(),
+            "HUBFLEET_CHART_MIRROR": args.mirror or benchmark_mirror(),
             "HUBFLEET_CHART_CACHE": str(cache),
             "PATH": f"{REPO / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         }

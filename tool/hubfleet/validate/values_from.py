@@ -56,7 +56,8 @@ def secrets_of(tree: Tree, cluster: str) -> dict[tuple[str, str], set[str]]:
     return found
 
 
-def _set(values: dict[str, Any], path: str, value: str) -> None:
+def set_target_path(values: dict[str, Any], path: str, value: str) -> None:
+    """Put `value` at a valuesFrom `targetPath` (plain dotted keys) of `values`."""
     *parents, last = path.split(".")
     for part in parents:
         child = values.get(part)
@@ -102,7 +103,7 @@ def resolve_values_from(
                 f"{problem}; helm-controller would fail",
             )
         elif isinstance(target, str) and SIMPLE_PATH.fullmatch(target):
-            _set(overlay, target, f"sealed:{name}/{key}")
+            set_target_path(overlay, target, f"sealed:{name}/{key}")
         else:
             unseen = True
     if unseen:
