@@ -10,10 +10,13 @@ STAMP := $(VENV)/.installed
 #: The hub image's login packages (tests/hub_side/requirements.txt), apart from hubfleet's own.
 HUB_VENV := .venv-hub
 HUB_STAMP := $(HUB_VENV)/.installed
+#: A user server's packages (tests/server_side/requirements.txt): jupyterhub-singleuser, Jupyter server.
+SERVER_VENV := .venv-server
+SERVER_STAMP := $(SERVER_VENV)/.installed
 
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: help render check test lint typecheck tools venv hub-venv validate plan bench fuzz crash clean golden
+.PHONY: help render check test lint typecheck tools venv hub-venv server-venv validate plan bench fuzz crash clean golden
 
 ## help: list the targets (the default)
 help:
@@ -28,14 +31,18 @@ $(STAMP): pyproject.toml setup.py
 ## venv: install hubfleet and its test tools into .venv/ (then `./hubfleet ...` or `. .venv/bin/activate`)
 venv: $(STAMP)
 
-$(HUB_STAMP): tests/hub_side/requirements.txt
-	$(PYTHON) -m venv $(HUB_VENV)
-	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(HUB_VENV)/bin/python -m pip install --quiet -r tests/hub_side/requirements.txt
-	touch $(HUB_STAMP)
+# .venv-hub and .venv-server: each from its side's pinned requirements (tests/<side>_side/).
+.venv-%/.installed: tests/%_side/requirements.txt
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	.venv-$*/bin/python -m pip install --quiet -r $<
+	touch $@
 
 ## hub-venv: install the hub image's JupyterHub and authenticators into .venv-hub/ (for the tests)
 hub-venv: $(HUB_STAMP)
+
+## server-venv: install a user server's Jupyter server, kernel and extensions into .venv-server/ (for the tests)
+server-venv: $(SERVER_STAMP)
 
 $(TOOLS)/helm $(TOOLS)/kubectl: tool/scripts/install_k8s_tools.py
 	$(PYTHON) tool/scripts/install_k8s_tools.py $(TOOLS)
@@ -59,7 +66,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## test: lint, type-check and run every test (installs what it needs first)
-test: $(STAMP) $(HUB_STAMP) tools
+test: $(STAMP) $(HUB_STAMP) $(SERVER_STAMP) tools
 	$(BIN)/ruff check tool tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -94,7 +101,7 @@ crash: $(STAMP)
 
 ## clean: remove .venv/, .tools/ and caches
 clean:
-	rm -rf $(VENV) $(HUB_VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(HUB_VENV) $(SERVER_VENV) .tools .pytest_cache .mypy_cache .ruff_cache
 
 ## golden: rewrite tests/fixtures/*/expected/ from a fresh render, then list what changed (review it like code)
 golden: $(STAMP)

@@ -256,3 +256,43 @@ def test_left_out_dashboards_are_the_ones_whose_metrics_hubfleet_does_not_collec
         }
     shipped = {name.removeprefix("dashboard-") for name in config_maps()} - {"hubfleet"}
     assert names - shipped == set(dashboards.LEFT_OUT) == {"homedirs", "group", "support"}
+
+
+#: Names the upstream dashboards ask of other platforms and services, never of a hubfleet cluster:
+#: GKE's and AKS's node-pool labels (EKS's is the eksctl label), and dask-gateway's cluster and its
+#: workers' component (hubfleet installs no dask-gateway; those panels stay empty by design).
+OTHER_PLATFORMS = {"label_cloud_google_com_gke_nodepool", "label_kubernetes_azure_com_agentpool"}
+OTHER_SERVICES = {"label_gateway_dask_org_cluster", "label_app_kubernetes_io_component"}
+
+
+def state_metrics_names(args: list[str]) -> set[str]:
+    """The Prometheus labels kube-state-metrics adds for its `--metric-*-allowlist` flags."""
+    names = set()
+    for arg in args:
+        flag, _, value = arg.partition("=")
+        prefix = {"--metric-labels-allowlist": "label_", "--metric-annotations-allowlist": "annotation_"}.get(
+            flag
+        )
+        for keys in re.findall(r"\w+=\[([^\]]*)\]", value) if prefix else []:
+            names |= {prefix + re.sub(r"[^A-Za-z0-9_]", "_", key) for key in keys.split(",")}
+    return names
+
+
+def test_kube_state_metrics_exports_every_label_the_dashboards_group_by() -> None:
+    """The prometheus chart templated with the rendered values: kube-state-metrics' own flags give
+    every pod and node label and annotation the shipped dashboards query (before, the node group
+    and the user annotation were missing, and two dashboards were empty)."""
+    (deployment,) = [
+        d for d in template("prometheus-29.27.0.tgz", "prometheus")
+        if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("kube-state-metrics")
+    ]  # fmt: skip
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    exported = state_metrics_names(container["args"])
+    asked = {
+        name
+        for config_map in config_maps()
+        for expr in expressions(dashboard(config_map.removeprefix("dashboard-")))
+        for name in re.findall(r"\b(?:label|annotation)_(?!replace\b|values\b|join\b)\w+", expr)
+    }
+    assert asked - OTHER_PLATFORMS - OTHER_SERVICES <= exported
+    assert {"label_alpha_eksctl_io_nodegroup_name", "annotation_hub_jupyter_org_username"} <= asked

@@ -20,13 +20,13 @@ def values_of(root: Path, hub: str, file: str = "jupyterhub.yaml") -> dict[str, 
 
 def test_the_shared_folder_is_read_only_for_users_and_handed_to_uid_1000() -> None:
     values = values_of(REPO, "physics101")["values"]
-    assert values["singleuser"]["storage"]["extraVolumeMounts"] == [
-        {"name": "home", "mountPath": "/home/jovyan/shared", "subPath": "_shared", "readOnly": True}
-    ]
+    assert values["singleuser"]["storage"]["extraVolumeMounts"] == {
+        "shared": {"name": "home", "mountPath": "/home/jovyan/shared", "subPath": "_shared", "readOnly": True}
+    }
     (owner,) = values["singleuser"]["initContainers"]
     assert {"name": "home", "mountPath": "/srv/shared", "subPath": "_shared"} in owner["volumeMounts"]
     assert "chown 1000:100 /srv/shared" in owner["command"][-1]
-    # What admins get is tested against the hook's real behaviour in test_hub_side.py.
+    # What admins get is tested through z2jh and KubeSpawner in test_hub_tier.py.
     assert "hubfleet-shared-readwrite" in values["hub"]["extraConfig"]
 
 

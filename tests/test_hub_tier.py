@@ -38,6 +38,7 @@ from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
 from hubfleet.inputs import load_cluster
 from hubfleet.model import DEFAULT_SPAWN, MAIN_USER_GROUP, Cluster, Hub, SpawnTimeouts
 from hubfleet.project import Project
+from hubfleet.render.notebook import IPYTHON_CONFIG_FILE, SERVER_CONFIG_FILE, SHM_MOUNT, quantity
 from hubfleet.validate.locations import kube_version
 from hubfleet.validate.packaged import packaged_sources
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache, schema_issues
@@ -142,6 +143,12 @@ def prepare(case: HubCase, folder: Path) -> dict[str, Any]:
     pod = deployment["spec"]["template"]["spec"]
     (hub,) = [c for c in pod["containers"] if c["name"] == "hub"]
     hub_secret = {k: base64.b64decode(v).decode() for k, v in by_kind[("Secret", "hub")]["data"].items()}
+    # The files z2jh mounts into every user server (singleuser.extraFiles), for the server tier.
+    server_files = by_kind.get(("Secret", "singleuser"), {})
+    decoded = {k: base64.b64decode(v).decode() for k, v in server_files.get("data", {}).items()}
+    (folder / "singleuser-files.json").write_text(
+        json.dumps({**decoded, **server_files.get("stringData", {})})
+    )
     _, model = model_of(case)
     volumes = {v["name"]: v for v in pod["volumes"]}
     root = folder / "root"
@@ -379,3 +386,35 @@ def test_spawns_wait_as_long_as_the_hub_says(reports: dict[str, Any]) -> None:
         for user in reports[case.label][1]["users"].values():
             assert user["timeouts"] == {"start": hub.spawn.start, "http": hub.spawn.http}, case.label
     assert overridden and SpawnTimeouts(start=600, http=120) == DEFAULT_SPAWN
+
+
+def test_dev_shm_and_the_servers_own_settings_reach_every_pod(reports: dict[str, Any]) -> None:
+    """/dev/shm as big as the profile or hub says (a GPU profile's memory limit unless set), and
+    the server's and IPython's settings files mounted where Jupyter server and IPython read them
+    (tests/test_server_tier.py starts both on those files)."""
+    sized = set()
+    for case in CASES:
+        _, hub = model_of(case)
+        for _, _, built in pods(reports[case.label][1]):
+            chosen = built["form"].get("profile", [None])[0]
+            profile = next((p for p in hub.profiles if p.name == chosen), None)
+            wanted = profile.shared_memory if profile else hub.shared_memory
+            spec = built["pod"]["spec"]
+            (notebook, *_) = spec["containers"]
+            mounts = {m["mountPath"]: m for m in notebook["volumeMounts"]}
+            volumes = {v["name"]: v for v in spec["volumes"]}
+            if wanted is None:
+                assert SHM_MOUNT not in mounts, (case.label, chosen)
+            else:
+                shm = volumes[mounts[SHM_MOUNT]["name"]]
+                assert shm["emptyDir"] == {"medium": "Memory", "sizeLimit": quantity(wanted)}
+                assert byte_count(wanted) <= byte_count(
+                    profile.resources.memory_limit if profile else hub.resources.memory_limit
+                )
+                sized.add((wanted, bool(profile and profile.gpus)))
+            files = {SERVER_CONFIG_FILE, *([IPYTHON_CONFIG_FILE] if hub.local_databases else [])}
+            assert {path for path in mounts if path.startswith("/etc/")} == files, (case.label, chosen)
+            for path in files:
+                assert volumes[mounts[path]["name"]]["secret"]["secretName"] == "singleuser"
+    # a GPU profile's default, a hub's own size, and a profile that turned the hub's off
+    assert ("14G", True) in sized and ("2G", False) in sized

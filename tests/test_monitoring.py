@@ -72,8 +72,10 @@ def test_prometheus_keeps_its_data_on_the_drive_class_and_sees_every_node() -> N
     assert values["server"]["nodeSelector"] == {"nodegroup-role": "clustertools"}
     assert values["prometheus-node-exporter"]["tolerations"] == [{"operator": "Exists"}]
     assert values["kube-state-metrics"]["metricLabelsAllowlist"] == [
-        "pods=[hub.jupyter.org/username,component,app]"
+        "pods=[hub.jupyter.org/username,component,app]",
+        "nodes=[alpha.eksctl.io/nodegroup-name]",
     ]
+    assert values["kube-state-metrics"]["metricAnnotationsAllowList"] == ["pods=[hub.jupyter.org/username]"]
 
 
 def rules() -> dict[str, dict[str, Any]]:

@@ -60,7 +60,7 @@ def test_labels_taints_and_hardening_by_role() -> None:
     for name in ("tools", "core"):
         assert by_name[name]["kubeletExtraConfig"] == {"readOnlyPort": 0, "protectKernelDefaults": True}
         assert any("kernel.panic_on_oops=1" in c for c in by_name[name]["preBootstrapCommands"])
-    assert "kubeletExtraConfig" not in by_name["user"]
+    assert "protectKernelDefaults" not in by_name["user"]["kubeletExtraConfig"]
     for name in ("core", "user"):
         assert "modprobe nfsd" in by_name[name]["preBootstrapCommands"]
     assert "modprobe nfs" not in by_name["tools"]["preBootstrapCommands"]
@@ -199,3 +199,20 @@ def test_the_rotation_stages_are_valid_for_eksctl(upstream: Path) -> None:
     for stage in ("before", "during", "after", "legacy"):
         loaded = YAML(typ="safe").load((ROTATION / "eksctl" / f"{stage}.yaml").read_text())
         assert schema_errors(loaded, schema) == [], stage
+
+
+def test_user_nodes_kill_only_the_process_that_overran_its_memory() -> None:
+    """kubelet's singleProcessOOMKill on user groups (1.32 and later), not on tools and core; a
+    group may keep the whole-container kill; an older kubelet does not know the field."""
+    by_name = groups(config())
+    for name in ("user", "user-xlarge", "gpu-t4"):
+        assert by_name[name]["kubeletExtraConfig"] == {"singleProcessOOMKill": True}, name
+    for name in ("tools", "core"):
+        assert "singleProcessOOMKill" not in by_name[name]["kubeletExtraConfig"], name
+    cluster = load_cluster(Project(REPO), "clusterA")
+    kept = tuple(
+        replace(g, oom_kill="container") if g.name == "user-xlarge" else g for g in cluster.node_groups
+    )
+    assert "kubeletExtraConfig" not in groups(config(node_groups=kept))["user-xlarge"]
+    older = render_cluster_config(replace(cluster, kubernetes_version="1.31"))
+    assert not any("singleProcessOOMKill" in g.get("kubeletExtraConfig", {}) for g in older["nodeGroups"])

@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from .bootstrap import describe_bootstrap
+from .checking.commands import check_command
 from .context import Context, pass_context
 from .core.layout import Layout
 from .errors import FindingsError, os_error
@@ -183,6 +184,9 @@ def new_hub_command(ctx: Context, cluster: str, name: str, size: str, admins: tu
 @main.group()
 def hub() -> None:
     """Hub lifecycle."""
+
+
+hub.add_command(check_command)
 
 
 @hub.command("show")

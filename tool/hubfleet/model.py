@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from .core.auth import auth_sealed_file_name
 from .core.backups import DEFAULT_TIME, Policy
 from .core.capacity import core_volumes, instance_type
 from .core.charts import UPSTREAM_CHARTS, UpstreamChart
@@ -24,6 +25,7 @@ from .core.names import (
 from .model_auth import Auth, build_auth
 
 NodeRole = Literal["tools", "core", "user"]
+OomKill = Literal["process", "container"]
 
 DEFAULT_MAX_UPLOAD_SIZE = "2G"
 DEFAULT_BRANCH = "main"
@@ -127,6 +129,8 @@ class NodeGroup:
     volume_size: int
     zones: tuple[str, ...]
     generation: str = UNVERSIONED
+    #: What the kernel kills at the memory limit: the process that overran, or the whole container.
+    oom_kill: OomKill = "container"
 
     @property
     def eksctl_name(self) -> str:
@@ -252,6 +256,15 @@ class Cluster:
         active = sum(1 for hub in self.hubs if hub.active)
         return core_volumes(active, len(self.hubs) - active)
 
+    def sealed_auth_keys(self, hub: str) -> frozenset[str]:
+        """The keys sealed in hub `hub`'s login Secret (clusters/<cluster>/secrets/auth.<hub>...)."""
+        name = auth_sealed_file_name(hub)
+        for sealed in self.sealed_secrets:
+            if sealed.file_name == name:
+                data = (sealed.manifest.get("spec") or {}).get("encryptedData") or {}
+                return frozenset(str(key) for key in data) if isinstance(data, dict) else frozenset()
+        return frozenset()
+
     def with_inputs(
         self, hubs: tuple[Hub, ...], sealed: tuple[SealedSecretFile, ...], restores: tuple[Restore, ...] = ()
     ) -> Cluster:
@@ -274,6 +287,8 @@ def _node_group(
         desired_capacity=int(raw.get("desiredCapacity", min_size)),
         volume_size=int(raw.get("volumeSize", 30)),
         zones=zones,
+        # A notebook's kernel that overruns dies alone; the server and its other kernels live.
+        oom_kill=raw.get("oomKill", "process" if role == "user" else "container"),
     )
 
 
@@ -371,11 +386,22 @@ class Culling:
     timeout: int
     every: int
     max_age: int
+    kernels: KernelCulling
+
+
+@dataclass(frozen=True)
+class KernelCulling:
+    """Jupyter server's own culler inside each server: kernels idle `idle_timeout` s (0: never)
+    are shut down, those open in a browser tab too when `connected`."""
+
+    idle_timeout: int
+    connected: bool
 
 
 DEFAULT_IMAGE = Image("quay.io/jupyter/scipy-notebook", "2025-11-10")
 DEFAULT_RESOURCES = Resources(cpu_guarantee=0.5, cpu_limit=2.0, memory_guarantee="1G", memory_limit="4G")
-DEFAULT_CULLING = Culling(enabled=True, timeout=3600, every=600, max_age=0)
+DEFAULT_KERNEL_CULLING = KernelCulling(idle_timeout=3600, connected=True)
+DEFAULT_CULLING = Culling(enabled=True, timeout=3600, every=600, max_age=0, kernels=DEFAULT_KERNEL_CULLING)
 
 
 @dataclass(frozen=True)
@@ -417,10 +443,22 @@ class Profile:
     resources: Resources
     gpus: int
     images: tuple[Image, ...]
+    #: The size of /dev/shm as a memory volume (KubeSpawner units), None for the container's own.
+    shared_memory: str | None = None
 
 
-def build_profiles(raw: list[dict[str, Any]], base: Resources, image: Image) -> tuple[Profile, ...]:
-    """A hub's profiles; each takes the hub's user size and image where it gives none."""
+def shared_memory_size(raw: Any, default: str | None) -> str | None:
+    """A `sharedMemory` value: a size, `off` (None), or absent (the default)."""
+    if raw is None:
+        return default
+    return None if raw == "off" else str(raw)
+
+
+def build_profiles(
+    raw: list[dict[str, Any]], base: Resources, image: Image, shared_memory: str | None = None
+) -> tuple[Profile, ...]:
+    """A hub's profiles; each takes the hub's user size, image and /dev/shm where it gives none
+    (a GPU profile's /dev/shm is its memory limit: data loaders feed the GPU through it)."""
     return tuple(
         Profile(
             name=str(entry["name"]),
@@ -431,6 +469,10 @@ def build_profiles(raw: list[dict[str, Any]], base: Resources, image: Image) -> 
             resources=build_resources(entry, base),
             gpus=int(entry.get("gpus", 0)),
             images=tuple(Image(str(i["name"]), str(i["tag"])) for i in entry.get("images", [])) or (image,),
+            shared_memory=shared_memory_size(
+                entry.get("sharedMemory"),
+                build_resources(entry, base).memory_limit if entry.get("gpus") else shared_memory,
+            ),
         )
         for entry in raw
     )
@@ -456,6 +498,10 @@ class Hub:
     shared: bool = True
     backup_enabled: bool = True
     backup_keep: int | None = None
+    #: /dev/shm of the hub's user server (KubeSpawner units), None for the container's own.
+    shared_memory: str | None = None
+    #: SQLite databases a server writes (IPython history, file IDs, collaboration) under /tmp.
+    local_databases: bool = True
 
     @property
     def active(self) -> bool:
@@ -498,6 +544,8 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
     user = raw.get("user", {})
     image = user.get("image", {})
     cull = raw.get("culling", {})
+    kernels = cull.get("kernels", {})
+    shared_memory = shared_memory_size(user.get("sharedMemory"), None)
     resources = build_resources(user)
     user_image = Image(str(image.get("name", DEFAULT_IMAGE.name)), str(image.get("tag", DEFAULT_IMAGE.tag)))
     return Hub(
@@ -514,8 +562,14 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
             timeout=int(cull.get("timeout", DEFAULT_CULLING.timeout)),
             every=int(cull.get("every", DEFAULT_CULLING.every)),
             max_age=int(cull.get("maxAge", DEFAULT_CULLING.max_age)),
+            kernels=KernelCulling(
+                idle_timeout=int(kernels.get("idleTimeout", DEFAULT_KERNEL_CULLING.idle_timeout)),
+                connected=bool(kernels.get("connected", DEFAULT_KERNEL_CULLING.connected)),
+            ),
         ),
-        profiles=build_profiles(raw.get("profiles", []), resources, user_image),
+        profiles=build_profiles(raw.get("profiles", []), resources, user_image, shared_memory),
+        shared_memory=shared_memory,
+        local_databases=bool(user.get("localDatabases", True)),
         expected_users=int(raw.get("expectedUsers", 0)),
         shared=bool(raw["drive"].get("shared", True)),
         backup_enabled=bool(raw.get("backups", {}).get("enabled", True)),

@@ -24,9 +24,16 @@ INITIAL_PASSWORD_PREFIX = "initial-password."
 #: Where the native login's initial admin passwords are mounted in the hub pod.
 INITIAL_PASSWORD_DIR = "/etc/hubfleet/auth"
 
+#: The API token of the hub's `hubfleet-check` service (`hubfleet hub check`), optional.
+CHECK_TOKEN = "check-token"
+#: The JupyterHub service `hub check` acts as, and the one user whose server it may start.
+CHECK_SERVICE = "hubfleet-check"
+CHECK_USER = "hubfleet-check"
+
 #: Shortest value each key may have: JupyterHub's SharedPasswordAuthenticator refuses a user
-#: password under 8 characters and an admin password under 32; ours for initial passwords.
-MINIMUM_LENGTH = {USER_PASSWORD: 8, ADMIN_PASSWORD: 32, INITIAL_PASSWORD_PREFIX: 8}
+#: password under 8 characters and an admin password under 32; ours for initial passwords; an
+#: API token as long as JupyterHub's own (32 random bytes, hex).
+MINIMUM_LENGTH = {USER_PASSWORD: 8, ADMIN_PASSWORD: 32, INITIAL_PASSWORD_PREFIX: 8, CHECK_TOKEN: 32}
 
 RULES = ("organizations", "domains", "groups", "users", "everyone")
 

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from ..core.backups import TAG_BACKUP, TAG_CLUSTER
+from ..core.kubernetes import minor
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
     KUBE_SYSTEM,
@@ -27,6 +28,10 @@ from .common import Manifest
 ADDON_LATEST = "latest"
 #: AL2023 is eksctl's default and the family EKS supports for current Kubernetes versions.
 AMI_FAMILY = "AmazonLinux2023"
+
+#: The first Kubernetes minor whose kubelet has singleProcessOOMKill (on cgroup v2, as AL2023 is,
+#: kubelet otherwise has the kernel kill every process of a container that passes its limit).
+SINGLE_PROCESS_OOM_KILL = 32
 
 #: Kernel settings kubelet's protectKernelDefaults insists on; set before kubelet starts.
 HARDENING_SYSCTLS = {"vm.overcommit_memory": "1", "kernel.panic": "10", "kernel.panic_on_oops": "1"}
@@ -69,8 +74,13 @@ def render_node_group(cluster: Cluster, group: NodeGroup) -> dict[str, Any]:
     }
     if taints:
         node_group["taints"] = taints
+    kubelet: dict[str, Any] = {}
     if group.role in ("tools", "core"):
-        node_group["kubeletExtraConfig"] = {"readOnlyPort": 0, "protectKernelDefaults": True}
+        kubelet = {"readOnlyPort": 0, "protectKernelDefaults": True}
+    if group.oom_kill == "process" and minor(cluster.kubernetes_version) >= SINGLE_PROCESS_OOM_KILL:
+        kubelet["singleProcessOOMKill"] = True
+    if kubelet:
+        node_group["kubeletExtraConfig"] = kubelet
     return node_group
 
 

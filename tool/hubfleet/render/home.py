@@ -3,7 +3,7 @@
 Each user mounts `<drive>/<username>` at their home. With `drive.shared`, every user also
 mounts `<drive>/_shared` read-only at `~/shared`, and the hub's admins mount it read-write at
 `~/shared-readwrite` (the course material instructors publish). z2jh mounts the same volume
-for everyone (`singleuser.storage.extraVolumeMounts`); whether a user is an admin is known only
+for everyone (`singleuser.storage.extraVolumeMounts`, key `shared`); whether a user is an admin is known only
 when the server starts, so the admins' mount is added by a KubeSpawner `modify_pod_hook` to the
 notebook container of the pod KubeSpawner built. It does not touch `KubeSpawner.volume_mounts`,
 whose container type is z2jh's choice (a dict keyed by name in chart 4.x, a list before).
@@ -49,9 +49,9 @@ def home_owner(shared: bool) -> dict[str, Any]:
     }
 
 
-def shared_mounts() -> list[dict[str, Any]]:
+def shared_mount() -> dict[str, Any]:
     """Every user's read-only view of the shared folder."""
-    return [{"name": HOME_VOLUME, "mountPath": SHARED_MOUNT, "subPath": SHARED_DIR, "readOnly": True}]
+    return {"name": HOME_VOLUME, "mountPath": SHARED_MOUNT, "subPath": SHARED_DIR, "readOnly": True}
 
 
 def shared_admin_hook() -> str:

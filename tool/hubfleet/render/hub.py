@@ -26,9 +26,11 @@ from ..core.names import (
 )
 from ..model import Cluster, Hub
 from .auth import AuthValues, auth_values
+from .check import check_service
 from .common import Manifest, helm_release, namespace, upstream_release
-from .home import HOME_MOUNT, SHARED_HOOK, home_owner, shared_admin_hook, shared_mounts
+from .home import HOME_MOUNT, SHARED_HOOK, home_owner, shared_admin_hook, shared_mount
 from .monitoring import prometheus_may_scrape
+from .notebook import SHM_VOLUME, extra_files, shm_mount, shm_volume
 from .profiles import node_selector, profile_list
 
 HUB_DB_SIZE = "1Gi"
@@ -93,7 +95,27 @@ def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]
     if login.volumes:
         values["extraVolumes"] = login.volumes
         values["extraVolumeMounts"] = login.mounts
-    return values
+    return {**values, **check_service(cluster, hub)[0]}
+
+
+def _storage(hub: Hub) -> dict[str, Any]:
+    """The home, and the extra mounts of every server (by name: z2jh merges them into a dict)."""
+    volumes = {SHM_VOLUME: shm_volume(hub.shared_memory)} if hub.shared_memory else {}
+    mounts = {"shared": shared_mount()} if hub.shared else {}
+    if hub.shared_memory:
+        mounts[SHM_VOLUME] = shm_mount()
+    return {
+        "type": "static",
+        "static": {"pvcName": HOME_CLAIM, "subPath": "{username}"},
+        "homeMountPath": HOME_MOUNT,
+        **({"extraVolumes": volumes} if volumes else {}),
+        **({"extraVolumeMounts": mounts} if mounts else {}),
+    }
+
+
+#: Seconds NGINX waits for the next bytes from a hub: the spawn's progress stream and idle kernel
+#: websockets stay open across it (NGINX's own 60 s cut both).
+PROXY_READ_TIMEOUT = "3600s"
 
 
 def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]:
@@ -108,6 +130,10 @@ def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str
             "annotations": {
                 MERGEABLE_TYPE: "minion",
                 "nginx.org/websocket-services": "proxy-public",
+                # The spawn page follows an event stream: buffered, it arrives only at the end.
+                # NGINX Inc lets minions set both (neither is in its minion deny-list).
+                "nginx.org/proxy-buffering": "false",
+                "nginx.org/proxy-read-timeout": PROXY_READ_TIMEOUT,
             },
             # TLS is terminated by the cluster's master Ingress; minions must not carry it.
             "tls": [],
@@ -132,12 +158,8 @@ def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str
             "image": {"name": hub.image.name, "tag": hub.image.tag},
             "cpu": {"guarantee": hub.resources.cpu_guarantee, "limit": hub.resources.cpu_limit},
             "memory": {"guarantee": hub.resources.memory_guarantee, "limit": hub.resources.memory_limit},
-            "storage": {
-                "type": "static",
-                "static": {"pvcName": HOME_CLAIM, "subPath": "{username}"},
-                "homeMountPath": HOME_MOUNT,
-                **({"extraVolumeMounts": shared_mounts()} if hub.shared else {}),
-            },
+            "storage": _storage(hub),
+            "extraFiles": extra_files(hub),
             "initContainers": [home_owner(hub.shared)],
             "startTimeout": hub.spawn.start,
             # Servers (and placeholders) run on the main user group unless a profile names another.
@@ -165,7 +187,7 @@ def render_jupyterhub(cluster: Cluster, hub: Hub) -> Manifest:
         namespace=hub.name,
         depends_on=[{"name": DRIVE_RELEASE}],
         release_name=hub.name,
-        values_from=login.values_from,
+        values_from=[*login.values_from, *check_service(cluster, hub)[1]],
     )
 
 

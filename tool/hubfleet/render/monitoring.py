@@ -2,9 +2,9 @@
 
 Its own Flux Kustomization, after the controllers and beside the hubs, so a monitoring
 failure never blocks a hub. Both run on tools nodes with their data on the drive class
-(core zone, kept on delete). kube-state-metrics exports the pod labels z2jh gives user
-servers (`hub.jupyter.org/username`, `component`), so dashboards can group by hub
-(namespace) and user; node-exporter runs on every node, tainted user nodes included.
+(core zone, kept on delete). kube-state-metrics exports the pod labels and annotation z2jh
+gives user servers (`hub.jupyter.org/username`, `component`) and each node's eksctl group,
+so dashboards can group by hub (namespace), user and node group; node-exporter runs on every node, tainted user nodes included.
 The alert rules follow the issue's list: volumes of drives and hub databases filling up,
 failed spawns, a hub not answering at its public URL, pods stuck Pending, NFS servers
 restarting, the autoscaler failing to add nodes. Grafana loads the JupyterHub dashboards and
@@ -31,6 +31,7 @@ from ..core.names import (
     INGRESS_CLASS,
     MERGEABLE_TYPE,
     MONITORING_NAMESPACE,
+    NODE_GROUP_LABEL,
     NODEGROUP_ROLE_LABEL,
     RECEIVER_SECRETS_DIR,
     ROLE_LABELS,
@@ -208,7 +209,13 @@ def prometheus_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any
         "kube-state-metrics": {
             "nodeSelector": TOOLS,
             "resources": STATE_METRICS_POD.resources(),
-            "metricLabelsAllowlist": ["pods=[hub.jupyter.org/username,component,app]"],
+            # What the shipped dashboards group by: the user and component of a pod (z2jh's labels
+            # and annotation) and a node's group (the label eksctl gives every node).
+            "metricLabelsAllowlist": [
+                "pods=[hub.jupyter.org/username,component,app]",
+                f"nodes=[{NODE_GROUP_LABEL}]",
+            ],
+            "metricAnnotationsAllowList": ["pods=[hub.jupyter.org/username]"],
         },
         # Every node, the tainted user and GPU nodes included.
         "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.names import GPU_RESOURCE, GPU_TAINT, NODE_GROUP_LABEL, USER_TAINT_KEY
 from ..model import MAIN_USER_GROUP, Cluster, Hub, Image, Profile
+from .notebook import shm_override
 
 #: The tolerations z2jh gives user servers (the dedicated-user taint, in both spellings it uses).
 USER_TOLERATIONS = [
@@ -49,7 +50,7 @@ def _override(cluster: Cluster, profile: Profile, hub: Hub) -> dict[str, Any]:
         override["tolerations"] = [*USER_TOLERATIONS, GPU_TOLERATION]
     if len(profile.images) == 1 and profile.images[0] != hub.image:
         override["image"] = _reference(profile.images[0])
-    return override
+    return {**override, **shm_override(profile, hub)}
 
 
 def _entry(cluster: Cluster, profile: Profile, hub: Hub) -> dict[str, Any]:

@@ -120,17 +120,30 @@ def seal_tls_command(
 )
 @click.option("--admin", help="type native: the admin whose initial password this is.")
 @click.option("--admin-password", is_flag=True, help="type shared-password: seal the admins' password.")
+@click.option(
+    "--check-token",
+    is_flag=True,
+    help="Seal the API token of the hub's hubfleet-check service instead (for `hubfleet hub check`).",
+)
 @pass_context
 def seal_auth_command(
-    ctx: Context, cluster: str, hub: str, source: IO[bytes] | None, admin: str | None, admin_password: bool
+    ctx: Context,
+    cluster: str,
+    hub: str,
+    source: IO[bytes] | None,
+    admin: str | None,
+    admin_password: bool,
+    check_token: bool,
 ) -> None:
     """Seal a secret of HUB's login (client secret, password) into clusters/CLUSTER/secrets/.
 
-    The value is read from --from-file or standard input, never from the command line.
+    The value is read from --from-file or standard input, never from the command line. With
+    --check-token, the value is the token `hubfleet hub check` will use (32 characters or more,
+    e.g. from `openssl rand -hex 32`); keep it where the check runs, e.g. a CI secret.
     """
     project = ctx.project
     value = _read_secret(source)
-    result = seal_auth(project, cluster, hub, value, _now(), admin, admin_password)
+    result = seal_auth(project, cluster, hub, value, _now(), admin, admin_password, check_token)
     where = project.relative(result.path)
     click.echo(f"sealed {result.key} for {hub}/{AUTH_SECRET} into {where}")
     if result.kept:

@@ -22,6 +22,7 @@ from ..core.auth import (
     ADMIN_PASSWORD,
     AUTH_KINDS,
     AUTH_SECRET,
+    CHECK_TOKEN,
     CLIENT_SECRET,
     CONSUMER_SECRET,
     USER_PASSWORD,
@@ -52,10 +53,16 @@ class SealedAuth:
     missing: tuple[str, ...]
 
 
-def key_to_seal(hub: Hub, admin: str | None, admin_password: bool) -> str:
+def key_to_seal(hub: Hub, admin: str | None, admin_password: bool, check_token: bool = False) -> str:
     """The Secret key this invocation seals, or UsageError saying what the hub's type takes."""
     needed = secret_keys(hub.auth_type, hub.admins)
     kind = AUTH_KINDS[hub.auth_type]
+    if check_token:
+        if admin is not None or admin_password:
+            raise UsageError(
+                "--check-token", "seals the check token alone; leave out --admin and --admin-password"
+            )
+        return CHECK_TOKEN
     if not needed and hub.auth_type != "native":
         raise UsageError("HUB", f"hub {hub.name} logs in with {hub.auth_type}, which needs no sealed secret")
     if hub.auth_type == "native":
@@ -96,7 +103,7 @@ def check_value(key: str, value: bytes) -> bytes:
 
 #: Keys a HelmRelease takes through `valuesFrom` with a `targetPath` (the native initial
 #: passwords are mounted as files instead, where any bytes are fine).
-VALUES_FROM_KEYS = frozenset({CLIENT_SECRET, CONSUMER_SECRET, USER_PASSWORD, ADMIN_PASSWORD})
+VALUES_FROM_KEYS = frozenset({CLIENT_SECRET, CONSUMER_SECRET, USER_PASSWORD, ADMIN_PASSWORD, CHECK_TOKEN})
 
 
 def _check_set_syntax(key: str, value: bytes) -> None:
@@ -140,11 +147,13 @@ def seal_auth(
     now: datetime,
     admin: str | None = None,
     admin_password: bool = False,
+    check_token: bool = False,
 ) -> SealedAuth:
-    """Seal `value` as the hub's login key chosen by its type (and --admin/--admin-password)."""
+    """Seal `value` as the hub's login key chosen by its type (and --admin/--admin-password), or
+    as its check token (--check-token)."""
     cluster = load_cluster(project, cluster_name)
     hub = hub_of(cluster, hub_name, "HUB")
-    key = key_to_seal(hub, admin, admin_password)
+    key = key_to_seal(hub, admin, admin_password, check_token)
     value = check_value(key, value)
     pem = project.sealing_cert(cluster.name)
     sealing = load_sealing_certificate(pem, project.relative(pem), cluster.name, now)
@@ -154,7 +163,10 @@ def seal_auth(
     file_name = auth_sealed_file_name(hub.name)
     existing = next((s.manifest for s in cluster.sealed_secrets if s.file_name == file_name), {})
     needed = secret_keys(hub.auth_type, hub.admins)
-    kept, dropped = kept_values(existing, (hub.name, AUTH_SECRET), sealing_sha256, needed, key)
+    # The check token is optional and outlives a reseal of any login key (and the other way round).
+    kept, dropped = kept_values(
+        existing, (hub.name, AUTH_SECRET), sealing_sha256, (*needed, CHECK_TOKEN), key
+    )
     encrypted = {**kept, key: seal_value(public, value, strict_label(hub.name, AUTH_SECRET))}
     path = project.secrets_dir(cluster.name) / file_name
     write_input(

@@ -1,0 +1,1 @@
+"""`hubfleet hub check`: a hub that works, checked from outside after Flux reconciles."""
