@@ -74,9 +74,9 @@ test: $(STAMP) $(HUB_STAMP) $(SERVER_STAMP) tools
 
 VALIDATE_FLAGS ?=
 
-## validate: check inputs, gitops/, every chart expanded, Flux wiring (CLUSTER=... for one; HUBFLEET_CHART_MIRROR for a mirror)
-validate: $(STAMP) tools
-	$(BIN)/hubfleet validate $(VALIDATE_FLAGS) $(CLUSTER)
+## validate: check inputs, gitops/, every chart expanded, every user's pod, Flux wiring (CLUSTER=... for one; HUBFLEET_CHART_MIRROR for a mirror)
+validate: $(STAMP) $(HUB_STAMP) tools
+	$(BIN)/hubfleet validate --hub-python $(HUB_VENV)/bin/python $(VALIDATE_FLAGS) $(CLUSTER)
 
 ## plan: what the work tree changes against BASE (default main): objects, upgrades, risk flags
 BASE ?= main

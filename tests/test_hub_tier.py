@@ -5,7 +5,7 @@ package (z2jh 4.4.0, from the chart mirror) with the HelmRelease's values and it
 filled from test secrets; the hub container's mounts and environment taken from that output;
 then z2jh's own `files/hub/jupyterhub_config.py` run by JupyterHub in .venv-hub (the hub
 image's pins), and every pod a user can get built by KubeSpawner through JupyterHub's own
-spawn (tests/hub_side/spawn_pods.py): each profile and image choice of the real options
+spawn (hubfleet/validate/spawn_pods.py, staged by validate/pods.py as `validate --hub-python` does): each profile and image choice of the real options
 form, for an ordinary user, each configured admin, and LTI instructors and TAs. Each pod is
 checked against the Kubernetes schema of the cluster's version, strictly, and for what the
 hub promises: the home, the shared folder (read-only for users, read-write for admins), the
@@ -14,11 +14,9 @@ node group, tolerations, requests, limits and GPUs.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
-import tarfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +30,6 @@ from ruamel.yaml import YAML
 from chart_mirror import chart_cache, mirror_url
 from conftest import REPO, load_docs, require
 from hubfleet.chartcache import ChartSource, read_lock
-from hubfleet.core.auth import AUTH_SECRET, LTI_ROLES_CLAIM, secret_keys
 from hubfleet.core.capacity import instance_type
 from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
 from hubfleet.inputs import load_cluster
@@ -41,19 +38,17 @@ from hubfleet.project import Project
 from hubfleet.render.notebook import IPYTHON_CONFIG_FILE, SERVER_CONFIG_FILE, SHM_MOUNT, quantity
 from hubfleet.validate.locations import kube_version
 from hubfleet.validate.packaged import packaged_sources
+from hubfleet.validate.pods import SPAWN_SCRIPT, stage_hub, users_of
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache, schema_issues
 from hubfleet.validate.tools import run
 from hubfleet.validate.values_from import set_target_path
 from test_validate_support import TOOLS
 
 HUB_PYTHON = REPO / ".venv-hub" / "bin" / "python"
-SCRIPT = Path(__file__).parent / "hub_side" / "spawn_pods.py"
 FIXTURES = Path(__file__).parent / "fixtures"
 HOME = "/home/jovyan"
 SHARED = {"name": "home", "mountPath": f"{HOME}/shared", "subPath": "_shared", "readOnly": True}
 SHARED_RW = {"name": "home", "mountPath": f"{HOME}/shared-readwrite", "subPath": "_shared"}
-#: The place z2jh's hub image reads its configuration from (every hub mount is put under the folder).
-Z2JH_ETC = "/usr/local/etc/jupyterhub"
 
 
 @dataclass(frozen=True)
@@ -114,119 +109,25 @@ def z2jh_package() -> Path:
     return ChartSource(Path(chart_cache()), mirror_url()).package(ref, digest)
 
 
-@cache
-def z2jh_files() -> dict[str, str]:
-    with tarfile.open(z2jh_package()) as package:
-        return {
-            name: package.extractfile(f"jupyterhub/files/hub/{name}").read().decode()  # type: ignore[union-attr]
-            for name in ("jupyterhub_config.py", "z2jh.py")
-        }
-
-
-def rehome(text: str, mounts: list[str], root: Path) -> str:
-    for mount in sorted(mounts, key=len, reverse=True):
-        text = text.replace(mount, f"{root}{mount}")
-    return text
-
-
 def prepare(case: HubCase, folder: Path) -> dict[str, Any]:
-    """The hub's folder for spawn_pods.py, from the real chart's output; returns the helm values."""
+    """The hub's folder for spawn_pods.py, staged by validate's own code from the real chart's
+    output; returns the helm values."""
     values, release_name, namespace = helm_values(case)
     folder.mkdir(parents=True)
     (folder / "values.json").write_text(json.dumps(values))
     done = run([str(TOOLS / "helm"), "template", release_name, str(z2jh_package()), "--namespace", namespace,
                 "--kube-version", kube_version(case.kubernetes), "-f", str(folder / "values.json")])  # fmt: skip
     assert done.ok, done.stderr
-    docs = [d for d in YAML(typ="safe").load_all(done.stdout) if d]
-    by_kind = {(d["kind"], d["metadata"]["name"]): d for d in docs}
-    deployment = by_kind[("Deployment", "hub")]
-    pod = deployment["spec"]["template"]["spec"]
-    (hub,) = [c for c in pod["containers"] if c["name"] == "hub"]
-    hub_secret = {k: base64.b64decode(v).decode() for k, v in by_kind[("Secret", "hub")]["data"].items()}
-    # The files z2jh mounts into every user server (singleuser.extraFiles), for the server tier.
-    server_files = by_kind.get(("Secret", "singleuser"), {})
-    decoded = {k: base64.b64decode(v).decode() for k, v in server_files.get("data", {}).items()}
-    (folder / "singleuser-files.json").write_text(
-        json.dumps({**decoded, **server_files.get("stringData", {})})
-    )
-    _, model = model_of(case)
-    volumes = {v["name"]: v for v in pod["volumes"]}
-    root = folder / "root"
-    mounts = []
-    for mount in hub["volumeMounts"]:
-        volume = volumes[mount["name"]]
-        target = root / mount["mountPath"].lstrip("/")
-        target.mkdir(parents=True, exist_ok=True)
-        mounts.append(mount["mountPath"])
-        if "configMap" in volume:
-            files = by_kind[("ConfigMap", volume["configMap"]["name"])]["data"]
-        elif "secret" in volume and volume["secret"]["secretName"] == "hub":
-            files = hub_secret
-        elif "secret" in volume:
-            assert volume["secret"]["secretName"] == AUTH_SECRET
-            files = {key: stand_in_secret(key) for key in secret_keys(model.auth_type, model.admins)}
-        else:
-            files = {}  # the database volume: empty, as on a new hub
-        for key, text in files.items():
-            (target / key).write_text(text)
-    # The hub's extraConfig reads its own mounts (the native admins' initial passwords).
-    secret_values = root / Z2JH_ETC.lstrip("/") / "secret" / "values.yaml"
-    secret_values.write_text(
-        rehome(secret_values.read_text(), [m for m in mounts if not m.startswith(Z2JH_ETC)], root)
-    )
-    (folder / "z2jh").mkdir()
-    for name, text in z2jh_files().items():
-        (folder / "z2jh" / name).write_text(rehome(text, [Z2JH_ETC], root))
-    env = {}
-    for item in hub.get("env", []):
-        if "value" in item:
-            env[item["name"]] = str(item["value"])
-        elif "fieldRef" in item.get("valueFrom", {}):
-            assert item["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
-            env[item["name"]] = namespace
-        elif "secretKeyRef" in item.get("valueFrom", {}):
-            ref = item["valueFrom"]["secretKeyRef"]
-            env[item["name"]] = (
-                hub_secret[ref["key"]] if ref["name"] == "hub" else stand_in_secret(ref["key"])
-            )
-    # kubelet's service links (enableServiceLinks): every Service of the namespace.
-    for index, service in enumerate(d for d in docs if d["kind"] == "Service"):
-        prefix = service["metadata"]["name"].upper().replace("-", "_")
-        env[f"{prefix}_SERVICE_HOST"] = f"10.100.0.{index + 1}"
-        env[f"{prefix}_SERVICE_PORT"] = str(service["spec"]["ports"][0]["port"])
-    kubeconfig = folder / "kubeconfig"
-    kubeconfig.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "test",
-        "clusters": [{"name": "test", "cluster": {"server": "https://127.0.0.1:9"}}],
-        "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test", "namespace": namespace}}],
-        "users": [{"name": "test", "user": {"token": "never-used"}}],
-    }))  # fmt: skip
-    env["KUBECONFIG"] = str(kubeconfig)
-    (folder / "work").mkdir()
-    (folder / "request.json").write_text(json.dumps({"env": env, "users": users_of(values)}))
+    objects = [d for d in YAML(typ="safe").load_all(done.stdout) if d]
+    _, hub = model_of(case)
+    stage_hub(objects, values, namespace, z2jh_package(), stand_in_secret, hub, folder)
     return values
-
-
-def users_of(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """An ordinary user, every configured admin, and for an LTI 1.3 hub an instructor and a TA."""
-    config = values["hub"]["config"]
-    users: list[dict[str, Any]] = [{"name": "student-1", "role": "user"}]
-    users += [
-        {"name": name, "role": "admin"} for name in config.get("Authenticator", {}).get("admin_users", [])
-    ]
-    if "LTI13Authenticator" in config:
-        for role in ("Instructor", "TeachingAssistant"):
-            claim = [f"http://purl.imsglobal.org/vocab/lis/v2/membership#{role}"]
-            users.append(
-                {"name": f"lti-{role.lower()}", "role": role, "auth_state": {LTI_ROLES_CLAIM: claim}}
-            )
-    return users
 
 
 def spawn(case: HubCase, folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     values = prepare(case, folder)
     done = subprocess.run(
-        [str(HUB_PYTHON), str(SCRIPT), str(folder)], capture_output=True, text=True, timeout=300, check=False,
+        [str(HUB_PYTHON), str(SPAWN_SCRIPT), str(folder)], capture_output=True, text=True, timeout=300, check=False,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)},
     )  # fmt: skip
     assert done.returncode == 0, f"{case.label}: {done.stderr[-4000:]}"
@@ -413,7 +314,7 @@ def test_dev_shm_and_the_servers_own_settings_reach_every_pod(reports: dict[str,
                 )
                 sized.add((wanted, bool(profile and profile.gpus)))
             files = {SERVER_CONFIG_FILE, *([IPYTHON_CONFIG_FILE] if hub.local_databases else [])}
-            assert {path for path in mounts if path.startswith("/etc/")} == files, (case.label, chosen)
+            assert {path for path in mounts if "/etc/" in path} == files, (case.label, chosen)
             for path in files:
                 assert volumes[mounts[path]["name"]]["secret"]["secretName"] == "singleuser"
     # a GPU profile's default, a hub's own size, and a profile that turned the hub's off

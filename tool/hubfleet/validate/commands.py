@@ -14,6 +14,7 @@ from .findings import LAYERS
 from .locations import ENVIRONMENT
 from .output import FORMATS, Format, format_report, input_annotations, input_report
 from .pipeline import Backend, Request, default_jobs, validate_project
+from .pods import HUB_PYTHON_ENV
 
 
 @click.command()
@@ -67,6 +68,15 @@ from .pipeline import Backend, Request, default_jobs, validate_project
     metavar="REF",
     help="Also fail a change that would lose data against this revision (hubfleet plan's blocking flags).",
 )
+@click.option(
+    "--hub-python",
+    envvar=HUB_PYTHON_ENV,
+    metavar="PYTHON",
+    help=(
+        "A Python with the hub image's JupyterHub, KubeSpawner and authenticators (`make hub-venv`: "
+        f".venv-hub/bin/python): build every pod of every hub with them and check it (${HUB_PYTHON_ENV})."
+    ),
+)
 @pass_context
 def validate(
     ctx: Context,
@@ -81,11 +91,12 @@ def validate(
     chart_cache: Path | None,
     offline: bool,
     base: str | None,
+    hub_python: str | None,
 ) -> None:
     """Check CLUSTERS (default: every cluster and all of gitops/) before Flux sees them.
 
     Layers: inputs, freshness (render --check), object schemas, the eksctl file, charts (helm lint,
-    helm template), Flux wiring (references, kubectl kustomize), lint (drives, ingress, TLS, leaks).
+    helm template; with --hub-python, every user's pod built by z2jh's JupyterHub and KubeSpawner), Flux wiring (references, kubectl kustomize), lint (drives, ingress, TLS, leaks).
     Exit 0 when clean, 1 on findings, 2 on usage errors or unreadable input.
     """
     request = Request(
@@ -99,6 +110,7 @@ def validate(
         chart_mirror=chart_mirror,
         chart_cache=chart_cache,
         base=base,
+        hub_python=hub_python,
     )
     try:
         report = validate_project(ctx.project, request)

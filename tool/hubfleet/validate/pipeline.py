@@ -39,6 +39,7 @@ from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
 from .packaged import packaged_sources
+from .pods import check_pods, hub_python
 from .references import check_references
 from .schemas import JsonSchemaChecker, ValidatorCache
 from .tools import require_tool
@@ -70,6 +71,8 @@ class Request:
     chart_cache: Path | None = None
     #: `--base REF`: also run the data-loss guard against that revision.
     base: str | None = None
+    #: `--hub-python`: build every user's pod with the hub image's JupyterHub and KubeSpawner.
+    hub_python: str | None = None
 
 
 def object_checker(request: Request, sources: SchemaSources, cache: ValidatorCache) -> ObjectChecker:
@@ -150,6 +153,7 @@ def validate_project(project: Project, request: Request) -> Report:
     cache = ValidatorCache()
     checker = object_checker(request, sources, cache)
     helm = require_tool("helm", project.root, "charts") if "charts" in wanted else ""
+    python = hub_python(request.hub_python) if "charts" in wanted else None
     kubectl = require_tool("kubectl", project.root, "flux") if "flux" in wanted else ""
     settle(project, project.gitops_dir)  # a render killed half way is finished before the tree is read
     source = chart_source(request)
@@ -180,6 +184,10 @@ def validate_project(project: Project, request: Request) -> Report:
             runs.finish_lint(charts)
             found = runs.finish_templates(checker, locator, charts, sources.ignore_missing)
             rendered = [(release.manifest, manifest) for release, manifest in found]
+            if python is not None:
+                check_pods(
+                    found, clusters, python, JsonSchemaChecker(sources, cache), pool, Path(tmp), charts
+                )
             check_offline_values(upstream, cache, locator, charts, Path(tmp), expansions)
             if sources.values_dir is not None:
                 check_upstream_values(tree, sources, cache, locator, charts)

@@ -1,9 +1,10 @@
 """Start one hub's JupyterHub from z2jh's own configuration, and build every pod a user could get.
 
-Run by tests/test_hub_tier.py with .venv-hub's Python (the hub image's JupyterHub, KubeSpawner
-and authenticators), one process per hub, never imported by hubfleet. Its one argument is a
-folder that test_hub_tier.py prepared from `helm template` of the real chart with the hub's
-HelmRelease values:
+Run as a script by `hubfleet validate --hub-python` (validate/pods.py) and by the hub tier of
+the tests, with the Python of an environment holding the hub image's JupyterHub, KubeSpawner
+and authenticators (`make hub-venv`), one process per hub; hubfleet itself never imports it.
+Its one argument is a folder that validate/pods.py staged from `helm template` of the real
+chart with the hub's HelmRelease values:
 
 - `z2jh/`: the chart package's `files/hub/jupyterhub_config.py` and `z2jh.py`, with each of the
   hub container's mount paths put under `root/` (the only change; the hub's extraConfig the
