@@ -22,8 +22,10 @@ from click.testing import Result
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from conftest import REPO, snapshot
+from hubfleet.core.yaml_reader import load_all
 
 EXAMPLES = int(os.environ.get("HUBFLEET_FUZZ_EXAMPLES", "300"))
 FILES = (
@@ -173,3 +175,32 @@ def test_any_mutated_input_renders_or_is_refused_cleanly(
         if snapshot(rendered / "gitops") != before:
             shutil.rmtree(rendered / "gitops")
             assert run(rendered, "render", "--all").exit_code == 0
+
+
+#: Pieces of YAML structure that have crashed or hung parsers: complex keys, flow brackets,
+#: anchors and aliases, tags, indentation, document markers.
+YAML_PIECES = ["? ", ": ", "- ", "[", "]", "{", "}", ", ", "&a ", "*a", "&b ", "*b", "!!set ", "!!str ",
+               "!x ", "\n", "  ", "---\n", "'q'", '"d"', "1", "x", "|\n  t\n", "<<: *a\n", "#c\n"]  # fmt: skip
+
+
+@settings(max_examples=EXAMPLES * 3, deadline=None)
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=400).map("".join))
+def test_the_one_yaml_reader_only_ever_answers_or_refuses(text: str) -> None:
+    """Whatever the text, the bounded reader returns documents or raises a YAML or value error
+    with a position: never a RecursionError, a hang, or an object other than YAML's own types."""
+    try:
+        documents = load_all(text)
+    except (YAMLError, ValueError) as error:
+        event(type(error).__name__)
+        return
+    event("loaded")
+    pending = list(documents)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            assert all(isinstance(key, str) for key in item), item
+            pending += item.values()
+        elif isinstance(item, list):
+            pending += item
+        else:
+            assert item is None or isinstance(item, (str, int, float, bool)), type(item)

@@ -10,6 +10,8 @@ credentials and a deploy key, both of which stay with the operator.
 
 from __future__ import annotations
 
+import shlex
+
 from .core.layout import Layout
 from .model import Cluster
 
@@ -28,7 +30,8 @@ def bootstrap_command(cluster: Cluster, layout: Layout) -> list[str]:
 
 def describe_bootstrap(cluster: Cluster, layout: Layout) -> str:
     """The command as a person would paste it, with what to do before and after."""
-    command = " \\\n    ".join(bootstrap_command(cluster, layout))
+    # Quoted word by word: nothing in cluster.yaml can become shell syntax when pasted.
+    command = " \\\n    ".join(shlex.quote(word) for word in bootstrap_command(cluster, layout))
     return (
         f"# 1. Render and push {cluster.name}'s tree to {cluster.git_branch} of {cluster.git_url}.\n"
         f"# 2. With kubectl pointed at {cluster.name} (eksctl writes the kubeconfig), run:\n"

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .core.charts import MONITORING_CHARTS, UPSTREAM_CHARTS
+from .core.yaml_reader import load_one
 from .model import Cluster
 
 MIRROR_ENV = "HUBFLEET_CHART_MIRROR"
@@ -146,7 +146,7 @@ class ChartSource:
                 raise FetchError(f"{ref}: --offline, and the chart is not in the cache {self.cache}")
             raw = self._get(base + "index.yaml", MAX_INDEX, f"the index of {base}")
             try:
-                loaded = YAML(typ="safe").load(raw)
+                loaded = load_one(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
             except YAMLError as error:
                 raise FetchError(f"{base}index.yaml is not a Helm repository index ({error})") from None
             self._indexes[base] = loaded if isinstance(loaded, dict) else {}
@@ -204,7 +204,7 @@ def read_lock(path: Path) -> dict[ChartRef, str]:
     except (OSError, UnicodeDecodeError) as error:
         raise FetchError(f"{path.name}: cannot read it ({error})") from None
     try:
-        data = YAML(typ="safe").load(text) or {}
+        data = load_one(text) or {}
         entries = data.get("charts") or []
         return {
             ChartRef(str(e["repository"]), str(e["chart"]), str(e["version"])): str(e["sha256"])

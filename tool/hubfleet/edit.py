@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .core.yaml_reader import FieldPath, dotted
+from .core.yaml_reader import FieldPath, check_structure, dotted, load_one
 from .errors import InputError, LocalError
 from .load import parse_text
 
@@ -84,6 +84,7 @@ def _set(text: str, file: str, path: EditPath, value: Scalar) -> str:
 
 def _compose(text: str, file: str) -> Node:
     try:
+        check_structure(text)
         node = YAML(typ="rt").compose(text)
     except YAMLError:
         node = None
@@ -199,7 +200,7 @@ def _render_scalar(value: Scalar) -> str:
 def _reads_back(token: str) -> bool:
     """True if `token` written plain reads back as the same string (not `Null`, `True`, `.inf` ...)."""
     try:
-        return bool(YAML(typ="safe").load(f"[{token}]") == [token])
+        return bool(load_one(f"[{token}]") == [token])
     except YAMLError:
         return False
 

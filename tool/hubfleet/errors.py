@@ -111,7 +111,8 @@ _OS_ADVICE = {
     errno.ENOTDIR: "a file stands where a folder should be; move it away",
     errno.EISDIR: "a folder stands where a file should be; move it away",
     errno.ENAMETOOLONG: "a name is too long for the file system; use a shorter cluster or hub name",
-    errno.ELOOP: "a symlink loop; remove the symlink",
+    errno.ELOOP: "a symlink where hubfleet allows none (it could lead out of the project, or loop); "
+    "replace it with a real file or folder",
     errno.EXDEV: "the rename would cross file systems; keep the folder on one file system",
     errno.ENOENT: "it disappeared while hubfleet was using it; is another program changing the folder?",
 }

@@ -24,10 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .core.files import Refused, read_regular
 from .core.layout import STATE_DIR, Layout
 from .edit import write_atomic
+from .load import MAX_INPUT_BYTES
 
 RECORD = "fingerprints.json"
+#: The record lists every generated file; a fleet of thousands of hubs stays far below this.
+RECORD_LIMIT = 64 * 1024 * 1024
 #: Listing of a cluster's output files: tree-relative path -> (size, mtime in ns).
 Listing = dict[str, tuple[int, int]]
 
@@ -45,7 +49,10 @@ def tool_key(layout: Layout) -> str:
 
 
 def inputs_digest(cluster_dir: Path) -> str:
-    """Every file under clusters/<name>/ by relative path and bytes (symlinks read through)."""
+    """Every file under clusters/<name>/ by relative path and bytes (symlinks to files read
+    through, symlinked folders not followed). Only regular files are read, each up to the input
+    limit: a FIFO, a device or a symlink loop is a marker here, and the render says what is wrong
+    with it, instead of hanging or filling memory."""
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(cluster_dir):
         dirnames.sort()
@@ -53,9 +60,9 @@ def inputs_digest(cluster_dir: Path) -> str:
             path = Path(dirpath) / name
             digest.update(path.relative_to(cluster_dir).as_posix().encode() + b"\0")
             try:
-                digest.update(path.read_bytes())
-            except OSError:
-                digest.update(b"\0unreadable")  # the render itself will say why
+                digest.update(read_regular(path, MAX_INPUT_BYTES))
+            except Refused as refused:
+                digest.update(b"\0refused: " + refused.reason.encode())
             digest.update(b"\0")
     return digest.hexdigest()
 
@@ -70,7 +77,7 @@ class Record:
     @classmethod
     def read(cls, tree: Path, tool: str) -> Record:
         try:
-            data = json.loads((tree / STATE_DIR / RECORD).read_text(encoding="utf-8"))
+            data = json.loads(read_regular(tree / STATE_DIR / RECORD, RECORD_LIMIT, tree))
             if data.get("tool") != tool:
                 return cls(tool)
             clusters = {
@@ -80,7 +87,7 @@ class Record:
                 )
                 for name, entry in data["clusters"].items()
             }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (Refused, OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls(tool)  # no record, or not one we can trust: render everything
         return cls(tool, clusters)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .core.files import Refused, list_folder
 from .core.names import SEALED_SUFFIX
 from .errors import InputError, Problem, UsageError
 from .load import Source, load_file, parse_text
@@ -112,9 +113,41 @@ def _load_collecting(root: Path, path: Path, display: str, problems: list[Proble
         return None
 
 
-def _hub_files(project: Project, cluster: str) -> list[Path]:
-    folder = project.hubs_dir(cluster)
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+HUB_SUFFIXES = (".yaml", ".yml")
+
+
+def listed(project: Project, folder: Path) -> list[Path]:
+    """The entries of an input folder; an InputError at the folder when it cannot be listed (an
+    unreadable folder is never an empty one: render would remove what it held)."""
+    try:
+        return list_folder(folder)
+    except Refused as refused:
+        raise InputError.at(project.relative(folder), f"{refused.reason}; nothing was written") from None
+
+
+def _hub_files(project: Project, cluster: str) -> tuple[list[Path], list[Problem]]:
+    """The hub files of a cluster, and a problem for anything else in hubs/ (a hub file named
+    otherwise, a backup, a folder) that would otherwise be ignored without a word. Names that
+    start with a dot (.gitkeep, editors' swap files) are left alone."""
+    files, problems = [], []
+    for path in listed(project, project.hubs_dir(cluster)):
+        if path.name.startswith("."):
+            continue
+        if path.suffix in HUB_SUFFIXES and not path.is_dir():
+            files.append(path)
+            continue
+        kind = "a folder" if path.is_dir() else "not a hub file"
+        hint = f"; rename it {path.stem}.yaml" if path.suffix.lower() in HUB_SUFFIXES else ""
+        problems.append(
+            Problem(
+                project.relative(path),
+                0,
+                0,
+                "",
+                f"{kind} in hubs/, which holds only <hub>.yaml files{hint}; move it out of hubs/",
+            )
+        )
+    return files, problems
 
 
 def load_project(project: Project, scope: Scope) -> list[Cluster]:
@@ -137,7 +170,8 @@ def _load_hubs(
     hubs: list[tuple[Hub, Source]] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    for path in _hub_files(project, cluster.name):
+    files, problems = _hub_files(project, cluster.name)
+    for path in files:
         display = project.relative(path)
         source = _load_collecting(project.root, path, display, problems)
         if source is None:
@@ -159,7 +193,7 @@ def _load_sealed(project: Project, cluster: str) -> tuple[tuple[SealedSecretFile
     folder = project.secrets_dir(cluster)
     sealed: list[SealedSecretFile] = []
     problems: list[Problem] = []
-    for path in sorted(folder.glob(f"*{SEALED_SUFFIX}")) if folder.is_dir() else []:
+    for path in (p for p in listed(project, folder) if p.name.endswith(SEALED_SUFFIX)):
         display = project.relative(path)
         source = _load_collecting(project.root, path, display, problems)
         if source is None:
@@ -194,7 +228,7 @@ def _load_restores(
     folder = project.restores_dir(cluster)
     restores: list[Restore] = []
     problems: list[Problem] = []
-    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+    for path in (p for p in listed(project, folder) if p.suffix == ".yaml"):
         display = project.relative(path)
         source = _load_collecting(project.root, path, display, problems)
         if source is None:

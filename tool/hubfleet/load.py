@@ -25,7 +25,15 @@ from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEv
 from ruamel.yaml.nodes import Node
 
 from .core.files import Refused, read_regular
-from .core.yaml_reader import FieldPath, compose_documents, describe_yaml_error, dotted, loader, locate
+from .core.yaml_reader import (
+    FieldPath,
+    compose_documents,
+    describe_yaml_error,
+    dotted,
+    load_all,
+    loader,
+    locate,
+)
 from .errors import InputError, Problem
 
 MAX_INPUT_BYTES = 256 * 1024
@@ -62,11 +70,10 @@ def parse_text(text: str, file: str) -> Source:
     if len(text.encode()) > MAX_INPUT_BYTES:
         raise InputError.at(file, f"file is larger than {MAX_INPUT_BYTES // 1024} KiB")
     try:
-        # The event stream is only worth scanning when anchors, aliases or deep nesting are possible;
-        # the parser is a state machine, so scanning cannot recurse however deep the input is.
-        if "&" in text or "*" in text or _may_nest_deeper(text):
-            _check_events(text, file)
-        documents = list(loader().load_all(text))
+        # Inputs refuse anchors and aliases outright, and nest at most MAX_DEPTH deep; then the one
+        # reader's own structure check (keys, tags) runs before anything is composed.
+        _check_events(text, file)
+        documents = load_all(text)
     except (DuplicateKeyError, YAMLError) as error:
         syntax = describe_yaml_error(error, text)
         raise InputError.at(file, syntax.message, syntax.line, syntax.column) from None
@@ -86,14 +93,6 @@ def parse_text(text: str, file: str) -> Source:
     if bad is not None:
         raise InputError([source.problem(bad, "not a number (.nan or .inf); give a finite number")])
     return source
-
-
-def _may_nest_deeper(text: str) -> bool:
-    """A cheap upper bound on nesting: each level needs a bracket, a dash or more indentation."""
-    opened = text.count("[") + text.count("{") + text.count("- ")
-    return (
-        opened + max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0) > MAX_DEPTH
-    )
 
 
 def _check_events(text: str, file: str) -> None:

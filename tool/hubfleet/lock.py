@@ -14,8 +14,10 @@ then renders).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,14 +37,30 @@ _POLL = 0.05
 _held: dict[Path, int] = {}
 
 
+class StateLinkError(OSError):
+    """The state folder or one of its files is a symlink (it could lead out of the project)."""
+
+
 def state_folder(tree: Path) -> Path:
-    """The tree's state folder, created with a `.gitignore` that keeps it out of every commit."""
+    """The tree's state folder, created with a `.gitignore` that keeps it out of every commit.
+    Neither the folder nor its `.gitignore` may be a symlink: writing through one would write
+    wherever it points."""
     state = tree / STATE_DIR
+    if os.path.islink(state):
+        raise StateLinkError(
+            errno.EINVAL, "is a symlink (it could lead out of the project); make it a real folder", str(state)
+        )
     if not state.is_dir():
         state.mkdir(parents=True, exist_ok=True)
     ignore = state / ".gitignore"
+    if os.path.islink(ignore):
+        raise StateLinkError(
+            errno.EINVAL, "is a symlink; hubfleet writes this file itself: remove it", str(ignore)
+        )
     if not ignore.exists():
-        ignore.write_text("# hubfleet's lock, journal and fingerprints: never committed\n*\n")
+        handle = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(handle, "w") as stream:
+            stream.write("# hubfleet's lock, journal and fingerprints: never committed\n*\n")
     return state
 
 
@@ -65,7 +83,13 @@ def holding(tree: Path, display: str, shown: Callable[[str], str] | None = None)
             _held[key] -= 1
         return
     try:
-        handle = os.open(state_folder(tree) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        # Never through a link: a planted `lock -> ~/.bashrc` would otherwise be truncated.
+        handle = os.open(
+            state_folder(tree) / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644
+        )
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            os.close(handle)
+            raise StateLinkError(errno.EINVAL, "is not a regular file", str(state_folder(tree) / LOCK_FILE))
     except OSError as error:
         raise os_error(error, shown or str, "lock the folder for writing", "nothing was written") from None
     try:
@@ -112,10 +136,23 @@ def _announce(handle: int) -> None:
     os.pwrite(handle, f"{os.getpid()}\t{since}\t{command}\n".encode(), 0)
 
 
+def check_tree_location(project: Project, tree: Path) -> None:
+    """The project's gitops/ (and its state folder) stay inside the project: a symlink leading out
+    would have render write and delete wherever it points."""
+    root = project.root.resolve()
+    if tree == project.gitops_dir and os.path.lexists(tree) and not tree.resolve().is_relative_to(root):
+        raise LocalError(
+            project.relative(tree),
+            f"leads out of the project (to {tree.resolve()}); hubfleet writes gitops/ only inside the "
+            "project: make it a real folder; nothing was read or written",
+        )
+
+
 @contextmanager
 def writing_inputs(project: Project) -> Iterator[None]:
     """Hold the project's lock while a command writes inputs (seal, hub retire, aws scale, the
     scaffolds): the same lock as a render into gitops/, so neither sees the other half done."""
+    check_tree_location(project, project.gitops_dir)
     with holding(project.gitops_dir, project.relative(project.gitops_dir), project.shown):
         yield
 

@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LocalError, UsageError
+from .core.files import Refused, list_folder
+from .errors import InputError, LocalError, UsageError
 
 #: The lock file of upstream chart packages, at the project root.
 CHARTS_LOCK = "charts.lock"
@@ -50,13 +51,14 @@ class Project:
 
     def relative(self, path: Path) -> str:
         """The path as a person in the project root would type it (a symlink named, not followed)."""
-        for candidate, root in (
-            (Path(os.path.abspath(path)), Path(os.path.abspath(self.root))),
-            (path.resolve(), self.root.resolve()),
-        ):
-            if candidate.is_relative_to(root):
-                return candidate.relative_to(root).as_posix()
-        return str(path)
+        absolute, root = Path(os.path.abspath(path)), Path(os.path.abspath(self.root))
+        if absolute.is_relative_to(root):
+            return absolute.relative_to(root).as_posix()
+        try:
+            resolved, root = path.resolve(), self.root.resolve()
+        except (OSError, RuntimeError):  # a symlink loop resolves nowhere
+            return str(path)
+        return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
 
     @property
     def charts_lock(self) -> Path:
@@ -68,10 +70,23 @@ class Project:
         return self.relative(Path(path))
 
     def cluster_names(self) -> list[str]:
-        """Every folder under clusters/ that holds a cluster.yaml, sorted."""
-        if not self.clusters_dir.is_dir():
-            return []
-        return sorted(p.parent.name for p in self.clusters_dir.glob("*/cluster.yaml"))
+        """Every folder under clusters/ that holds a cluster.yaml, sorted. A folder that cannot be
+        read is an InputError, never "no cluster there" (`render --all` would remove its tree)."""
+        names = []
+        try:
+            for folder in list_folder(self.clusters_dir):
+                try:
+                    os.stat(folder / "cluster.yaml")
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                except OSError as error:
+                    raise Refused(f"cannot read {folder.name}/cluster.yaml: {error.strerror}") from None
+                names.append(folder.name)
+        except Refused as refused:
+            raise InputError.at(
+                self.relative(self.clusters_dir), f"{refused.reason}; nothing was written"
+            ) from None
+        return names
 
 
 def _holds_inputs(folder: Path) -> bool:

@@ -7,20 +7,23 @@ through `plan_project`, so they agree on what the tree should hold.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .core.capacity import DRIVE_SIZE, size_gib
 from .core.layout import DRIVE_FILE, JUPYTERHUB_FILE, STATE_DIR, Layout
+from .core.yaml_reader import load_one
 from .dashboards import upstream_dashboards
 from .errors import InputError, LocalError, UsageError
 from .fingerprint import Record, inputs_digest, tool_key
 from .inputs import Scope, load_project
 from .journal import pending, recover
 from .load import load_file
-from .lock import holding
+from .lock import check_tree_location, holding
 from .model import Cluster
 from .project import Project
 from .render.common import OutputFile
@@ -65,9 +68,39 @@ def check_output_folder(project: Project, out: Path) -> None:
         raise UsageError(f"--out {out}", "is not a folder")
 
 
+#: Seconds `git ls-files` may take (one folder of one index).
+GIT_TIMEOUT = 20
+
+
+def refuse_committed_state(project: Project, tree: Path) -> None:
+    """hubfleet's state (lock, journal, fingerprints) belongs to one checkout: a copy committed to
+    git, e.g. by a hostile branch, is refused before anything in it is read or replayed."""
+    state = tree / STATE_DIR
+    if not os.path.lexists(state) or shutil.which("git") is None:
+        return
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(tree), "ls-files", "-z", "--", STATE_DIR],
+            capture_output=True, timeout=GIT_TIMEOUT, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return  # no git repository to carry it: nothing was committed
+    if done.returncode == 0 and done.stdout.strip(b"\0"):
+        where = project.relative(state)
+        raise LocalError(
+            where,
+            "is committed to git, but hubfleet's lock, journal and fingerprints belong to one checkout and "
+            f"are never read from a commit (a committed journal could move files); remove it with "
+            f"`git rm -r --cached {where}` and delete the folder; nothing was read or written",
+        )
+
+
 def settle(project: Project, tree: Path) -> None:
     """Finish or undo a commit that a killed render left behind (journal.py), before anything
-    reads the tree. Costs one stat when there is nothing to do, and needs no lock then."""
+    reads the tree. Costs one stat when there is nothing to do, and needs no lock then. The
+    tree's place and state are checked first (check_tree_location, refuse_committed_state)."""
+    check_tree_location(project, tree)
+    refuse_committed_state(project, tree)
     if not pending(tree):
         return
     with holding(tree, project.relative(tree), project.shown):
@@ -118,7 +151,7 @@ def render_project(project: Project, scope: Scope, out: Path | None = None) -> P
 def _release_value(text: bytes, *path: str) -> str | None:
     """A string at `spec.values.<path>` of a rendered HelmRelease, if it can be read."""
     try:
-        document = YAML(typ="safe", pure=True).load(text)
+        document = load_one(text.decode("utf-8", "replace"))
     except (YAMLError, ValueError):
         return None
     for key in ("spec", "values", *path):

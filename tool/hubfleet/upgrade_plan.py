@@ -11,7 +11,6 @@ Markdown (an issue or a pull request) or JSON.
 
 from __future__ import annotations
 
-import io
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .capacity_plan import core_shortfall, plan_cluster
@@ -38,6 +36,7 @@ from .core.kubernetes import (
 from .core.layout import Layout
 from .core.names import HUBS, INFRA_CONTROLLERS, NODE_GROUP_LABEL, UNVERSIONED, generation_name
 from .core.version_ranges import satisfies
+from .core.yaml_reader import load_one
 from .errors import LocalError, UsageError
 from .model import Cluster
 from .planning.revisions import git, toplevel
@@ -115,7 +114,7 @@ def _kube_version(package: Path) -> str | None:
                 raise ValueError("the package has no Chart.yaml at its top")
             text = handle.read()
     try:
-        data = YAML(typ="safe").load(io.StringIO(text.decode("utf-8")))
+        data = load_one(text.decode("utf-8"))
     except (YAMLError, UnicodeDecodeError) as error:
         raise ValueError(f"its Chart.yaml is not YAML ({type(error).__name__})") from None
     if not isinstance(data, dict):
@@ -209,7 +208,7 @@ def running_generation(project: Project, cluster: Cluster) -> tuple[str, str]:
     generations), else the cluster's Kubernetes version."""
     try:
         text, where = _committed_config(project, cluster)
-        loaded = YAML(typ="safe").load(text.decode("utf-8"))
+        loaded = load_one(text.decode("utf-8"))
     except (OSError, YAMLError, UnicodeDecodeError):
         return (
             cluster.kubernetes_version,

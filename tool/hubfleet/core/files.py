@@ -84,3 +84,15 @@ def open_regular(path: Path) -> Iterator[BinaryIO]:
 
 def _size(limit: int) -> str:
     return f"{limit // 1024 // 1024} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+
+
+def list_folder(folder: Path) -> list[Path]:
+    """The entries of `folder`, sorted; [] when it does not exist. Refused when it exists but
+    cannot be listed: an unreadable hubs/ is never "no hubs" (render would remove every hub)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(Path(entry.path) for entry in entries)
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise Refused(f"cannot list the folder: {error.strerror}") from None

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..chartcache import ChartSource
 from ..core.charts import chart_spec
 from ..core.layout import Layout
 from ..core.programs import find_tool
+from ..core.yaml_reader import load_one
 from ..errors import HubfleetError
 from ..inputs import Scope, load_project
 from ..model import Cluster
@@ -43,7 +43,7 @@ def _chart_versions(files: dict[str, bytes]) -> dict[str, str]:
         if len(parts) != 3 or parts[0] != "charts" or parts[2] != "Chart.yaml":
             continue
         try:
-            data = YAML(typ="safe").load(text)
+            data = load_one(text)
         except (YAMLError, ValueError):
             continue
         if isinstance(data, dict) and data.get("version") is not None:
@@ -142,7 +142,7 @@ def _raw_removed_hubs(base: dict[str, bytes], head: dict[str, bytes], name: str)
         if len(parts) != 4 or parts[2] != "hubs" or not path.endswith(".yaml") or path in head:
             continue
         try:
-            data = YAML(typ="safe").load(text)
+            data = load_one(text)
         except (YAMLError, ValueError):
             data = None
         state = data.get("state", "active") if isinstance(data, dict) else "active"

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..core.layout import Layout
+from ..core.yaml_reader import load_all
 
 Change = Literal["added", "changed", "removed"]
 HIDDEN = "(hidden)"
@@ -78,7 +78,7 @@ def documents(text: bytes) -> list[dict[str, Any]]:
     """The mappings of a rendered YAML file (a file that does not parse counts as empty: the
     base's committed tree may hold anything, and validate reports it)."""
     try:
-        found = list(YAML(typ="safe").load_all(text))
+        found = load_all(text.decode("utf-8", "replace"))
     except (YAMLError, ValueError):
         return []
     return [d for d in found if isinstance(d, dict)]

@@ -15,10 +15,10 @@ import ipaddress
 import json
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..core.names import VPC_CIDR, VPC_CNI_ADDON
+from ..core.yaml_reader import load_one
 from .lint import ClusterLint, get, is_drive, release_values
 
 
@@ -30,7 +30,7 @@ def _configuration(value: Any) -> dict[str, Any]:
         parsed = json.loads(value)
     except ValueError:
         try:
-            parsed = YAML(typ="safe", pure=True).load(value)
+            parsed = load_one(value)
         except YAMLError:
             return {}
     return parsed if isinstance(parsed, dict) else {}

@@ -23,7 +23,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from ..core.files import OUTSIDE_LINK, Refused, leaves, open_regular
-from ..core.yaml_reader import FieldPath, loader, locate
+from ..core.yaml_reader import FieldPath, check_structure, loader, locate
 from ..project import Project
 from .findings import Tally
 from .tree import LAYOUT, MAX_FILE_BYTES, Tree, display_path
@@ -129,6 +129,7 @@ def _check_secrets(path: Path, display: str, size: int, check: str, tally: Tally
         return
     try:
         text = _decode(path.read_bytes())
+        check_structure(text)  # before the composer recurses into it
         yaml = loader()
         documents = [
             (node, yaml.constructor.construct_document(node)) for node in yaml.compose_all(text) if node

@@ -19,7 +19,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import Node
 
-from ..core.yaml_reader import compose_documents, describe_yaml_error, loader, locate
+from ..core.yaml_reader import check_structure, compose_documents, describe_yaml_error, loader, locate
 
 _SOURCE = re.compile(r"^# Source: (\S+)", re.MULTILINE)
 
@@ -94,6 +94,7 @@ def parse_stream(text: str, path: str) -> Stream:
     offsets = [start for start, _ in sources]
     yaml = loader()
     try:
+        check_structure(text)  # before the composer recurses into it
         for index, node in enumerate(yaml.compose_all(text)):
             if node is None:
                 continue

@@ -24,12 +24,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..chartcache import ChartRef, ChartSource, FetchError
 from ..core.charts import chart_spec
 from ..core.names import HELM_GROUP
+from ..core.yaml_reader import load_one
 from .charts import ChartRelease
 from .expansions import ExpansionCache, values_identity
 from .findings import Tally
@@ -67,7 +67,7 @@ def read_package(path: Path) -> ChartPackage:
             if handle is None:
                 continue
             if parts[1] == "values.yaml":
-                loaded = YAML(typ="safe").load(handle.read())
+                loaded = load_one(handle.read().decode("utf-8", "replace"))
                 defaults = loaded if isinstance(loaded, dict) else {}
             elif parts[1] == "values.schema.json":
                 loaded = json.loads(handle.read())
