@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from hubfleet.core.layout import STATE_DIR, Layout
 from hubfleet.inputs import load_cluster
 from hubfleet.journal import JOURNAL
 from hubfleet.project import Project
+from hubfleet.validate.tools import run as run_tool
 
 Run = Callable[..., Result]
 GIT_ENV = {
@@ -285,5 +287,31 @@ def test_hostile_yaml_in_the_tree_is_a_finding_not_a_crash_or_a_hang(
     assert "Traceback" not in done.stderr
     assert any(
         line.startswith("gitops/hubs/clusterA/datalab/hostile.yaml:") and message in line
+        for line in done.stdout.splitlines()
+    ), done.stdout
+
+
+def test_a_program_that_runs_too_long_is_stopped() -> None:
+    ran = run_tool(["sleep", "30"], timeout=0.5)
+    assert (ran.returncode, ran.stderr) == (124, "sleep ran for more than 0.5 s and was stopped")
+
+
+def test_validate_never_fetches_a_kustomization_s_remote_resource(rendered: Path) -> None:
+    """A kustomization naming a server that accepts and never answers: validate reports it at
+    once instead of waiting on the network (kustomize's own fetch had no end)."""
+    with socket.socket() as stalling:
+        stalling.bind(("127.0.0.1", 0))
+        stalling.listen()
+        url = f"http://127.0.0.1:{stalling.getsockname()[1]}/stall.yaml"
+        folder = rendered / "gitops/hubs/clusterA"
+        kustomization = folder / "kustomization.yaml"
+        kustomization.write_text(
+            kustomization.read_text().replace("resources:\n", f"resources:\n  - {url}\n", 1)
+        )
+        done = cli(rendered, "validate", "--skip", "charts", "--skip", "freshness")
+    assert done.returncode == 1, done.stderr
+    assert any(
+        f"lists the remote resource {url}, which validate does not fetch; vendor it into the repository"
+        in line
         for line in done.stdout.splitlines()
     ), done.stdout

@@ -22,12 +22,22 @@ WORKTREE = "worktree"
 PLANNED_PATHS = ("clusters", "gitops", "charts", "charts.lock")
 
 
+#: Seconds one git command may take (reading a revision of a large fleet takes a few).
+GIT_TIMEOUT = 120
+
+
 def git(root: Path, *args: str, what: str) -> bytes:
     """git's output; its own message (one line) as a usage error when it fails."""
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, check=False, timeout=GIT_TIMEOUT
+        )
     except FileNotFoundError:
         raise LocalError("git", "is not installed; hubfleet plan reads revisions with it") from None
+    except subprocess.TimeoutExpired:
+        raise LocalError(
+            "git", f"`git {args[0]}` ran for more than {GIT_TIMEOUT} s and was stopped"
+        ) from None
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["git failed"]
         raise UsageError(what, lines[-1].removeprefix("fatal: "))

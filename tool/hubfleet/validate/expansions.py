@@ -127,9 +127,9 @@ class ExpansionCache:
             ]
             _write(entry, json.dumps(form))
 
-    def run(self, command: list[str], chart: Path, inputs: list[Path]) -> Ran:
+    def run(self, command: list[str], chart: Path, inputs: list[Path], offline: bool = False) -> Ran:
         if self.folder is None:
-            return run(command)
+            return run(command, offline=offline)
         key = self.key(command, chart, inputs)
         entry = self.folder / key[:2] / f"{key}.yaml"
         try:
@@ -138,7 +138,7 @@ class ExpansionCache:
             return Ran(0, text, "")
         except (OSError, UnicodeDecodeError):
             pass
-        ran = run(command)
+        ran = run(command, offline=offline)
         if ran.ok:
             _write(entry, ran.stdout)
         return ran

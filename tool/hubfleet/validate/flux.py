@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.error import YAMLError
+
 from ..core.charts import chart_spec
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
+from ..core.yaml_reader import load_one
 from .expansions import ExpansionCache
 from .findings import Tally
 from .manifests import Locator, Manifest
-from .tools import Ran, run
+from .tools import TIMEOUT, Ran, run
 from .tree import Tree
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -197,11 +200,46 @@ def start_builds(
         if build.folder in started:
             continue
         command = [kubectl, "kustomize", str(build.folder)]
-        if kept is not None and _self_contained(build.folder):
-            started[build.folder] = (build, pool.submit(kept.run, command, build.folder, []))
+        remote = remote_resources(build.folder)
+        if remote:
+            # Never fetched here: a stalling server would hold validate, and the build would
+            # check what the network said today, not what Flux will fetch at its next reconcile.
+            refused = Ran(1, "", f"lists the remote resource {remote[0]}, which validate does not fetch; "
+                                 "vendor it into the repository")  # fmt: skip
+            started[build.folder] = (build, _done(refused))
+        elif kept is not None and _self_contained(build.folder):
+            started[build.folder] = (build, pool.submit(kept.run, command, build.folder, [], True))
         else:
-            started[build.folder] = (build, pool.submit(run, command))
+            started[build.folder] = (build, pool.submit(run, command, None, TIMEOUT, True))
     return list(started.values())
+
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: How kustomize spells a remote base: a URL, or a git host path.
+_REMOTE = ("://", "github.com/", "gitlab.com/", "bitbucket.org/", "git@")
+
+
+def remote_resources(folder: Path) -> list[str]:
+    """Entries of `resources`, `components` or `bases` of the kustomization files under `folder`
+    that kustomize would fetch from the network."""
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.name in KUSTOMIZATION_FILES and p.is_file()):
+        try:
+            data = load_one(path.read_bytes())
+        except (OSError, YAMLError, ValueError):
+            continue  # the build reports what is wrong with it
+        for key in ("resources", "components", "bases"):
+            entries = data.get(key) if isinstance(data, dict) else None
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, str) and any(mark in entry for mark in _REMOTE):
+                    found.append(entry)
+    return found
+
+
+def _done(ran: Ran) -> Future[Ran]:
+    future: Future[Ran] = Future()
+    future.set_result(ran)
+    return future
 
 
 def _self_contained(folder: Path) -> bool:

@@ -23,6 +23,7 @@ from ..errors import ToolError
 from .locations import SchemaSources
 from .manifests import Manifest
 from .schemas import JsonSchemaChecker
+from .tools import TIMEOUT
 
 INVALID = {"statusInvalid", "INVALID"}
 ERROR = {"statusError", "ERROR"}
@@ -59,9 +60,16 @@ class KubeconformChecker:
             folder = Path(tmp)
             for index, manifest in enumerate(manifests):
                 (folder / f"{index}.yaml").write_text(json.dumps(manifest.data), encoding="utf-8")
-            result = subprocess.run(
-                self.command(folder, version), capture_output=True, text=True, check=False
-            )
+            try:
+                result = subprocess.run(
+                    self.command(folder, version),
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    timeout=TIMEOUT,
+                )
+            except subprocess.TimeoutExpired:
+                raise ToolError("kubeconform", f"ran for more than {TIMEOUT} s and was stopped") from None
         try:
             results = parse_output(result.stdout, len(manifests))
         except ValueError:

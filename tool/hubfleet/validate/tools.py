@@ -7,6 +7,7 @@ passes by leaving a layer out.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +49,32 @@ def require_tool(name: str, root: Path, layer: str) -> str:
     return found
 
 
-def run(command: list[str], cwd: Path | None = None) -> Ran:
+#: Seconds one helm or kubectl run may take; far more than the largest chart needs.
+TIMEOUT = 300
+#: kubectl kustomize fetches remote resources over HTTP(S) and git: validation never does. Both
+#: are pointed at a closed port, and git at local files only, so a remote URL fails at once.
+OFFLINE = {
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "NO_PROXY": "",
+    "no_proxy": "",
+    "GIT_ALLOW_PROTOCOL": "file",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+
+
+def run(command: list[str], cwd: Path | None = None, timeout: float = TIMEOUT, offline: bool = False) -> Ran:
+    """Run a program to its end or for `timeout` seconds (then it is stopped: exit 124, as
+    coreutils' timeout says it); with `offline`, without network (OFFLINE)."""
+    env = {**os.environ, **OFFLINE} if offline else None
     try:
-        done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
+        done = subprocess.run(
+            command, capture_output=True, text=True, cwd=cwd, check=False, timeout=timeout, env=env
+        )
+    except subprocess.TimeoutExpired:
+        return Ran(124, "", f"{Path(command[0]).name} ran for more than {timeout:g} s and was stopped")
     except OSError as error:
         return Ran(127, "", f"cannot run {command[0]}: {error.strerror}")
     return Ran(done.returncode, done.stdout, done.stderr)
