@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +13,9 @@ from moto.core import set_initial_no_auth_action_count
 from ruamel.yaml import YAML
 
 from builders import position_of
-from conftest import snapshot
+from conftest import REPO, snapshot
 from hubfleet.aws.groups import find_group
+from hubfleet.edit import stage_beside
 from hubfleet.errors import AwsError
 from hubfleet.model import Cluster
 from test_aws_support import (
@@ -364,3 +367,68 @@ def test_a_bad_endpoint_or_config_file_is_a_local_problem(
     monkeypatch.setenv(variable, value)
     result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
     assert (result.exit_code, result.stderr) == (2, message)
+
+
+def answer_without_acting(monkeypatch: pytest.MonkeyPatch, operation: str, answer: dict[str, object]) -> None:
+    """`operation` answers 200 with a body that is not its answer (a proxy's HTML page parses to
+    nothing but the metadata) and changes nothing in AWS."""
+    from botocore.client import BaseClient
+
+    real = BaseClient._make_api_call
+
+    def call(self: BaseClient, name: str, params: dict[str, object]) -> object:
+        if name == operation:
+            return {"ResponseMetadata": {"HTTPStatusCode": 200}, **answer}
+        return real(self, name, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+
+
+def test_a_200_that_did_not_update_the_group_changes_nothing_in_git(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(world.root)
+    answer_without_acting(monkeypatch, "UpdateAutoScalingGroup", {})
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"AWS answered the update of {CORE} as done, but the group shows min 1, max 10, desired 1: the update "
+        "is not confirmed; clusters/clusterA/cluster.yaml was not changed. See `hubfleet aws drift clusterA`, "
+        "then run the command again\n"
+    )
+    assert snapshot(world.root) == before
+    assert group_sizes(world.clients, CORE) == (1, 10, 1)
+
+
+@pytest.mark.parametrize(
+    ("operation", "doing"),
+    [
+        ("DescribeAutoScalingGroups", "looking up the Auto Scaling group of node group core-v1-35"),
+        ("GetCallerIdentity", "asking STS who the credentials belong to"),
+    ],
+)
+def test_a_garbage_answer_is_one_line_not_a_traceback(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, operation: str, doing: str
+) -> None:
+    before = snapshot(world.root)
+    answer_without_acting(monkeypatch, operation, {})
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(
+        f"AWS's answer while {doing} lacks what every answer to it holds (KeyError: "
+    )
+    assert result.stderr.endswith("); hubfleet acted on none of it\n")
+    assert snapshot(world.root) == before
+
+
+def test_a_staged_edit_a_kill_leaves_behind_is_ignored_by_git(world: World, tmp_path: Path) -> None:
+    """Between staging and the rename `aws scale` waits on AWS; a kill -9 there leaves the staged
+    file, which git must not pick up (this repository's .gitignore, as a fleet's own)."""
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    shutil.copy(REPO / ".gitignore", folder / ".gitignore")
+    (folder / "cluster.yaml").write_text("name: x\n")
+    staged = stage_beside(folder / "cluster.yaml", "name: y\n")
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", "-q", staged.name], check=False)
+    assert ignored.returncode == 0, staged.name

@@ -5,9 +5,11 @@ the workflow that runs it, linted by actionlint."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +21,7 @@ from ruamel.yaml import YAML
 
 from conftest import REPO
 from hubfleet.cli import main
+from hubfleet.planning import github as github_client
 from hubfleet.planning.report import COMMENT_LIMIT, MARKER, markdown_report
 from test_plan import commit, git
 from test_validate_workflow import Lint, actionlint  # noqa: F401 (the fixture)
@@ -207,3 +210,174 @@ def test_an_empty_plan_is_never_posted(github: Callable[..., Any], tmp_path: Pat
     result = CliRunner().invoke(main, ["--root", str(REPO), "plan", "comment", str(empty)], env=env)
     assert result.exit_code == 2
     assert result.output == "the plan is empty (did `hubfleet plan` fail?); the comment was left as it was\n"
+
+
+class Hostile(BaseHTTPRequestHandler):
+    """A GitHub that misbehaves as `behave` says: each request is recorded, then answered by it."""
+
+    behave: ClassVar[Callable[[BaseHTTPRequestHandler], None]]
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length)) if length else None
+        self.seen.append(
+            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+        )
+        type(self).behave(self)
+
+    do_GET = do_POST = do_PATCH = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def send(
+    handler: BaseHTTPRequestHandler, status: int, answer: Any, headers: dict[str, str] | None = None
+) -> None:
+    data = json.dumps(answer).encode()
+    handler.send_response(status)
+    for name, value in {
+        "Content-Type": "application/json",
+        "Content-Length": str(len(data)),
+        **(headers or {}),
+    }.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Iterator[Callable[..., tuple[Result, list[dict[str, Any]]]]]:
+    servers = []
+
+    def serve() -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    def post(behave: Callable[[BaseHTTPRequestHandler], None], plan_text: str = "(the new plan)\n",
+             event: Path | None = None) -> tuple[Result, list[dict[str, Any]]]:  # fmt: skip
+        Hostile.behave = behave
+        Hostile.seen = []
+        if event is None:
+            event = tmp_path / "event.json"
+            event.write_text(json.dumps({"pull_request": {"number": 7}}))
+        plan = tmp_path / "plan.md"
+        plan.write_text(plan_text)
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "uni/hubs", "GITHUB_EVENT_PATH": str(event),
+               "GITHUB_API_URL": post.api}  # type: ignore[attr-defined]  # fmt: skip
+        result = CliRunner().invoke(main, ["--root", str(REPO), "plan", "comment", str(plan)], env=env)
+        return result, Hostile.seen
+
+    post.serve = serve  # type: ignore[attr-defined]
+    post.api = serve()  # type: ignore[attr-defined]
+    yield post
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_endless_pages_end_after_the_page_limit_and_the_comment_is_made(hostile: Callable[..., Any]) -> None:
+    def endless(handler: BaseHTTPRequestHandler) -> None:
+        if handler.command == "GET":
+            send(handler, 200, [{"id": n, "body": "hi", "user": {"type": "User"}} for n in range(100)])
+        else:
+            send(handler, 201, {"html_url": "https://github.com/uni/hubs/pull/7#issuecomment-1"})
+
+    result, seen = hostile(endless)
+    assert result.exit_code == 0, result.output
+    assert [r["method"] for r in seen].count("GET") == github_client.MAX_PAGES and seen[-1][
+        "method"
+    ] == "POST"
+
+
+def test_a_dripping_answer_is_given_up(hostile: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(github_client, "TIMEOUT_S", 1)
+
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        for _ in range(40):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.1)
+
+    started = time.monotonic()
+    result, _ = hostile(drip)
+    assert result.exit_code == 3
+    assert time.monotonic() - started < 10
+    assert result.output.endswith("the answer took more than 1 s\n"), result.output
+
+
+@pytest.mark.parametrize(
+    "comments",
+    [
+        ["not a comment", None, 7],
+        [{"id": "12", "body": MARKER, "user": {"type": "Bot"}}],
+        [{"id": 12, "body": MARKER, "user": None}],
+        [{"body": MARKER, "user": {"type": "Bot"}}],
+        [{"id": True, "body": MARKER, "user": {"type": "Bot"}}],
+    ],
+)
+def test_comments_of_odd_shapes_are_nobody_s(hostile: Callable[..., Any], comments: list[Any]) -> None:
+    def odd(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, comments) if handler.command == "GET" else send(handler, 201, ["not", "a", "dict"])
+
+    result, seen = hostile(odd)
+    assert (result.exit_code, result.output) == (0, "created\n")
+    assert [r["method"] for r in seen] == ["GET", "POST"]
+
+
+def test_a_redirect_to_another_host_never_gets_the_token(hostile: Callable[..., Any]) -> None:
+    elsewhere = hostile.serve()  # type: ignore[attr-defined]
+
+    def redirect(handler: BaseHTTPRequestHandler) -> None:
+        if handler.server.server_address[1] == int(elsewhere.rsplit(":", 1)[1]):
+            send(handler, 200, [])
+        else:
+            send(handler, 302, {}, {"Location": f"{elsewhere}{handler.path}"})
+
+    result, seen = hostile(redirect)
+    assert result.exit_code == 3
+    assert "redirect to another host" in result.output and TOKEN not in result.output
+    assert len(seen) == 1  # the other host was never asked, with the token or without
+
+
+def test_a_message_that_echoes_the_token_is_printed_without_it(hostile: Callable[..., Any]) -> None:
+    def echo(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 401, {"message": f"Bad credentials: {handler.headers['Authorization']}"})
+
+    result, _ = hostile(echo)
+    assert result.exit_code == 3
+    assert result.output == (
+        "GitHub refused GET /repos/uni/hubs/issues/7/comments?per_page=100&page=1: 401 Bad credentials: Bearer ***\n"
+    )
+
+
+def test_a_plan_longer_than_a_comment_is_cut_to_fit(hostile: Callable[..., Any]) -> None:
+    def fresh(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, []) if handler.command == "GET" else send(handler, 201, {"html_url": "u"})
+
+    result, seen = hostile(fresh, plan_text=f"{MARKER}\n" + "x" * 200_000)
+    assert result.exit_code == 0, result.output
+    body = seen[-1]["body"]["body"]
+    assert len(body) <= COMMENT_LIMIT and body.endswith("the whole plan is in the job's log.*\n")
+
+
+@pytest.mark.parametrize("kind", ["zero", "fifo"])
+def test_an_event_file_that_is_a_device_or_a_fifo_is_refused_at_once(
+    hostile: Callable[..., Any], tmp_path: Path, kind: str
+) -> None:
+    event = tmp_path / "event"
+    if kind == "zero":
+        event.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(event)
+    result, seen = hostile(lambda handler: send(handler, 500, {}), event=event)
+    assert result.exit_code == 2
+    assert result.output == f"GITHUB_EVENT_PATH: {event} is not a pull_request event\n"
+    assert seen == []

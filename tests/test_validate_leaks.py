@@ -135,3 +135,121 @@ def test_a_symlink_out_of_the_project_is_a_finding_and_never_read(root: Path, tm
         "gitops/hubs/clusterA/key.pem: is a symlink to a place outside the project; hubfleet reads only files "
         "inside it (copy the file in)",
     ]
+
+
+#: Token values shaped as their issuers publish them; built in pieces so no scanner of this
+#: repository's own history takes the test file for a leak.
+GITHUB = "ghp" + "_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+AWS_ID = "AKIA" + "IOSFODNN7EXAMPLE"
+SLACK_HOOK = "https://hooks.slack.com/services/" + "T0000/B0000/" + "XXXXXXXXXXXXXXXXXXXXXXXX"
+HEX_SECRET = "0123456789abcdef" * 2 + "01234567"
+PGP = "-----BEGIN PGP " + "PRIVATE KEY BLOCK-----\n\nlQOYBF...\n-----END PGP PRIVATE KEY BLOCK-----\n"
+OPENSSH = (
+    "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----\n"
+)
+SECRET_BODY = "metadata:\n  name: db\ndata:\n  password: " + VALUE + "\n"
+TOKEN = "a GitHub token is committed here; revoke it, remove it (from the git history too) and keep it in a sealed secret"
+PLAIN = "a secret in plain text; keep it out of git, sealed"
+
+
+@pytest.mark.parametrize(
+    ("where", "content", "expected"),
+    [
+        # Six spellings of kind: Secret that a pattern missed and a parser does not.
+        ("gitops/a/tagged.yaml", "apiVersion: v1\nkind: !!str Secret\n" + SECRET_BODY, ["Secret/db: data"]),
+        (
+            "gitops/a/escaped.json",
+            '{"apiVersion": "v1", "kind": "\\u0053ecret", "metadata": {"name": "db"}, '
+            '"data": {"p": "' + VALUE + '"}}',
+            ["Secret/db: data"],
+        ),
+        ("gitops/a/block.yaml", "apiVersion: v1\nkind: |-\n  Secret\n" + SECRET_BODY, ["Secret/db: data"]),
+        ("gitops/a/folded.yaml", "apiVersion: v1\nkind: >-\n  Secret\n" + SECRET_BODY, ["Secret/db: data"]),
+        (
+            "gitops/a/anchored.yaml",
+            "apiVersion: v1\nmetadata:\n  name: db\n  labels: {k: &k Secret}\nkind: *k\ndata:\n  password: "
+            + VALUE
+            + "\n",
+            ["Secret/db: data"],
+        ),
+        ("gitops/a/quoted.yaml", 'apiVersion: v1\nkind: "Secr\\x65t"\n' + SECRET_BODY, ["Secret/db: data"]),
+        # What else carries secrets as data.
+        (
+            "gitops/a/sealed.yaml",
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db}\n"
+            "spec:\n  encryptedData: {}\n  template:\n    stringData:\n      password: hunter2\n",
+            ["SealedSecret/db: spec.template.stringData"],
+        ),
+        (
+            "gitops/a/kustomization.yaml",
+            "secretGenerator:\n- name: db\n  literals: [password=hunter2]\n",
+            ["secretGenerator: kustomize makes Secrets"],
+        ),
+        (
+            "clusters/clusterA/kubeconfig",
+            "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: hunter2\n",
+            ["users[0].user.token: a kubeconfig credential"],
+        ),
+        (
+            "clusters/clusterA/docker.json",
+            '{"auths": {"ghcr.io": {"auth": "aHVudGVyMg=="}}}',
+            ["auths.ghcr.io: a container registry login"],
+        ),
+        # Keys and tokens by their shapes.
+        ("clusters/clusterA/backup.asc", PGP, [KEY]),
+        ("gitops/a/id_ed25519", OPENSSH, [KEY]),
+        ("clusters/clusterA/notes.md", f"deploy with {GITHUB}\n", [TOKEN]),
+        ("clusters/clusterA/ops.txt", f"key {AWS_ID}\n", ["an AWS access key id is committed here"]),
+        ("clusters/clusterA/alerts.txt", f"{SLACK_HOOK}\n", ["a Slack webhook URL is committed here"]),
+        # Files that assign secrets line by line.
+        ("clusters/clusterA/.env", "HUB_URL=https://x\nDB_PASSWORD=hunter2\n", [f"DB_PASSWORD: {PLAIN}"]),
+        (
+            "clusters/clusterA/credentials",
+            "[default]\naws_secret_access_key = hunter2\n",
+            [f"aws_secret_access_key: {PLAIN}"],
+        ),
+        (
+            "clusters/clusterA/.npmrc",
+            "//registry.npmjs.org/:_authToken=hunter2\n",
+            [f"//registry.npmjs.org/:_authToken: {PLAIN}"],
+        ),
+    ],
+)
+def test_each_placement_of_a_secret_is_found_and_never_printed(
+    root: Path, where: str, content: str, expected: list[str]
+) -> None:
+    (root / where).parent.mkdir(parents=True, exist_ok=True)
+    (root / where).write_text(content)
+    found = leaks(root)
+    assert len(found) == len(expected), found
+    for line, wanted in zip(found, expected, strict=True):
+        assert line.startswith(f"{where}:") and wanted in line, (line, wanted)
+    for value in (GITHUB, AWS_ID, SLACK_HOOK, "hunter2", VALUE):
+        assert all(value not in line for line in found)
+
+
+def test_tokens_in_hub_and_cluster_inputs_are_found(root: Path) -> None:
+    """A client secret pasted where the client id goes, a token in a profile's description and
+    credentials in flux.url: all pass the input layer, none passes the scan."""
+    hub = root / "clusters/clusterA/hubs/physics101.yaml"
+    text = hub.read_text()
+    hub.write_text(text.replace("clientId: Ov23liPhys101Example", f"clientId: {HEX_SECRET}"))
+    datalab = root / "clusters/clusterA/hubs/datalab.yaml"
+    datalab.write_text(
+        datalab.read_text().replace("The lab's usual server", f"The lab's usual server {GITHUB}")
+    )
+    cluster = root / "clusters/clusterA/cluster.yaml"
+    cluster.write_text(
+        cluster.read_text().replace("ssh://git@github.com/", f"https://deploy:{GITHUB}@github.com/")
+    )
+    found = leaks(root)
+    assert any(line.startswith("clusters/clusterA/hubs/physics101.yaml:") and "auth.clientId: looks like an "
+               "OAuth client secret" in line for line in found), found  # fmt: skip
+    assert any(line.startswith("clusters/clusterA/hubs/datalab.yaml:") and TOKEN in line for line in found), (
+        found
+    )
+    assert any(
+        line.startswith("clusters/clusterA/cluster.yaml:") and "credentials in a URL" in line
+        for line in found
+    )
+    assert all(GITHUB not in line and HEX_SECRET not in line for line in found)

@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .core.layout import STAGING_PREFIX
 from .core.yaml_reader import FieldPath, check_structure, dotted, load_one
 from .errors import InputError, LocalError
 from .load import parse_text
@@ -255,7 +256,9 @@ def stage_beside(path: Path, text: str) -> Path:
     Renaming the result over `path` is atomic. Callers that must do something between
     staging and replacing (`aws scale` calls AWS there) use this directly.
     """
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # A name git ignores (`.hubfleet-staging-*` in .gitignore): a
+    # command killed between staging and the rename leaves nothing `git add` would pick up.
+    handle, name = tempfile.mkstemp(prefix=f"{STAGING_PREFIX}{path.name}.", dir=path.parent)
     staged = Path(name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:

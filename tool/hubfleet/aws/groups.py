@@ -138,6 +138,13 @@ def read_group(
     autoscaling: AutoScalingClient, ec2: EC2Client, group: AutoScalingGroupTypeDef, nodegroup: str
 ) -> GroupFacts:
     """Sizes, zones, tags and instance types of one group (instance types via its launch template)."""
+    with aws_errors(f"reading Auto Scaling group {group.get('AutoScalingGroupName', '?')}"):
+        return _facts(autoscaling, ec2, group, nodegroup)
+
+
+def _facts(
+    autoscaling: AutoScalingClient, ec2: EC2Client, group: AutoScalingGroupTypeDef, nodegroup: str
+) -> GroupFacts:
     return GroupFacts(
         name=group["AutoScalingGroupName"],
         nodegroup=nodegroup,

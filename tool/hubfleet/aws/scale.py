@@ -182,8 +182,9 @@ def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeC
 
 def plan_scale(edit: SizeEdit, group: AutoScalingGroupTypeDef) -> ScalePlan:
     """The edit together with the Auto Scaling group it will update and that group's sizes now."""
-    now = Sizes(group["MinSize"], group["MaxSize"], group["DesiredCapacity"])
-    return ScalePlan(edit=edit, group_name=group["AutoScalingGroupName"], aws_now=now)
+    with aws_errors("reading the Auto Scaling group's sizes"):
+        now = Sizes(group["MinSize"], group["MaxSize"], group["DesiredCapacity"])
+        return ScalePlan(edit=edit, group_name=group["AutoScalingGroupName"], aws_now=now)
 
 
 def apply_scale(project: Project, plan: ScalePlan, autoscaling: AutoScalingClient) -> Plan | None:
@@ -227,14 +228,29 @@ def _update(plan: ScalePlan, autoscaling: AutoScalingClient) -> None:
     """UpdateAutoScalingGroup. When the connection drops after the request may have been sent, the
     outcome is unknown: read the group back and go on only if AWS shows the requested sizes."""
     doing = f"updating Auto Scaling group {plan.group_name}"
+    file = plan.edit.file
     with aws_errors(doing):
         try:
             autoscaling.update_auto_scaling_group(**plan.request(plan.edit.after))
-            return
+            dropped = ""
         except (AwsConnectionError, HTTPClientError) as error:
             dropped = one_line(str(error))
     now = _read_back(plan, autoscaling)
-    file = plan.edit.file
+    if not dropped:
+        # A success is believed only once the group shows it: a 200 from a proxy or a truncated
+        # reply would otherwise put sizes in git that AWS never took.
+        if now is not None and _shows(now, plan, plan.edit.after):
+            return
+        shown = (
+            "could not be read back"
+            if now is None
+            else (f"shows min {now.min_size}, max {now.max_size}, desired {now.desired_capacity}")
+        )
+        raise AwsError(
+            f"AWS answered the update of {plan.group_name} as done, but the group {shown}: the update is "
+            f"not confirmed; {file} was not changed. See `hubfleet aws drift {plan.edit.cluster}`, then run "
+            "the command again"
+        )
     if now is None:
         raise AwsError(
             f"the connection dropped while {doing} ({dropped}) and the group could not be read back: AWS may or "
@@ -259,12 +275,12 @@ def _read_back(plan: ScalePlan, autoscaling: AutoScalingClient) -> Sizes | None:
         groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[plan.group_name])[
             "AutoScalingGroups"
         ]
-    except Exception:  # whatever went wrong, the outcome stays unknown; the message says so
+        if len(groups) != 1:
+            return None
+        group = groups[0]
+        return Sizes(int(group["MinSize"]), int(group["MaxSize"]), int(group["DesiredCapacity"]))
+    except Exception:  # an answer that is not one: the outcome stays unknown, and is said to be
         return None
-    if len(groups) != 1:
-        return None
-    group = groups[0]
-    return Sizes(group["MinSize"], group["MaxSize"], group["DesiredCapacity"])
 
 
 def _shows(now: Sizes, plan: ScalePlan, sizes: Sizes) -> bool:

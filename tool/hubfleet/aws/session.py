@@ -45,7 +45,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 #: Standard mode: exponential backoff with jitter on throttling and transient errors.
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+#: Retries with backoff for throttling, and bounded waits: a call that stalls is given up after
+#: read_timeout (and retried), so no command holds the writer's lock for minutes on a silent line.
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=5, read_timeout=10)
 
 DENIED = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "Forbidden"}
@@ -110,6 +112,12 @@ def aws_errors(doing: str) -> Iterator[None]:
         raise AwsError(f"cannot reach AWS while {doing}: {one_line(str(error))}") from None
     except BotoCoreError as error:
         raise AwsError(f"{doing} failed: {one_line(str(error))}") from None
+    except (KeyError, TypeError, AttributeError, IndexError) as error:
+        # A 200 whose body is not the operation's answer (a proxy's HTML page, a truncated reply).
+        raise AwsError(
+            f"AWS's answer while {doing} lacks what every answer to it holds ({type(error).__name__}: "
+            f"{one_line(str(error))[:80]}); hubfleet acted on none of it"
+        ) from None
 
 
 def _client_error(error: ClientError, doing: str) -> HubfleetError:
@@ -160,7 +168,10 @@ class Identity:
 def caller_identity(sts: STSClient) -> Identity:
     with aws_errors("asking STS who the credentials belong to"):
         answer = sts.get_caller_identity()
-    return Identity(account=answer.get("Account", ""), arn=answer.get("Arn", ""))
+        account, arn = answer["Account"], answer["Arn"]
+        if not (isinstance(account, str) and account.isdigit() and len(account) == 12):
+            raise KeyError("Account")
+    return Identity(account=account, arn=str(arn))
 
 
 def require_account(identity: Identity, cluster: Cluster, profile: str) -> None:

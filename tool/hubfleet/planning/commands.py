@@ -9,12 +9,16 @@ from pathlib import Path
 import click
 
 from ..context import Context, pass_context
+from ..core.files import Refused, read_regular
 from ..edit import write_atomic
 from ..errors import FindingsError, LocalError, os_error
 from .changes import plan_changes
 from .github import from_environment, post_plan
 from .report import COMMENT_LIMIT, markdown_report, plan_json, text_report
 from .revisions import WORKTREE
+
+#: A plan file `plan --format github` writes is cut to COMMENT_LIMIT; anything far larger is not one.
+MAX_PLAN = 16 * 1024 * 1024
 
 FORMATS = ("text", "json", "markdown", "github")
 
@@ -86,7 +90,9 @@ def comment(file: Path) -> None:
     """Post FILE (from `plan --format github`) as the pull request's plan comment, or update the
     one posted before. Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH and GITHUB_API_URL."""
     try:
-        body = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise LocalError(str(file), f"cannot be read ({getattr(error, 'strerror', None) or error})") from None
+        body = read_regular(file, MAX_PLAN).decode("utf-8")
+    except Refused as refused:
+        raise LocalError(str(file), refused.reason) from None
+    except UnicodeDecodeError:
+        raise LocalError(str(file), "is not UTF-8 text") from None
     click.echo(post_plan(from_environment(), body))
