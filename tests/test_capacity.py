@@ -204,12 +204,15 @@ def test_two_ingress_replicas_on_two_nodes_with_a_disruption_budget() -> None:
 # The plan -------------------------------------------------------------------------------------------
 
 
-def allocatable(vcpu: int, memory_mib: int, enis: int, ips: int) -> tuple[int, int, int]:
+def allocatable(
+    vcpu: int, memory_mib: int, enis: int, ips: int, monitoring: bool = True
+) -> tuple[int, int, int]:
     """(max pods, millicpu and MiB left for pods) by the EKS formulas, written out again, less what
-    the DaemonSets request on every node (150m, 160Mi)."""
+    the DaemonSets request on every node (150m, 160Mi; with monitoring node-exporter's 10m, 32Mi)."""
     pods = enis * (ips - 1) + 2
     reserved_cpu = 60 + (10 if vcpu > 1 else 0) + 5 * min(max(vcpu - 2, 0), 2) + 2.5 * max(vcpu - 4, 0)
-    return pods, int(vcpu * 1000 - reserved_cpu) - 150, memory_mib - (255 + 11 * pods) - 100 - 160
+    cpu_ds, memory_ds = (160, 192) if monitoring else (150, 160)
+    return pods, int(vcpu * 1000 - reserved_cpu) - cpu_ds, memory_mib - (255 + 11 * pods) - 100 - memory_ds
 
 
 def plan_json(run: Callable[..., Result]) -> dict[str, Any]:
@@ -248,13 +251,14 @@ def test_the_example_plan_matches_a_hand_calculation(run: Callable[..., Result])
     assert core["nodesNeeded"] == 2 and core["headroom"] == 10 - 2
 
     # Tools: CoreDNS 2, EBS CSI controller 2, autoscaler, sealed-secrets, NFS CSI controller,
-    # nginx-ingress 2; then monitoring: Prometheus, kube-state-metrics, Grafana with its dashboard
-    # sidecar, Alertmanager (the example has receivers), and their three volumes in the core zone.
+    # nginx-ingress 2; then monitoring: Prometheus with its config reloader, kube-state-metrics,
+    # Grafana with its dashboard sidecar, Alertmanager (the example has receivers), and their three
+    # volumes in the core zone.
     tools = groups["tools"]
     assert (tools["pods"], tools["cpuRequests"], tools["memoryRequestsMiB"]) == (
         9 + 4,
-        (2 * 100 + 2 * 60 + 100 + 50 + 30 + 2 * 100 + 250 + 20 + (50 + 10) + 20) / 1000,
-        2 * 70 + 2 * 240 + 300 + 64 + 60 + 2 * 128 + 1024 + 64 + (128 + 64) + 64,
+        (2 * 100 + 2 * 60 + 100 + 50 + 30 + 2 * 100 + (250 + 10) + 20 + (50 + 10) + 20) / 1000,
+        2 * 70 + 2 * 240 + 300 + 64 + 60 + 2 * 128 + (1024 + 32) + 64 + (128 + 64) + 64,
     )
     assert tools["neededBy"]["ebs"] == 1 and tools["ebsVolumes"] == 3
 
@@ -296,7 +300,7 @@ def test_core_nodes_that_cannot_hold_the_hubs_are_a_finding(
     root = make_cluster(tmp_path, hubs=hubs, nodeGroups__core__maxSize=1)
     assert run(root, "render", "clusterA").exit_code == 0
     result = run(root, "validate", "clusterA", "--skip", "flux", "--skip", "charts", "--skip", "objects")
-    pods, cpu, memory = allocatable(2, 4096, 3, 6)
+    pods, cpu, memory = allocatable(2, 4096, 3, 6, monitoring=False)
     assert (
         f"{CLUSTER}: nodeGroups.core.maxSize: 4 active and 0 retired hubs put 16 pods, 1.08 CPUs and 4.0 GiB "
         f"of requests and 8 EBS volumes on core nodes; a t3a.medium holds {pods - 4} of those pods ({pods} max "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
 from pathlib import Path
 
@@ -97,3 +99,29 @@ def test_refuses_a_missing_folder_and_an_unknown_cluster(tmp_path: Path) -> None
     assert result.exit_code == 2 and f"folder {out.parent} does not exist" in result.output
     result = cli(root, "keys", "new", "clusterB", "--out", str(tmp_path / "k"))
     assert result.exit_code == 2 and "no such cluster 'clusterB'" in result.output
+
+
+def test_a_full_disk_leaves_no_key_file_and_a_retry_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, sealing=False)
+    out = tmp_path / "vault" / "clusterA.key"
+    out.parent.mkdir()
+    real = os.write
+
+    def full(handle: int, data: object) -> int:
+        if os.path.realpath(f"/proc/self/fd/{handle}") == str(out):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(handle, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "write", full)
+    result = cli(root, "keys", "new", "clusterA", "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{out}: cannot write the private key: No space left on device (no space left on the device; free some "
+        "space and run the command again); nothing was written; run the command again\n"
+    )
+    assert not out.exists() and not (root / "clusters/clusterA/sealed-secrets.pem").exists()
+    monkeypatch.undo()
+    assert cli(root, "keys", "new", "clusterA", "--out", str(out)).exit_code == 0
+    assert out.stat().st_size > 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -23,12 +24,15 @@ import pytest
 from click.testing import Result
 
 from builders import make_cluster
+from conftest import set_field
 from hubfleet.bootstrap import bootstrap_command, describe_bootstrap
 from hubfleet.core.layout import STATE_DIR, Layout
 from hubfleet.inputs import load_cluster
 from hubfleet.journal import JOURNAL
+from hubfleet.planning import revisions
 from hubfleet.project import Project
 from hubfleet.validate.tools import run as run_tool
+from test_write_safety import Killed, kill_after
 
 Run = Callable[..., Result]
 GIT_ENV = {
@@ -315,3 +319,82 @@ def test_validate_never_fetches_a_kustomization_s_remote_resource(rendered: Path
         in line
         for line in done.stdout.splitlines()
     ), done.stdout
+
+
+@pytest.mark.parametrize(
+    ("hub", "field", "shown"),
+    [
+        ({"drive.size": "65Ti"}, "drive.size", "'65Ti' is not a valid drive size"),
+        ({"drive.size": "99999999999999999999Gi"}, "drive.size", "is not a valid drive size"),
+        (
+            {"culling.maxAge": 2**63},
+            "culling.maxAge",
+            "9223372036854775808 is greater than the maximum of 31536000",
+        ),
+        ({"user.cpu.guarantee": 1e-300}, "user.cpu.guarantee", "1e-300 is less than the minimum of 0.001"),
+        ({"user.memory.limit": "9" * 20 + "G"}, "user.memory.limit", "is not a valid memory size"),
+    ],
+)
+def test_values_aws_or_kubernetes_cannot_honour_are_refused_with_the_limit(
+    tmp_path: Path, run: Run, hub: dict[str, object], field: str, shown: str
+) -> None:
+    root = make_cluster(tmp_path, hubs={"course": hub})
+    result = run(root, "render", "clusterA")
+    assert result.exit_code == 2, result.output
+    (line, *_) = [line for line in result.stderr.splitlines() if f": {field}: " in line]
+    assert shown in line, line
+
+
+@pytest.mark.parametrize(
+    ("cluster", "field"),
+    [
+        ({"monitoring.retention": "99999d"}, "monitoring.retention"),
+        ({"ingress.maxUploadSize": "0"}, "ingress.maxUploadSize"),
+    ],
+)
+def test_cluster_values_without_a_sane_limit_are_refused(
+    tmp_path: Path, run: Run, cluster: dict[str, object], field: str
+) -> None:
+    root = make_cluster(tmp_path, **{key.replace(".", "__"): value for key, value in cluster.items()})
+    result = run(root, "render", "clusterA")
+    assert result.exit_code == 2, result.output
+    assert any(f": {field}: " in line for line in result.stderr.splitlines()), result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [("plan", "--base", "HEAD"), ("validate", "--skip", "charts", "--skip", "flux")]
+)
+def test_validate_and_plan_settle_a_killed_render_before_reading_the_tree(
+    rendered: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "init", "-q", str(rendered)], check=True, env=env)
+    subprocess.run(["git", "-C", str(rendered), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(rendered), "commit", "-qm", "base"], check=True, env=env)
+    set_field(rendered / "clusters/clusterA/cluster.yaml", "ingress.maxUploadSize", "4G")
+    kill_after(monkeypatch, 3)  # mid-swap: the journal is committed, some files are new, some old
+    with pytest.raises(Killed):
+        run(rendered, "render", "clusterA")
+    monkeypatch.undo()
+    assert (rendered / "gitops" / STATE_DIR / JOURNAL).exists()
+    result = run(rendered, *command)
+    assert not (rendered / "gitops" / STATE_DIR / JOURNAL).exists(), result.output
+    assert run(rendered, "render", "--all", "--check").exit_code == 0  # the tree is the new one, whole
+
+
+def test_a_base_too_large_to_be_a_fleet_is_refused_before_it_is_read(
+    rendered: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "init", "-q", str(rendered)], check=True, env=env)
+    subprocess.run(["git", "-C", str(rendered), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(rendered), "commit", "-qm", "base"], check=True, env=env)
+    monkeypatch.setattr(revisions, "MAX_REVISION_BYTES", 64 * 1024)
+    result = run(rendered, "plan", "--base", "HEAD")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert re.fullmatch(
+        r"[0-9a-f]{12}: its clusters/, gitops/ and charts/ hold \d+ KiB, more than hubfleet plan reads \(64 KiB\); "
+        r"that is not a fleet's tree",
+        line,
+    ), line

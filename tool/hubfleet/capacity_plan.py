@@ -17,6 +17,7 @@ from typing import Any
 
 from .core.capacity import (
     ALERTMANAGER_POD,
+    CONFIG_RELOAD,
     DAEMONSET_PODS,
     DAEMONSET_REQUESTS,
     DASHBOARD_SIDECAR,
@@ -26,6 +27,7 @@ from .core.capacity import (
     INGRESS_REPLICAS,
     MONITORING_DAEMONSET_PODS,
     NFS_SERVER_POD,
+    NODE_EXPORTER_POD,
     PROMETHEUS_POD,
     PROXY_POD,
     STATE_METRICS_POD,
@@ -147,13 +149,22 @@ def hours_per_month() -> int:
     return int(prices()["hoursPerMonth"])
 
 
-def _needs(load: Load, facts: InstanceType, daemonsets: int, volumes: int) -> dict[str, int]:
+def daemonset_requests(cluster: Cluster) -> PodSize:
+    """What DaemonSet pods request on every node: EKS's own, and node-exporter with monitoring."""
+    return (
+        DAEMONSET_REQUESTS.plus(NODE_EXPORTER_POD) if cluster.monitoring is not None else DAEMONSET_REQUESTS
+    )
+
+
+def _needs(
+    load: Load, facts: InstanceType, daemonsets: int, volumes: int, reserved: PodSize
+) -> dict[str, int]:
     """Nodes needed by each limit: pods, CPU and memory summed, how many pods of each size fit on
     one node (whole pods: 3 servers of 4G on a node with 15G free, not 3.75), EBS slots, GPUs.
     The node count is the largest; with pods of several sizes it is a lower bound."""
     pods_free = max(1, facts.max_pods - daemonsets)
-    cpu_free = max(1, facts.allocatable_millicpu - DAEMONSET_REQUESTS.cpu_m)
-    memory_free = max(1, facts.allocatable_memory_mib - DAEMONSET_REQUESTS.memory_mib)
+    cpu_free = max(1, facts.allocatable_millicpu - reserved.cpu_m)
+    memory_free = max(1, facts.allocatable_memory_mib - reserved.memory_mib)
     needs = {
         "pods": math.ceil(load.pods / pods_free),
         "cpu": math.ceil(load.cpu_m / cpu_free),
@@ -186,7 +197,11 @@ def _loads(cluster: Cluster) -> dict[str, Load]:
         tools.add_pod(count, size)
     monitoring = cluster.monitoring
     if monitoring is not None:
-        for size in (PROMETHEUS_POD, STATE_METRICS_POD, GRAFANA_POD.plus(DASHBOARD_SIDECAR)):
+        for size in (
+            PROMETHEUS_POD.plus(CONFIG_RELOAD),
+            STATE_METRICS_POD,
+            GRAFANA_POD.plus(DASHBOARD_SIDECAR),
+        ):
             tools.add_pod(1, size)
         if monitoring.alertmanager:
             tools.add_pod(1, ALERTMANAGER_POD)
@@ -230,7 +245,7 @@ def plan_cluster(cluster: Cluster) -> ClusterPlan:
             volumes = len(cluster.monitoring.volume_sizes)
         plan = GroupPlan(group, facts, loads[group.name], daemonsets, volumes)
         if facts is not None:
-            plan.needs = _needs(plan.load, facts, daemonsets, volumes)
+            plan.needs = _needs(plan.load, facts, daemonsets, volumes, daemonset_requests(cluster))
             if group.role == "tools":
                 plan.needs["spread"] = INGRESS_REPLICAS
         plan.hourly = table["instances"].get(group.instance_type)
@@ -252,14 +267,15 @@ def core_shortfall(plan: ClusterPlan) -> str | None:
     hubs = plan.cluster.hubs
     active = sum(1 for hub in hubs if hub.active)
     load = core.load
+    reserved = daemonset_requests(plan.cluster)
     limits = ", ".join(f"{name} {count}" for name, count in core.needs.items())
     return (
         f"{active} active and {len(hubs) - active} retired hubs put {load.pods} pods, "
         f"{load.cpu_m / 1000:g} CPUs and {load.memory_mib / 1024:.1f} GiB of requests and {core.volumes} EBS "
         f"volumes on core nodes; a {facts.name} holds {core.pods_per_node} of those pods ({facts.max_pods} "
         f"max pods less {core.daemonsets} DaemonSet pods), "
-        f"{(facts.allocatable_millicpu - DAEMONSET_REQUESTS.cpu_m) / 1000:g} CPUs, "
-        f"{facts.allocatable_memory_mib - DAEMONSET_REQUESTS.memory_mib} MiB and {facts.drive_slots} volumes, "
+        f"{(facts.allocatable_millicpu - reserved.cpu_m) / 1000:g} CPUs, "
+        f"{facts.allocatable_memory_mib - reserved.memory_mib} MiB and {facts.drive_slots} volumes, "
         f"so {needed} nodes are needed "
         f"(by {limits}) and maxSize is {core.group.max_size}: raise maxSize or use a bigger core instance type"
     )

@@ -24,7 +24,7 @@ from ..errors import HubfleetError
 from ..inputs import Scope, load_project
 from ..model import Cluster
 from ..project import Project
-from ..rendering import render_files
+from ..rendering import render_files, settle
 from ..write import serialise
 from .expansion import Expander, Side, expanded_changes
 from .model import ChangePlan, ClusterChanges
@@ -209,6 +209,8 @@ def plan_changes(
     `expand`, changed HelmReleases are expanded through their charts too (expansion.py)."""
     root = project.root
     head_commit = None if head_ref == WORKTREE else commit_of(root, head_ref, "--head")
+    if head_commit is None:
+        settle(project, project.gitops_dir)  # a render killed half way is finished before the tree is read
     base_commit = merge_base(root, commit_of(root, base_ref, "--base"), head_commit or "HEAD", "--base")
     top, prefix = toplevel(root)
     notes: list[str] = []

@@ -18,6 +18,8 @@ from ..errors import LocalError, UsageError
 
 #: `--head worktree`: the files as they are in the work tree, committed or not.
 WORKTREE = "worktree"
+#: The most a revision's planned files may hold, far more than any fleet's inputs and tree.
+MAX_REVISION_BYTES = 512 * 1024 * 1024
 #: What a plan reads of a revision: the inputs, the committed tree and our own charts.
 PLANNED_PATHS = ("clusters", "gitops", "charts", "charts.lock")
 
@@ -84,6 +86,18 @@ def read_revision(top: Path, commit: str, prefix: str) -> dict[str, bytes]:
     present = [f"{prefix}{path}" for path in PLANNED_PATHS if path in listed]
     if not present:
         return {}
+    sizes = git(top, "ls-tree", "-r", "-l", "-z", commit, "--", *present, what=commit[:12])
+    total = sum(
+        int(fields[3])
+        for entry in sizes.split(b"\0")
+        if len(fields := entry.split(None, 4)) == 5 and fields[3].isdigit()
+    )
+    if total > MAX_REVISION_BYTES:
+        raise UsageError(
+            commit[:12],
+            f"its clusters/, gitops/ and charts/ hold {total // 1024} KiB, more than hubfleet plan reads "
+            f"({MAX_REVISION_BYTES // 1024} KiB); that is not a fleet's tree",
+        )
     archive = git(top, "archive", "--format=tar", commit, "--", *present, what=commit[:12])
     found = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:

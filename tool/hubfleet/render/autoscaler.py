@@ -17,7 +17,7 @@ from ..core.names import (
     discovery_tags,
 )
 from ..model import Cluster
-from .common import Manifest, upstream_release
+from .common import NO_ESCALATION, NON_ROOT_POD, Manifest, upstream_release
 
 
 def render_autoscaler(cluster: Cluster) -> Manifest:
@@ -47,6 +47,9 @@ def render_autoscaler(cluster: Cluster) -> Manifest:
             }
         },
         "resources": TOOLS_PODS["cluster-autoscaler"][1].resources(),
+        # It talks to AWS and the API server only: nobody, with no way to gain privileges.
+        "securityContext": NON_ROOT_POD,
+        "containerSecurityContext": {**NO_ESCALATION, "readOnlyRootFilesystem": True},
         # The chart's default image follows the chart, not the cluster: pin the matching minor.
         "image": {"repository": AUTOSCALER_IMAGE, "tag": AUTOSCALER_TAGS[cluster.kubernetes_version]},
     }

@@ -113,3 +113,14 @@ def kustomization_file(resources: list[str]) -> Manifest:
         "kind": "Kustomization",
         "resources": sorted(resources),
     }
+
+
+#: A container that cannot gain privileges or keep any capability (validate's hardening lint).
+NO_ESCALATION: dict[str, Any] = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+#: A pod whose containers run as nobody (65534), with the runtime's default seccomp profile.
+NON_ROOT_POD: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "runAsUser": 65534,
+    "runAsGroup": 65534,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}

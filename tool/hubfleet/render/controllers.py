@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.capacity import TOOLS_PODS
 from ..core.charts import CSI_DRIVER_NFS, SEALED_SECRETS
 from ..core.names import (
     DRIVE_STORAGE_CLASS,
@@ -11,7 +12,7 @@ from ..core.names import (
     SEALED_SECRETS_CONTROLLER,
 )
 from ..model import Cluster
-from .common import Manifest, metadata, upstream_release
+from .common import NO_ESCALATION, Manifest, metadata, upstream_release
 
 TOOLS_SELECTOR = {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]}
 
@@ -24,6 +25,15 @@ def render_sealed_secrets_controller(cluster: Cluster) -> Manifest:
         # The sealing key is brought by the operator (hubfleet keys new) and committed as a
         # certificate; automatic renewal would make the committed certificate stale.
         "keyrenewperiod": "0",
+        "resources": TOOLS_PODS["sealed-secrets"][1].resources(),
+        # The chart's own context (uid 1001, read-only root, no capabilities) and no escalation.
+        "containerSecurityContext": {
+            "enabled": True,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 1001,
+            **NO_ESCALATION,
+        },
     }
     return upstream_release(SEALED_SECRETS, cluster.charts.of(SEALED_SECRETS), values, crds=True)
 

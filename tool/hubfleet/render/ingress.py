@@ -13,6 +13,16 @@ from ..model import Cluster
 from .common import Manifest, metadata, namespace, upstream_release
 
 MASTER_INGRESS = "hubs-master"
+#: The chart's ClusterRole lets the internet-facing controller read every Secret of the cluster;
+#: helm-controller takes `secrets` out of it after rendering (the `test` stops the upgrade if a
+#: chart moves the entry, rather than removing something else). validate applies it the same way.
+NO_CLUSTER_SECRETS = {
+    "target": {"kind": "ClusterRole", "name": "nginx-ingress"},
+    "patch": (
+        "- op: test\n  path: /rules/0/resources/3\n  value: secrets\n"
+        "- op: remove\n  path: /rules/0/resources/3\n"
+    ),
+}
 #: The chart's selector labels of the controller pods (release nginx-ingress of chart nginx-ingress).
 CONTROLLER_LABELS = {"app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "nginx-ingress"}
 #: Why the nginx-ingress release turns helm's values-schema check off, in its rendered file.
@@ -46,6 +56,8 @@ def render_ingress_controller(cluster: Cluster) -> Manifest:
                     "hsts": "true",
                 }
             },
+            # Secrets only from its own namespace, where the TLS Secret is (the chart's Role grants that).
+            "watchSecretNamespace": NGINX_NAMESPACE,
             "defaultTLS": {"secret": tls_secret_ref(cluster)},
             "wildcardTLS": {"secret": tls_secret_ref(cluster)},
             "service": {
@@ -74,6 +86,7 @@ def render_ingress_controller(cluster: Cluster) -> Manifest:
     release = upstream_release(NGINX_INGRESS, cluster.charts.of(NGINX_INGRESS), values, crds=True)
     for phase in ("install", "upgrade"):
         release["spec"][phase]["disableSchemaValidation"] = True
+    release["spec"]["postRenderers"] = [{"kustomize": {"patches": [NO_CLUSTER_SECRETS]}}]
     return release
 
 

@@ -18,8 +18,10 @@ from typing import Any
 
 from ..core.capacity import (
     ALERTMANAGER_POD,
+    CONFIG_RELOAD,
     DASHBOARD_SIDECAR,
     GRAFANA_POD,
+    NODE_EXPORTER_POD,
     PROMETHEUS_POD,
     STATE_METRICS_POD,
 )
@@ -40,7 +42,7 @@ from ..core.names import (
 )
 from ..model import ALERTMANAGER_STORAGE, Cluster, GrafanaDashboard, Monitoring
 from . import metrics
-from .common import Manifest, namespace, upstream_release
+from .common import NO_ESCALATION, Manifest, namespace, upstream_release
 from .dashboards import DASHBOARD_LABEL, FOLDER_ANNOTATION, render_dashboards
 from .sources import render_helm_repositories
 
@@ -168,6 +170,8 @@ def alertmanager_values(monitoring: Monitoring) -> dict[str, Any]:
         "enabled": True,
         "nodeSelector": TOOLS,
         "resources": ALERTMANAGER_POD.resources(),
+        # The container's context (the chart's own runs as nobody), with no way to gain privileges.
+        "securityContext": {"runAsUser": 65534, "runAsNonRoot": True, "runAsGroup": 65534, **NO_ESCALATION},
         "persistence": {"enabled": True, "storageClass": DRIVE_STORAGE_CLASS, "size": ALERTMANAGER_STORAGE},
         "config": {
             "enabled": True,
@@ -203,6 +207,10 @@ def prometheus_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any
             },
             "nodeSelector": TOOLS,
             "resources": PROMETHEUS_POD.resources(),
+            "containerSecurityContext": {**NO_ESCALATION, "readOnlyRootFilesystem": True},
+        },
+        "configmapReload": {
+            "prometheus": {"resources": CONFIG_RELOAD.resources(), "containerSecurityContext": NO_ESCALATION}
         },
         "alertmanager": alertmanager_values(monitoring),
         "prometheus-pushgateway": {"enabled": False},
@@ -216,9 +224,15 @@ def prometheus_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any
                 f"nodes=[{NODE_GROUP_LABEL}]",
             ],
             "metricAnnotationsAllowList": ["pods=[hub.jupyter.org/username]"],
+            # No secrets collector, and so no ClusterRole that reads every Secret of the cluster.
+            "collectorsExclude": ["secrets"],
         },
         # Every node, the tainted user and GPU nodes included.
-        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
+        "prometheus-node-exporter": {
+            "tolerations": [{"operator": "Exists"}],
+            "resources": NODE_EXPORTER_POD.resources(),
+            "containerSecurityContext": {**NO_ESCALATION, "readOnlyRootFilesystem": True},
+        },
         "serverFiles": {"alerting_rules.yml": alert_rules()},
     }
     if any(hub.active for hub in cluster.hubs):

@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from ..core.names import SEALED_SECRETS_CONTROLLER, SEALED_SECRETS_NAMESPACE
 from ..edit import write_atomic
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, os_error
 from ..inputs import load_cluster
 from ..lock import writing_inputs
 from ..project import Project
@@ -100,13 +100,22 @@ def check_key_destination(project: Project, out: Path) -> Path:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Create the file exclusively with mode 0600, so no other user can ever read a partial key."""
+    """Create the file exclusively with mode 0600, so no other user can ever read a partial key. A
+    write that fails (a full disk) or falls short removes the file: an empty or partial key left
+    behind would make every retry refuse ("already exists") and could be mistaken for the key."""
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.fchmod(handle, 0o600)
-        os.write(handle, data)
-    finally:
+        view = memoryview(data)
+        while view:
+            written = os.write(handle, view)
+            view = view[written:]
+        os.fsync(handle)
+    except BaseException:
         os.close(handle)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(handle)
 
 
 def key_secret_name(certificate_fingerprint: str) -> str:
@@ -153,7 +162,12 @@ def new_sealing_key(project: Project, cluster_name: str, out: Path, now: datetim
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
-    _write_private(target, private_pem)
+    try:
+        _write_private(target, private_pem)
+    except OSError as error:
+        raise os_error(
+            error, str, "write the private key", "nothing was written; run the command again", str(target)
+        ) from None
     try:
         with writing_inputs(project):
             write_atomic(cert_path, certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Any
 
 from ..core.charts import chart_spec
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
+from ..core.programs import find_tool
 from ..core.schema_errors import Issue
 from .crds import chart_crd_schemas
 from .expansions import ExpansionCache, checker_identity
@@ -58,6 +60,8 @@ class ChartRelease:
     version: str
     #: helm's values-schema check off: the schema would be fetched from the internet (upstream.py).
     skip_schema: bool = False
+    #: spec.postRenderers: kustomize patches helm-controller applies to helm's output.
+    post_renderers: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def of(
@@ -88,6 +92,7 @@ class ChartRelease:
             values_files=values_files,
             version=kube_version(kubernetes_version),
             skip_schema=skip_schema,
+            post_renderers=tuple(r for r in spec.get("postRenderers") or [] if isinstance(r, dict)),
         )
 
 
@@ -205,7 +210,8 @@ class ChartRuns:
         groups: dict[str, _Group] = {}
         for release in releases:
             values = json.dumps(release.values, sort_keys=True)
-            identity = [str(release.chart_dir), values, *map(str, release.values_files), release.release_name]
+            identity = [str(release.chart_dir), values, *map(str, release.values_files), release.release_name,
+                        json.dumps(release.post_renderers, sort_keys=True)]  # fmt: skip
             digest = hashlib.sha256("\0".join([*identity, release.version]).encode()).hexdigest()[:16]
             group = groups.get(digest)
             if group is None:
@@ -272,7 +278,8 @@ class ChartRuns:
         # Per Kubernetes version: (text of a helm output, its releases, its objects).
         outputs: dict[str, list[tuple[str, list[ChartRelease], tuple[Manifest, ...]]]] = defaultdict(list)
         for group in self.groups:
-            for namespace, ran in self._outputs(group).items():
+            for namespace, helm_ran in self._outputs(group).items():
+                ran = self._post_render(group.sample, helm_ran, namespace)
                 releases = group.members[namespace]
                 for release in releases:
                     self._template_result(release, ran, locator, tally)
@@ -332,6 +339,29 @@ class ChartRuns:
             verdicts[index] = checked
             self.expansions.keep_issues(found[index][0], identity, version, checked)
         return [verdict or [] for verdict in verdicts]
+
+    def _post_render(self, release: ChartRelease, ran: Ran, namespace: str) -> Ran:
+        """helm's output with the release's postRenderers applied as helm-controller applies them:
+        by kustomize (here `kubectl kustomize`, offline), its patches and their targets as written."""
+        patches = [
+            {key: patch[key] for key in ("patch", "target") if key in patch}
+            for renderer in release.post_renderers
+            for patch in (renderer.get("kustomize") or {}).get("patches") or []
+            if isinstance(patch, dict)
+        ]
+        if not ran.ok or not patches:
+            return ran
+        kubectl = find_tool("kubectl", self.root)
+        if kubectl is None:
+            return Ran(1, "", "kubectl is needed to apply spec.postRenderers (run `make tools`)")
+        folder = Path(tempfile.mkdtemp(prefix="post-render-", dir=self.workdir))
+        (folder / "helm-output.yaml").write_text(ran.stdout, encoding="utf-8")
+        kustomization = {"resources": ["helm-output.yaml"], "patches": patches}
+        (folder / "kustomization.yaml").write_text(json.dumps(kustomization), encoding="utf-8")
+        done = run([kubectl, "kustomize", str(folder)], offline=True)
+        if not done.ok:
+            return Ran(done.returncode, "", f"spec.postRenderers: {done.error_text(folder)}")
+        return done
 
     def _template_result(self, release: ChartRelease, ran: Ran, locator: Locator, tally: Tally) -> None:
         check = f"template:{release.manifest.key}"

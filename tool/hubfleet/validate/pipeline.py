@@ -29,6 +29,7 @@ from .findings import LAYERS, Report, Tally
 from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
 from .guard import check_guard
+from .hardening import check_hardening
 from .images import check_images
 from .ingress import check_ingresses, check_tls_secrets
 from .isolation import check_drive_isolation
@@ -106,6 +107,7 @@ def check_lint(
         mine = by_cluster[name]
         check_ingresses(lint, mine)
         check_images(lint, mine)
+        check_hardening(lint, mine)
         check_references(lint, mine)
         check_tls_secrets(lint)
         sealing_audit(project, cluster, now, tally)
