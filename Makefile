@@ -16,7 +16,7 @@ SERVER_STAMP := $(SERVER_VENV)/.installed
 
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: help render check test lint typecheck tools venv hub-venv server-venv validate plan bench fuzz crash clean golden
+.PHONY: help render check test lint typecheck tools venv hub-venv server-venv validate plan bench fuzz crash trials clean golden
 
 ## help: list the targets (the default)
 help:
@@ -98,6 +98,10 @@ fuzz: $(STAMP)
 ## crash: kill renders at random moments and race two renders; reports old/new/other trees
 crash: $(STAMP)
 	$(BIN)/python tool/scripts/crash_test.py
+
+## trials: hostile inputs, corrupted trees, planted state and secrets: count crashes, hangs, escapes, misses
+trials: $(STAMP)
+	$(BIN)/python tool/scripts/trust_trials.py
 
 ## clean: remove .venv/, .tools/ and caches
 clean:

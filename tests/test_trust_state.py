@@ -280,6 +280,7 @@ def test_hostile_yaml_in_an_input_is_one_line_not_a_crash(rendered: Path, text: 
         ("a: !!set {x}\n", "the tag !!set, which hubfleet does not read"),
         ("? [a]\n: b\n", "a key that is not a string"),
         (BOMB, "aliases that expand the document by more than 1,000,000 nodes"),
+        ("a: " + "9" * 5000 + "\n", "a value cannot be read: Exceeds the limit (4300 digits)"),
     ],
 )
 def test_hostile_yaml_in_the_tree_is_a_finding_not_a_crash_or_a_hang(

@@ -114,6 +114,9 @@ def parse_stream(text: str, path: str) -> Stream:
     except YAMLError as error:
         syntax = describe_yaml_error(error, text)
         problems.append((syntax.line, syntax.message))
+    except ValueError as error:
+        # Python refuses to turn a number of more than 4,300 digits into an int.
+        problems.append((0, f"a value cannot be read: {' '.join(str(error).split())[:120]}"))
     return Stream(tuple(manifests), tuple(problems))
 
 
