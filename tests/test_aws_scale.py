@@ -432,3 +432,28 @@ def test_a_staged_edit_a_kill_leaves_behind_is_ignored_by_git(world: World, tmp_
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
     ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", "-q", staged.name], check=False)
     assert ignored.returncode == 0, staged.name
+
+
+def test_an_unreadable_answer_to_the_update_is_read_back_like_a_lost_one(
+    world: World, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty 200 body makes botocore's parser fail (found by tool/scripts/trust_trials.py)."""
+    from botocore.client import BaseClient
+    from botocore.parsers import ResponseParserError
+
+    real = BaseClient._make_api_call
+
+    def call(self: BaseClient, name: str, params: dict[str, object]) -> object:
+        if name == "UpdateAutoScalingGroup":
+            raise ResponseParserError("Unable to parse response (no element found: line 1, column 0)")
+        return real(self, name, params)
+
+    before = snapshot(world.root)
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    result = run(world.root, "aws", "scale", "clusterA", "core", "--max", "12")
+    assert result.exit_code == 3
+    assert result.stderr.endswith(
+        "read back, AWS shows min 1, max 10, desired 1: the update was not applied; "
+        "clusters/clusterA/cluster.yaml was not changed, run the command again\n"
+    )
+    assert snapshot(world.root) == before

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ConnectionError as AwsConnectionError
 from botocore.exceptions import HTTPClientError
+from botocore.parsers import ResponseParserError
 
 from ..core.yaml_reader import dotted
 from ..edit import EditPath, edit_text, read_exact, stage_beside
@@ -233,8 +234,9 @@ def _update(plan: ScalePlan, autoscaling: AutoScalingClient) -> None:
         try:
             autoscaling.update_auto_scaling_group(**plan.request(plan.edit.after))
             dropped = ""
-        except (AwsConnectionError, HTTPClientError) as error:
-            dropped = one_line(str(error))
+        except (AwsConnectionError, HTTPClientError, ResponseParserError) as error:
+            # The request may have been applied: the answer was lost or unreadable.
+            dropped = one_line(str(error))[:200]
     now = _read_back(plan, autoscaling)
     if not dropped:
         # A success is believed only once the group shows it: a 200 from a proxy or a truncated

@@ -37,6 +37,7 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as AwsConnectionError
+from botocore.parsers import ResponseParserError
 
 from ..errors import AwsError, HubfleetError, UsageError
 from ..model import Cluster
@@ -112,6 +113,10 @@ def aws_errors(doing: str) -> Iterator[None]:
         raise AwsError(f"cannot reach AWS while {doing}: {one_line(str(error))}") from None
     except BotoCoreError as error:
         raise AwsError(f"{doing} failed: {one_line(str(error))}") from None
+    except ResponseParserError:
+        raise AwsError(
+            f"AWS's answer while {doing} could not be read (not the XML or JSON AWS sends)"
+        ) from None
     except (KeyError, TypeError, AttributeError, IndexError) as error:
         # A 200 whose body is not the operation's answer (a proxy's HTML page, a truncated reply).
         raise AwsError(
