@@ -409,7 +409,7 @@ def test_hub_show_prints_what_to_register(tmp_path: Path) -> None:
     assert result.output.splitlines() == [
         "hub course of cluster clusterA (active): https://clustera.hubs.example.org/course/",
         "login: lti13, launches from an LMS course (LTI 1.3); client id 10000000000042",
-        "admins: none",
+        "admins: anyone launching with the LTI role Instructor",  # a course role makes admins
         "allowed: everyone",
         "register with the provider:",
         f"  OpenID Connect login initiation URL  {base}/oauth_login",

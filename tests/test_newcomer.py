@@ -202,3 +202,22 @@ def test_a_sealed_secret_carrying_plaintext_is_refused_without_echoing_it(
         "spec.encryptedData\n1 problem in the input; nothing was written\n"
     )
     assert not (root / "gitops").exists()
+
+
+def test_small_frictions_of_the_first_day(tmp_path: Path) -> None:
+    """render with no cluster renders every cluster (as validate checks every one); plan's help
+    shows the options of `hubfleet plan [CLUSTER...]`; no help text is cut mid-sentence; plan
+    capacity says when it counts a hub's users as none (issue 27's frictions)."""
+    root = make_cluster(tmp_path, hubs={"course": {}})
+    rendered = CliRunner().invoke(main, ["--root", str(root), "render"])
+    assert rendered.exit_code == 0, rendered.output
+    assert rendered.output.splitlines()[-1].startswith("rendered clusterA: ")
+    plan_help = CliRunner().invoke(main, ["plan", "--help"]).output
+    assert "Options of `hubfleet plan [CLUSTER...]` (plan changes):" in plan_help
+    assert "--base TEXT" in plan_help and "--format [text|json|markdown|github]" in plan_help
+    assert "(e.g." not in CliRunner().invoke(main, ["drive", "--help"]).output
+    capacity = CliRunner().invoke(main, ["--root", str(root), "plan", "capacity", "clusterA"])
+    assert (
+        "  no expectedUsers for course: their users count as 0 servers here; set expectedUsers in each hub file "
+        "(or in hubDefaults) to size the user nodes"
+    ) in capacity.output.splitlines()

@@ -81,7 +81,12 @@ def main(ctx: click.Context, root: Path | None) -> None:
 
 @main.command()
 @click.argument("clusters", nargs=-1)
-@click.option("--all", "all_clusters", is_flag=True, help="Render every cluster under clusters/.")
+@click.option(
+    "--all",
+    "all_clusters",
+    is_flag=True,
+    help="Render every cluster under clusters/ (the default when none is named).",
+)
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if gitops/ differs from a fresh render.")
 @click.option(
     "--out",
@@ -92,9 +97,9 @@ def main(ctx: click.Context, root: Path | None) -> None:
 def render(
     ctx: Context, clusters: tuple[str, ...], all_clusters: bool, check: bool, out: Path | None
 ) -> None:
-    """Render CLUSTERS (or --all) into gitops/."""
+    """Render CLUSTERS (default: every cluster, as validate) into gitops/."""
     project = ctx.project
-    scope = Scope.select(project, clusters, all_clusters)
+    scope = Scope.select(project, clusters, all_clusters, default_all=True)
     if check:
         plan = plan_project(project, scope, out)
         if not plan.clean:
@@ -215,7 +220,7 @@ def drive() -> None:
 @click.argument("size")
 @pass_context
 def drive_grow_command(ctx: Context, cluster: str, hub_name: str, size: str) -> None:
-    """Grow HUB's drive to SIZE (e.g. 200Gi): edit its file and render; Flux grows it online."""
+    """Grow HUB's drive to SIZE, such as 200Gi: edit its file and render; Flux grows it online."""
     project = ctx.project
     old, new = grow_drive(project, cluster, hub_name, size)
     plan = render_project(project, Scope.select(project, [cluster], False))

@@ -67,6 +67,8 @@ def describe_hub(project: Project, cluster_name: str, hub_name: str) -> dict[str
         "url": hub_urls(cluster.domain, hub.name).hub,
         "login": {"type": auth.type, "what": AUTH_KINDS[auth.type].summary, "clientId": auth.client_id},
         "admins": list(auth.admins),
+        # LTI 1.3: who is made admin by a course role (render/auth.py's post-auth hook).
+        "adminRoles": list(auth.lti13.admin_roles) if auth.type == "lti13" and auth.lti13 is not None else [],
         "allowed": allowed,
         "register": _register(cluster, hub),
         "secret": {
@@ -80,13 +82,21 @@ def describe_hub(project: Project, cluster_name: str, hub_name: str) -> dict[str
     }
 
 
+def _admins(info: dict[str, Any]) -> str:
+    """Named admins, and the LTI roles that make a person admin at launch."""
+    parts = list(info["admins"])
+    if info.get("adminRoles"):
+        parts.append(f"anyone launching with the LTI role {' or '.join(info['adminRoles'])}")
+    return ", ".join(parts) or "none"
+
+
 def format_text(info: dict[str, Any]) -> list[str]:
     login = info["login"]
     lines = [
         f"hub {info['hub']} of cluster {info['cluster']} ({info['state']}): {info['url']}",
         f"login: {login['type']}, {login['what']}"
         + (f"; client id {login['clientId']}" if login["clientId"] else ""),
-        f"admins: {', '.join(info['admins']) or 'none'}",
+        f"admins: {_admins(info)}",
     ]
     rules = [
         rule if values is True else f"{rule} {', '.join(values)}" for rule, values in info["allowed"].items()

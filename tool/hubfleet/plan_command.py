@@ -89,7 +89,17 @@ def _row(plan: GroupPlan) -> list[str]:
 
 
 def _footer(plan: ClusterPlan) -> list[str]:
+    unsized = sorted(hub.name for hub in plan.cluster.hubs if hub.active and hub.expected_users == 0)
+    note = (
+        [
+            f"no expectedUsers for {', '.join(unsized)}: their users count as 0 servers here; set expectedUsers "
+            "in each hub file (or in hubDefaults) to size the user nodes"
+        ]
+        if unsized
+        else []
+    )
     return [
+        *note,
         f"storage: {plan.storage_gib} GiB gp3 (drives, hub databases, "
         f"{'monitoring, ' if plan.cluster.monitoring is not None else ''}node disks), "
         f"$ {_money(plan.storage_cost)}/month",
@@ -131,6 +141,21 @@ class PlanGroup(click.Group):
         if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
             args = ["changes", *args]
         return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's own options, then those of the default, `plan changes`, which
+        `hubfleet plan [CLUSTER...]` takes (--base, --format, ...)."""
+        super().format_options(ctx, formatter)
+        default = self.commands["changes"]
+        rows = [
+            record
+            for param in default.get_params(ctx)
+            if isinstance(param, click.Option)
+            and param.name != "help"
+            and (record := param.get_help_record(ctx))
+        ]
+        with formatter.section("Options of `hubfleet plan [CLUSTER...]` (plan changes)"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=PlanGroup)
