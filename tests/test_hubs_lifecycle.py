@@ -20,8 +20,10 @@ def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callabl
     assert result.exit_code == 0, result.output
     after = hub_file.read_text()
     assert after == before + "state: retired\n"
-    result = run(rendered, "render", "clusterA")
+    # retire renders, as drive grow does: the tree is committed with the hub file.
     assert "removed gitops/hubs/clusterA/datalab/jupyterhub.yaml" in result.output
+    assert result.output.splitlines()[-3] == "datalab retired; commit and push. The drive and its data stay."
+    assert run(rendered, "render", "--check").exit_code == 0
     assert (rendered / "gitops/hubs/clusterA/datalab/drive.yaml").is_file()
     again = run(rendered, "hub", "retire", "clusterA", "datalab")
     assert "datalab was already retired" in again.output

@@ -237,12 +237,15 @@ def drive_grow_command(ctx: Context, cluster: str, hub_name: str, size: str) -> 
 @click.argument("name")
 @pass_context
 def hub_retire_command(ctx: Context, cluster: str, name: str) -> None:
-    """Retire hub NAME: keep its drive and data, remove the hub and its users' servers."""
-    changed = retire_hub(ctx.project, cluster, name)
+    """Retire hub NAME: mark it retired and render, so Flux removes JupyterHub and keeps the drive
+    and its data. Servers already running are not stopped by that; the command says how."""
+    project = ctx.project
+    changed = retire_hub(project, cluster, name)
+    plan = render_project(project, Scope.select(project, [cluster], False))
+    for line in plan.describe():
+        click.echo(line)
     state = "retired" if changed else "was already retired"
-    click.echo(
-        f"{name} {state}; run `make render CLUSTER={cluster}` and commit. The drive and its data stay."
-    )
+    click.echo(f"{name} {state}; commit and push. The drive and its data stay.")
     click.echo(
         "Once Flux has removed the hub, stop servers that are still running (JupyterHub leaves them):\n"
         f"  kubectl --namespace {name} delete pods --selector component=singleuser-server"
