@@ -32,15 +32,10 @@ from hubfleet.journal import JOURNAL
 from hubfleet.planning import revisions
 from hubfleet.project import Project
 from hubfleet.validate.tools import run as run_tool
+from test_plan import commit, git
 from test_write_safety import Killed, kill_after
 
 Run = Callable[..., Result]
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@x",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@x",
-}
 
 
 def plant_journal(root: Path, **lists: list[str]) -> None:
@@ -128,13 +123,9 @@ def test_a_state_folder_leading_elsewhere_is_refused(rendered: Path, run: Run, t
 
 
 def test_state_committed_to_git_is_never_read(rendered: Path, run: Run) -> None:
-    env = {**os.environ, **GIT_ENV}
-    subprocess.run(["git", "init", "-q", str(rendered)], check=True, env=env)
-    subprocess.run(["git", "-C", str(rendered), "add", "-A"], check=True, env=env)
-    subprocess.run(
-        ["git", "-C", str(rendered), "add", "-f", f"gitops/{STATE_DIR}/fingerprints.json"], check=True
-    )
-    subprocess.run(["git", "-C", str(rendered), "commit", "-qm", "hostile"], check=True, env=env)
+    git(rendered, "init", "-q")
+    git(rendered, "add", "-f", f"gitops/{STATE_DIR}/fingerprints.json")
+    commit(rendered, "hostile")
     plant_journal(rendered, removed=["hubs/clusterA/datalab/drive.yaml"])
     result = run(rendered, "render", "clusterA")
     assert result.exit_code == 2
@@ -368,10 +359,8 @@ def test_cluster_values_without_a_sane_limit_are_refused(
 def test_validate_and_plan_settle_a_killed_render_before_reading_the_tree(
     rendered: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
 ) -> None:
-    env = {**os.environ, **GIT_ENV}
-    subprocess.run(["git", "init", "-q", str(rendered)], check=True, env=env)
-    subprocess.run(["git", "-C", str(rendered), "add", "-A"], check=True, env=env)
-    subprocess.run(["git", "-C", str(rendered), "commit", "-qm", "base"], check=True, env=env)
+    git(rendered, "init", "-q")
+    commit(rendered, "base")
     set_field(rendered / "clusters/clusterA/cluster.yaml", "ingress.maxUploadSize", "4G")
     kill_after(monkeypatch, 3)  # mid-swap: the journal is committed, some files are new, some old
     with pytest.raises(Killed):
@@ -386,10 +375,8 @@ def test_validate_and_plan_settle_a_killed_render_before_reading_the_tree(
 def test_a_base_too_large_to_be_a_fleet_is_refused_before_it_is_read(
     rendered: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = {**os.environ, **GIT_ENV}
-    subprocess.run(["git", "init", "-q", str(rendered)], check=True, env=env)
-    subprocess.run(["git", "-C", str(rendered), "add", "-A"], check=True, env=env)
-    subprocess.run(["git", "-C", str(rendered), "commit", "-qm", "base"], check=True, env=env)
+    git(rendered, "init", "-q")
+    commit(rendered, "base")
     monkeypatch.setattr(revisions, "MAX_REVISION_BYTES", 64 * 1024)
     result = run(rendered, "plan", "--base", "HEAD")
     assert result.exit_code == 2

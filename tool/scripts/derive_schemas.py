@@ -2,7 +2,7 @@
 
     .venv/bin/python tool/scripts/derive_schemas.py UPSTREAM
 
-UPSTREAM is a folder laid out like ../shared/upstream: `crds/flux/*.yaml` (the Flux CRDs
+UPSTREAM is a folder laid out like the reference folder the tests read (HUBFLEET_UPSTREAM): `crds/flux/*.yaml` (the Flux CRDs
 `flux bootstrap` installs), `crds/sealed-secrets/*.yaml` (a fallback for when the chart,
 which installs it, cannot be expanded: `--offline` with an empty cache, `--skip charts`) and
 `eksctl/clusterconfig-v1alpha5.schema.json`. Writes, under

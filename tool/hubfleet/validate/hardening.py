@@ -66,7 +66,7 @@ def _runs_as_root(pod: dict[str, Any], container: dict[str, Any]) -> bool:
 def check_hardening(lint: ClusterLint, rendered: list[tuple[Manifest, Manifest]]) -> None:
     """`rendered`: (HelmRelease, object it renders) of this cluster's expanded releases."""
     for release, output in rendered:
-        if output.kind in ("ClusterRole",):
+        if output.kind == "ClusterRole":
             _secret_readers(lint, release, output)
         template = pod_template(output)
         if template is None:

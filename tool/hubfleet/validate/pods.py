@@ -22,7 +22,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from ..core.auth import LTI_ROLES_CLAIM, secret_keys
+from ..core.auth import LTI_MEMBERSHIP, LTI_ROLES_CLAIM, secret_keys
 from ..core.charts import JUPYTERHUB
 from ..errors import UsageError
 from ..model import Cluster, Hub
@@ -38,8 +38,8 @@ Z2JH_ETC = "/usr/local/etc/jupyterhub"
 Z2JH_FILES = ("jupyterhub_config.py", "z2jh.py")
 #: Seconds one hub's JupyterHub may take to build every pod of every user.
 SPAWN_TIMEOUT = 300
-LTI_ROLES = ("Instructor", "TeachingAssistant")
-LTI_MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+#: The LTI course roles a hub's users are tried with (besides an ordinary user and each admin).
+TRIED_LTI_ROLES = ("Instructor", "TeachingAssistant")
 
 
 def hub_python(option: str | None) -> str | None:
@@ -80,8 +80,8 @@ def users_of(values: dict[str, Any]) -> list[dict[str, Any]]:
         {"name": name, "role": "admin"} for name in config.get("Authenticator", {}).get("admin_users", [])
     ]
     if "LTI13Authenticator" in config:
-        for role in LTI_ROLES:
-            claim = {LTI_ROLES_CLAIM: [LTI_MEMBERSHIP + role]}
+        for role in TRIED_LTI_ROLES:
+            claim = {LTI_ROLES_CLAIM: [f"{LTI_MEMBERSHIP}#{role}"]}
             users.append({"name": f"lti-{role.lower()}", "role": role, "auth_state": claim})
     return users
 
