@@ -23,6 +23,7 @@ help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: /\t/' | expand -t 24
 
 $(STAMP): pyproject.toml setup.py
+	@echo "installing hubfleet and its pinned dependencies into $(VENV)/ (first run only, about a minute)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -33,6 +34,7 @@ venv: $(STAMP)
 
 # .venv-hub and .venv-server: each from its side's pinned requirements (tests/<side>_side/).
 .venv-%/.installed: tests/%_side/requirements.txt
+	@echo "installing the $* side's pinned packages into .venv-$*/ (first run only)"
 	$(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --upgrade pip
 	.venv-$*/bin/python -m pip install --quiet -r $<
@@ -89,6 +91,7 @@ bench: $(STAMP) tools
 	$(BIN)/python tool/scripts/bench_render.py
 	$(BIN)/python tool/scripts/bench_validate.py
 	$(BIN)/python tool/scripts/bench_plan.py
+	$(BIN)/python tool/scripts/bench_first_run.py
 
 ## fuzz: a long fuzzing run: render over mutated inputs (HUBFLEET_FUZZ_EXAMPLES, default 5000)
 fuzz: $(STAMP)

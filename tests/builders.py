@@ -20,13 +20,16 @@ from __future__ import annotations
 import copy
 import enum
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from hubfleet import rendering, upgrade_plan
+from hubfleet.core import package_data
 
 REPO: Final = Path(__file__).resolve().parents[1]
 
@@ -146,8 +149,6 @@ def make_cluster(
     folder = root / "clusters" / name
     if folder.exists():
         raise FileExistsError(f"{folder} already exists; pick another cluster name")
-    if not (root / "charts").exists():
-        shutil.copytree(REPO / "charts", root / "charts")
     write_yaml(folder / "cluster.yaml", apply_changes(minimal_cluster(name), overrides))
     for hub, fields in (hubs or {}).items():
         make_hub(root, name, hub, **fields)
@@ -195,3 +196,14 @@ def position_of(path: Path, dotted_field: str) -> tuple[int, int]:
         raise KeyError(f"no field named in {dotted_field!r}")
     line, column = position
     return line + 1, column + 1
+
+
+def ship_changed_chart(monkeypatch: pytest.MonkeyPatch, path: str, old: str, new: str) -> None:
+    """Act as a hubfleet whose shipped chart file `path` (`nfs-drive/Chart.yaml`) says `new` where
+    this one's says `old`: what render writes into gitops/charts/ and what upgrade plan reads."""
+    shipped = dict(package_data.shipped_charts())
+    text = shipped[path].decode()
+    assert old in text, f"{path} does not say {old!r}"
+    shipped[path] = text.replace(old, new).encode()
+    for module in (rendering, upgrade_plan):
+        monkeypatch.setattr(module, "shipped_charts", lambda: shipped)

@@ -1,25 +1,39 @@
-"""The chart mirror the tests validate against, as an air-gapped site points at its own.
+"""Where the tests get chart packages, as a site would: a mirror, the reference folder, or the
+charts' own repositories.
 
-`hubfleet validate` fetches every upstream chart package at its pinned version. The tests
-never reach the internet: they use HUBFLEET_CHART_MIRROR when it is set (.ci/run serves the
-reference chart repository there), else they serve the reference folder's charts/
-(HUBFLEET_UPSTREAM) on loopback. Fetched packages go to a cache folder of the session, so
-each is downloaded once.
+`hubfleet validate` fetches every upstream chart package at its pinned version. The tests take
+them, in this order, from HUBFLEET_CHART_MIRROR (a Helm repository; .ci/run serves the reference
+folder's there), from the reference folder HUBFLEET_UPSTREAM (its charts/ served on loopback),
+or from each chart's own repository through the user's chart cache when those answer (a machine
+with internet). With none of them the tests that need charts skip, summarised in one line by
+conftest.py, and fail under CI. HUBFLEET_TEST_OFFLINE=1 treats the chart repositories as
+unreachable (to see the skips on a machine with internet).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import socket
 import sys
 import tempfile
+import urllib.parse
 from pathlib import Path
 
-from conftest import upstream_path
+from conftest import UPSTREAM_ENV, require, upstream_path
+from hubfleet.chartcache import CACHE_ENV, MIRROR_ENV, default_cache
+from hubfleet.core.charts import UPSTREAM_CHARTS
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tool" / "scripts"))
 from serve_charts import serve_in_background  # noqa: E402 (the script folder is not a package)
+
+#: The one reason every test that needs charts gives when there are none.
+NO_CHART_SOURCE = (
+    f"no chart source: set {MIRROR_ENV} (a Helm repository) or {UPSTREAM_ENV} (the reference folder), "
+    "or run where the chart repositories answer"
+)
+OFFLINE_ENV = "HUBFLEET_TEST_OFFLINE"
 
 
 def serve(folder: Path) -> str:
@@ -33,15 +47,35 @@ def reference_charts() -> Path:
 
 
 @functools.cache
-def mirror_url() -> str:
-    return os.environ.get("HUBFLEET_CHART_MIRROR") or serve(reference_charts())
+def repositories_answer() -> bool:
+    """Whether the first chart repository takes a connection within a few seconds."""
+    if os.environ.get(OFFLINE_ENV) == "1":
+        return False
+    host = urllib.parse.urlparse(UPSTREAM_CHARTS[0].repository.url).hostname or ""
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+    except OSError:
+        return False
+    return True
 
 
 @functools.cache
-def chart_cache() -> str:
-    return tempfile.mkdtemp(prefix="hubfleet-test-charts-")
+def _source() -> tuple[str | None, str]:
+    """(mirror URL or None for the charts' own repositories, cache folder)."""
+    mirror = os.environ.get(MIRROR_ENV)
+    if mirror:
+        return mirror, tempfile.mkdtemp(prefix="hubfleet-test-charts-")
+    given = os.environ.get(UPSTREAM_ENV)
+    if given and (Path(given) / "charts" / "index.yaml").is_file():
+        return serve(Path(given) / "charts"), tempfile.mkdtemp(prefix="hubfleet-test-charts-")
+    if repositories_answer():
+        return None, str(default_cache())
+    return None, ""
 
 
 def chart_environment() -> dict[str, str]:
-    """What `hubfleet validate` needs to expand charts in a test: the mirror and a session cache."""
-    return {"HUBFLEET_CHART_MIRROR": mirror_url(), "HUBFLEET_CHART_CACHE": chart_cache()}
+    """What `hubfleet validate` needs to expand charts in a test: the source and a cache. Skips
+    (fails under CI) when there is no source."""
+    mirror, cache = _source()
+    require(bool(cache), NO_CHART_SOURCE)
+    return {CACHE_ENV: cache, **({MIRROR_ENV: mirror} if mirror else {})}

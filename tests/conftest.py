@@ -54,19 +54,24 @@ def upstream_path(*parts: str) -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Skipped tests are said loudly, with why, even under -q: a green run that did not run
-    everything must not look like one that did."""
+    """Skipped tests are said loudly, in one line with why and what to set, even under -q: a
+    green run that did not run everything must not look like one that did. (Under CI a missing
+    tool or source fails instead: `require`.)"""
     skipped = terminalreporter.stats.get("skipped", [])
     if not skipped:
         return
     reasons: dict[str, int] = {}
     for report in skipped:
         longrepr = report.longrepr
-        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-        reasons[reason.removeprefix("Skipped: ")] = reasons.get(reason.removeprefix("Skipped: "), 0) + 1
-    terminalreporter.section(f"{len(skipped)} TESTS DID NOT RUN", sep="!", yellow=True, bold=True)
-    for reason, count in sorted(reasons.items()):
-        terminalreporter.write_line(f"  {count} x {reason}")
+        reason = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr).removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    listed = "; ".join(f"{count} x {reason}" for reason, count in sorted(reasons.items()))
+    terminalreporter.write_line(f"{len(skipped)} tests did not run: {listed}", yellow=True, bold=True)
+
+
+def manifest_files(gitops: Path) -> list[Path]:
+    """Every YAML file of a rendered tree that holds objects: not the shipped charts' templates."""
+    return [p for p in sorted(gitops.rglob("*.yaml")) if "charts" not in p.relative_to(gitops).parts[:1]]
 
 
 def load_docs(path: Path) -> list[Any]:
@@ -102,11 +107,11 @@ def upstream() -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the example project's inputs (clusters/ and charts/), with no gitops/ yet."""
+    """A copy of the example project's inputs (clusters/), with no gitops/ yet: a fleet of its own,
+    which needs none of hubfleet's repository beside it."""
     root = tmp_path / "project"
     root.mkdir()
     shutil.copytree(REPO / "clusters", root / "clusters", ignore=shutil.ignore_patterns("*.pem", "secrets"))
-    shutil.copytree(REPO / "charts", root / "charts")
     return root
 
 

@@ -245,7 +245,7 @@ def test_seal_auth_seals_each_key_and_keeps_the_others(tmp_path: Path) -> None:
     assert first.output.splitlines() == [
         f"sealed user-password for course/hubfleet-auth into {SEALED_AUTH}",
         "still to seal: admin-password",
-        "run `make render CLUSTER=clusterA` and commit",
+        "run `hubfleet render clusterA` and commit",
     ]
     password = tmp_path / "admin.txt"
     password.write_bytes(b"a" * 32)

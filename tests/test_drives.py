@@ -48,7 +48,7 @@ def test_the_hub_database_claim_outlives_its_release() -> None:
 def test_drive_releases_reconcile_on_the_chart_version() -> None:
     chart = values_of(REPO, "physics101", "drive.yaml")["chart"]["spec"]
     assert "reconcileStrategy" not in chart  # Flux's default, ChartVersion
-    assert chart["chart"] == "./charts/nfs-drive"
+    assert chart["chart"] == "./gitops/charts/nfs-drive"
 
 
 def test_the_cluster_enforces_network_policies_in_its_own_vpc() -> None:

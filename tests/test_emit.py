@@ -108,7 +108,7 @@ def test_every_committed_file_reads_back_as_rendered() -> None:
     project = Project(REPO)
     files = render_files(load_project(project, Scope.select(project, (), True)), Layout())
     assert len(files) > 20
-    for file in files:
+    for file in (f for f in files if f.raw is None):
         text = (REPO / "gitops" / file.path).read_text()
         docs = [d for d in YAML(typ="safe", pure=True).load_all(text)]
         assert docs == file.documents, file.path

@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from chart_mirror import chart_cache, mirror_url
+from chart_mirror import chart_environment
 from conftest import REPO, load_docs, require
-from hubfleet.chartcache import ChartSource, read_lock
+from hubfleet.chartcache import CACHE_ENV, MIRROR_ENV, ChartSource, read_lock
 from hubfleet.core.capacity import instance_type
 from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
 from hubfleet.inputs import load_cluster
@@ -106,7 +106,8 @@ def z2jh_package() -> Path:
     ((ref, digest),) = [
         (ref, digest) for ref, digest in read_lock(REPO / "charts.lock").items() if ref.chart == "jupyterhub"
     ]
-    return ChartSource(Path(chart_cache()), mirror_url()).package(ref, digest)
+    found = chart_environment()
+    return ChartSource(Path(found[CACHE_ENV]), found.get(MIRROR_ENV)).package(ref, digest)
 
 
 def prepare(case: HubCase, folder: Path) -> dict[str, Any]:
@@ -138,7 +139,7 @@ def spawn(case: HubCase, folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     require(HUB_PYTHON.exists(), f"{HUB_PYTHON} is missing: run `make hub-venv`")
     require((TOOLS / "helm").is_file(), "helm not found; run `make tools`")
-    mirror_url()
+    chart_environment()
     root = tmp_path_factory.mktemp("hubs")
     with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
         results = pool.map(lambda c: spawn(c[1], root / str(c[0])), enumerate(CASES))

@@ -11,6 +11,8 @@ import pytest
 from click.testing import Result
 
 from conftest import HELM, REPO, load_docs, load_docs_text, require, schema_errors, snapshot
+from hubfleet.inputs import load_cluster
+from hubfleet.project import Project
 
 
 def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callable[..., Result]) -> None:
@@ -140,6 +142,76 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
         assert result.exit_code == 2
         assert "already exists; refusing to overwrite it" in result.output
     assert snapshot(tmp_path / "clusters") == before
+
+
+NEW_CLUSTER = ("new", "cluster", "labs", "--region", "eu-west-1", "--domain", "labs.example.edu",
+               "--account-id", "123456789012")  # fmt: skip
+
+
+def test_new_hub_scaffolds_every_login_type_with_its_required_fields(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    """Each --auth type writes a hub that renders as written, with the login the type names and the
+    expectedUsers plan capacity sizes for."""
+    (tmp_path / "clusters").mkdir()
+    assert run(tmp_path, *NEW_CLUSTER).exit_code == 0
+    types = ["native", "shared-password", "github", "google", "cilogon", "oidc", "lti13", "lti11"]
+    for auth in types:
+        admins = () if auth in ("oidc", "lti13") else ("--admin", "prof-kim")
+        result = run(tmp_path, "new", "hub", "labs", f"h-{auth}", "--auth", auth, *admins)
+        assert result.exit_code == 0, result.output
+    assert run(tmp_path, "render").exit_code == 0
+    hubs = {hub.name: hub for hub in load_cluster(Project(tmp_path), "labs").hubs}
+    assert {name: hub.auth.type for name, hub in hubs.items()} == {f"h-{auth}": auth for auth in types}
+    assert {hub.expected_users for hub in hubs.values()} == {30}
+    for auth in types:
+        assert (tmp_path / f"gitops/hubs/labs/h-{auth}/jupyterhub.yaml").is_file()
+
+
+def test_new_hub_refuses_an_unknown_login_and_misplaced_admins(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    (tmp_path / "clusters").mkdir()
+    assert run(tmp_path, *NEW_CLUSTER).exit_code == 0
+    unknown = run(tmp_path, "new", "hub", "labs", "x", "--auth", "saml")
+    assert unknown.exit_code == 2
+    assert unknown.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--auth': 'saml' is not one of 'native', 'shared-password', 'github', "
+        "'google', 'cilogon', 'oidc', 'lti13', 'lti11'."
+    )
+    needs = run(tmp_path, "new", "hub", "labs", "x", "--auth", "github")
+    assert needs.stderr == "--admin: --auth github needs at least one admin (repeat --admin for several)\n"
+    takes = run(tmp_path, "new", "hub", "labs", "x", "--auth", "lti13", "--admin", "a")
+    assert takes.stderr == (
+        "--admin: --auth lti13 takes its admins from the provider's groups or roles, not --admin\n"
+    )
+    assert (
+        not (tmp_path / "clusters/labs/hubs").exists()
+        or list((tmp_path / "clusters/labs/hubs").iterdir()) == []
+    )
+
+
+def test_render_refuses_an_active_hubs_vanished_file_until_it_is_retired(
+    rendered: Path, run: Callable[..., Result]
+) -> None:
+    hub = rendered / "clusters/clusterA/hubs/datalab.yaml"
+    text = hub.read_text()
+    hub.unlink()
+    before = snapshot(rendered / "gitops")
+    result = run(rendered, "render")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "clusters/clusterA/hubs/datalab.yaml: the hub file is removed while the hub is active: its drive and "
+        "every user's files would be orphaned; retire it first (`hubfleet hub retire clusterA datalab`), merge, "
+        "and remove the file in a later change\n1 problem in the input; nothing was written\n"
+    )
+    assert snapshot(rendered / "gitops") == before
+    hub.write_text(text)
+    assert run(rendered, "hub", "retire", "clusterA", "datalab").exit_code == 0
+    hub.unlink()
+    removed = run(rendered, "render")
+    assert removed.exit_code == 0, removed.output
+    assert "removed gitops/hubs/clusterA/datalab/drive.yaml" in removed.output.splitlines()
 
 
 def test_a_scaffold_that_would_be_invalid_is_not_written(tmp_path: Path, run: Callable[..., Result]) -> None:

@@ -26,6 +26,7 @@ import pytest
 from chart_mirror import chart_environment
 from conftest import require
 from test_plan import GIT_ENV
+from test_seal_support import make_cert, rsa_key, tls_files
 from test_validate_support import TOOLS, require_environment
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,6 +88,7 @@ def build_source(target: Path) -> Path:
     skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
     shutil.copytree(REPO / "tool", target / "tool", ignore=skip)
     shutil.copytree(REPO / "schemas", target / "schemas", ignore=skip)
+    shutil.copytree(REPO / "charts", target / "charts", ignore=skip)
     return target
 
 
@@ -149,7 +151,7 @@ def test_every_module_imports_and_every_command_helps_from_the_wheel(installed: 
         ".".join(("hubfleet", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
         for path in PACKAGE.rglob("*.py")
     }
-    assert sorted(source - {"hubfleet"} | {"hubfleet.schemas"}) == found["modules"]
+    assert sorted(source - {"hubfleet"} | {"hubfleet.schemas", "hubfleet.charts"}) == found["modules"]
     assert {command: help for command, help in found["helps"].items() if help[0] != 0} == {}
     assert len(found["helps"]) > 30 and "plan changes" in found["helps"] and "aws drift" in found["helps"]
     site = (installed / "lib").resolve()
@@ -169,8 +171,7 @@ def test_every_module_imports_and_every_command_helps_from_the_wheel(installed: 
 def test_the_wheel_renders_validates_and_plans_the_example(installed: Path, tmp_path: Path) -> None:
     require_environment()
     example = tmp_path / "example"
-    for part in ("clusters", "charts"):
-        shutil.copytree(REPO / part, example / part)
+    shutil.copytree(REPO / "clusters", example / "clusters")
     shutil.copy(REPO / "charts.lock", example / "charts.lock")
     env = user_env(installed, tmp_path)
     hubfleet = str(installed / "bin" / "hubfleet")
@@ -215,3 +216,56 @@ def test_the_wheel_renders_validates_and_plans_the_example(installed: Path, tmp_
         "  ~ PersistentVolumeClaim datalab/data-drive-nfs-0 (via HelmRelease datalab/drive)",
         "      spec.resources.requests.storage: 40Gi -> 50Gi",
     ], outcome(plan)
+
+
+def test_init_makes_a_fleet_the_wheel_renders_validates_and_plans(installed: Path, tmp_path: Path) -> None:
+    """The newcomer's path with `pip install` alone: init a fleet outside this repository, answer
+    what validate asks for (a real flux.url, the sealing key, Grafana's login, the certificate, an
+    admin's password), then render, validate and plan there; nothing of hubfleet's repository is
+    beside the fleet, so the drive chart and charts.lock can only have come from the wheel."""
+    require_environment()
+    env = user_env(installed, tmp_path)
+    hubfleet = str(installed / "bin" / "hubfleet")
+    fleet = tmp_path / "fleet"
+
+    def ok(*args: str, stdin: str | None = None) -> str:
+        done = subprocess.run([hubfleet, *args], cwd=fleet, env=env, input=stdin, capture_output=True,
+                              text=True, timeout=600, check=False)  # fmt: skip
+        assert done.returncode == 0, outcome(done)
+        return done.stdout
+
+    made = run([hubfleet, "init", str(fleet), "--cluster", "campus", "--region", "us-west-2", "--domain",
+                "hubs.example.edu", "--account-id", "123456789012", "--git-url",
+                "ssh://git@github.com/example-university/hubs.git"], tmp_path, env)  # fmt: skip
+    assert made.returncode == 0, outcome(made)
+    assert sorted(
+        p.relative_to(fleet).as_posix() for p in fleet.rglob("*") if p.is_file() and "gitops" not in p.parts
+    ) == [
+        ".github/workflows/plan.yml",
+        ".github/workflows/validate.yml",
+        ".gitignore",
+        "README.md",
+        "charts.lock",
+        "clusters/campus/cluster.yaml",
+    ]
+    assert (fleet / "charts.lock").read_bytes() == (REPO / "charts.lock").read_bytes()
+    assert (fleet / "gitops/charts/nfs-drive/values.schema.json").read_bytes() == (
+        REPO / "charts/nfs-drive/values.schema.json"
+    ).read_bytes()
+    ok("keys", "new", "campus", "--out", str(tmp_path / "campus.key"))
+    ok("seal", "monitoring", "campus", "--generate")
+    crt, key = tls_files(tmp_path / "tls", rsa_key(), make_cert(rsa_key(), ("hubs.example.edu",)))
+    ok("seal", "tls", "campus", "--cert", str(crt), "--key", str(key))
+    ok("new", "hub", "campus", "course", "--admin", "alice")
+    ok("seal", "auth", "campus", "course", "--admin", "alice", stdin="correct-horse-battery-staple\n")
+    ok("render")
+    checked = ok("validate", "--backend", "jsonschema")
+    assert checked.splitlines()[-1].endswith(" passed, 0 failed"), checked
+
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        assert run(["git", *args], fleet, env).returncode == 0
+    hub = fleet / "clusters/campus/hubs/course.yaml"
+    hub.write_text(hub.read_text().replace("size: 40Gi", "size: 60Gi"))
+    planned = ok("plan", "changes", "--base", "main")
+    assert "  ~ HelmRelease course/drive (gitops/hubs/campus/course/drive.yaml)" in planned.splitlines()
+    assert "      spec.capacity.storage: 40Gi -> 60Gi" in planned.splitlines(), planned

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from builders import ship_changed_chart
 from chart_mirror import chart_environment, reference_charts
 from conftest import REPO, set_field
+from hubfleet.core.package_data import shipped_charts
 from hubfleet.planning.expansion import reads_back_statefulsets
 from hubfleet.planning.risks import _node_group_flags
 from test_validate_support import TOOLS, copy_example, edit, require_environment
@@ -262,13 +264,18 @@ def test_a_node_group_removed_for_good_is_a_warning(repo: Path, run: Callable[..
     ]
 
 
+def drive_chart_version() -> str:
+    text = shipped_charts()["nfs-drive/Chart.yaml"].decode()
+    return next(line for line in text.splitlines() if line.startswith("version:"))
+
+
 def test_a_chart_major_bump_and_our_charts_version_are_flagged(
-    repo: Path, run: Callable[..., Result]
+    repo: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A newer hubfleet whose drive chart moved: the plan of the next render shows the upgrade."""
     set_field(repo / "clusters/clusterA/cluster.yaml", "charts", {"jupyterhub": "5.0.0"})
-    chart = repo / "charts/nfs-drive/Chart.yaml"
-    version = next(line for line in chart.read_text().splitlines() if line.startswith("version:"))
-    edit(chart, version, "version: 1.0.0")
+    version = drive_chart_version()
+    ship_changed_chart(monkeypatch, "nfs-drive/Chart.yaml", version, "version: 1.0.0")
     result = run(repo, "plan")
     found = risks(result)
     old = version.split(":", 1)[1].strip().strip('"')
@@ -344,11 +351,15 @@ def test_the_json_plan_lists_objects_and_upgrades(repo: Path, run: Callable[...,
 
 
 def test_validate_base_fails_a_change_that_would_lose_data(repo: Path, run: Callable[..., Result]) -> None:
-    (repo / HUBS / "datalab.yaml").unlink()
-    assert run(repo, "render", "clusterA").exit_code == 0
+    (repo / HUBS / "datalab.yaml").unlink()  # render refuses it now; validate says why, twice
     skipped = [arg for layer in ("objects", "eksctl", "charts", "flux", "lint") for arg in ("--skip", layer)]
     result = run(repo, "validate", "--base", "main", *skipped)
     assert result.exit_code == 1
+    assert (
+        f"{HUBS}/datalab.yaml: the hub file is removed while the hub is active: its drive and every user's files "
+        "would be orphaned; retire it first (`hubfleet hub retire clusterA datalab`), merge, and remove the file "
+        "in a later change"
+    ) in result.output.splitlines()
     assert (
         f"{HUBS}/datalab.yaml: clusterA/datalab: data: the hub file is removed while the hub is active: its drive "
         "and every user's files would be orphaned; retire it first (`hubfleet hub retire clusterA datalab`), "
@@ -398,12 +409,13 @@ def test_changed_releases_are_expanded_through_their_charts(repo: Path, run: Cal
 
 
 def test_a_claim_template_change_the_chart_does_not_keep_is_flagged(
-    repo: Path, run: Callable[..., Result]
+    repo: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    template = repo / "charts/nfs-drive/templates/statefulset.yaml"
-    edit(template, '  {{- $existing := lookup "apps/v1" "StatefulSet" .Release.Namespace (include '
-         '"nfs-drive.fullname" .) }}\n', "  {{- $existing := dict }}\n")  # fmt: skip
-    assert not reads_back_statefulsets(template.parents[1])
+    ship_changed_chart(monkeypatch, "nfs-drive/templates/statefulset.yaml",
+                       '  {{- $existing := lookup "apps/v1" "StatefulSet" .Release.Namespace (include '
+                       '"nfs-drive.fullname" .) }}\n', "  {{- $existing := dict }}\n")  # fmt: skip
+    assert run(repo, "render").exit_code == 0
+    assert not reads_back_statefulsets(repo / "gitops/charts/nfs-drive")
     commit(repo, "a drive chart that forgets its claim templates")
     edit(repo / HUBS / "physics101.yaml", "size: 100Gi", "size: 120Gi")
     result = run(repo, "plan", "--base", "HEAD")
@@ -458,15 +470,13 @@ def test_cluster_names_are_read_as_typed(repo: Path, run: Callable[..., Result])
         )
 
 
-def test_a_chart_change_without_a_version_bump_is_pointed_out(repo: Path, run: Callable[..., Result]) -> None:
-    notes = repo / "charts/nfs-drive/templates/NOTES.txt"
-    notes.write_text(notes.read_text() + "\nA new line.\n")
+def test_a_chart_change_without_a_version_bump_is_pointed_out(
+    repo: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = shipped_charts()["nfs-drive/templates/NOTES.txt"].decode()
+    ship_changed_chart(monkeypatch, "nfs-drive/templates/NOTES.txt", notes, notes + "\nA new line.\n")
     result = run(repo, "plan")
-    version = next(
-        line.split(":", 1)[1].strip().strip('"')
-        for line in (repo / "charts/nfs-drive/Chart.yaml").read_text().splitlines()
-        if line.startswith("version:")
-    )
+    version = drive_chart_version().split(":", 1)[1].strip().strip('"')
     assert (
         f"note: charts/nfs-drive changed but kept version {version}: Flux upgrades none of its releases (they "
         "reconcile on the chart's version); bump it"

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator, Draft201909Validator
 
-from conftest import load_docs, schema_errors
+from conftest import load_docs, manifest_files, schema_errors
 
 
 def manifests(root: Path) -> list[tuple[str, dict[str, Any]]]:
     gitops = root / "gitops"
     return [
         (path.relative_to(gitops).as_posix(), doc)
-        for path in sorted(gitops.rglob("*.yaml"))
+        for path in manifest_files(gitops)
         if path.parts[-2:-1] != ("eksctl",)
         for doc in load_docs(path)
         if doc.get("kind") != "Kustomization" or doc.get("apiVersion", "").startswith("kustomize.toolkit")
@@ -158,7 +158,7 @@ def test_each_hub_has_a_namespace_and_a_drive_that_flux_never_prunes(rendered: P
         "name": "flux-system",
         "namespace": "flux-system",
     }
-    assert drive["spec"]["chart"]["spec"]["chart"] == "./charts/nfs-drive"
+    assert drive["spec"]["chart"]["spec"]["chart"] == "./gitops/charts/nfs-drive"
     assert drive["spec"]["values"]["zone"] == "us-west-2b"
 
 

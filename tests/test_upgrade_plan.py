@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from builders import ship_changed_chart
 from chart_mirror import chart_environment
 from hubfleet.core.version_ranges import satisfies
 from test_validate_support import copy_example, edit, require_environment
@@ -170,9 +171,14 @@ def test_no_new_upgrade_while_a_generation_is_retiring(root: Path, run: Callable
     )
 
 
-def test_a_chart_that_excludes_the_target_fails_the_plan(root: Path, run: Callable[..., Result]) -> None:
-    chart = root / "charts/nfs-drive/Chart.yaml"
-    edit(chart, 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0-0 <1.35.0-0"')
+def ship_drive_chart(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> None:
+    ship_changed_chart(monkeypatch, "nfs-drive/Chart.yaml", old, new)
+
+
+def test_a_chart_that_excludes_the_target_fails_the_plan(
+    root: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ship_drive_chart(monkeypatch, 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0-0 <1.35.0-0"')
     result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
     assert result.exit_code == 1
     assert (
@@ -220,9 +226,9 @@ def test_eks_versions_are_pre_releases_to_helm() -> None:
 
 
 def test_a_constraint_eks_misses_only_for_its_pre_release_says_why(
-    root: Path, run: Callable[..., Result]
+    root: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    edit(root / "charts/nfs-drive/Chart.yaml", 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0"')
+    ship_drive_chart(monkeypatch, 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0"')
     result = run(on(root, "1.34"), "upgrade", "plan", "clusterA", "--to", "1.35")
     assert result.exit_code == 1
     assert (
@@ -263,7 +269,7 @@ def test_start_sets_the_version_and_the_retiring_generation_and_finish_removes_i
     assert started.exit_code == 0, started.output
     assert started.stdout == (
         'clusterA: kubernetesVersion "1.35", nodeGroups.retiring "1.34" in clusters/clusterA/cluster.yaml. '
-        "Next: make render CLUSTER=clusterA, hubfleet plan, commit; then, before merging: eksctl upgrade "
+        "Next: hubfleet render clusterA, hubfleet plan, commit; then, before merging: eksctl upgrade "
         "cluster -f gitops/eksctl/clusterA.yaml --approve\n"
     )
     # Only those two fields change; every comment stays.
@@ -277,8 +283,8 @@ def test_start_sets_the_version_and_the_retiring_generation_and_finish_removes_i
     assert finished.exit_code == 0, finished.output
     assert finished.stdout == (
         "clusterA: nodeGroups.retiring (1.34) removed from clusters/clusterA/cluster.yaml (hubfleet does not "
-        "look at the nodes: this is for once no hub pod or server runs on them). Next: make render "
-        "CLUSTER=clusterA, hubfleet plan, commit and merge; then eksctl delete nodegroup -f "
+        "look at the nodes: this is for once no hub pod or server runs on them). Next: hubfleet render "
+        "clusterA, hubfleet plan, commit and merge; then eksctl delete nodegroup -f "
         "gitops/eksctl/clusterA.yaml --only-missing --approve\n"
     )
     assert cluster.read_text() == text.replace('kubernetesVersion: "1.34"', 'kubernetesVersion: "1.35"')
@@ -289,9 +295,10 @@ def test_start_sets_the_version_and_the_retiring_generation_and_finish_removes_i
     )
 
 
-def test_start_changes_nothing_when_a_check_fails(root: Path, run: Callable[..., Result]) -> None:
-    chart = root / "charts/nfs-drive/Chart.yaml"
-    edit(chart, 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0-0 <1.35.0-0"')
+def test_start_changes_nothing_when_a_check_fails(
+    root: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ship_drive_chart(monkeypatch, 'kubeVersion: ">=1.27.0-0"', 'kubeVersion: ">=1.27.0-0 <1.35.0-0"')
     text = (on(root, "1.34") / CLUSTER).read_text()
     result = run(root, "upgrade", "start", "clusterA", "--to", "1.35")
     assert result.exit_code == 1

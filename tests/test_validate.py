@@ -77,7 +77,7 @@ def test_output_of_a_deleted_hub_is_stale(root: Path) -> None:
     result = run_validate(root)
     assert result.exit_code == 1
     assert findings(result) == [
-        f"gitops/hubs/clusterA/{name}:1: stale: no input renders this file any more; run `make render` and commit"
+        f"gitops/hubs/clusterA/{name}:1: stale: no input renders this file any more; run `hubfleet render` and commit"
         for name in (
             "chem200-2025/drive.yaml",
             "chem200-2025/kustomization.yaml",
@@ -203,7 +203,7 @@ def test_bad_values_for_our_chart(root: Path) -> None:
     assert findings(result) == [
         stale(f"{DATALAB}/drive.yaml"),
         f"gitops/{DATALAB}/drive.yaml:{line}: HelmRelease/drive: helm template "
-        "./charts/nfs-drive failed: values don't meet the specifications of the schema(s) in the following "
+        "./gitops/charts/nfs-drive failed: values don't meet the specifications of the schema(s) in the following "
         "chart(s): nfs-drive: - at '/size': '40GB' does not match pattern '^[1-9][0-9]*(Mi|Gi|Ti)$'",
     ]
 

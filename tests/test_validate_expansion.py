@@ -154,14 +154,21 @@ def test_a_chart_missing_from_the_lock(root: Path) -> None:
     ]
 
 
-def test_offline_with_an_empty_cache_reports_each_chart(root: Path, tmp_path: Path) -> None:
+def test_offline_with_an_empty_cache_reports_the_charts_once(root: Path, tmp_path: Path) -> None:
+    """9 releases (4 cluster ones, Prometheus and Grafana, 3 JupyterHubs) of 7 charts: one finding."""
     cache = tmp_path / "empty"
     result = validate(root, "--skip", "flux", "--offline", HUBFLEET_CHART_CACHE=str(cache))
     assert result.exit_code == 1
     missing = [line for line in without_stale(result) if "--offline forbids fetching it" in line]
-    # 4 cluster releases, Prometheus and Grafana, and 3 JupyterHubs (the retired hub has none).
-    assert len(missing) == 9
-    assert missing[0].endswith(f"is not in the chart cache {cache} and --offline forbids fetching it")
+    assert missing == [
+        "charts.lock: 7 chart packages could not be had (cluster-autoscaler 9.59.0, csi-driver-nfs 4.12.1, "
+        "grafana 12.11.1, jupyterhub 4.4.0, nginx-ingress 2.6.4, prometheus 29.27.0, sealed-secrets 2.18.5), "
+        "so their releases were not checked: cluster-autoscaler 9.59.0 from https://kubernetes.github.io/autoscaler "
+        f"is not in the chart cache {cache} and --offline forbids fetching it; give them a source: set "
+        "HUBFLEET_CHART_MIRROR (or --chart-mirror) to a Helm repository that mirrors them; or fetch them once "
+        f"where the chart repositories are reachable into the chart cache {cache} (HUBFLEET_CHART_CACHE moves "
+        "it) and copy it here; or run with --offline to use the cache only and never the network"
+    ]
 
 
 def test_offline_with_a_warm_cache_passes(root: Path) -> None:
@@ -184,7 +191,7 @@ DRIVE = "gitops/hubs/clusterA/datalab/drive.yaml"
 
 
 def test_a_service_that_selects_no_pod_of_its_release(root: Path) -> None:
-    service = root / "charts/nfs-drive/templates/service.yaml"
+    service = root / "gitops/charts/nfs-drive/templates/service.yaml"
     edit(
         service,
         '    {{- include "nfs-drive.selectorLabels" . | nindent 4 }}\n',
@@ -198,7 +205,7 @@ def test_a_service_that_selects_no_pod_of_its_release(root: Path) -> None:
 
 
 def test_a_claim_bound_to_a_volume_nothing_creates(root: Path) -> None:
-    claim = root / "charts/nfs-drive/templates/home-pvc.yaml"
+    claim = root / "gitops/charts/nfs-drive/templates/home-pvc.yaml"
     edit(
         claim,
         '  volumeName: {{ include "nfs-drive.pvName" . }}',

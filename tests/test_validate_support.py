@@ -12,8 +12,8 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from chart_mirror import chart_environment, mirror_url
-from conftest import load_docs, require, upstream_path
+from chart_mirror import chart_environment
+from conftest import load_docs, manifest_files, require, upstream_path
 from hubfleet.cli import main
 from hubfleet.inputs import Scope
 from hubfleet.project import Project
@@ -22,7 +22,7 @@ from hubfleet.rendering import render_project
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 TOOLS = REPO / ".tools" / "bin"
-EXAMPLE_PARTS = ("clusters", "charts", "gitops")
+EXAMPLE_PARTS = ("clusters", "gitops")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(, \d+ warnings?)?( \(skipped: .*\))?$")
 
 
@@ -41,8 +41,8 @@ def require_schemas() -> None:
 
 
 def require_environment() -> None:
-    """Skip without the reference chart repository, helm or kubectl; in CI (CI=true) fail instead."""
-    mirror_url()
+    """Skip without a chart source, helm or kubectl; in CI (CI=true) fail instead."""
+    chart_environment()
     for tool in ("helm", "kubectl"):
         require(
             (TOOLS / tool).is_file() or shutil.which(tool) is not None, f"{tool} not found; run `make tools`"
@@ -50,7 +50,7 @@ def require_environment() -> None:
 
 
 def copy_example(target: Path, render: bool = True) -> Path:
-    """The example project (inputs, charts, rendered tree) under `target`, re-rendered by this code."""
+    """The example fleet (inputs, lock, rendered tree) under `target`, re-rendered by this code."""
     target.mkdir(parents=True, exist_ok=True)
     for part in EXAMPLE_PARTS:
         shutil.copytree(REPO / part, target / part)
@@ -98,7 +98,7 @@ def object_file(root: Path, kind: str, name: str) -> Path:
     """The file under root/gitops/ that holds object `kind`/`name`, wherever the layout puts it."""
     found = [
         path
-        for path in sorted((root / "gitops").rglob("*.yaml"))
+        for path in manifest_files(root / "gitops")
         for doc in load_docs(path)
         if doc.get("kind") == kind and doc.get("metadata", {}).get("name") == name
     ]
@@ -119,4 +119,6 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 def stale(relative: str) -> str:
     """The freshness finding for a gitops file edited by hand."""
-    return f"gitops/{relative}:1: stale: differs from what the inputs render; run `make render` and commit"
+    return (
+        f"gitops/{relative}:1: stale: differs from what the inputs render; run `hubfleet render` and commit"
+    )

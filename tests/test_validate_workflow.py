@@ -17,6 +17,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import require
+from hubfleet.fleet_init import fleet_files
 from test_validate_support import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "validate.yml"
@@ -51,26 +52,43 @@ def test_a_broken_workflow_is_reported(actionlint: Lint, tmp_path: Path) -> None
     broken = tmp_path / "validate.yml"
     text = WORKFLOW.read_text()
     assert "steps.cache.outputs.cache-hit" in text
-    broken.write_text(text.replace("steps.cache.outputs.cache-hit", "steps.cahce.outputs.cache-hit"))
+    broken.write_text(text.replace("steps.cache.outputs.cache-hit", "steps.cahce.outputs.cache-hit", 1))
     [finding] = actionlint(broken)
     assert finding["kind"] == "expression"
     assert 'property "cahce" is not defined' in finding["message"]
     assert finding["line"] == next(n for n, line in enumerate(text.splitlines(), 1) if "cache-hit" in line)
 
 
-def test_the_workflow_runs_make_validate_on_pull_requests() -> None:
+def test_the_workflow_validates_each_touched_cluster_and_the_fleet() -> None:
     workflow = YAML(typ="safe").load(WORKFLOW.read_text())
     assert list(workflow["on"]) == ["pull_request"]
-    steps = workflow["jobs"]["validate"]["steps"]
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["shards", "validate", "fleet"]
+    shards = next(s for s in jobs["shards"]["steps"] if s.get("id") == "shards")
+    assert '--shards --base "origin/$BASE_REF"' in shards["run"]
+    assert jobs["validate"]["strategy"]["matrix"] == "${{ fromJSON(needs.shards.outputs.matrix) }}"
+    steps = jobs["validate"]["steps"]
     runs = [step.get("run", "") for step in steps]
+    validate = next(step for step in steps if step.get("run", "").startswith("make validate"))
+    assert validate["run"] == (
+        'make validate CLUSTER="$CLUSTER" VALIDATE_FLAGS="--format github --base origin/$BASE_REF"'
+    )
+    assert validate["env"] == {"BASE_REF": "${{ github.base_ref }}", "CLUSTER": "${{ matrix.cluster }}"}
     assert any(run.startswith("make validate") for run in runs)
     caches = [step["with"] for step in steps if step.get("uses", "").startswith("actions/cache@")]
     assert any("hashFiles('charts.lock')" in cache["key"] for cache in caches)
     # Nothing but this repository: no second checkout, no schema location from elsewhere.
-    assert [step for step in steps if step.get("uses", "").startswith("actions/checkout@")] == [steps[0]]
-    assert steps[0]["with"] == {"fetch-depth": 0} and "shared" not in WORKFLOW.read_text()
-    # The data-loss guard of `hubfleet plan`, against the branch the pull request goes into.
-    validate = next(step for step in steps if step.get("run", "").startswith("make validate"))
-    assert "--base origin/$BASE_REF" in validate["run"]
-    assert validate["env"] == {"BASE_REF": "${{ github.base_ref }}"}
-    assert any(step.get("uses", "").startswith("actions/setup-python@") for step in steps)
+    for job in jobs.values():
+        checkouts = [step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@")]
+        assert checkouts == [job["steps"][0]] and checkouts[0]["with"] == {"fetch-depth": 0}
+    assert "shared" not in WORKFLOW.read_text()
+    fleet = jobs["fleet"]["steps"][-1]
+    assert '--fleet --format github --base "origin/$BASE_REF"' in fleet["run"]
+
+
+def test_the_workflows_init_writes_are_clean(actionlint: Lint, tmp_path: Path) -> None:
+    for path, content in fleet_files().items():
+        if path.startswith(".github/workflows/"):
+            target = tmp_path / Path(path).name
+            target.write_bytes(content)
+            assert actionlint(target) == [], path

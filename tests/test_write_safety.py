@@ -28,7 +28,7 @@ Run = Callable[..., Result]
 def change_everything(root: Path) -> None:
     """An input change that adds, changes and removes generated files."""
     set_field(root / "clusters/clusterA/cluster.yaml", "ingress.maxUploadSize", "4G")
-    (root / "clusters/clusterA/hubs/datalab.yaml").unlink()
+    set_field(root / "clusters/clusterA/hubs/datalab.yaml", "state", "retired")
 
 
 def state_files(root: Path) -> list[str]:

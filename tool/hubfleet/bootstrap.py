@@ -13,6 +13,8 @@ from __future__ import annotations
 import shlex
 
 from .core.layout import Layout
+from .core.names import PLACEHOLDER_GIT_URL
+from .errors import UsageError
 from .model import Cluster
 
 
@@ -29,7 +31,14 @@ def bootstrap_command(cluster: Cluster, layout: Layout) -> list[str]:
 
 
 def describe_bootstrap(cluster: Cluster, layout: Layout) -> str:
-    """The command as a person would paste it, with what to do before and after."""
+    """The command as a person would paste it, with what to do before and after; never with the
+    scaffold's placeholder repository, which is nobody's fleet."""
+    if cluster.git_url == PLACEHOLDER_GIT_URL:
+        raise UsageError(
+            f"CLUSTER {cluster.name}",
+            f"flux.url in {cluster.source_file} is still the placeholder {PLACEHOLDER_GIT_URL}; set it to "
+            "this fleet's repository, render and push first",
+        )
     # Quoted word by word: nothing in cluster.yaml can become shell syntax when pasted.
     command = " \\\n    ".join(shlex.quote(word) for word in bootstrap_command(cluster, layout))
     return (

@@ -34,6 +34,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from .core.charts import MONITORING_CHARTS, UPSTREAM_CHARTS
+from .core.progress import waiting
 from .core.yaml_reader import load_one
 from .model import Cluster
 
@@ -46,6 +47,21 @@ MAX_INDEX = 64 * 1024 * 1024
 
 class FetchError(Exception):
     """A chart that cannot be had; the message is for a person (a finding, never a traceback)."""
+
+
+class Unreachable(FetchError):
+    """No source could be asked at all (no network, a name that does not resolve, --offline with
+    an empty cache): the same for every chart, so validate says it once, with the ways out."""
+
+
+def no_source_advice(cache: Path) -> str:
+    """The three ways to give validate its chart packages, for a person who has none."""
+    return (
+        f"give them a source: set {MIRROR_ENV} (or --chart-mirror) to a Helm repository that mirrors "
+        f"them; or fetch them once where the chart repositories are reachable into the chart cache "
+        f"{cache} ({CACHE_ENV} moves it) and copy it here; or run with --offline to use the cache only "
+        "and never the network"
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +94,9 @@ class ChartSource:
 
     def __post_init__(self) -> None:
         self._indexes: dict[str, dict[str, Any]] = {}
+        #: Repositories that could not be reached, asked once each: a black-holed network costs one
+        #: timeout per repository, not one per release.
+        self._unreachable: dict[str, Unreachable] = {}
 
     @classmethod
     def from_environment(
@@ -107,10 +126,11 @@ class ChartSource:
         if cached.is_file() and _sha256_file(cached) == digest:
             return cached
         if self.offline:
-            raise FetchError(
+            raise Unreachable(
                 f"{ref} is not in the chart cache {self.cache} and --offline forbids fetching it"
             )
-        data = self._download(self._package_url(ref, self._entry(ref)), ref)
+        with waiting(f"fetching {ref.chart} {ref.version}"):
+            data = self._download(self._package_url(ref, self._entry(ref)), ref)
         found = hashlib.sha256(data).hexdigest()
         if found != digest:
             raise FetchError(
@@ -141,10 +161,16 @@ class ChartSource:
 
     def _index(self, ref: ChartRef) -> dict[str, Any]:
         base = self.repository_url(ref)
+        if base in self._unreachable:
+            raise self._unreachable[base]
         if base not in self._indexes:
             if self.offline:
-                raise FetchError(f"{ref}: --offline, and the chart is not in the cache {self.cache}")
-            raw = self._get(base + "index.yaml", MAX_INDEX, f"the index of {base}")
+                raise Unreachable(f"{ref}: --offline, and the chart is not in the cache {self.cache}")
+            try:
+                raw = self._get(base + "index.yaml", MAX_INDEX, f"the index of {base}")
+            except Unreachable as error:
+                self._unreachable[base] = error
+                raise
             try:
                 loaded = load_one(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
             except YAMLError as error:
@@ -170,9 +196,11 @@ class ChartSource:
                 data: bytes = response.read(limit + 1)
         except urllib.error.HTTPError as error:
             raise FetchError(f"cannot fetch {what}: {url} answered {error.code} {error.reason}") from None
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise FetchError(f"cannot fetch {what}: {url}: {reason}") from None
+            raise Unreachable(f"cannot fetch {what}: {url}: {reason}") from None
+        except ValueError as error:
+            raise FetchError(f"cannot fetch {what}: {url}: {error}") from None
         if len(data) > limit:
             raise FetchError(f"cannot fetch {what}: {url} is larger than {limit // 1024 // 1024} MiB")
         return data

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -14,11 +16,13 @@ from .bootstrap import describe_bootstrap
 from .checking.commands import check_command
 from .context import Context, pass_context
 from .core.layout import Layout
-from .errors import FindingsError, os_error
+from .core.names import PLACEHOLDER_GIT_URL
+from .errors import FindingsError, UsageError, os_error
+from .fleet_init import init_fleet
 from .hub_show import describe_hub, format_text
 from .inputs import Scope, load_cluster
 from .rendering import plan_project, render_project
-from .scaffold import grow_drive, new_cluster, new_hub, retire_hub
+from .scaffold import AUTH_BLOCKS, grow_drive, new_cluster, new_hub, retire_hub
 
 #: Commands whose modules pull in heavy libraries (boto3, cryptography, the validators) are
 #: imported only when they run, so `render` starts fast.
@@ -105,7 +109,7 @@ def render(
         if not plan.clean:
             lines = "\n".join(plan.describe())
             raise FindingsError(
-                f"{plan.display}/ is not what the inputs render to:\n{lines}\nrun `make render` and commit"
+                f"{plan.display}/ is not what the inputs render to:\n{lines}\nrun `hubfleet render` and commit"
             )
         click.echo(f"{plan.display}/ is up to date ({plan.unchanged} files)")
         return
@@ -129,6 +133,83 @@ def bootstrap(ctx: Context, cluster: str) -> None:
     click.echo(describe_bootstrap(loaded, Layout()), nl=False)
 
 
+def cluster_options(required: bool) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The questions `new cluster` asks, which `init --cluster` asks too."""
+    options = [
+        click.option("--region", required=required, help="AWS region, e.g. us-west-2."),
+        click.option("--domain", required=required, help="Hostname every hub is served under."),
+        click.option(
+            "--account-id", required=required, help="The 12-digit AWS account that will own the cluster."
+        ),
+        click.option(
+            "--zones",
+            default="",
+            help="Comma-separated availability zones (default: three zones every account has in the region).",
+        ),
+        click.option(
+            "--core-zone",
+            default=None,
+            help="Zone of the tools and core nodes and every drive (default: the first).",
+        ),
+        click.option(
+            "--git-url",
+            default=PLACEHOLDER_GIT_URL,
+            show_default=True,
+            help="Repository Flux reconciles from (validate refuses the placeholder).",
+        ),
+    ]
+
+    def apply(command: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+@main.command("init")
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--cluster", "cluster", default=None, help="Scaffold a first cluster of this name too.")
+@cluster_options(required=False)
+def init_command(
+    folder: Path,
+    cluster: str | None,
+    region: str | None,
+    domain: str | None,
+    account_id: str | None,
+    zones: str,
+    core_zone: str | None,
+    git_url: str,
+) -> None:
+    """Make DIR a fleet repository of your own: clusters/, charts.lock, the validate and plan
+    workflows, a README and .gitignore; with --cluster, a first cluster, rendered."""
+    asked = {"--region": region, "--domain": domain, "--account-id": account_id}
+    if cluster is None and any(value is not None for value in asked.values()):
+        raise UsageError("--cluster", "is needed with --region, --domain and --account-id")
+    missing = [name for name, value in asked.items() if value is None]
+    if cluster is not None and missing:
+        raise UsageError("--cluster", f"needs {', '.join(missing)} too (the questions of `new cluster`)")
+    shown = str(folder)
+    project = init_fleet(folder, shown)
+    click.echo(f"made a fleet in {shown}: clusters/, charts.lock, .github/workflows/, README.md, .gitignore")
+    steps = [f"cd {shlex.quote(shown)}", "git init"]
+    if cluster is not None:
+        assert region is not None and domain is not None and account_id is not None
+        wanted = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
+        path = new_cluster(project, cluster, region, domain, account_id, git_url, wanted, core_zone)
+        plan = render_project(project, Scope.select(project, (cluster,), False))
+        click.echo(f"wrote {project.relative(path)} and rendered gitops/ ({len(plan.added)} files)")
+        steps += [
+            f"edit {project.relative(path)} (flux.url above all), then: hubfleet render",
+            f"hubfleet new hub {shlex.quote(cluster)} NAME --admin YOU",
+        ]
+    else:
+        steps.append("hubfleet new cluster NAME --region ... --domain ... --account-id ...")
+    click.echo('next (README "From nothing to a running cluster"):')
+    for step in steps:
+        click.echo(f"  {step}")
+
+
 @main.group()
 def new() -> None:
     """Write a commented cluster or hub file that passes validation as it is."""
@@ -136,23 +217,7 @@ def new() -> None:
 
 @new.command("cluster")
 @click.argument("name")
-@click.option("--region", required=True, help="AWS region, e.g. us-west-2.")
-@click.option("--domain", required=True, help="Hostname every hub is served under.")
-@click.option("--account-id", required=True, help="The 12-digit AWS account that will own the cluster.")
-@click.option(
-    "--zones",
-    default="",
-    help="Comma-separated availability zones (default: three zones every account has in the region).",
-)
-@click.option(
-    "--core-zone", default=None, help="Zone of the tools and core nodes and every drive (default: the first)."
-)
-@click.option(
-    "--git-url",
-    default="ssh://git@github.com/your-org/your-hubs.git",
-    show_default=True,
-    help="Repository Flux reconciles from.",
-)
+@cluster_options(required=True)
 @pass_context
 def new_cluster_command(
     ctx: Context,
@@ -167,7 +232,7 @@ def new_cluster_command(
     """Scaffold clusters/NAME/cluster.yaml."""
     wanted = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
     path = new_cluster(ctx.project, name, region, domain, account_id, git_url, wanted, core_zone)
-    click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: make render CLUSTER={name}")
+    click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: hubfleet render {name}")
 
 
 @new.command("hub")
@@ -175,15 +240,32 @@ def new_cluster_command(
 @click.argument("name")
 @click.option("--size", default="40Gi", show_default=True, help="Drive size.")
 @click.option(
-    "--admin", "admins", multiple=True, required=True, help="An admin's user name (repeat for several)."
+    "--auth",
+    type=click.Choice(list(AUTH_BLOCKS)),
+    default="native",
+    show_default=True,
+    help='Login type; its block has every required field, values to replace marked (README "Logging in").',
+)
+@click.option("--admin", "admins", multiple=True, help="An admin's user name (repeat for several).")
+@click.option(
+    "--expected-users",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Users at once at the busiest time (`hubfleet plan capacity` sizes user nodes for them).",
 )
 @pass_context
-def new_hub_command(ctx: Context, cluster: str, name: str, size: str, admins: tuple[str, ...]) -> None:
-    """Scaffold clusters/CLUSTER/hubs/NAME.yaml (native login; see README "Logging in" for others)."""
-    path = new_hub(ctx.project, cluster, name, size, admins)
-    click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: make render CLUSTER={cluster}")
-    for admin in admins:
-        click.echo(f"seal {admin}'s initial password: hubfleet seal auth {cluster} {name} --admin {admin}")
+def new_hub_command(
+    ctx: Context, cluster: str, name: str, size: str, auth: str, admins: tuple[str, ...], expected_users: int
+) -> None:
+    """Scaffold clusters/CLUSTER/hubs/NAME.yaml."""
+    path = new_hub(ctx.project, cluster, name, size, admins, auth, expected_users)
+    click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: hubfleet render {cluster}")
+    if auth == "native":
+        for admin in admins:
+            click.echo(
+                f"seal {admin}'s initial password: hubfleet seal auth {cluster} {name} --admin {shlex.quote(admin)}"
+            )
 
 
 @main.group()

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .chartcache import default_cache
+from .core.progress import waiting
 from .edit import write_atomic
 from .errors import LocalError
 from .model import GrafanaDashboard
@@ -118,7 +119,8 @@ def upstream_dashboards() -> tuple[GrafanaDashboard, ...]:
     path = cache_folder() / f"{key}.json"
     compiled = _read_cached(path)
     if compiled is None:
-        compiled = _compile(archive)
+        with waiting(f"compiling the Grafana dashboards (once; cached in {cache_folder()})"):
+            compiled = _compile(archive)
         _write_cached(path, compiled)
     return tuple(
         GrafanaDashboard(name, str(json.loads(text).get("title", name)), text)

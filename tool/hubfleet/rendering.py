@@ -15,26 +15,31 @@ from pathlib import Path
 from ruamel.yaml.error import YAMLError
 
 from .core.capacity import DRIVE_SIZE, size_gib
-from .core.layout import DRIVE_FILE, JUPYTERHUB_FILE, STATE_DIR, Layout
+from .core.layout import DRIVE_FILE, HUBS, JUPYTERHUB_FILE, STATE_DIR, Layout
+from .core.package_data import shipped_charts
 from .core.yaml_reader import load_one
 from .dashboards import upstream_dashboards
-from .errors import InputError, LocalError, UsageError
+from .errors import InputError, LocalError, Problem, UsageError
 from .fingerprint import Record, inputs_digest, tool_key
 from .inputs import Scope, load_project
 from .journal import pending, recover
 from .load import load_file
 from .lock import check_tree_location, holding
 from .model import Cluster
+from .planning.risks import flag
 from .project import Project
+from .render.charts import render_shipped_charts
 from .render.common import OutputFile
 from .render.tree import render_cluster_tree
 from .write import Plan, apply_plan, list_scopes, plan_render, tree_clusters
 
 
 def render_files(clusters: list[Cluster], layout: Layout) -> list[OutputFile]:
+    """Every file of the clusters' trees, and the charts hubfleet ships (whatever the clusters)."""
     # Compiled (or read from the cache) only when some cluster has monitoring.
     dashboards = upstream_dashboards() if any(c.monitoring is not None for c in clusters) else ()
-    return [file for cluster in clusters for file in render_cluster_tree(cluster, layout, dashboards)]
+    files = [file for cluster in clusters for file in render_cluster_tree(cluster, layout, dashboards)]
+    return files + render_shipped_charts(shipped_charts(), layout)
 
 
 def plan_project(
@@ -51,9 +56,11 @@ def plan_project(
         scopes = layout.all_scopes()
     else:
         scopes = tuple(path for cluster in loaded for path in layout.owned_scopes(cluster.name))
+        scopes += (layout.charts_scope(),)
     target = out or project.gitops_dir
     plan = plan_render(target, project.relative(target), render_files(loaded, layout), scopes)
     refuse_shrinking(project, plan, loaded, layout)
+    refuse_vanished_hubs(project, plan, loaded, layout)
     return plan
 
 
@@ -191,6 +198,30 @@ def refuse_shrinking(project: Project, plan: Plan, clusters: list[Cluster], layo
                         f"volumes cannot shrink: keep {old} or more, or copy the data to a new drive",
                     )
                 )
+    if problems:
+        raise InputError(problems)
+
+
+def refuse_vanished_hubs(project: Project, plan: Plan, clusters: list[Cluster], layout: Layout) -> None:
+    """InputError for each hub whose file is gone while its tree still runs a JupyterHub: the
+    render would remove the hub and orphan its drive, the blocking flag plan raises for it."""
+    problems = []
+    for cluster in clusters:
+        known = {hub.name for hub in cluster.hubs}
+        for path in plan.removed:
+            owner = layout.owner(path)
+            hub = path.split("/")[-2]
+            if (
+                owner is None
+                or owner.cluster != cluster.name
+                or owner.component != f"{HUBS}/{hub}"
+                or not path.endswith(f"/{JUPYTERHUB_FILE}")
+                or hub in known
+            ):
+                continue
+            file = project.relative(project.hub_file(cluster.name, hub))
+            reason = flag("hub-removed", cluster.name, hub, file, hub=hub).reason
+            problems.append(Problem(file, 0, 0, "", reason))
     if problems:
         raise InputError(problems)
 

@@ -23,7 +23,7 @@ from .lock import writing_inputs
 from .project import Project
 
 CLUSTER_TEMPLATE = """\
-# Cluster {name}. Format: schemas/cluster.schema.json. Render with: make render CLUSTER={name}
+# Cluster {name}. Format: schemas/cluster.schema.json. Render with: hubfleet render {name}
 name: {name}
 region: {region}
 accountId: "{account}"        # the AWS account that owns the cluster (hubfleet aws refuses others)
@@ -76,22 +76,111 @@ HUB_TEMPLATE = """\
 # Hub {name} of cluster {cluster}, served at https://<domain>/{name}/. Format: schemas/hub.schema.json.
 name: {name}
 state: active            # retired keeps only the drive (the data), see README "Retiring a hub"
+expectedUsers: {expected}        # users at once at the busiest time: `hubfleet plan capacity` sizes for them
 drive:
   size: {size}           # one EBS volume in the core zone, holding every user's home
 auth:
-  # native: people sign up and an admin approves them. For GitHub, Google, CILogon, an OIDC
-  # provider, an LMS (LTI) or a shared password, see README "Logging in".
-  type: native
-  # Admins approve sign-ups. Seal each one's initial password before the hub starts:
-  #   hubfleet seal auth {cluster} {name} --admin NAME
-  admins: {admins}
-user:
+{auth}user:
   cpu: {{guarantee: 0.5, limit: 2}}
   memory: {{guarantee: 1G, limit: 4G}}
   placeholders: 0        # pods that keep room for this many users warm
 culling:
   timeout: 3600          # stop servers idle this many seconds
 """
+
+#: The login block of a new hub, per `new hub --auth` type (README "Logging in" says more). The
+#: values to replace are marked; each block passes validation as written. `dummy` is left out:
+#: it lets anyone in and is for tests only.
+AUTH_BLOCKS = {
+    "native": """\
+  # native: people sign up and an admin approves them.
+  type: native
+  # Admins approve sign-ups. Seal each one's initial password before the hub starts:
+  #   hubfleet seal auth {cluster} {name} --admin NAME
+  admins: {admins}
+""",
+    "shared-password": """\
+  # shared-password: one password for a workshop; anyone who has it gets in (a user name of their
+  # choice). Seal it, and the admins' own password, before the hub starts:
+  #   hubfleet seal auth {cluster} {name}            (the users' password)
+  #   hubfleet seal auth {cluster} {name} --admin-password
+  type: shared-password
+  admins: {admins}
+""",
+    "github": """\
+  # github: an OAuth app (callback https://<domain>/{name}/hub/oauth_callback); seal its secret:
+  #   hubfleet seal auth {cluster} {name}
+  type: github
+  clientId: Ov23liReplaceMe          # replace: the OAuth app's client ID
+  admins: {admins}
+  allowed:
+    organizations: [replace-with-your-org]   # or teams ("org:team") or users
+""",
+    "google": """\
+  # google: an OAuth client (callback https://<domain>/{name}/hub/oauth_callback); seal its secret:
+  #   hubfleet seal auth {cluster} {name}
+  type: google
+  clientId: replace-me.apps.googleusercontent.com   # replace: the OAuth client ID
+  admins: {admins}
+  allowed:
+    domains: [example.edu]           # replace: your Google Workspace domain(s)
+""",
+    "cilogon": """\
+  # cilogon: a CILogon client (callback https://<domain>/{name}/hub/oauth_callback); seal its secret:
+  #   hubfleet seal auth {cluster} {name}
+  type: cilogon
+  clientId: "cilogon:/client_id/replace-me"   # replace: the CILogon client ID
+  admins: {admins}
+  cilogon:
+    idps:
+      https://login.example.edu/idp/shibboleth:   # replace: your institution's IdP entity ID
+        usernameClaim: email
+        stripDomain: example.edu
+        domains: [example.edu]
+""",
+    "oidc": """\
+  # oidc: any OpenID Connect provider (callback https://<domain>/{name}/hub/oauth_callback); seal
+  # its client secret:  hubfleet seal auth {cluster} {name}
+  type: oidc
+  clientId: replace-with-the-client-id
+  allowed:
+    groups: [jupyter-users]          # replace: the group whose members may log in
+  oidc:                              # replace each URL with your provider's
+    issuer: https://login.example.edu
+    authorizeUrl: https://login.example.edu/authorize
+    tokenUrl: https://login.example.edu/token
+    userdataUrl: https://login.example.edu/userinfo
+    usernameClaim: preferred_username
+    groupsClaim: groups
+    adminGroups: [jupyter-admins]    # replace: the group whose members are admins
+    loginService: Example University
+""",
+    "lti13": """\
+  # lti13: launched from an LMS course (LTI 1.3); register the tool with the LMS first (README
+  # "Logging in"). Launches are signed by the LMS: nothing to seal.
+  type: lti13
+  clientId: "10000000000000"         # replace: the developer key's client ID
+  allowed:
+    everyone: true                   # every launch the LMS signs for this key
+  lti13:                             # replace with your LMS's (these are Canvas Cloud's)
+    issuer: https://canvas.instructure.com
+    authorizeUrl: https://sso.canvaslms.com/api/lti/authorize_redirect
+    jwksUrl: https://sso.canvaslms.com/api/lti/security/jwks
+    adminRoles: [Instructor]
+""",
+    "lti11": """\
+  # lti11: launched from an LMS course (LTI 1.1); seal the consumer secret:
+  #   hubfleet seal auth {cluster} {name}
+  type: lti11
+  admins: {admins}                   # the LMS's user IDs
+  allowed:
+    everyone: true                   # every launch signed with the consumer key
+  lti11:
+    consumerKey: replace-with-the-consumer-key
+""",
+}
+#: Login types whose block names admins (`--admin` is needed for them).
+AUTH_WITH_ADMINS = ("native", "shared-password", "github", "google", "cilogon", "lti11")
 
 #: Which command-line argument wrote each field of a scaffold, so a bad value is reported at the
 #: argument a person typed, not at a file that was never written.
@@ -104,7 +193,12 @@ CLUSTER_ARGUMENTS = {
     "coreZone": "--core-zone",
     "flux.url": "--git-url",
 }
-HUB_ARGUMENTS = {"name": "NAME", "drive.size": "--size", "auth.admins": "--admin"}
+HUB_ARGUMENTS = {
+    "name": "NAME",
+    "drive.size": "--size",
+    "auth.admins": "--admin",
+    "expectedUsers": "--expected-users",
+}
 
 
 def _check(text: str, display: str, schema: str, stem: str) -> None:
@@ -186,13 +280,29 @@ def new_cluster(
     return path
 
 
-def new_hub(project: Project, cluster: str, name: str, size: str, admins: tuple[str, ...]) -> Path:
+def new_hub(
+    project: Project,
+    cluster: str,
+    name: str,
+    size: str,
+    admins: tuple[str, ...],
+    auth: str = "native",
+    expected: int = 0,
+) -> Path:
+    """clusters/CLUSTER/hubs/NAME.yaml with the login block of `auth` (AUTH_BLOCKS)."""
+    if auth in AUTH_WITH_ADMINS and not admins:
+        raise UsageError("--admin", f"--auth {auth} needs at least one admin (repeat --admin for several)")
+    if auth not in AUTH_WITH_ADMINS and admins:
+        raise UsageError(
+            "--admin", f"--auth {auth} takes its admins from the provider's groups or roles, not --admin"
+        )
     cluster = load_cluster(project, cluster).name
     path = project.hub_file(cluster, name)
     display = project.relative(path)
     if path.exists():
         raise LocalError(display, "already exists; refusing to overwrite it")
-    text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size, admins=json.dumps(list(admins)))
+    block = AUTH_BLOCKS[auth].format(name=name, cluster=cluster, admins=json.dumps(list(admins)))
+    text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size, auth=block, expected=expected)
     _check(text, display, "hub", name)
     with writing_inputs(project):
         _write_new(path, text, display)

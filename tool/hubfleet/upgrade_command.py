@@ -97,7 +97,7 @@ def start(ctx: Context, cluster: str, target: str) -> None:
         _write_checked(project, name, lambda text, file: edit_text(text, file, updates))
     click.echo(
         f'{name}: kubernetesVersion "{target}", nodeGroups.retiring "{retiring}" in '
-        f"{project.relative(project.cluster_file(name))}. Next: make render CLUSTER={name}, hubfleet plan, "
+        f"{project.relative(project.cluster_file(name))}. Next: hubfleet render {name}, hubfleet plan, "
         f"commit; then, before merging: {'; '.join(result.steps[1].commands)}"
     )
 
@@ -121,7 +121,7 @@ def finish(ctx: Context, cluster: str) -> None:
     config = Layout().eksctl_config(name)
     click.echo(
         f"{name}: nodeGroups.retiring ({found.retiring}) removed from {project.relative(project.cluster_file(name))} "
-        f"(hubfleet does not look at the nodes: this is for once no hub pod or server runs on them). Next: make "
-        f"render CLUSTER={name}, hubfleet plan, commit and merge; then eksctl delete nodegroup -f {config} "
+        f"(hubfleet does not look at the nodes: this is for once no hub pod or server runs on them). Next: hubfleet "
+        f"render {name}, hubfleet plan, commit and merge; then eksctl delete nodegroup -f {config} "
         "--only-missing --approve"
     )

@@ -33,8 +33,9 @@ from .core.kubernetes import (
     support,
     version_problem,
 )
-from .core.layout import Layout
+from .core.layout import CHART_FILE, Layout
 from .core.names import HUBS, INFRA_CONTROLLERS, NODE_GROUP_LABEL, UNVERSIONED, generation_name
+from .core.package_data import shipped_charts
 from .core.version_ranges import satisfies
 from .core.yaml_reader import load_one
 from .errors import LocalError, UsageError
@@ -102,17 +103,17 @@ def refuse(cluster: Cluster, target: str, on: date) -> None:
 
 
 def _kube_version(package: Path) -> str | None:
-    """The `kubeVersion` of a chart package or folder, None when it has none; ValueError when its
+    """The `kubeVersion` of a chart package, None when it has none; ValueError when its
     Chart.yaml cannot be read as one."""
-    if package.is_dir():
-        text = (package / "Chart.yaml").read_bytes()
-    else:
-        with tarfile.open(package) as tar:
-            member = next((m for m in tar if m.name.count("/") == 1 and m.name.endswith("/Chart.yaml")), None)
-            handle = tar.extractfile(member) if member is not None else None
-            if handle is None:
-                raise ValueError("the package has no Chart.yaml at its top")
-            text = handle.read()
+    with tarfile.open(package) as tar:
+        member = next((m for m in tar if m.name.count("/") == 1 and m.name.endswith("/Chart.yaml")), None)
+        handle = tar.extractfile(member) if member is not None else None
+        if handle is None:
+            raise ValueError("the package has no Chart.yaml at its top")
+        return _chart_kube_version(handle.read())
+
+
+def _chart_kube_version(text: bytes) -> str | None:
     try:
         data = load_one(text.decode("utf-8"))
     except (YAMLError, UnicodeDecodeError) as error:
@@ -158,14 +159,11 @@ def chart_checks(project: Project, cluster: Cluster, target: str, source: ChartS
             checks.append(Check(f"chart {label}", False, "not in charts.lock; run `hubfleet charts lock`"))
             continue
         checks.append(_chart_check(label, partial(_package_kube_version, source, ref, digest), target))
-    try:
-        folders = sorted(p for p in (project.root / "charts").iterdir() if (p / "Chart.yaml").is_file())
-    except FileNotFoundError:
-        folders = []
-    except OSError as error:
-        return [*checks, Check("charts/", False, f"could not be read: {error.strerror}")]
-    for folder in folders:
-        checks.append(_chart_check(f"charts/{folder.name}", partial(_kube_version, folder), target))
+    # The charts this hubfleet ships are what the next render puts in the tree (render/charts.py).
+    for path, text in sorted(shipped_charts().items()):
+        folder, _, name = path.partition("/")
+        if name == CHART_FILE:
+            checks.append(_chart_check(f"charts/{folder}", partial(_chart_kube_version, text), target))
     return checks
 
 
@@ -240,7 +238,7 @@ def runbook(cluster: Cluster, target: str, running: str) -> list[Step]:
         Step(f'On a branch, set kubernetesVersion: "{target}" and nodeGroups.retiring: "{running}" in '
              f"clusters/{name}/cluster.yaml (`upgrade start` does both) and render: the ClusterConfig gains a "
              f"{target} generation of every node group beside the {old} one",
-             (f"hubfleet upgrade start {name} --to {target}", f"make render CLUSTER={name}", "hubfleet plan",
+             (f"hubfleet upgrade start {name} --to {target}", f"hubfleet render {name}", "hubfleet plan",
               f"git commit -am 'Kubernetes {target}'"),
              "nothing yet: the branch is not merged"),
         Step("Raise the control plane, from the branch, before merging",
@@ -277,7 +275,7 @@ def runbook(cluster: Cluster, target: str, running: str) -> list[Step]:
         Step(f"Retire the {old} generation once no hub pod or server runs on its nodes (they stay up, empty, "
              "until deleted): on a new branch remove nodeGroups.retiring (`upgrade finish`), render and merge, "
              "then delete them",
-             (f"hubfleet upgrade finish {name}", f"make render CLUSTER={name}", "hubfleet plan",
+             (f"hubfleet upgrade finish {name}", f"hubfleet render {name}", "hubfleet plan",
               f"git commit -am 'Retire the {old} node groups'",
               f"eksctl delete nodegroup -f {config} --only-missing --approve", f"hubfleet aws drift {name}"),
              "nothing: their nodes are empty"),

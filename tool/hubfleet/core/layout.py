@@ -38,8 +38,13 @@ EKSCTL = "eksctl"
 JUPYTERHUB_FILE = "jupyterhub.yaml"
 #: A hub folder's drive HelmRelease (render compares its size with the last, to refuse shrinking).
 DRIVE_FILE = "drive.yaml"
-#: Every top-level folder a render owns; `render --all` owns all of them.
+#: Every top-level folder a render of clusters owns; `render --all` owns all of them.
 TOP_FOLDERS = (CLUSTERS, INFRASTRUCTURE, HUBS, EKSCTL)
+#: The charts hubfleet ships, one folder each, written by every render whatever its clusters
+#: (core/package_data.shipped_charts): a newer hubfleet updates them as it updates the rest.
+CHARTS = "charts"
+#: The file whose header makes a chart folder hubfleet's (the writer owns the whole folder then).
+CHART_FILE = "Chart.yaml"
 
 InfraLayer = Literal["controllers", "configs", "ingress", "monitoring"]
 INFRA_LAYERS: tuple[InfraLayer, ...] = ("controllers", "configs", "ingress", "monitoring")
@@ -91,6 +96,13 @@ class Layout:
     def eksctl_file(self, cluster: str) -> str:
         return f"{EKSCTL}/{cluster}.yaml"
 
+    def chart_dir(self, chart: str) -> str:
+        return f"{CHARTS}/{chart}"
+
+    def chart_source(self, chart: str) -> str:
+        """A shipped chart as a HelmRelease names it in the flux-system GitRepository."""
+        return self.flux_path(self.chart_dir(chart))
+
     def repo_path(self, tree_relative: str) -> str:
         """A path of the tree from the repository root, as commands given to people name it."""
         return "/".join(part for part in (self.repo_prefix, tree_relative) if part)
@@ -114,7 +126,18 @@ class Layout:
 
     def all_scopes(self) -> tuple[str, ...]:
         """Everything in the tree that `render --all` owns."""
-        return tuple(f"{folder}/" for folder in TOP_FOLDERS)
+        return (*(f"{folder}/" for folder in TOP_FOLDERS), self.charts_scope())
+
+    @staticmethod
+    def charts_scope() -> str:
+        """The shipped charts: every render owns them, whichever clusters it renders."""
+        return f"{CHARTS}/"
+
+    @staticmethod
+    def chart_of(tree_relative: str) -> str | None:
+        """The chart folder (`charts/<name>`) a path lies in, or None."""
+        parts = PurePosixPath(tree_relative).parts
+        return f"{CHARTS}/{parts[1]}" if len(parts) >= 3 and parts[0] == CHARTS else None
 
     # Reading paths ----------------------------------------------------------------------------
 

@@ -45,10 +45,10 @@ VPC_CIDR = "192.168.0.0/16"
 #: The VPC CNI add-on, pinned, with its network-policy enforcement on (drives' NetworkPolicies).
 VPC_CNI_ADDON = "vpc-cni"
 VPC_CNI_VERSION = "v1.22.3-eksbuild.1"
-#: The per-hub drive: a release of our NFS drive chart, from this repository.
+#: The per-hub drive: a release of the NFS drive chart hubfleet ships (gitops/charts/<DRIVE_CHART>).
 DRIVE_RELEASE = "drive"
-DRIVE_CHART = "./charts/nfs-drive"
-#: A drive's claim: charts/nfs-drive names its StatefulSet "<release>-nfs" and its claim template
+DRIVE_CHART = "nfs-drive"
+#: A drive's claim: the nfs-drive chart names its StatefulSet "<release>-nfs" and its claim template
 #: "data", and Kubernetes names the claim "<template>-<statefulset>-<ordinal>".
 DRIVE_CLAIM = f"data-{DRIVE_RELEASE}-nfs-0"
 HOME_CLAIM = "home"
@@ -190,3 +190,7 @@ def split_generation(name: str) -> tuple[str, str]:
     """(group, generation) of an eksctl node-group name: the inverse of generation_name."""
     found = _GENERATION_SUFFIX.search(name)
     return (name[: found.start()], f"1.{found.group(1)}") if found else (name, UNVERSIONED)
+
+
+#: What `new cluster` writes as flux.url when none is given; validate and bootstrap refuse it.
+PLACEHOLDER_GIT_URL = "ssh://git@github.com/your-org/your-hubs.git"

@@ -26,17 +26,15 @@ from ..model import Cluster
 from ..project import Project
 from ..rendering import render_files, settle
 from ..write import serialise
-from .expansion import Expander, Side, expanded_changes
+from .expansion import OWN_CHART_PREFIX, Expander, Side, expanded_changes
 from .model import ChangePlan, ClusterChanges
 from .objects import ObjectChange, ObjectKey, by_cluster, object_changes
 from .revisions import WORKTREE, commit_of, merge_base, read_revision, toplevel, write_files
 from .risks import Risk, cluster_risks, flag, object_risks, own_chart_risks, sort_risks
 
-OWN_CHART_PREFIX = "./charts/"
-
 
 def _chart_versions(files: dict[str, bytes]) -> dict[str, str]:
-    """charts/<name>/Chart.yaml -> its version."""
+    """charts/<name>/Chart.yaml of a tree -> its version."""
     found = {}
     for path, text in files.items():
         parts = path.split("/")
@@ -52,9 +50,9 @@ def _chart_versions(files: dict[str, bytes]) -> dict[str, str]:
 
 
 def _work_tree(root: Path, names: Sequence[str]) -> dict[str, bytes]:
-    """The work tree's inputs of `names` and our charts, by path from the project."""
+    """The work tree's inputs of `names`, by path from the project."""
     found = {}
-    folders = [root / "clusters" / name for name in names] + [root / "charts"]
+    folders = [root / "clusters" / name for name in names]
     for path in [p for folder in folders for p in sorted(folder.rglob("*"))]:
         if path.is_file():
             found[path.relative_to(root).as_posix()] = path.read_bytes()
@@ -221,7 +219,7 @@ def plan_changes(
         if head_commit is not None:
             head_project = Project(Path(scratch, "head"))
             head_files = read_revision(top, head_commit, prefix)
-            write_files(head_files, head_project.root, ("clusters/", "charts/", "charts.lock"))
+            write_files(head_files, head_project.root, ("clusters/", "charts.lock"))
         scope = Scope.select(head_project, names, False, default_all=True)
         head_clusters = load_project(head_project, scope)
         head_names = [c.name for c in head_clusters]
@@ -252,27 +250,33 @@ def plan_changes(
             notes.append("the base has no committed gitops/; its inputs were rendered instead")
             base_tree = {f.path: serialise(f) for f in render_files(list(base_models.values()), layout)}
         files = render_files(head_clusters, layout)
-        before, after = _compare(base_tree, {f.path: serialise(f) for f in files}, layout, named)
+        # The charts hubfleet ships are part of the tree: a newer hubfleet's drive chart shows here.
+        head_tree = {f.path: serialise(f) for f in files}
+        before, after = _compare(base_tree, head_tree, layout, named)
         changes = object_changes(layout, before, after)
         first_expansion_note = len(notes)
         released = [c for c in changes if c.key.kind == "HelmRelease" and c.change == "changed"]
         retemplated = {
-            chart for chart in _chart_names(base_files) | _chart_names(head_files)
-            if _chart_files(base_files, chart) != _chart_files(head_files, chart)
+            chart for chart in _chart_names(base_tree) | _chart_names(head_tree)
+            if _chart_files(base_tree, chart) != _chart_files(head_tree, chart)
         }  # fmt: skip
         head_documents = [(f.path, d) for f in files for d in f.documents]
         released += _own_chart_releases(head_documents, retemplated, {c.key for c in released}, layout)
-        old_charts, new_charts = _chart_versions(base_files), _chart_versions(head_files)
+        old_charts, new_charts = _chart_versions(base_tree), _chart_versions(head_tree)
         same_version = old_charts.items() & new_charts.items()
         notes += [f"charts/{chart} changed but kept version {version}: Flux upgrades none of its releases "
                   "(they reconcile on the chart's version); bump it" for chart, version in sorted(same_version)
                   if chart in retemplated]  # fmt: skip
         if expand and released:
-            write_files(base_files, base_folder, ("charts/", "charts.lock"))
+            write_files(base_files, base_folder, ("charts.lock",))
+            write_files(base_tree, base_folder / "tree", (layout.charts_scope(),))
+            write_files(head_tree, Path(scratch, "head-tree"), (layout.charts_scope(),))
             versions = {c.name: c.kubernetes_version for c in head_clusters}
             base_versions = {**versions, **{n: c.kubernetes_version for n, c in base_models.items()}}
-            base_side = Side(base_folder / "charts", base_folder / "charts.lock", base_versions)
-            head_side = Side(head_project.root / "charts", head_project.root / "charts.lock", versions)
+            base_side = Side(base_folder / "tree" / "charts", base_folder / "charts.lock", base_versions)
+            head_side = Side(
+                Path(scratch, "head-tree", "charts"), head_project.root / "charts.lock", versions
+            )
             changes += _expanded(project.root, Path(scratch), base_side, head_side, released, notes)
     releases: dict[str, int] = {}
     per_cluster: dict[str, dict[str, int]] = {}

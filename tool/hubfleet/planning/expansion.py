@@ -27,9 +27,12 @@ from typing import Any
 
 from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
 from ..core.charts import UPSTREAM_CHARTS, chart_spec
+from ..core.layout import Layout
 from .objects import ObjectChange, documents, index_documents, indexed_changes
 
 HELM_TIMEOUT_S = 300
+#: How a HelmRelease names a chart hubfleet ships (rendered into the tree's charts/).
+OWN_CHART_PREFIX = Layout().chart_source("")
 #: Annotations charts compute from generated values: they change on every run.
 RANDOM_ANNOTATION_PREFIX = "checksum/"
 #: A chart whose templates read a live StatefulSet back (Helm `lookup`) keeps its claim templates
@@ -107,7 +110,7 @@ class Expander:
         source: dict[str, Any] = found if isinstance(found, dict) else {}
         chart, version = str(spec.get("chart", "")), str(spec.get("version", ""))
         if source.get("kind") == "GitRepository":
-            folder = (side.charts.parent / chart).resolve()
+            folder = (side.charts / chart.removeprefix(OWN_CHART_PREFIX)).resolve()
             if folder.is_relative_to(side.charts.resolve()) and (folder / "Chart.yaml").is_file():
                 return str(folder)
             self.notes.append(f"chart {chart} is not in this side's charts/: its releases were not expanded")

@@ -24,6 +24,8 @@ class OutputFile:
     documents: list[Manifest] = field(default_factory=list)
     #: Comment lines written under the header: why the file holds something unusual.
     notes: tuple[str, ...] = ()
+    #: A file written as these bytes instead of documents (a shipped chart's templates).
+    raw: bytes | None = None
 
 
 def metadata(name: str, namespace: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..core.capacity import HUB_POD, NFS_SERVER_POD, PROXY_POD, USER_SCHEDULER_POD, USER_SCHEDULER_REPLICAS
 from ..core.charts import JUPYTERHUB, KUBE_SCHEDULER_IMAGE, KUBE_SCHEDULER_TAGS
-from ..core.layout import DRIVE_FILE, JUPYTERHUB_FILE
+from ..core.layout import DRIVE_FILE, JUPYTERHUB_FILE, Layout
 from ..core.names import (
     DRIVE_CHART,
     DRIVE_RELEASE,
@@ -42,9 +42,10 @@ def render_hub_namespace(hub: Hub) -> Manifest:
     return namespace(hub.name, annotations=PRUNE_DISABLED)
 
 
-def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
-    """The drive release. Its chart comes from this repository and reconciles on the chart's
-    version (Flux's default ChartVersion strategy): an unrelated commit upgrades no drive."""
+def render_drive(cluster: Cluster, hub: Hub, layout: Layout) -> Manifest:
+    """The drive release. Its chart is the one hubfleet ships, rendered into the fleet's tree
+    (render/charts.py); it reconciles on the chart's version (Flux's default ChartVersion
+    strategy): an unrelated commit upgrades no drive."""
     values = {
         "size": hub.drive_size,
         "clients": VPC_CIDR,
@@ -57,7 +58,7 @@ def render_drive(cluster: Cluster, hub: Hub) -> Manifest:
     return helm_release(
         DRIVE_RELEASE,
         hub.name,
-        DRIVE_CHART,
+        layout.chart_source(DRIVE_CHART),
         None,
         "GitRepository",
         GIT_REPOSITORY,
@@ -191,9 +192,10 @@ def render_jupyterhub(cluster: Cluster, hub: Hub) -> Manifest:
     )
 
 
-def render_hub_files(cluster: Cluster, hub: Hub) -> dict[str, list[Manifest]]:
+def render_hub_files(cluster: Cluster, hub: Hub, layout: Layout) -> dict[str, list[Manifest]]:
     """File name -> documents for the hub's folder; a retired hub has no JupyterHub."""
-    files = {"namespace.yaml": [render_hub_namespace(hub)], DRIVE_FILE: [render_drive(cluster, hub)]}
+    drive = render_drive(cluster, hub, layout)
+    files = {"namespace.yaml": [render_hub_namespace(hub)], DRIVE_FILE: [drive]}
     if hub.active:
         files[JUPYTERHUB_FILE] = [render_jupyterhub(cluster, hub)]
     return files

@@ -98,7 +98,7 @@ def render_cluster_tree(
         )
     hubs_root = layout.hubs_dir(cluster.name)
     for hub in cluster.hubs:
-        hub_files = render_hub_files(cluster, hub)
+        hub_files = render_hub_files(cluster, hub, layout)
         hub_origins = {}
         for sealed in by_hub.get(hub.name, []):
             hub_files[sealed.file_name] = [sealed.manifest]

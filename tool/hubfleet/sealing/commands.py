@@ -103,7 +103,7 @@ def seal_tls_command(
     if result.changed:
         click.echo(
             f"sealed {result.namespace}/{result.name} into {where} ({facts.subject}, "
-            f"valid until {facts.not_after:%Y-%m-%d}); run `make render CLUSTER={cluster}` and commit"
+            f"valid until {facts.not_after:%Y-%m-%d}); run `hubfleet render {cluster}` and commit"
         )
     else:
         click.echo(f"{where} already holds this certificate, sealed with this sealing certificate; unchanged")
@@ -156,7 +156,7 @@ def seal_auth_command(
         )
     if result.missing:
         click.echo(f"still to seal: {', '.join(result.missing)}")
-    click.echo(f"run `make render CLUSTER={cluster}` and commit")
+    click.echo(f"run `hubfleet render {cluster}` and commit")
 
 
 def _read_secret(source: IO[bytes] | None) -> bytes:
@@ -195,9 +195,7 @@ def seal_monitoring_command(
             )
         key = SLACK_WEBHOOK_KEY if slack_webhook else SMTP_PASSWORD_KEY
         path = seal_receiver(project, cluster, key, _read_secret(source), _now())
-        click.echo(
-            f"sealed {key} into {project.relative(path)}; run `make render CLUSTER={cluster}` and commit"
-        )
+        click.echo(f"sealed {key} into {project.relative(path)}; run `hubfleet render {cluster}` and commit")
         return
     value = None if generate else _read_secret(source)
     result = seal_grafana_admin(project, cluster, value, _now())
@@ -205,7 +203,7 @@ def seal_monitoring_command(
         click.echo(
             f"Grafana admin password (shown once; keep it in your password manager): {result.generated}"
         )
-    click.echo(f"sealed {project.relative(result.path)}; run `make render CLUSTER={cluster}` and commit")
+    click.echo(f"sealed {project.relative(result.path)}; run `hubfleet render {cluster}` and commit")
 
 
 @click.command()

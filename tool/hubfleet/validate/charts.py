@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.charts import chart_spec
+from ..core.layout import CHART_FILE
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
 from ..core.programs import find_tool
 from ..core.schema_errors import Issue
@@ -38,7 +39,7 @@ from .locations import CRD_TEMPLATE, kube_version
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, report_issue
 from .tools import Ran, run
-from .tree import Tree, cluster_of
+from .tree import LAYOUT, Tree, cluster_of
 from .values_from import resolve_values_from, secrets_of, under
 
 _LINT = re.compile(r"^\[(ERROR|WARNING)\]\s+(.*)$")
@@ -181,7 +182,8 @@ class ChartRuns:
         self.groups: list[_Group] = []
 
     def start_lint(self) -> None:
-        for chart_yaml in sorted((self.root / "charts").glob("*/Chart.yaml")):
+        charts = self.root / LAYOUT.repo_path(LAYOUT.charts_scope())
+        for chart_yaml in sorted(charts.glob(f"*/{CHART_FILE}")):
             folder = chart_yaml.parent
             self.lints.append((folder, self.pool.submit(run, [self.helm, "lint", "--strict", str(folder)])))
 

@@ -9,12 +9,13 @@ import click
 
 from ..chartcache import CACHE_ENV, MIRROR_ENV
 from ..context import Context, pass_context
-from ..errors import FindingsError, InputError
+from ..errors import FindingsError, InputError, UsageError
 from .findings import LAYERS
 from .locations import ENVIRONMENT
 from .output import FORMATS, Format, format_report, input_annotations, input_report
 from .pipeline import Backend, Request, default_jobs, validate_project
 from .pods import HUB_PYTHON_ENV
+from .shards import shard_clusters, shards_json
 
 
 @click.command()
@@ -77,6 +78,18 @@ from .pods import HUB_PYTHON_ENV
         f".venv-hub/bin/python): build every pod of every hub with them and check it (${HUB_PYTHON_ENV})."
     ),
 )
+@click.option(
+    "--fleet",
+    is_flag=True,
+    help="Only the checks that span clusters (inputs, the whole tree's freshness, leaks, --base): the "
+    "fleet-wide job beside one `validate CLUSTER` job per cluster.",
+)
+@click.option(
+    "--shards",
+    is_flag=True,
+    help='Check nothing: print the clusters to validate as a job matrix, {"cluster": [...]}: with --base, '
+    "those the change touches (all when it touches the chart lock or the shipped charts).",
+)
 @pass_context
 def validate(
     ctx: Context,
@@ -92,6 +105,8 @@ def validate(
     offline: bool,
     base: str | None,
     hub_python: str | None,
+    fleet: bool,
+    shards: bool,
 ) -> None:
     """Check CLUSTERS (default: every cluster and all of gitops/) before Flux sees them.
 
@@ -99,6 +114,11 @@ def validate(
     helm template; with --hub-python, every user's pod built by z2jh's JupyterHub and KubeSpawner), Flux wiring (references, kubectl kustomize), lint (drives, ingress, TLS, leaks).
     Exit 0 when clean, 1 on findings, 2 on usage errors or unreadable input.
     """
+    if shards:
+        if clusters or fleet:
+            raise UsageError("--shards", "lists clusters itself; name no CLUSTER and no --fleet with it")
+        click.echo(shards_json(shard_clusters(ctx.project, base)))
+        return
     request = Request(
         clusters=clusters,
         locations=locations,
@@ -111,6 +131,7 @@ def validate(
         chart_cache=chart_cache,
         base=base,
         hub_python=hub_python,
+        fleet=fleet,
     )
     try:
         report = validate_project(ctx.project, request)

@@ -5,20 +5,26 @@ It renders the clusters the inputs layer already loaded; nothing is read twice.
 
 from __future__ import annotations
 
-from ..errors import LocalError, ToolError
+from ..errors import InputError, LocalError, ToolError
 from ..inputs import Scope
 from ..model import Cluster
 from ..project import Project
 from ..rendering import plan_project
 from .findings import Tally
 
-ADVICE = "run `make render` and commit"
+ADVICE = "run `hubfleet render` and commit"
 
 
 def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> Tally:
     tally = Tally("freshness")
     try:
         plan = plan_project(project, scope, clusters=clusters)
+    except InputError as error:
+        # The inputs loaded but cannot be rendered over this tree (an active hub's file is gone,
+        # a drive would shrink): the render refuses, so the tree cannot be fresh.
+        for problem in error.problems:
+            tally.fail(problem.file, problem.file, problem.line, problem.field, problem.message)
+        return tally
     except (LocalError, ToolError) as error:
         # The inputs loaded, so this is about the tree: files hubfleet did not write where it writes.
         tree = project.relative(project.gitops_dir)

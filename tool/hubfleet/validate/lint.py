@@ -19,14 +19,14 @@ from ..capacity_plan import core_shortfall, plan_cluster
 from ..core.capacity import VolumeFit, instance_type
 from ..core.charts import JUPYTERHUB, chart_spec
 from ..core.kubernetes import extended_support_warning
-from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL
+from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL, PLACEHOLDER_GIT_URL
 from ..model import Cluster
 from ..project import Project
 from ..sealing.audit import audit_sealed_secrets
 from ..sealing.auth_audit import audit_hub_logins
 from .findings import Tally
 from .manifests import Locator, Manifest
-from .tree import Tree
+from .tree import LAYOUT, Tree
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 
@@ -53,7 +53,7 @@ def is_drive(manifest: Manifest) -> bool:
         manifest.is_a(HELM_GROUP, "HelmRelease")
         and isinstance(source, dict)
         and source.get("kind") == "GitRepository"
-        and _same_chart(str(chart.get("chart", "")), DRIVE_CHART)
+        and _same_chart(str(chart.get("chart", "")), LAYOUT.chart_source(DRIVE_CHART))
     )
 
 
@@ -189,6 +189,22 @@ def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tall
             tally.fail(check, finding.file, 0, "", finding.message)
         else:
             tally.warn(check, finding.file, 0, "", finding.message)
+
+
+def flux_lint(cluster: Cluster, tally: Tally) -> None:
+    """flux.url still the scaffold's placeholder: bootstrap would point Flux at a repository that
+    is not this fleet's, and the cluster would never reconcile."""
+    check = f"flux:{cluster.name}"
+    tally.checked(check)
+    if cluster.git_url == PLACEHOLDER_GIT_URL:
+        tally.fail(
+            check,
+            cluster.source_file,
+            0,
+            "",
+            f"flux.url: {PLACEHOLDER_GIT_URL} is the placeholder `hubfleet new cluster` writes; set it to "
+            "this fleet's repository as Flux reads it (e.g. ssh://git@github.com/ORG/REPO.git)",
+        )
 
 
 def version_lint(cluster: Cluster, on: date, tally: Tally) -> None:

@@ -18,6 +18,7 @@ from typing import Literal
 
 from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
 from ..core.kubernetes import today
+from ..core.progress import waiting
 from ..errors import InputError, UsageError
 from ..inputs import Scope, load_project
 from ..project import Project
@@ -25,7 +26,7 @@ from ..rendering import settle
 from .charts import ChartRelease, ChartRuns, chart_releases
 from .eksctl import check_eksctl
 from .expansions import ExpansionCache, checker_identity
-from .findings import LAYERS, Report, Tally
+from .findings import FLEET_LAYERS, LAYERS, Report, Tally
 from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
 from .guard import check_guard
@@ -35,7 +36,7 @@ from .ingress import check_ingresses, check_tls_secrets
 from .isolation import check_drive_isolation
 from .kubeconform import KubeconformChecker, find_kubeconform
 from .leaks import check_leaks
-from .lint import ClusterLint, capacity_lint, sealing_audit, version_lint
+from .lint import ClusterLint, capacity_lint, flux_lint, sealing_audit, version_lint
 from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
@@ -74,6 +75,9 @@ class Request:
     base: str | None = None
     #: `--hub-python`: build every user's pod with the hub image's JupyterHub and KubeSpawner.
     hub_python: str | None = None
+    #: `--fleet`: only what spans clusters (inputs, the whole tree's freshness, leaks, the guard);
+    #: each cluster's objects, charts and wiring are another job's (`validate CLUSTER`).
+    fleet: bool = False
 
 
 def object_checker(request: Request, sources: SchemaSources, cache: ValidatorCache) -> ObjectChecker:
@@ -113,6 +117,7 @@ def check_lint(
         sealing_audit(project, cluster, now, tally)
         capacity_lint(cluster, tally)
         version_lint(cluster, today(), tally)
+        flux_lint(cluster, tally)
     return tally
 
 
@@ -137,6 +142,10 @@ def validate_project(project: Project, request: Request) -> Report:
     if unknown:
         raise UsageError(f"--skip {unknown[0]}", f"no such layer (layers: {', '.join(LAYERS[1:])})")
     wanted = [layer for layer in LAYERS if layer not in request.skip]
+    if request.fleet:
+        if request.clusters:
+            raise UsageError("--fleet", "checks every cluster's shared parts; name no CLUSTER with it")
+        wanted = [layer for layer in wanted if layer in FLEET_LAYERS]
     scope = Scope.select(project, request.clusters, False, default_all=True)
     try:
         clusters = load_project(project, scope)
@@ -166,7 +175,11 @@ def validate_project(project: Project, request: Request) -> Report:
     if request.base is not None:
         tallies.append(check_guard(project, request.base, request.clusters))
     charts, flux = Tally("charts"), Tally("flux")
-    with ThreadPoolExecutor(request.jobs) as pool, tempfile.TemporaryDirectory(prefix="hubfleet-") as tmp:
+    with (
+        waiting("validating: fetching charts, expanding every release with helm"),
+        ThreadPoolExecutor(request.jobs) as pool,
+        tempfile.TemporaryDirectory(prefix="hubfleet-") as tmp,
+    ):
         builds = (
             start_builds(pool, kubectl, WiringCheck(tree, locator, flux).run(), expansions)
             if "flux" in wanted
@@ -205,7 +218,11 @@ def validate_project(project: Project, request: Request) -> Report:
         if "flux" in wanted:
             finish_builds(builds, project.root, locator, flux)
             tallies.append(flux)
-        if "lint" in wanted:
+        if "lint" in wanted and request.fleet:
+            lint = Tally("lint")
+            check_leaks(project, tree, scope.everything, lint)
+            tallies.append(lint)
+        elif "lint" in wanted:
             lint = check_lint(project, tree, locator, rendered, request.now or datetime.now(UTC))
             check_leaks(project, tree, scope.everything, lint)
             tallies.append(lint)

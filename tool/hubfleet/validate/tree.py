@@ -80,9 +80,13 @@ def role_of(path: str) -> Role:
     return "kustomize" if Layout.is_kustomize_file(inside) else "objects"
 
 
-def _yaml_files(folder: Path) -> Iterator[Path]:
+def _yaml_files(folder: Path, skip: Path | None = None) -> Iterator[Path]:
+    """YAML files under `folder`, but none under `skip` (the shipped charts: helm checks those)."""
     for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != BOOTSTRAP_DIR and not d.startswith("."))
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if d != BOOTSTRAP_DIR and not d.startswith(".") and here / d != skip
+        )
         for name in sorted(filenames):
             if name.endswith((".yaml", ".yml")) or name == "Kustomization":
                 yield Path(dirpath) / name
@@ -91,7 +95,7 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
 def files_in_scope(project: Project, names: list[str], everything: bool) -> list[Path]:
     gitops = project.gitops_dir
     if everything:
-        return list(_yaml_files(gitops)) if gitops.is_dir() else []
+        return list(_yaml_files(gitops, gitops / LAYOUT.charts_scope())) if gitops.is_dir() else []
     found: list[Path] = []
     for name in names:
         for owned in LAYOUT.owned_scopes(name):

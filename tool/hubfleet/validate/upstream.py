@@ -26,10 +26,11 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from ..chartcache import ChartRef, ChartSource, FetchError
+from ..chartcache import ChartRef, ChartSource, FetchError, Unreachable, no_source_advice
 from ..core.charts import chart_spec
 from ..core.names import HELM_GROUP
 from ..core.yaml_reader import load_one
+from ..project import CHARTS_LOCK
 from .charts import ChartRelease
 from .expansions import ExpansionCache, values_identity
 from .findings import Tally
@@ -104,6 +105,7 @@ def upstream_releases(
     """The HelmRepository releases of the tree, each with its verified package; a release
     whose chart cannot be had is a finding at its file and line."""
     found = []
+    unreachable: dict[ChartRef, str] = {}
     urls = _repository_urls(tree)
     secrets_by_cluster: dict[str, dict[tuple[str, str], set[str]]] = {}
     for manifest in tree.objects():
@@ -138,9 +140,14 @@ def upstream_releases(
                 f"chart {ref} is not in charts.lock; run `hubfleet charts lock` and commit it",
             )
             continue
+        if ref in unreachable:
+            continue
         try:
             package_path = source.package(ref, digest)
             package = read_package(package_path)
+        except Unreachable as error:
+            unreachable[ref] = str(error)
+            continue
         except FetchError as error:
             tally.fail(check, manifest.path, manifest.line, manifest.subject, str(error))
             continue
@@ -166,6 +173,18 @@ def upstream_releases(
             values_from=resolve_values_from(manifest, secrets, tally),
         )
         found.append((release, package))
+    if unreachable:
+        named = sorted(unreachable, key=lambda ref: (ref.chart, ref.version))
+        charts = ", ".join(f"{ref.chart} {ref.version}" for ref in named)
+        first = unreachable[named[0]]
+        tally.fail(
+            "charts:source",
+            CHARTS_LOCK,
+            0,
+            "",
+            f"{len(unreachable)} chart packages could not be had ({charts}), so their releases were not "
+            f"checked: {first}; {no_source_advice(source.cache)}",
+        )
     return found
 
 

@@ -1,0 +1,91 @@
+"""`hubfleet init DIR`: a fleet repository of one's own, holding only its inputs and what
+hubfleet renders from them.
+
+A university installs hubfleet with pip and keeps its hubs in its own repository; nothing of
+hubfleet's repository is copied there by hand. What hubfleet owns in a fleet is either rendered
+(gitops/, the drive chart in gitops/charts/ included: a newer hubfleet updates it by rendering)
+or written once here and then the fleet's own (the workflows, the README, .gitignore, and
+charts.lock, which `hubfleet charts lock` keeps). The files come from the package
+(hubfleet/data/fleet/), so an installed wheel makes the same fleet as a checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .core.files import Refused, list_folder
+from .errors import LocalError, UsageError, os_error
+from .project import CHARTS_LOCK, Project
+
+#: The helm and kubectl the fleet's workflows install: the versions hubfleet is tested with
+#: (the PyPI layer package tool/scripts/install_k8s_tools.py unpacks).
+HELM_VERSION = "3.19.0"
+KUBECTL_VERSION = "1.34.5"
+#: Fleet file -> template under hubfleet/data/fleet/ (None: the packaged charts.lock).
+FLEET_FILES: dict[str, str | None] = {
+    "README.md": "README.md",
+    ".gitignore": "gitignore",
+    ".github/workflows/validate.yml": "validate.yml",
+    ".github/workflows/plan.yml": "plan.yml",
+    CHARTS_LOCK: None,
+}
+#: Shown when a folder holds too much to list.
+MAX_LISTED = 5
+
+
+def requirement() -> str:
+    """What the fleet's workflows install: exactly this hubfleet."""
+    return f"hubfleet=={__version__}"
+
+
+def fleet_files() -> dict[str, bytes]:
+    """Every file `init` writes, by path in the fleet, with its text filled in."""
+    data = resources.files("hubfleet").joinpath("data")
+    files: dict[str, bytes] = {}
+    for path, template in FLEET_FILES.items():
+        if template is None:
+            files[path] = data.joinpath(CHARTS_LOCK).read_bytes()
+            continue
+        text = data.joinpath("fleet", template).read_text(encoding="utf-8")
+        files[path] = text.format(
+            requirement=requirement(), helm=HELM_VERSION, kubectl=KUBECTL_VERSION
+        ).encode()
+    return files
+
+
+def _refuse_non_empty(target: Path, shown: str) -> None:
+    try:
+        entries = sorted(entry.name for entry in list_folder(target))
+    except Refused as refused:
+        raise LocalError(shown, refused.reason) from None
+    if entries:
+        listed = ", ".join(entries[:MAX_LISTED]) + (
+            f" and {len(entries) - MAX_LISTED} more" if len(entries) > MAX_LISTED else ""
+        )
+        raise UsageError(
+            f"DIR {shown}",
+            f"is not empty ({listed}); init writes only into a new or empty folder and never overwrites",
+        )
+
+
+def init_fleet(target: Path, shown: str) -> Project:
+    """Write a new fleet into `target` (made if missing; refused unless empty)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise UsageError(f"DIR {shown}", "is not a folder")
+    if target.exists():
+        _refuse_non_empty(target, shown)
+    try:
+        (target / "clusters").mkdir(parents=True, exist_ok=True)
+        for path, content in fleet_files().items():
+            file = target / path
+            file.parent.mkdir(parents=True, exist_ok=True)
+            with open(file, "xb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except OSError as error:
+        raise os_error(error, str, "make the fleet", f"remove {shown} and run init again", shown) from None
+    return Project(target.resolve())

@@ -1,0 +1,58 @@
+"""Splitting a pull request's validation: one job per cluster it touches, one fleet-wide job.
+
+A fleet of 30 clusters validated as one job takes as long as the whole fleet, whatever the
+change. `hubfleet validate --shards --base REF` names the clusters a change touches (their
+inputs or their part of gitops/), every cluster when it touches what all of them use (the
+chart lock, the charts hubfleet ships); the workflow runs `hubfleet validate CLUSTER` for each,
+in parallel, and `hubfleet validate --fleet` once for what spans clusters (every input loads,
+the whole tree is fresh, nothing leaks, the data-loss guard).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..core.layout import CHARTS, GITOPS, Layout
+from ..planning.revisions import commit_of, git, merge_base, toplevel
+from ..project import CHARTS_LOCK, Project
+
+#: Paths every cluster's validation depends on: a change to one validates them all.
+FLEET_WIDE = (CHARTS_LOCK, f"{GITOPS}/{CHARTS}/")
+
+
+def changed_paths(project: Project, base: str) -> set[str]:
+    """Paths (from the project folder) that differ between where HEAD left `base` and the work
+    tree, committed or not."""
+    root = project.root
+    since = merge_base(root, commit_of(root, base, "--base"), "HEAD", "--base")
+    _, prefix = toplevel(root)
+    listed = git(root, "diff", "-z", "--name-only", "--relative", since, what="--base")
+    untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard", what="git")
+    found = {p for p in (listed + b"\0" + untracked).decode(errors="surrogateescape").split("\0") if p}
+    return {p.removeprefix(prefix) for p in found}
+
+
+def shard_clusters(project: Project, base: str | None) -> list[str]:
+    """The clusters a change needs validated (every cluster without `base`)."""
+    names = project.cluster_names()
+    if base is None:
+        return names
+    changed = changed_paths(project, base)
+    if any(path == CHARTS_LOCK or path.startswith(FLEET_WIDE[1]) for path in changed):
+        return names
+    layout = Layout()
+    touched = set()
+    for path in changed:
+        parts = path.split("/")
+        if len(parts) >= 3 and parts[0] == "clusters":
+            touched.add(parts[1])
+        elif parts[0] == GITOPS:
+            owner = layout.owner("/".join(parts[1:]))
+            if owner is not None:
+                touched.add(owner.cluster)
+    return [name for name in names if name in touched]
+
+
+def shards_json(names: list[str]) -> str:
+    """The matrix a GitHub Actions job reads with fromJSON: `{"cluster": [...]}`."""
+    return json.dumps({"cluster": names})
