@@ -13,6 +13,7 @@ from click.testing import Result
 from conftest import HELM, REPO, load_docs, load_docs_text, require, schema_errors, snapshot
 from hubfleet.inputs import load_cluster
 from hubfleet.project import Project
+from test_validate_support import copy_example
 
 
 def test_retire_keeps_the_drive_and_removes_the_hub(rendered: Path, run: Callable[..., Result]) -> None:
@@ -212,6 +213,25 @@ def test_render_refuses_an_active_hubs_vanished_file_until_it_is_retired(
     removed = run(rendered, "render")
     assert removed.exit_code == 0, removed.output
     assert "removed gitops/hubs/clusterA/datalab/drive.yaml" in removed.output.splitlines()
+
+
+def test_a_removed_hubs_login_secret_must_go_with_it(tmp_path: Path, run: Callable[..., Result]) -> None:
+    """Left behind, it would be applied with the infrastructure into a namespace nobody makes."""
+    root = copy_example(tmp_path / "fleet")
+    assert run(root, "hub", "retire", "clusterA", "datalab").exit_code == 0
+    (root / "clusters/clusterA/hubs/datalab.yaml").unlink()
+    before = snapshot(root / "gitops")
+    result = run(root, "render")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "clusters/clusterA/secrets/auth.datalab.sealedsecret.yaml:7:3: metadata.namespace: sealed for namespace "
+        "datalab, which nothing of clusterA makes (its hubs, monitoring when monitoring is on, nginx-ingress); a "
+        "removed hub's secret: delete the file\n1 problem in the input; nothing was written\n"
+    )
+    assert snapshot(root / "gitops") == before
+    (root / "clusters/clusterA/secrets/auth.datalab.sealedsecret.yaml").unlink()
+    assert run(root, "render").exit_code == 0
+    assert not (root / "gitops/hubs/clusterA/datalab").exists()
 
 
 def test_a_scaffold_that_would_be_invalid_is_not_written(tmp_path: Path, run: Callable[..., Result]) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,20 +63,46 @@ def test_a_change_every_cluster_uses_validates_them_all(fleet: Path, run: Callab
     assert shards(run, fleet, "--base", "main") == ["east", "west"]
 
 
-def test_the_fleet_job_checks_what_spans_clusters_and_nothing_else(
+def test_a_change_to_hubfleet_itself_validates_every_cluster_and_prose_none(
     fleet: Path, run: Callable[..., Result]
 ) -> None:
+    git(fleet, "checkout", "-q", "-b", "change")
+    (fleet / "NOTES.md").write_text("who runs what\n")
+    assert shards(run, fleet, "--base", "main") == []
+    workflow = fleet / ".github/workflows/validate.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("name: validate\n")
+    assert shards(run, fleet, "--base", "main") == ["east", "west"]
+
+
+def test_the_fleet_job_checks_what_no_cluster_job_does(fleet: Path, run: Callable[..., Result]) -> None:
     clean = run(fleet, "validate", "--fleet")
     assert clean.exit_code == 0, clean.output
     assert clean.stdout.splitlines()[-1].endswith(" passed, 0 failed")
-    stray = fleet / "gitops/hubs/west/lab/drive.yaml"
-    stray.write_text(stray.read_text() + "# a hand edit\n")
+    # A cluster's own file is its job's (validate east), not this one's.
+    drive = fleet / "gitops/hubs/east/course/drive.yaml"
+    drive.write_text(drive.read_text() + "# a hand edit\n")
+    assert run(fleet, "validate", "--fleet").exit_code == 0
+    # What belongs to no cluster: a shipped chart, a removed cluster's output, a loose file.
+    chart = fleet / "gitops/charts/nfs-drive/values.yaml"
+    chart.write_text(chart.read_text() + "# a hand edit\n")
+    shutil.rmtree(fleet / "clusters/west")
+    (fleet / "clusters/admin.env").write_text("GITHUB_TOKEN=ghp_" + "a" * 36 + "\n")
     found = run(fleet, "validate", "--fleet")
     assert found.exit_code == 1
-    assert found.stdout.splitlines()[:-1] == [
-        "gitops/hubs/west/lab/drive.yaml:1: stale: differs from what the inputs render; run `hubfleet render` "
-        "and commit"
-    ]
+    lines = found.stdout.splitlines()[:-1]
+    assert (
+        "gitops/charts/nfs-drive/values.yaml:1: stale: differs from what the inputs render; run `hubfleet render` and commit"
+        in lines
+    )
+    assert (
+        "gitops/hubs/west/lab/drive.yaml:1: stale: no input renders this file any more; run `hubfleet render` and commit"
+        in lines
+    )
+    assert [line for line in lines if line.startswith("clusters/admin.env")]
+    assert not [line for line in lines if "gitops/hubs/east" in line]
     named = run(fleet, "validate", "--fleet", "east")
     assert named.exit_code == 2
-    assert named.stderr == "--fleet: checks every cluster's shared parts; name no CLUSTER with it\n"
+    assert (
+        named.stderr == "--fleet: checks what no cluster's job does; name no CLUSTER and no --skip with it\n"
+    )

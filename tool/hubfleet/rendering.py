@@ -16,6 +16,7 @@ from ruamel.yaml.error import YAMLError
 
 from .core.capacity import DRIVE_SIZE, size_gib
 from .core.layout import DRIVE_FILE, HUBS, JUPYTERHUB_FILE, STATE_DIR, Layout
+from .core.names import MONITORING_NAMESPACE, NGINX_NAMESPACE
 from .core.package_data import shipped_charts
 from .core.yaml_reader import load_one
 from .dashboards import upstream_dashboards
@@ -62,6 +63,19 @@ def plan_project(
     refuse_shrinking(project, plan, loaded, layout)
     refuse_vanished_hubs(project, plan, loaded, layout)
     return plan
+
+
+def plan_shared(project: Project) -> Plan:
+    """What a render would change in the part of gitops/ no existing cluster owns: the charts
+    hubfleet ships, and the output of clusters whose inputs are gone (all of it removed). Loads
+    no cluster's inputs (`validate --fleet`)."""
+    tree = project.gitops_dir
+    settle(project, tree)
+    layout = Layout()
+    gone = sorted((tree_clusters(tree, layout) or set()) - set(project.cluster_names()))
+    scopes = (layout.charts_scope(), *(scope for name in gone for scope in layout.owned_scopes(name)))
+    files = render_shipped_charts(shipped_charts(), layout)
+    return plan_render(tree, project.relative(tree), files, scopes)
 
 
 def check_output_folder(project: Project, out: Path) -> None:
@@ -203,9 +217,10 @@ def refuse_shrinking(project: Project, plan: Plan, clusters: list[Cluster], layo
 
 
 def refuse_vanished_hubs(project: Project, plan: Plan, clusters: list[Cluster], layout: Layout) -> None:
-    """InputError for each hub whose file is gone while its tree still runs a JupyterHub: the
-    render would remove the hub and orphan its drive, the blocking flag plan raises for it."""
-    problems = []
+    """InputError for each hub whose file is gone while its tree still runs a JupyterHub (the
+    render would remove the hub and orphan its drive, the blocking flag plan raises for it), and
+    for each secret left sealed for a namespace nothing makes any more."""
+    problems = [problem for cluster in clusters for problem in homeless_secrets(project, cluster)]
     for cluster in clusters:
         known = {hub.name for hub in cluster.hubs}
         for path in plan.removed:
@@ -224,6 +239,28 @@ def refuse_vanished_hubs(project: Project, plan: Plan, clusters: list[Cluster], 
             problems.append(Problem(file, 0, 0, "", reason))
     if problems:
         raise InputError(problems)
+
+
+def homeless_secrets(project: Project, cluster: Cluster) -> list[Problem]:
+    """A secret sealed for a namespace nothing of the cluster makes (the login of a hub whose file
+    is gone, Grafana's with monitoring off): applied with the infrastructure, it would fail for
+    want of its namespace and hold up the ingress layer behind it."""
+    homes = {hub.name for hub in cluster.hubs} | {NGINX_NAMESPACE}
+    if cluster.monitoring is not None:
+        homes.add(MONITORING_NAMESPACE)
+    problems = []
+    for sealed in cluster.sealed_secrets:
+        if sealed.namespace not in homes:
+            source = load_file(project.root / sealed.source_file, sealed.source_file, project.root)
+            problems.append(
+                source.problem(
+                    ["metadata", "namespace"],
+                    f"sealed for namespace {sealed.namespace}, which nothing of {cluster.name} makes (its hubs, "
+                    f"{MONITORING_NAMESPACE} when monitoring is on, {NGINX_NAMESPACE}); a removed hub's secret: "
+                    "delete the file",
+                )
+            )
+    return problems
 
 
 def login_changes(plan: Plan) -> list[str]:

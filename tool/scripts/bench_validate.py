@@ -183,7 +183,7 @@ def main() -> int:
         cold = timed(base, env)
         warm = timed(base, env)
         hub = root / "clusters" / names[0] / "hubs" / "hub000.yaml"
-        hub.write_text(hub.read_text().replace("size: 10Gi", "size: 9Gi"))
+        hub.write_text(hub.read_text().replace("size: 10Gi", "size: 11Gi"))
         subprocess.run([hubfleet, "--root", str(root), "render", names[0]], check=True, capture_output=True)
         one_hub = timed([*base, names[0]], env)
         plain, releases = plain_loop(root, names[0], helm, cache, scratch)

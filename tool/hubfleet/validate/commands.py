@@ -81,14 +81,14 @@ from .shards import shard_clusters, shards_json
 @click.option(
     "--fleet",
     is_flag=True,
-    help="Only the checks that span clusters (inputs, the whole tree's freshness, leaks, --base): the "
-    "fleet-wide job beside one `validate CLUSTER` job per cluster.",
+    help="Only what no `validate CLUSTER` job checks (the shipped charts, a removed cluster's output, "
+    "leaks in files of no cluster, --base over every cluster): the fleet-wide job of the sharded workflow.",
 )
 @click.option(
     "--shards",
     is_flag=True,
     help='Check nothing: print the clusters to validate as a job matrix, {"cluster": [...]}: with --base, '
-    "those the change touches (all when it touches the chart lock or the shipped charts).",
+    "those the change touches (all when it touches more than inputs, gitops/ and prose).",
 )
 @pass_context
 def validate(

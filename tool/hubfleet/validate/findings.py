@@ -14,8 +14,6 @@ Severity = Literal["error", "warning"]
 
 #: The layers in the order they run; `--skip` takes these names.
 LAYERS = ("inputs", "freshness", "objects", "eksctl", "charts", "flux", "lint")
-#: What `validate --fleet` runs: the layers that span clusters (lint: the leak scan only).
-FLEET_LAYERS = ("inputs", "freshness", "lint")
 
 
 @dataclass(frozen=True, order=True)

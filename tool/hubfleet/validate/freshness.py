@@ -10,6 +10,7 @@ from ..inputs import Scope
 from ..model import Cluster
 from ..project import Project
 from ..rendering import plan_project
+from ..write import Plan
 from .findings import Tally
 
 ADVICE = "run `hubfleet render` and commit"
@@ -33,6 +34,12 @@ def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> 
         )
         tally.fail(tree, where, 0, "", " ".join(message.split()))
         return tally
+    report_plan(plan, tally)
+    return tally
+
+
+def report_plan(plan: Plan, tally: Tally) -> None:
+    """A finding for every file a render would add, change or remove."""
     stale = {
         **{path: (0, f"missing: the inputs render this file; {ADVICE}") for path in plan.added},
         **{path: (1, f"stale: differs from what the inputs render; {ADVICE}") for path in plan.changed},
@@ -41,4 +48,3 @@ def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> 
     for path, (line, message) in sorted(stale.items()):
         tally.fail(path, plan.shown(path), line, "", message)
     tally.passed_unnamed(plan.unchanged)
-    return tally

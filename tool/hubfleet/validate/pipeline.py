@@ -26,7 +26,8 @@ from ..rendering import settle
 from .charts import ChartRelease, ChartRuns, chart_releases
 from .eksctl import check_eksctl
 from .expansions import ExpansionCache, checker_identity
-from .findings import FLEET_LAYERS, LAYERS, Report, Tally
+from .findings import LAYERS, Report, Tally
+from .fleet import validate_fleet
 from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
 from .guard import check_guard
@@ -35,7 +36,7 @@ from .images import check_images
 from .ingress import check_ingresses, check_tls_secrets
 from .isolation import check_drive_isolation
 from .kubeconform import KubeconformChecker, find_kubeconform
-from .leaks import check_leaks
+from .leaks import check_leaks, scanned_files
 from .lint import ClusterLint, capacity_lint, flux_lint, sealing_audit, version_lint
 from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
@@ -143,9 +144,11 @@ def validate_project(project: Project, request: Request) -> Report:
         raise UsageError(f"--skip {unknown[0]}", f"no such layer (layers: {', '.join(LAYERS[1:])})")
     wanted = [layer for layer in LAYERS if layer not in request.skip]
     if request.fleet:
-        if request.clusters:
-            raise UsageError("--fleet", "checks every cluster's shared parts; name no CLUSTER with it")
-        wanted = [layer for layer in wanted if layer in FLEET_LAYERS]
+        if request.clusters or request.skip:
+            raise UsageError(
+                "--fleet", "checks what no cluster's job does; name no CLUSTER and no --skip with it"
+            )
+        return validate_fleet(project, request.base)
     scope = Scope.select(project, request.clusters, False, default_all=True)
     try:
         clusters = load_project(project, scope)
@@ -218,13 +221,9 @@ def validate_project(project: Project, request: Request) -> Report:
         if "flux" in wanted:
             finish_builds(builds, project.root, locator, flux)
             tallies.append(flux)
-        if "lint" in wanted and request.fleet:
-            lint = Tally("lint")
-            check_leaks(project, tree, scope.everything, lint)
-            tallies.append(lint)
-        elif "lint" in wanted:
+        if "lint" in wanted:
             lint = check_lint(project, tree, locator, rendered, request.now or datetime.now(UTC))
-            check_leaks(project, tree, scope.everything, lint)
+            check_leaks(project, scanned_files(project, tree, scope.everything), lint)
             tallies.append(lint)
     skipped = tuple(layer for layer in LAYERS if layer in request.skip)
     return Report(tuple(tallies), skipped)

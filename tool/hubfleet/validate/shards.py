@@ -2,22 +2,23 @@
 
 A fleet of 30 clusters validated as one job takes as long as the whole fleet, whatever the
 change. `hubfleet validate --shards --base REF` names the clusters a change touches (their
-inputs or their part of gitops/), every cluster when it touches what all of them use (the
-chart lock, the charts hubfleet ships); the workflow runs `hubfleet validate CLUSTER` for each,
-in parallel, and `hubfleet validate --fleet` once for what spans clusters (every input loads,
-the whole tree is fresh, nothing leaks, the data-loss guard).
+inputs or their part of gitops/), and every cluster when it touches anything else but prose
+(the chart lock, the charts hubfleet ships, the workflows that pin hubfleet's version, and in
+hubfleet's own repository its code); the workflow runs `hubfleet validate CLUSTER` for each,
+in parallel, and `hubfleet validate --fleet` once for what no cluster's job checks
+(validate/fleet.py).
 """
 
 from __future__ import annotations
 
 import json
 
-from ..core.layout import CHARTS, GITOPS, Layout
+from ..core.layout import CLUSTERS, GITOPS, Layout
 from ..planning.revisions import commit_of, git, merge_base, toplevel
-from ..project import CHARTS_LOCK, Project
+from ..project import Project
 
-#: Paths every cluster's validation depends on: a change to one validates them all.
-FLEET_WIDE = (CHARTS_LOCK, f"{GITOPS}/{CHARTS}/")
+#: Changed files that concern no cluster's output: prose.
+PROSE = (".md",)
 
 
 def changed_paths(project: Project, base: str) -> set[str]:
@@ -37,19 +38,19 @@ def shard_clusters(project: Project, base: str | None) -> list[str]:
     names = project.cluster_names()
     if base is None:
         return names
-    changed = changed_paths(project, base)
-    if any(path == CHARTS_LOCK or path.startswith(FLEET_WIDE[1]) for path in changed):
-        return names
     layout = Layout()
     touched = set()
-    for path in changed:
+    for path in changed_paths(project, base):
         parts = path.split("/")
+        owner = layout.owner("/".join(parts[1:])) if parts[0] == GITOPS else None
         if len(parts) >= 3 and parts[0] == "clusters":
             touched.add(parts[1])
-        elif parts[0] == GITOPS:
-            owner = layout.owner("/".join(parts[1:]))
-            if owner is not None:
-                touched.add(owner.cluster)
+        elif owner is not None:
+            touched.add(owner.cluster)
+        elif parts[0] == GITOPS and len(parts) >= 4 and parts[1] == CLUSTERS:
+            touched.add(parts[2])  # flux bootstrap's own files in the cluster's entry folder
+        elif not path.endswith(PROSE):
+            return names  # charts.lock, gitops/charts/, a workflow, hubfleet's own code: every cluster
     return [name for name in names if name in touched]
 
 
