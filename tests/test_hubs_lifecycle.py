@@ -192,21 +192,26 @@ def test_new_hub_refuses_an_unknown_login_and_misplaced_admins(
     )
 
 
+def refused_render(root: Path, run: Callable[..., Result]) -> str:
+    """What a render that refuses says; it leaves the tree as it was."""
+    before = snapshot(root / "gitops")
+    result = run(root, "render")
+    assert result.exit_code == 2, result.output
+    assert snapshot(root / "gitops") == before
+    return result.stderr
+
+
 def test_render_refuses_an_active_hubs_vanished_file_until_it_is_retired(
     rendered: Path, run: Callable[..., Result]
 ) -> None:
     hub = rendered / "clusters/clusterA/hubs/datalab.yaml"
     text = hub.read_text()
     hub.unlink()
-    before = snapshot(rendered / "gitops")
-    result = run(rendered, "render")
-    assert result.exit_code == 2
-    assert result.stderr == (
+    assert refused_render(rendered, run) == (
         "clusters/clusterA/hubs/datalab.yaml: the hub file is removed while the hub is active: its drive and "
         "every user's files would be orphaned; retire it first (`hubfleet hub retire clusterA datalab`), merge, "
         "and remove the file in a later change\n1 problem in the input; nothing was written\n"
     )
-    assert snapshot(rendered / "gitops") == before
     hub.write_text(text)
     assert run(rendered, "hub", "retire", "clusterA", "datalab").exit_code == 0
     hub.unlink()
@@ -220,15 +225,11 @@ def test_a_removed_hubs_login_secret_must_go_with_it(tmp_path: Path, run: Callab
     root = copy_example(tmp_path / "fleet")
     assert run(root, "hub", "retire", "clusterA", "datalab").exit_code == 0
     (root / "clusters/clusterA/hubs/datalab.yaml").unlink()
-    before = snapshot(root / "gitops")
-    result = run(root, "render")
-    assert result.exit_code == 2
-    assert result.stderr == (
+    assert refused_render(root, run) == (
         "clusters/clusterA/secrets/auth.datalab.sealedsecret.yaml:7:3: metadata.namespace: sealed for namespace "
         "datalab, which nothing of clusterA makes (its hubs, monitoring when monitoring is on, nginx-ingress); a "
         "removed hub's secret: delete the file\n1 problem in the input; nothing was written\n"
     )
-    assert snapshot(root / "gitops") == before
     (root / "clusters/clusterA/secrets/auth.datalab.sealedsecret.yaml").unlink()
     assert run(root, "render").exit_code == 0
     assert not (root / "gitops/hubs/clusterA/datalab").exists()
