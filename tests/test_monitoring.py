@@ -295,7 +295,12 @@ def test_a_monitoring_secret_without_monitoring_is_a_finding(tmp_path: Path) -> 
     cluster.write_text(text + "monitoring: {retention: 30d}\n")
     assert cli(root, "seal", "monitoring", "clusterA", "--generate").exit_code == 0
     cluster.write_text(text)
-    assert cli(root, "render", "clusterA").exit_code == 0
+    refused = cli(root, "render", "clusterA")  # it would be applied with the infrastructure, and fail there
+    assert refused.exit_code == 2
+    assert (
+        "metadata.namespace: sealed for namespace monitoring, which nothing of clusterA makes"
+        in refused.stderr
+    )
     result = cli(root, "validate", "clusterA", "--skip", "flux", "--skip", "charts", "--skip", "objects")
     assert (
         "clusters/clusterA/secrets/monitoring.grafana-admin.sealedsecret.yaml: sealed for the monitoring namespace, "

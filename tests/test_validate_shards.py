@@ -54,6 +54,13 @@ def test_a_change_to_one_cluster_validates_that_cluster(fleet: Path, run: Callab
     assert shards(run, fleet, "--base", "main") == ["east", "west"]
 
 
+def test_a_file_moved_between_clusters_touches_both(fleet: Path, run: Callable[..., Result]) -> None:
+    git(fleet, "checkout", "-q", "-b", "move")
+    git(fleet, "mv", "clusters/west/hubs/lab.yaml", "clusters/east/hubs/lab.yaml")
+    commit(fleet, "lab moves east")
+    assert shards(run, fleet, "--base", "main") == ["east", "west"]
+
+
 def test_a_change_every_cluster_uses_validates_them_all(fleet: Path, run: Callable[..., Result]) -> None:
     (fleet / "charts.lock").write_text("charts: []\n# changed\n")
     assert shards(run, fleet, "--base", "main") == ["east", "west"]

@@ -82,6 +82,11 @@ def test_the_workflow_validates_each_touched_cluster_and_the_fleet() -> None:
         checkouts = [step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@")]
         assert checkouts == [job["steps"][0]] and checkouts[0]["with"] == {"fetch-depth": 0}
     assert "shared" not in WORKFLOW.read_text()
+    # Only the cluster jobs save the shared cache: the fleet job, done first, would save it empty.
+    uses = {name: [step.get("uses", "") for step in job["steps"]] for name, job in jobs.items()}
+    assert any(u.startswith("actions/cache/restore@") for u in uses["fleet"])
+    assert not any(u.startswith("actions/cache@") and "charts" in str(s.get("with")) for u, s in
+                   zip(uses["fleet"], jobs["fleet"]["steps"], strict=True))  # fmt: skip
     fleet = jobs["fleet"]["steps"][-1]
     assert '--fleet --format github --base "origin/$BASE_REF"' in fleet["run"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -155,3 +156,23 @@ def test_a_failure_while_swapping_files_leaves_the_previous_tree(
     ]
     assert run(rendered, "render", "clusterA").exit_code == 0
     assert snapshot(rendered / "gitops") != before
+
+
+def test_the_writer_owns_the_shipped_charts_folders_and_no_copy_of_them(
+    rendered: Path, run: Callable[..., Result]
+) -> None:
+    """gitops/charts/nfs-drive/ is hubfleet's, every file of it; a chart a person copied from it
+    (header and all) under another name is theirs, and render never touches it."""
+    charts = rendered / "gitops/charts"
+    shutil.copytree(charts / "nfs-drive", charts / "mydrive")
+    (charts / "nfs-drive/templates/extra.yaml").write_text("extra: 1\n")
+    values = charts / "nfs-drive/values.yaml"
+    values.write_text(values.read_text() + "# a hand edit\n")
+    copied = snapshot(charts / "mydrive")
+    result = run(rendered, "render")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "changed gitops/charts/nfs-drive/values.yaml",
+        "removed gitops/charts/nfs-drive/templates/extra.yaml",
+    ]
+    assert snapshot(charts / "mydrive") == copied

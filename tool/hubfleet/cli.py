@@ -18,9 +18,10 @@ from .context import Context, pass_context
 from .core.layout import Layout
 from .core.names import PLACEHOLDER_GIT_URL
 from .errors import FindingsError, UsageError, os_error
-from .fleet_init import init_fleet
+from .fleet_init import check_requirement, init_fleet, requirement
 from .hub_show import describe_hub, format_text
 from .inputs import Scope, load_cluster
+from .project import Project
 from .rendering import plan_project, render_project
 from .scaffold import AUTH_BLOCKS, grow_drive, new_cluster, new_hub, retire_hub
 
@@ -171,6 +172,14 @@ def cluster_options(required: bool) -> Callable[[Callable[..., None]], Callable[
 @click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--cluster", "cluster", default=None, help="Scaffold a first cluster of this name too.")
 @cluster_options(required=False)
+@click.option(
+    "--requirement",
+    "wanted",
+    default=None,
+    metavar="SPEC",
+    help="What the workflows `pip install` (default: hubfleet==<this version>); e.g. a wheel URL or "
+    "`hubfleet @ git+https://...@TAG` where hubfleet is installed from elsewhere than PyPI.",
+)
 def init_command(
     folder: Path,
     cluster: str | None,
@@ -180,6 +189,7 @@ def init_command(
     zones: str,
     core_zone: str | None,
     git_url: str,
+    wanted: str | None,
 ) -> None:
     """Make DIR a fleet repository of your own: clusters/, charts.lock, the validate and plan
     workflows, a README and .gitignore; with --cluster, a first cluster, rendered."""
@@ -189,18 +199,26 @@ def init_command(
     missing = [name for name, value in asked.items() if value is None]
     if cluster is not None and missing:
         raise UsageError("--cluster", f"needs {', '.join(missing)} too (the questions of `new cluster`)")
+    done: list[str] = []
+
+    def first_cluster(project: Project) -> None:
+        if cluster is None:
+            return
+        assert region is not None and domain is not None and account_id is not None
+        chosen = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
+        path = new_cluster(project, cluster, region, domain, account_id, git_url, chosen, core_zone)
+        plan = render_project(project, Scope.select(project, (cluster,), False))
+        done.append(f"wrote {project.relative(path)} and rendered gitops/ ({len(plan.added)} files)")
+
     shown = str(folder)
-    project = init_fleet(folder, shown)
+    init_fleet(folder, shown, check_requirement(wanted) if wanted else requirement(), first_cluster)
     click.echo(f"made a fleet in {shown}: clusters/, charts.lock, .github/workflows/, README.md, .gitignore")
+    for line in done:
+        click.echo(line)
     steps = [f"cd {shlex.quote(shown)}", "git init"]
     if cluster is not None:
-        assert region is not None and domain is not None and account_id is not None
-        wanted = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
-        path = new_cluster(project, cluster, region, domain, account_id, git_url, wanted, core_zone)
-        plan = render_project(project, Scope.select(project, (cluster,), False))
-        click.echo(f"wrote {project.relative(path)} and rendered gitops/ ({len(plan.added)} files)")
         steps += [
-            f"edit {project.relative(path)} (flux.url above all), then: hubfleet render",
+            f"edit clusters/{cluster}/cluster.yaml (flux.url above all), then: hubfleet render",
             f"hubfleet new hub {shlex.quote(cluster)} NAME --admin YOU",
         ]
     else:

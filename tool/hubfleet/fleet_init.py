@@ -12,11 +12,15 @@ charts.lock, which `hubfleet charts lock` keeps). The files come from the packag
 from __future__ import annotations
 
 import os
+import re
+import shutil
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 from . import __version__
 from .core.files import Refused, list_folder
+from .core.layout import STAGING_PREFIX
 from .errors import LocalError, UsageError, os_error
 from .project import CHARTS_LOCK, Project
 
@@ -36,12 +40,27 @@ FLEET_FILES: dict[str, str | None] = {
 MAX_LISTED = 5
 
 
+#: What a --requirement may hold: a pip requirement (a name with a version, or `name @ URL`) and
+#: nothing that shell or YAML would read as syntax inside the workflows' `pip install '...'`.
+REQUIREMENT = re.compile(r"[A-Za-z0-9._@/+=<>!~,\[\]-]+(?: @ [A-Za-z0-9._@/+=:%?&~,#-]+)?")
+
+
+def check_requirement(spec: str) -> str:
+    if not REQUIREMENT.fullmatch(spec) or " #" in spec or ": " in spec:
+        raise UsageError(
+            f"--requirement {spec!r}",
+            "is not a pip requirement the workflows can carry (e.g. hubfleet==0.1.0, or hubfleet @ "
+            "https://host/hubfleet-0.1.0-py3-none-any.whl; no quotes, spaces or shell characters)",
+        )
+    return spec
+
+
 def requirement() -> str:
-    """What the fleet's workflows install: exactly this hubfleet."""
+    """What the fleet's workflows install by default: exactly this hubfleet."""
     return f"hubfleet=={__version__}"
 
 
-def fleet_files() -> dict[str, bytes]:
+def fleet_files(wanted: str | None = None) -> dict[str, bytes]:
     """Every file `init` writes, by path in the fleet, with its text filled in."""
     data = resources.files("hubfleet").joinpath("data")
     files: dict[str, bytes] = {}
@@ -51,7 +70,7 @@ def fleet_files() -> dict[str, bytes]:
             continue
         text = data.joinpath("fleet", template).read_text(encoding="utf-8")
         files[path] = text.format(
-            requirement=requirement(), helm=HELM_VERSION, kubectl=KUBECTL_VERSION
+            requirement=wanted or requirement(), helm=HELM_VERSION, kubectl=KUBECTL_VERSION
         ).encode()
     return files
 
@@ -71,21 +90,33 @@ def _refuse_non_empty(target: Path, shown: str) -> None:
         )
 
 
-def init_fleet(target: Path, shown: str) -> Project:
-    """Write a new fleet into `target` (made if missing; refused unless empty)."""
+def init_fleet(
+    target: Path, shown: str, wanted: str, populate: Callable[[Project], None] = lambda _: None
+) -> Project:
+    """Make a new fleet at `target` (made if missing; refused unless empty): the files, then
+    `populate` (a first cluster, rendered), all in a staging folder beside it that becomes
+    `target` only when everything worked. A bad --cluster answer leaves nothing behind."""
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise UsageError(f"DIR {shown}", "is not a folder")
     if target.exists():
         _refuse_non_empty(target, shown)
+    absolute = Path(os.path.abspath(target))
+    staging = absolute.parent / f"{STAGING_PREFIX}init-{absolute.name}-{os.getpid()}"
     try:
-        (target / "clusters").mkdir(parents=True, exist_ok=True)
-        for path, content in fleet_files().items():
-            file = target / path
+        (staging / "clusters").mkdir(parents=True)
+        for path, content in fleet_files(wanted).items():
+            file = staging / path
             file.parent.mkdir(parents=True, exist_ok=True)
             with open(file, "xb") as handle:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
+        populate(Project(staging))
+        if absolute.exists():
+            absolute.rmdir()  # empty, as checked: the staged fleet takes its place
+        os.rename(staging, absolute)
     except OSError as error:
-        raise os_error(error, str, "make the fleet", f"remove {shown} and run init again", shown) from None
-    return Project(target.resolve())
+        raise os_error(error, str, "make the fleet", f"nothing was made at {shown}", shown) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Project(absolute)

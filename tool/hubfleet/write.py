@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.layout import BOOTSTRAP_DIR, CHART_FILE, TOP_FOLDERS, Layout
+from .core.package_data import shipped_chart_names
 from .emit import dump
 from .errors import LocalError, ToolError, os_error
 from .journal import stage, swap
@@ -54,9 +55,13 @@ def serialise(file: OutputFile) -> bytes:
 
 
 def owned(out: Path, path: str) -> bool:
-    """Whether the writer owns a file of the tree: its header, or its chart folder's Chart.yaml's."""
+    """Whether the writer owns a file of the tree: its header, or, in the folder of a chart this
+    hubfleet ships, that folder's Chart.yaml's. A chart folder of any other name is a person's,
+    even if copied from ours with the header."""
     chart = Layout.chart_of(path)
-    return is_generated(out / chart / CHART_FILE if chart else out / path)
+    if chart is None:
+        return is_generated(out / path)
+    return chart.split("/")[1] in shipped_chart_names() and is_generated(out / chart / CHART_FILE)
 
 
 def is_generated(path: Path) -> bool:

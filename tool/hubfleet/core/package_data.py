@@ -45,3 +45,8 @@ def shipped_charts() -> dict[str, bytes]:
 
     visit(resources.files(SHIPPED_CHARTS), "")
     return found
+
+
+def shipped_chart_names() -> frozenset[str]:
+    """The folder names of the charts hubfleet ships (`nfs-drive`)."""
+    return frozenset(path.split("/")[0] for path in shipped_charts())

@@ -27,7 +27,8 @@ def changed_paths(project: Project, base: str) -> set[str]:
     root = project.root
     since = merge_base(root, commit_of(root, base, "--base"), "HEAD", "--base")
     _, prefix = toplevel(root)
-    listed = git(root, "diff", "-z", "--name-only", "--relative", since, what="--base")
+    # Both sides of a rename: a file moved from one cluster to another touches both.
+    listed = git(root, "diff", "-z", "--name-only", "--no-renames", "--relative", since, what="--base")
     untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard", what="git")
     found = {p for p in (listed + b"\0" + untracked).decode(errors="surrogateescape").split("\0") if p}
     return {p.removeprefix(prefix) for p in found}
