@@ -169,6 +169,37 @@ def test_new_hub_scaffolds_every_login_type_with_its_required_fields(
         assert (tmp_path / f"gitops/hubs/labs/h-{auth}/jupyterhub.yaml").is_file()
 
 
+def test_validate_refuses_the_values_a_scaffold_leaves_to_replace(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    (tmp_path / "clusters").mkdir()
+    assert run(tmp_path, *NEW_CLUSTER).exit_code == 0
+    assert run(tmp_path, "new", "hub", "labs", "gh", "--auth", "github", "--admin", "prof-kim").exit_code == 0
+    assert run(tmp_path, "render").exit_code == 0
+    result = run(
+        tmp_path,
+        "validate",
+        *(a for layer in ("charts", "objects", "flux", "eksctl") for a in ("--skip", layer)),
+    )
+    found = [line for line in result.stdout.splitlines() if "placeholder `hubfleet new hub`" in line]
+    assert found == [
+        "clusters/labs/hubs/gh.yaml:11: auth.clientId: Ov23liReplaceMe is a placeholder `hubfleet new hub` wrote; "
+        "replace it with your provider's value",
+        "clusters/labs/hubs/gh.yaml:14: auth.allowed.organizations[0]: replace-with-your-org is a placeholder "
+        "`hubfleet new hub` wrote; replace it with your provider's value",
+    ]
+    hub = tmp_path / "clusters/labs/hubs/gh.yaml"
+    hub.write_text(
+        hub.read_text().replace("Ov23liReplaceMe", "Ov23liA1b2C3").replace("replace-with-your-org", "osu-ds")
+    )
+    again = run(
+        tmp_path,
+        "validate",
+        *(a for layer in ("charts", "objects", "flux", "eksctl") for a in ("--skip", layer)),
+    )
+    assert not [line for line in again.stdout.splitlines() if "placeholder `hubfleet new hub`" in line]
+
+
 def test_new_hub_refuses_an_unknown_login_and_misplaced_admins(
     tmp_path: Path, run: Callable[..., Result]
 ) -> None:

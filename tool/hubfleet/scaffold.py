@@ -89,7 +89,8 @@ culling:
 """
 
 #: The login block of a new hub, per `new hub --auth` type (README "Logging in" says more). The
-#: values to replace are marked; each block passes validation as written. `dummy` is left out:
+#: values to replace are marked (`replace-me`, `replace-with-...`: core/names.PLACEHOLDER, which
+#: validate refuses); each block renders as written. `dummy` is left out:
 #: it lets anyone in and is for tests only.
 AUTH_BLOCKS = {
     "native": """\
@@ -123,7 +124,7 @@ AUTH_BLOCKS = {
   clientId: replace-me.apps.googleusercontent.com   # replace: the OAuth client ID
   admins: {admins}
   allowed:
-    domains: [example.edu]           # replace: your Google Workspace domain(s)
+    domains: [replace-me.example]    # replace: your Google Workspace domain(s)
 """,
     "cilogon": """\
   # cilogon: a CILogon client (callback https://<domain>/{name}/hub/oauth_callback); seal its secret:
@@ -133,10 +134,10 @@ AUTH_BLOCKS = {
   admins: {admins}
   cilogon:
     idps:
-      https://login.example.edu/idp/shibboleth:   # replace: your institution's IdP entity ID
+      https://replace-me.example/idp/shibboleth:   # replace: your institution's IdP entity ID
         usernameClaim: email
-        stripDomain: example.edu
-        domains: [example.edu]
+        stripDomain: replace-me.example
+        domains: [replace-me.example]
 """,
     "oidc": """\
   # oidc: any OpenID Connect provider (callback https://<domain>/{name}/hub/oauth_callback); seal
@@ -146,10 +147,10 @@ AUTH_BLOCKS = {
   allowed:
     groups: [jupyter-users]          # replace: the group whose members may log in
   oidc:                              # replace each URL with your provider's
-    issuer: https://login.example.edu
-    authorizeUrl: https://login.example.edu/authorize
-    tokenUrl: https://login.example.edu/token
-    userdataUrl: https://login.example.edu/userinfo
+    issuer: https://replace-me.example
+    authorizeUrl: https://replace-me.example/authorize
+    tokenUrl: https://replace-me.example/token
+    userdataUrl: https://replace-me.example/userinfo
     usernameClaim: preferred_username
     groupsClaim: groups
     adminGroups: [jupyter-admins]    # replace: the group whose members are admins
@@ -159,7 +160,7 @@ AUTH_BLOCKS = {
   # lti13: launched from an LMS course (LTI 1.3); register the tool with the LMS first (README
   # "Logging in"). Launches are signed by the LMS: nothing to seal.
   type: lti13
-  clientId: "10000000000000"         # replace: the developer key's client ID
+  clientId: "replace-me"             # replace: the developer key's client ID
   allowed:
     everyone: true                   # every launch the LMS signs for this key
   lti13:                             # replace with your LMS's (these are Canvas Cloud's)

@@ -194,3 +194,5 @@ def split_generation(name: str) -> tuple[str, str]:
 
 #: What `new cluster` writes as flux.url when none is given; validate and bootstrap refuse it.
 PLACEHOLDER_GIT_URL = "ssh://git@github.com/your-org/your-hubs.git"
+#: What a value `hubfleet new hub --auth` leaves to replace holds; validate refuses it in a login.
+PLACEHOLDER = re.compile(r"replace-?(?:me|with)", re.IGNORECASE)

@@ -19,7 +19,9 @@ from ..capacity_plan import core_shortfall, plan_cluster
 from ..core.capacity import VolumeFit, instance_type
 from ..core.charts import JUPYTERHUB, chart_spec
 from ..core.kubernetes import extended_support_warning
-from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL, PLACEHOLDER_GIT_URL
+from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL, PLACEHOLDER, PLACEHOLDER_GIT_URL
+from ..core.yaml_reader import dotted
+from ..load import load_file
 from ..model import Cluster
 from ..project import Project
 from ..sealing.audit import audit_sealed_secrets
@@ -189,6 +191,36 @@ def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tall
             tally.fail(check, finding.file, 0, "", finding.message)
         else:
             tally.warn(check, finding.file, 0, "", finding.message)
+
+
+def _strings(data: Any, where: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    if isinstance(data, dict):
+        return [found for key, value in data.items() for found in _strings(value, (*where, str(key)))] + [
+            ((*where, str(key)), str(key)) for key in data if isinstance(key, str)
+        ]
+    if isinstance(data, list):
+        return [found for index, item in enumerate(data) for found in _strings(item, (*where, index))]
+    return [(where, data)] if isinstance(data, str) else []
+
+
+def placeholder_lint(project: Project, cluster: Cluster, tally: Tally) -> None:
+    """A login value still as `hubfleet new hub --auth` wrote it: the hub renders, but nobody can
+    log in until the client id, organization or URL is the real one."""
+    for hub in cluster.hubs:
+        check = f"placeholders:{hub.source_file}"
+        tally.checked(check)
+        source = load_file(project.root / hub.source_file, hub.source_file, project.root)
+        for where, text in _strings(source.data.get("auth"), ("auth",)):
+            if PLACEHOLDER.search(text):
+                line, _ = source.locate(where)
+                tally.fail(
+                    check,
+                    hub.source_file,
+                    line,
+                    "",
+                    f"{dotted(where)}: {text} is a placeholder `hubfleet new hub` wrote; replace it with your "
+                    "provider's value",
+                )
 
 
 def flux_lint(cluster: Cluster, tally: Tally) -> None:
