@@ -35,6 +35,7 @@ from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
 from hubfleet.inputs import load_cluster
 from hubfleet.model import DEFAULT_SPAWN, MAIN_USER_GROUP, Cluster, Hub, SpawnTimeouts
 from hubfleet.project import Project
+from hubfleet.render.hub import LOW_PORTS_SYSCTL
 from hubfleet.render.notebook import IPYTHON_CONFIG_FILE, SERVER_CONFIG_FILE, SHM_MOUNT, quantity
 from hubfleet.validate.locations import kube_version
 from hubfleet.validate.packaged import packaged_sources
@@ -288,6 +289,21 @@ def test_spawns_wait_as_long_as_the_hub_says(reports: dict[str, Any]) -> None:
         for user in reports[case.label][1]["users"].values():
             assert user["timeouts"] == {"start": hub.spawn.start, "http": hub.spawn.http}, case.label
     assert overridden and SpawnTimeouts(start=600, http=120) == DEFAULT_SPAWN
+
+
+def test_no_user_pod_can_bind_a_low_port_unless_its_hub_says_why(reports: dict[str, Any]) -> None:
+    """KubeSpawner merges the sysctl into the pod's securityContext beside z2jh's fsGroup; a hub
+    with `lowPorts.reason` gets none (the extra-user-groups case opts out)."""
+    seen = set()
+    for case in CASES:
+        _, hub = model_of(case)
+        for name, _, built in pods(reports[case.label][1]):
+            context = built["pod"]["spec"]["securityContext"]
+            assert context["fsGroup"] == 100, (case.label, name)
+            wanted = [] if hub.low_ports_reason else [LOW_PORTS_SYSCTL]
+            assert context.get("sysctls", []) == wanted, (case.label, name)
+            seen.add(bool(wanted))
+    assert seen == {True, False}
 
 
 def test_dev_shm_and_the_servers_own_settings_reach_every_pod(reports: dict[str, Any]) -> None:

@@ -494,6 +494,8 @@ class Hub:
     profiles: tuple[Profile, ...] = ()
     spawn: SpawnTimeouts = DEFAULT_SPAWN
     expected_users: int = 0
+    #: `lowPorts.reason`: why user pods may bind ports below 1024 (None: they may not).
+    low_ports_reason: str | None = None
     #: `<drive>/_shared`: read-only for users at ~/shared, read-write for admins.
     shared: bool = True
     backup_enabled: bool = True
@@ -571,6 +573,7 @@ def build_hub(raw: dict[str, Any], source_file: str) -> Hub:
         shared_memory=shared_memory,
         local_databases=bool(user.get("localDatabases", True)),
         expected_users=int(raw.get("expectedUsers", 0)),
+        low_ports_reason=str(raw["lowPorts"]["reason"]) if isinstance(raw.get("lowPorts"), dict) else None,
         shared=bool(raw["drive"].get("shared", True)),
         backup_enabled=bool(raw.get("backups", {}).get("enabled", True)),
         backup_keep=raw.get("backups", {}).get("keep"),

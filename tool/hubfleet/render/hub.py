@@ -34,6 +34,9 @@ from .notebook import SHM_VOLUME, extra_files, shm_mount, shm_volume
 from .profiles import node_selector, profile_list
 
 HUB_DB_SIZE = "1Gi"
+#: A namespaced, safe sysctl (allowed by every kubelet since Kubernetes 1.22): ports below it
+#: need CAP_NET_BIND_SERVICE, which a user's server does not have.
+LOW_PORTS_SYSCTL = {"name": "net.ipv4.ip_unprivileged_port_start", "value": "1024"}
 #: The hub's own port (z2jh's hub Service `http`), where /hub/metrics is served.
 HUB_PORT = 8081
 
@@ -74,7 +77,12 @@ def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]
         # the metrics are counts and durations, no names or secrets.
         config = {**config, "JupyterHub": {**config["JupyterHub"], "authenticate_prometheus": False}}
     # z2jh has no value for it: KubeSpawner's wait for the started server to answer.
-    config = {**config, "KubeSpawner": {**config.get("KubeSpawner", {}), "http_timeout": hub.spawn.http}}
+    spawner: dict[str, Any] = {**config.get("KubeSpawner", {}), "http_timeout": hub.spawn.http}
+    if hub.low_ports_reason is None:
+        # Merged by KubeSpawner into the pod's securityContext (fsGroup stays): no notebook can bind
+        # a port below 1024, so none can pass for a privileged NFS client of any drive.
+        spawner["pod_security_context"] = {"sysctls": [LOW_PORTS_SYSCTL]}
+    config = {**config, "KubeSpawner": spawner}
     values: dict[str, Any] = {
         "baseUrl": hub.path,
         "config": config,
