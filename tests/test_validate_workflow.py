@@ -17,7 +17,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import require
-from hubfleet.fleet_init import fleet_files
+from hubfleet.fleet_init import fleet_files, requirement
 from test_validate_support import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "validate.yml"
@@ -92,7 +92,7 @@ def test_the_workflow_validates_each_touched_cluster_and_the_fleet() -> None:
 
 
 def test_the_workflows_init_writes_are_clean(actionlint: Lint, tmp_path: Path) -> None:
-    for path, content in fleet_files().items():
+    for path, content in fleet_files(requirement()).items():
         if path.startswith(".github/workflows/"):
             target = tmp_path / Path(path).name
             target.write_bytes(content)

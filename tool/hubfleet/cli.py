@@ -17,8 +17,8 @@ from .checking.commands import check_command
 from .context import Context, pass_context
 from .core.layout import Layout
 from .core.names import PLACEHOLDER_GIT_URL
-from .errors import FindingsError, UsageError, os_error
-from .fleet_init import check_requirement, init_fleet, requirement
+from .errors import FindingsError, os_error
+from .fleet_init import check_first_cluster, check_requirement, init_fleet, requirement
 from .hub_show import describe_hub, format_text
 from .inputs import Scope, load_cluster
 from .project import Project
@@ -193,12 +193,7 @@ def init_command(
 ) -> None:
     """Make DIR a fleet repository of your own: clusters/, charts.lock, the validate and plan
     workflows, a README and .gitignore; with --cluster, a first cluster, rendered."""
-    asked = {"--region": region, "--domain": domain, "--account-id": account_id}
-    if cluster is None and any(value is not None for value in asked.values()):
-        raise UsageError("--cluster", "is needed with --region, --domain and --account-id")
-    missing = [name for name, value in asked.items() if value is None]
-    if cluster is not None and missing:
-        raise UsageError("--cluster", f"needs {', '.join(missing)} too (the questions of `new cluster`)")
+    check_first_cluster(cluster, {"--region": region, "--domain": domain, "--account-id": account_id})
     done: list[str] = []
 
     def first_cluster(project: Project) -> None:

@@ -55,12 +55,23 @@ def check_requirement(spec: str) -> str:
     return spec
 
 
+def check_first_cluster(cluster: str | None, answers: dict[str, str | None]) -> None:
+    """`--cluster` comes with every answer `new cluster` needs, and those answers with it."""
+    if cluster is None and any(value is not None for value in answers.values()):
+        raise UsageError(
+            "--cluster", f"is needed with {', '.join(list(answers)[:-1])} and {list(answers)[-1]}"
+        )
+    missing = [name for name, value in answers.items() if value is None]
+    if cluster is not None and missing:
+        raise UsageError("--cluster", f"needs {', '.join(missing)} too (the questions of `new cluster`)")
+
+
 def requirement() -> str:
     """What the fleet's workflows install by default: exactly this hubfleet."""
     return f"hubfleet=={__version__}"
 
 
-def fleet_files(wanted: str | None = None) -> dict[str, bytes]:
+def fleet_files(wanted: str) -> dict[str, bytes]:
     """Every file `init` writes, by path in the fleet, with its text filled in."""
     data = resources.files("hubfleet").joinpath("data")
     files: dict[str, bytes] = {}
@@ -69,9 +80,7 @@ def fleet_files(wanted: str | None = None) -> dict[str, bytes]:
             files[path] = data.joinpath(CHARTS_LOCK).read_bytes()
             continue
         text = data.joinpath("fleet", template).read_text(encoding="utf-8")
-        files[path] = text.format(
-            requirement=wanted or requirement(), helm=HELM_VERSION, kubectl=KUBECTL_VERSION
-        ).encode()
+        files[path] = text.format(requirement=wanted, helm=HELM_VERSION, kubectl=KUBECTL_VERSION).encode()
     return files
 
 

@@ -61,7 +61,7 @@ def plan_project(
     target = out or project.gitops_dir
     plan = plan_render(target, project.relative(target), render_files(loaded, layout), scopes)
     refuse_shrinking(project, plan, loaded, layout)
-    refuse_vanished_hubs(project, plan, loaded, layout)
+    refuse_orphans(project, plan, loaded, layout)
     return plan
 
 
@@ -216,29 +216,31 @@ def refuse_shrinking(project: Project, plan: Plan, clusters: list[Cluster], layo
         raise InputError(problems)
 
 
-def refuse_vanished_hubs(project: Project, plan: Plan, clusters: list[Cluster], layout: Layout) -> None:
-    """InputError for each hub whose file is gone while its tree still runs a JupyterHub (the
-    render would remove the hub and orphan its drive, the blocking flag plan raises for it), and
-    for each secret left sealed for a namespace nothing makes any more."""
+def refuse_orphans(project: Project, plan: Plan, clusters: list[Cluster], layout: Layout) -> None:
+    """InputError for what the render would orphan: a hub whose file is gone while its tree still
+    runs a JupyterHub (its drive, the blocking flag plan raises for it), and a secret left sealed
+    for a namespace nothing makes any more."""
     problems = [problem for cluster in clusters for problem in homeless_secrets(project, cluster)]
-    for cluster in clusters:
-        known = {hub.name for hub in cluster.hubs}
-        for path in plan.removed:
-            owner = layout.owner(path)
-            hub = path.split("/")[-2]
-            if (
-                owner is None
-                or owner.cluster != cluster.name
-                or owner.component != f"{HUBS}/{hub}"
-                or not path.endswith(f"/{JUPYTERHUB_FILE}")
-                or hub in known
-            ):
-                continue
-            file = project.relative(project.hub_file(cluster.name, hub))
-            reason = flag("hub-removed", cluster.name, hub, file, hub=hub).reason
-            problems.append(Problem(file, 0, 0, "", reason))
+    problems += vanished_hubs(project, plan, clusters, layout)
     if problems:
         raise InputError(problems)
+
+
+def vanished_hubs(project: Project, plan: Plan, clusters: list[Cluster], layout: Layout) -> list[Problem]:
+    """A problem at each hub file that is gone while the render would remove its JupyterHub."""
+    known = {cluster.name: {hub.name for hub in cluster.hubs} for cluster in clusters}
+    problems = []
+    for path in plan.removed:
+        owner = layout.owner(path)
+        if owner is None or owner.cluster not in known or not path.endswith(f"/{JUPYTERHUB_FILE}"):
+            continue
+        hub = owner.component.removeprefix(f"{HUBS}/")
+        if hub == owner.component or hub in known[owner.cluster]:
+            continue
+        file = project.relative(project.hub_file(owner.cluster, hub))
+        reason = flag("hub-removed", owner.cluster, hub, file, hub=hub).reason
+        problems.append(Problem(file, 0, 0, "", reason))
+    return problems
 
 
 def homeless_secrets(project: Project, cluster: Cluster) -> list[Problem]:

@@ -20,8 +20,9 @@ from ..errors import LocalError, UsageError
 WORKTREE = "worktree"
 #: The most a revision's planned files may hold, far more than any fleet's inputs and tree.
 MAX_REVISION_BYTES = 512 * 1024 * 1024
-#: What a plan reads of a revision: the inputs, the committed tree and our own charts.
-PLANNED_PATHS = ("clusters", "gitops", "charts", "charts.lock")
+#: What a plan reads of a revision: the inputs, the committed tree (the charts hubfleet ships
+#: included, in gitops/charts/) and the chart lock.
+PLANNED_PATHS = ("clusters", "gitops", "charts.lock")
 
 
 #: Seconds one git command may take (reading a revision of a large fleet takes a few).

@@ -40,11 +40,12 @@ def shard_clusters(project: Project, base: str | None) -> list[str]:
     if base is None:
         return names
     layout = Layout()
+    inputs = project.relative(project.clusters_dir)
     touched = set()
     for path in changed_paths(project, base):
         parts = path.split("/")
         owner = layout.owner("/".join(parts[1:])) if parts[0] == GITOPS else None
-        if len(parts) >= 3 and parts[0] == "clusters":
+        if len(parts) >= 3 and parts[0] == inputs:
             touched.add(parts[1])
         elif owner is not None:
             touched.add(owner.cluster)
