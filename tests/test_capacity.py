@@ -251,14 +251,14 @@ def test_the_example_plan_matches_a_hand_calculation(run: Callable[..., Result])
     assert core["nodesNeeded"] == 2 and core["headroom"] == 10 - 2
 
     # Tools: CoreDNS 2, EBS CSI controller 2, autoscaler, sealed-secrets, NFS CSI controller,
-    # nginx-ingress 2; then monitoring: Prometheus with its config reloader, kube-state-metrics,
+    # nginx-ingress 2; then monitoring: Prometheus (no config reloader beside it), kube-state-metrics,
     # Grafana with its dashboard sidecar, Alertmanager (the example has receivers), and their three
     # volumes in the core zone.
     tools = groups["tools"]
     assert (tools["pods"], tools["cpuRequests"], tools["memoryRequestsMiB"]) == (
         9 + 4,
-        (2 * 100 + 2 * 60 + 100 + 50 + 30 + 2 * 100 + (250 + 10) + 20 + (50 + 10) + 20) / 1000,
-        2 * 70 + 2 * 240 + 300 + 64 + 60 + 2 * 128 + (1024 + 32) + 64 + (128 + 64) + 64,
+        (2 * 100 + 2 * 60 + 100 + 50 + 30 + 2 * 100 + 250 + 20 + (50 + 10) + 20) / 1000,
+        2 * 70 + 2 * 240 + 300 + 64 + 60 + 2 * 128 + 1024 + 64 + (128 + 64) + 64,
     )
     assert tools["neededBy"]["ebs"] == 1 and tools["ebsVolumes"] == 3
 

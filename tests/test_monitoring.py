@@ -36,10 +36,12 @@ def test_the_layer_comes_after_the_controllers_and_blocks_no_hub() -> None:
     (kustomization,) = load_docs(LAYER / "kustomization.yaml")
     assert kustomization["resources"] == [
         "dashboards.yaml",
+        "grafana-role.yaml",
         "grafana.yaml",
         "monitoring.alert-receivers.sealedsecret.yaml",
         "monitoring.grafana-admin.sealedsecret.yaml",
         "namespace.yaml",
+        "network-policies.yaml",
         "prometheus.yaml",
         "sources.yaml",
     ]

@@ -17,7 +17,6 @@ from typing import Any
 
 from .core.capacity import (
     ALERTMANAGER_POD,
-    CONFIG_RELOAD,
     DAEMONSET_PODS,
     DAEMONSET_REQUESTS,
     DASHBOARD_SIDECAR,
@@ -198,7 +197,7 @@ def _loads(cluster: Cluster) -> dict[str, Load]:
     monitoring = cluster.monitoring
     if monitoring is not None:
         for size in (
-            PROMETHEUS_POD.plus(CONFIG_RELOAD),
+            PROMETHEUS_POD,
             STATE_METRICS_POD,
             GRAFANA_POD.plus(DASHBOARD_SIDECAR),
         ):

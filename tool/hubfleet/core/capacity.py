@@ -125,8 +125,6 @@ DAEMONSET_REQUESTS = PodSize(150, 160, 0)
 #: The monitoring layer's pods on tools nodes (Prometheus's server holds the scraped series in
 #: memory; node-exporter is one more DaemonSet pod on every node).
 PROMETHEUS_POD = PodSize(250, 1024, 2048)
-#: The config reloader beside Prometheus's server, in the same pod.
-CONFIG_RELOAD = PodSize(10, 32, 64)
 #: node-exporter, one more DaemonSet pod on every node when a cluster has monitoring.
 NODE_EXPORTER_POD = PodSize(10, 32, 64)
 STATE_METRICS_POD = PodSize(20, 64, 256)

@@ -18,7 +18,6 @@ from typing import Any
 
 from ..core.capacity import (
     ALERTMANAGER_POD,
-    CONFIG_RELOAD,
     DASHBOARD_SIDECAR,
     GRAFANA_POD,
     NODE_EXPORTER_POD,
@@ -44,6 +43,12 @@ from ..model import ALERTMANAGER_STORAGE, Cluster, GrafanaDashboard, Monitoring
 from . import metrics
 from .common import NO_ESCALATION, Manifest, namespace, upstream_release
 from .dashboards import DASHBOARD_LABEL, FOLDER_ANNOTATION, render_dashboards
+from .monitoring_access import (
+    GRAFANA_ROLE,
+    PROMETHEUS_SERVER,
+    render_grafana_role,
+    render_monitoring_policies,
+)
 from .sources import render_helm_repositories
 
 GRAFANA_PATH = "/grafana/"
@@ -52,12 +57,10 @@ TOOLS = {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]}
 PROMETHEUS_URL = f"http://prometheus-server.{MONITORING_NAMESPACE}.svc.cluster.local"
 
 
-#: The Prometheus server's pods (the chart's selector labels for release "prometheus").
-PROMETHEUS_SERVER_LABELS = {
-    "app.kubernetes.io/name": "prometheus",
-    "app.kubernetes.io/instance": "prometheus",
-    "app.kubernetes.io/component": "server",
-}
+#: Instead of the lifecycle API (`--web.enable-lifecycle`, which lets anyone who reaches Prometheus
+#: POST /-/quit) and the config-reload sidecar that needs it, Prometheus rereads its own
+#: configuration and rules when they change.
+RELOAD_FLAGS = ["enable-feature=auto-reload-config", "config.auto-reload-interval=1m"]
 
 
 def prometheus_may_scrape(port: int) -> dict[str, Any]:
@@ -66,7 +69,7 @@ def prometheus_may_scrape(port: int) -> dict[str, Any]:
         "from": [
             {
                 "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}},
-                "podSelector": {"matchLabels": PROMETHEUS_SERVER_LABELS},
+                "podSelector": {"matchLabels": PROMETHEUS_SERVER},
             }
         ],
         "ports": [{"port": port, "protocol": "TCP"}],
@@ -208,10 +211,10 @@ def prometheus_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any
             "nodeSelector": TOOLS,
             "resources": PROMETHEUS_POD.resources(),
             "containerSecurityContext": {**NO_ESCALATION, "readOnlyRootFilesystem": True},
+            # In place of the chart's flags (only web.enable-lifecycle), not beside them.
+            "extraFlags": RELOAD_FLAGS,
         },
-        "configmapReload": {
-            "prometheus": {"resources": CONFIG_RELOAD.resources(), "containerSecurityContext": NO_ESCALATION}
-        },
+        "configmapReload": {"prometheus": {"enabled": False}},
         "alertmanager": alertmanager_values(monitoring),
         "prometheus-pushgateway": {"enabled": False},
         "kube-state-metrics": {
@@ -251,9 +254,10 @@ def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
         },
         "nodeSelector": TOOLS,
         "resources": GRAFANA_POD.resources(),
-        # Dashboards come from ConfigMaps in this namespace only; the sidecar's Role reads nothing
-        # elsewhere (the chart's default is a ClusterRole that reads every Secret of the cluster).
-        "rbac": {"namespaced": True},
+        # Dashboards come from ConfigMaps in this namespace only: a Role, not the chart's default
+        # ClusterRole that reads every Secret of the cluster, and hubfleet's own Role, not the chart's,
+        # which reads this namespace's Secrets as well (monitoring_access.py).
+        "rbac": {"namespaced": True, "useExistingRole": GRAFANA_ROLE},
         "sidecar": {
             "resources": DASHBOARD_SIDECAR.resources(),
             "dashboards": {
@@ -326,4 +330,6 @@ def render_monitoring_files(
             upstream_release(GRAFANA, cluster.charts.of(GRAFANA), grafana_values(cluster, monitoring))
         ],
         "dashboards.yaml": render_dashboards(dashboards),
+        "network-policies.yaml": render_monitoring_policies(monitoring.alertmanager),
+        "grafana-role.yaml": [render_grafana_role()],
     }
