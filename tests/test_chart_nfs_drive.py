@@ -24,6 +24,7 @@ from jsonschema import Draft7Validator, validators
 from ruamel.yaml import YAML
 
 from conftest import upstream_path
+from hubfleet.validate.network_model import matches
 
 Doc = dict[str, Any]
 
@@ -214,34 +215,12 @@ def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     return Rendered(case, render(case.release, case.namespace, values_file))
 
 
-def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    """Evaluate a metav1.LabelSelector against a label set, as the API server does."""
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, operator, values = expr["key"], expr["operator"], expr.get("values") or []
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-    return True
-
-
 def node_matches(node_affinity: Mapping[str, Any], node_labels: Mapping[str, str]) -> bool:
     """Whether a node with these labels satisfies the required node affinity
     (terms are ORed, the expressions of a term ANDed)."""
     required = node_affinity["requiredDuringSchedulingIgnoredDuringExecution"]
     terms: list[Doc] = required["nodeSelectorTerms"]
-    return any(
-        selector_matches({"matchExpressions": term.get("matchExpressions", [])}, node_labels)
-        for term in terms
-    )
+    return any(matches({"matchExpressions": term.get("matchExpressions", [])}, node_labels) for term in terms)
 
 
 def iter_pod_specs(docs: list[Doc]) -> Iterator[Doc]:
@@ -383,7 +362,7 @@ def test_statefulset_is_one_replica_and_retains_claims(rendered: Rendered) -> No
         "whenDeleted": "Retain",
         "whenScaled": "Retain",
     }
-    assert selector_matches(spec["selector"], rendered.pod_labels)
+    assert matches(spec["selector"], rendered.pod_labels)
 
 
 def test_pdb_and_service_select_the_nfs_pod(rendered: Rendered) -> None:
@@ -393,13 +372,13 @@ def test_pdb_and_service_select_the_nfs_pod(rendered: Rendered) -> None:
     assert selector.get("matchLabels"), "an empty PDB selector is a trap: keep it explicit"
     missing = {key: value for key, value in selector["matchLabels"].items() if pod_labels.get(key) != value}
     assert missing == {}, f"PDB matchLabels not on the pod template: {missing}"
-    assert selector_matches(selector, pod_labels)
+    assert matches(selector, pod_labels)
     # One planned eviction (a node-group replacement drains it) and no more; never minAvailable 1 on
     # one replica, which would hang every drain of the node that holds the drive.
     assert (pdb["spec"]["maxUnavailable"], "minAvailable" in pdb["spec"]) == (1, False)
     assert pdb["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
     service_selector = rendered.service["spec"]["selector"]
-    assert selector_matches({"matchLabels": service_selector}, pod_labels)
+    assert matches({"matchLabels": service_selector}, pod_labels)
     # The selector must not depend on the chart version, or an upgrade orphans the pod.
     assert "helm.sh/chart" not in selector["matchLabels"]
     assert "helm.sh/chart" not in pod_labels
@@ -581,7 +560,7 @@ def test_release_name_must_start_with_a_letter() -> None:
 def test_only_nfs_from_the_vpc_reaches_the_server(rendered: Rendered) -> None:
     policy = rendered.only("NetworkPolicy")
     spec = policy["spec"]
-    assert selector_matches(spec["podSelector"], rendered.pod_labels)
+    assert matches(spec["podSelector"], rendered.pod_labels)
     assert spec["policyTypes"] == ["Ingress"]
     assert spec["ingress"] == [
         {

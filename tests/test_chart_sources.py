@@ -55,8 +55,9 @@ def test_an_unreachable_source_is_one_finding_with_the_ways_out(tmp_path: Path) 
     result = run_validate(root, "--chart-mirror", f"http://127.0.0.1:{port}", "--chart-cache", str(cache))
     sourced = [line for line in findings(result) if line.startswith("charts.lock")]
     assert sourced == [
-        "charts.lock: 7 chart packages could not be had (cluster-autoscaler 9.59.0, csi-driver-nfs 4.12.1, "
-        "grafana 12.11.1, jupyterhub 4.4.0, nginx-ingress 2.6.4, prometheus 29.27.0, sealed-secrets 2.18.5), "
+        "charts.lock: 9 chart packages could not be had (cluster-autoscaler 9.59.0, crd.projectcalico.org.v1 "
+        "v3.32.1, csi-driver-nfs 4.12.1, grafana 12.11.1, jupyterhub 4.4.0, nginx-ingress 2.6.4, prometheus "
+        "29.27.0, sealed-secrets 2.18.5, tigera-operator v3.32.1), "
         f"so their releases were not checked: cannot fetch the index of http://127.0.0.1:{port}/: "
         f"http://127.0.0.1:{port}/index.yaml: [Errno 111] Connection refused; give them a source: set "
         "HUBFLEET_CHART_MIRROR (or --chart-mirror) to a Helm repository that mirrors them; or fetch them once "

@@ -51,12 +51,16 @@ def test_drive_releases_reconcile_on_the_chart_version() -> None:
     assert chart["chart"] == "./gitops/charts/nfs-drive"
 
 
-def test_the_cluster_enforces_network_policies_in_its_own_vpc() -> None:
+def test_calico_enforces_network_policies_in_the_clusters_own_vpc() -> None:
     (config,) = load_docs(REPO / "gitops/eksctl/clusterA.yaml")
     assert config["vpc"] == {"cidr": "192.168.0.0/16"}
     (cni,) = [addon for addon in config["addons"] if addon["name"] == "vpc-cni"]
-    assert cni["configurationValues"] == '{"enableNetworkPolicy": "true"}'
+    assert cni["configurationValues"] == '{"enableNetworkPolicy": "false"}'  # one enforcer: Calico
     assert cni["version"].startswith("v1.") and "eksbuild" in cni["version"]
+    crds, operator = load_docs(REPO / "gitops/infrastructure/clusterA/controllers/calico.yaml")[1:]
+    assert operator["spec"]["dependsOn"] == [{"name": crds["metadata"]["name"]}]
+    installation = operator["spec"]["values"]["installation"]
+    assert (installation["kubernetesProvider"], installation["cni"]) == ("EKS", {"type": "AmazonVPC"})
     assert values_of(REPO, "physics101", "drive.yaml")["values"]["clients"] == "192.168.0.0/16"
 
 
@@ -65,17 +69,32 @@ def isolation_findings(root: Path, run: Callable[..., Result]) -> list[str]:
     return [line for line in result.output.splitlines() if "vpc-cni" in line or "VPC" in line]
 
 
-def test_a_cluster_without_policy_enforcement_is_a_finding(
+def without_calico(root: Path) -> None:
+    calico = root / "gitops/infrastructure/clusterA/controllers/calico.yaml"
+    text = calico.read_text()
+    calico.write_text(text[: text.rindex("---\n")])  # the operator's release is the file's last document
+
+
+def test_a_cluster_without_calico_is_a_finding_whatever_else_enforces(
     tmp_path: Path, run: Callable[..., Result]
 ) -> None:
     root = make_cluster(tmp_path, hubs={"course": {}})
     assert run(root, "render", "clusterA").exit_code == 0
+    without_calico(root)
     eksctl = root / "gitops/eksctl/clusterA.yaml"
-    eksctl.write_text(eksctl.read_text().replace('{\\"enableNetworkPolicy\\": \\"true\\"}', "{}"))
     line = next(n for n, text in enumerate(eksctl.read_text().splitlines(), 1) if text.startswith("addons:"))
+    where = f"gitops/eksctl/clusterA.yaml:{line}: ClusterConfig/clusterA: addons: "
     assert isolation_findings(root, run) == [
-        f"gitops/eksctl/clusterA.yaml:{line}: ClusterConfig/clusterA: addons: no vpc-cni add-on with "
-        'enableNetworkPolicy "true"; without it the cluster ignores every drive\'s NetworkPolicy'
+        where
+        + "nothing enforces NetworkPolicies (no tigera-operator release with the VPC CNI as its CNI, no "
+        "VPC CNI enableNetworkPolicy), so every drive, hub and monitoring server is open to every pod; Calico "
+        "must enforce them (the tigera-operator release `hubfleet render` writes)"
+    ]
+    eksctl.write_text(eksctl.read_text().replace('\\"false\\"}', '\\"true\\"}'))
+    assert isolation_findings(root, run) == [
+        where + "the VPC CNI's agent enforces NetworkPolicies only on pods with an owner, and KubeSpawner's "
+        "user pods have none, so no policy holds for any notebook; Calico must enforce them (the "
+        "tigera-operator release `hubfleet render` writes)"
     ]
 
 

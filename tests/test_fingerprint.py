@@ -51,7 +51,7 @@ def test_a_no_op_render_loads_nothing_and_reports_the_same(
     before = snapshot(fleet / "gitops")
     result = run(fleet, "render", "--all")
     assert loaded == []
-    assert last_line(result) == "rendered alpha, beta: 0 added, 0 changed, 0 removed, 62 unchanged"
+    assert last_line(result) == "rendered alpha, beta: 0 added, 0 changed, 0 removed, 66 unchanged"
     assert snapshot(fleet / "gitops") == before
     assert not (fleet / "gitops/.hubfleet/fingerprints.json.tmp").exists()
 
@@ -61,7 +61,7 @@ def test_changing_one_hub_renders_only_its_cluster(fleet: Path, run: Run, loaded
     hub.write_text(hub.read_text().replace("size: 10Gi", "size: 11Gi"))
     result = run(fleet, "render", "--all")
     assert loaded == [("beta",)]
-    assert last_line(result) == "rendered alpha, beta: 0 added, 1 changed, 0 removed, 61 unchanged"
+    assert last_line(result) == "rendered alpha, beta: 0 added, 1 changed, 0 removed, 65 unchanged"
 
 
 def test_a_hand_edited_or_deleted_generated_file_is_restored(
@@ -84,7 +84,7 @@ def test_a_deleted_cluster_is_removed_by_render_all(fleet: Path, run: Run, loade
     shutil.rmtree(fleet / "clusters/beta")
     result = run(fleet, "render", "--all")
     assert loaded == [("alpha",)]
-    assert last_line(result) == "rendered alpha: 0 added, 0 changed, 24 removed, 38 unchanged"
+    assert last_line(result) == "rendered alpha: 0 added, 0 changed, 26 removed, 40 unchanged"
     assert not (fleet / "gitops/hubs/beta").exists()
 
 

@@ -31,7 +31,7 @@ def test_render_from_inside_gitops_finds_the_project_not_the_tree(
     # gitops/clusters/ exists now and looks like an inputs folder; it must not be taken for one.
     result = run_in(root / "gitops" / "hubs", monkeypatch, "render", "clusterB")
     assert result.exit_code == 0, result.output
-    assert result.output == "rendered clusterB: 0 added, 0 changed, 0 removed, 30 unchanged\n"
+    assert result.output == "rendered clusterB: 0 added, 0 changed, 0 removed, 32 unchanged\n"
 
 
 @pytest.mark.parametrize("typed", ["clusterB/", "clusters/clusterB/", "clusters/clusterB"])
@@ -41,7 +41,7 @@ def test_a_cluster_typed_with_tab_completion_is_understood(
     root = make_cluster(tmp_path, name="clusterB")
     result = run_in(root, monkeypatch, "render", typed)
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("rendered clusterB: 30 added, 0 changed, 0 removed, 0 unchanged\n")
+    assert result.output.endswith("rendered clusterB: 32 added, 0 changed, 0 removed, 0 unchanged\n")
 
 
 def test_render_lists_changed_files_from_the_project_root(

@@ -32,9 +32,10 @@ def test_each_shipped_crd_schema_is_the_reference_one(shipped: Path) -> None:
     assert json.loads(shipped.read_text()) == without_descriptions(json.loads(reference.read_text()))
 
 
-def test_the_flux_and_sealed_secrets_kinds_are_all_shipped() -> None:
+def test_the_flux_sealed_secrets_and_calico_kinds_are_all_shipped() -> None:
     assert [p.relative_to(package_data() / "crd-schemas").as_posix() for p in SHIPPED] == [
         "bitnami.com/sealedsecret_v1alpha1.json",
+        "crd.projectcalico.org/globalnetworkpolicy_v1.json",
         "helm.toolkit.fluxcd.io/helmrelease_v2.json",
         "kustomize.toolkit.fluxcd.io/kustomization_v1.json",
         "source.toolkit.fluxcd.io/gitrepository_v1.json",

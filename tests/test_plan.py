@@ -165,13 +165,13 @@ def test_capacity_and_versions_are_flagged(repo: Path, run: Callable[..., Result
     edit(cluster, 'kubernetesVersion: "1.35"', 'kubernetesVersion: "1.34"')
     assert run(repo, "render", "clusterA").exit_code == 0
     commit(repo, "a cluster on 1.34")
-    edit(cluster, "    maxSize: 30\n    desiredCapacity: 1", "    maxSize: 20\n    desiredCapacity: 1")
+    edit(cluster, "    maxSize: 35\n    desiredCapacity: 1", "    maxSize: 20\n    desiredCapacity: 1")
     edit(cluster, 'kubernetesVersion: "1.34"', 'kubernetesVersion: "1.35"')
     edit(cluster, "nodeGroups:\n", 'nodeGroups:\n  retiring: "1.34"\n')
     result = run(repo, "plan", "--base", "HEAD", "--no-expand")
     assert result.exit_code == 0, result.output
     assert risks(result) == [
-        "warning: capacity: clusterA/user: the capacity plan needs 30 nodes and maxSize is 20: some hubs' pods "
+        "warning: capacity: clusterA/user: the capacity plan needs 32 nodes and maxSize is 20: some hubs' pods "
         "would not be scheduled",
         "warning: upgrade: clusterA/kubernetesVersion: Kubernetes 1.34 -> 1.35: eksctl upgrades the control "
         "plane; node groups must be rotated (`hubfleet upgrade plan` prints the runbook)",

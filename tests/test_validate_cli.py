@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from ruamel.yaml import YAML
 
+from conftest import upstream_path
 from hubfleet.cli import main
 from hubfleet.inputs import Scope
 from hubfleet.project import Project
 from hubfleet.rendering import render_project
+from hubfleet.validate.crds import crd_schemas
 from hubfleet.validate.findings import Report, Tally
 from hubfleet.validate.output import github_annotation
 from test_validate_support import (
@@ -121,7 +125,20 @@ def test_the_reference_schemas_agree_with_the_installed_ones(example: Path, tmp_
     shutil.copytree(example, root)
     edit(root / "clusters/clusterA/cluster.yaml", 'kubernetesVersion: "1.35"', 'kubernetesVersion: "1.32"')
     render_project(Project(root), Scope.select(Project(root), (), True))
-    result = run_validate(root, "--schema-location", str(schema_location()), "--skip", "charts")
+    # The reference folder has no Calico kinds; its Calico CRD chart does (the tree's one Calico
+    # object is hubfleet's drive policy).
+    calico = tmp_path / "calico" / "crd-schemas"
+    with tarfile.open(upstream_path("charts", "crd.projectcalico.org.v1-v3.32.1.tgz")) as package:
+        member = package.extractfile(
+            "crd.projectcalico.org.v1/templates/calico/crd.projectcalico.org_globalnetworkpolicies.yaml"
+        )
+        assert member is not None
+        for (group, kind, version), schema in crd_schemas(YAML(typ="safe").load(member.read())).items():
+            (calico / group).mkdir(parents=True)
+            (calico / group / f"{kind.lower()}_{version}.json").write_text(json.dumps(schema))
+    calico_location = str(calico / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+    locations = ("--schema-location", str(schema_location()), "--schema-location", calico_location)
+    result = run_validate(root, *locations, "--skip", "charts")
     assert result.exit_code == 0, result.output
     assert "Kubernetes 1.32 left EKS standard support on 2026-03-23" in result.output
 

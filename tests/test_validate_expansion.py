@@ -126,7 +126,7 @@ def test_a_tampered_package_is_refused_and_never_cached(root: Path, tmp_path: Pa
         "`hubfleet charts lock`)"
     )
     cached = {p.name for p in (cache / "sha256").iterdir()}
-    assert f"{tampered}.tgz" not in cached and len(cached) == 6  # the six good packages
+    assert f"{tampered}.tgz" not in cached and len(cached) == 8  # the eight good packages
 
 
 def test_a_version_the_repository_does_not_have(root: Path, tmp_path: Path) -> None:
@@ -155,14 +155,15 @@ def test_a_chart_missing_from_the_lock(root: Path) -> None:
 
 
 def test_offline_with_an_empty_cache_reports_the_charts_once(root: Path, tmp_path: Path) -> None:
-    """9 releases (4 cluster ones, Prometheus and Grafana, 3 JupyterHubs) of 7 charts: one finding."""
+    """11 releases (6 cluster ones, Prometheus and Grafana, 3 JupyterHubs) of 9 charts: one finding."""
     cache = tmp_path / "empty"
     result = validate(root, "--skip", "flux", "--offline", HUBFLEET_CHART_CACHE=str(cache))
     assert result.exit_code == 1
     missing = [line for line in without_stale(result) if "--offline forbids fetching it" in line]
     assert missing == [
-        "charts.lock: 7 chart packages could not be had (cluster-autoscaler 9.59.0, csi-driver-nfs 4.12.1, "
-        "grafana 12.11.1, jupyterhub 4.4.0, nginx-ingress 2.6.4, prometheus 29.27.0, sealed-secrets 2.18.5), "
+        "charts.lock: 9 chart packages could not be had (cluster-autoscaler 9.59.0, crd.projectcalico.org.v1 "
+        "v3.32.1, csi-driver-nfs 4.12.1, grafana 12.11.1, jupyterhub 4.4.0, nginx-ingress 2.6.4, prometheus "
+        "29.27.0, sealed-secrets 2.18.5, tigera-operator v3.32.1), "
         "so their releases were not checked: cluster-autoscaler 9.59.0 from https://kubernetes.github.io/autoscaler "
         f"is not in the chart cache {cache} and --offline forbids fetching it; give them a source: set "
         "HUBFLEET_CHART_MIRROR (or --chart-mirror) to a Helm repository that mirrors them; or fetch them once "
@@ -332,7 +333,7 @@ def test_a_chart_cache_that_cannot_be_written_is_a_finding(root: Path, tmp_path:
     result = validate(root, "--skip", "flux", HUBFLEET_CHART_CACHE=str(blocked / "charts"))
     assert result.exit_code == 1
     messages = [line for line in without_stale(result) if "cannot keep it in the chart cache" in line]
-    assert len(messages) == 9
+    assert len(messages) == 11
     assert messages[0].endswith(
         f"cannot keep it in the chart cache {blocked / 'charts'} (Not a directory); set HUBFLEET_CHART_CACHE to a folder "
         "you can write"

@@ -4,8 +4,9 @@
 
 UPSTREAM is a folder laid out like the reference folder the tests read (HUBFLEET_UPSTREAM): `crds/flux/*.yaml` (the Flux CRDs
 `flux bootstrap` installs), `crds/sealed-secrets/*.yaml` (a fallback for when the chart,
-which installs it, cannot be expanded: `--offline` with an empty cache, `--skip charts`) and
-`eksctl/clusterconfig-v1alpha5.schema.json`. Writes, under
+which installs it, cannot be expanded: `--offline` with an empty cache, `--skip charts`),
+`charts/crd.projectcalico.org.v1-<version>.tgz` (the same fallback for the Calico kinds hubfleet
+writes itself, CALICO_KINDS) and `eksctl/clusterconfig-v1alpha5.schema.json`. Writes, under
 tool/hubfleet/data/:
 - crd-schemas/<group>/<kind>_<version>.json, one strict schema per served version, made by
   hubfleet.validate.crds (the same code that reads the CRDs charts install);
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,8 @@ from ruamel.yaml import YAML
 from hubfleet.validate.crds import crd_schemas
 
 DATA = Path(__file__).resolve().parents[1] / "hubfleet" / "data"
+#: The Calico kinds render writes outside any chart (render/network_policy.py), by CRD file name.
+CALICO_KINDS = ("globalnetworkpolicies",)
 
 
 def _without_descriptions(node: Any) -> Any:
@@ -54,6 +58,15 @@ def main() -> int:
         for document in yaml.load_all(crd_file.read_text(encoding="utf-8")):
             for (group, kind, version), schema in sorted(crd_schemas(document or {}).items()):
                 _write(DATA / "crd-schemas" / group / f"{kind.lower()}_{version}.json", schema)
+    (calico,) = sorted((args.upstream / "charts").glob("crd.projectcalico.org.v1-*.tgz"))
+    with tarfile.open(calico) as package:
+        for kind in CALICO_KINDS:
+            member = package.extractfile(
+                f"crd.projectcalico.org.v1/templates/calico/crd.projectcalico.org_{kind}.yaml"
+            )
+            assert member is not None
+            for (group, name, version), schema in sorted(crd_schemas(yaml.load(member.read())).items()):
+                _write(DATA / "crd-schemas" / group / f"{name.lower()}_{version}.json", schema)
     eksctl = args.upstream / "eksctl" / "clusterconfig-v1alpha5.schema.json"
     _write(
         DATA / "eksctl" / eksctl.name, _without_descriptions(json.loads(eksctl.read_text(encoding="utf-8")))

@@ -115,13 +115,17 @@ NFS_SERVER_POD = PodSize(100, 256, 1024)
 #: One user-scheduler per hub instead of z2jh's two: it only places new user pods, a restart takes
 #: seconds, and the second replica was 1,500 idle pods on a 1,500-hub fleet.
 USER_SCHEDULER_REPLICAS = 1
-#: DaemonSet pods on every node (aws-node, kube-proxy, the EBS and the NFS CSI node plugins), and
-#: the NVIDIA device plugin that eksctl adds to every node of a cluster with a GPU group.
-DAEMONSET_PODS = 4
+#: calico-node, the policy enforcer on every node (requests set by render/network_policy.py).
+CALICO_NODE_POD = PodSize(100, 128, 512)
+CALICO_TYPHA_REPLICAS = 2
+#: DaemonSet pods on every node (aws-node, kube-proxy, the EBS and the NFS CSI node plugins,
+#: calico-node), and the NVIDIA device plugin that eksctl adds to every node of a cluster with a
+#: GPU group.
+DAEMONSET_PODS = 5
 GPU_DAEMONSET_PODS = 1
 #: What those DaemonSet pods request on every node, together (aws-node 25m, kube-proxy 100m, the
-#: EBS and NFS CSI node plugins about 10m and 80Mi each): not left for other pods.
-DAEMONSET_REQUESTS = PodSize(150, 160, 0)
+#: EBS and NFS CSI node plugins about 10m and 80Mi each, calico-node): not left for other pods.
+DAEMONSET_REQUESTS = PodSize(150, 160, 0).plus(CALICO_NODE_POD)
 #: The monitoring layer's pods on tools nodes (Prometheus's server holds the scraped series in
 #: memory; node-exporter is one more DaemonSet pod on every node).
 PROMETHEUS_POD = PodSize(250, 1024, 2048)
@@ -144,6 +148,11 @@ TOOLS_PODS = {
     "sealed-secrets": (1, PodSize(50, 64, 256)),
     "csi-nfs-controller": (1, PodSize(30, 60, 400)),
     "nginx-ingress": (INGRESS_REPLICAS, PodSize(100, 128, 512)),
+    # Calico in policy-only mode: its operator, Typha (the operator's default of two) and its
+    # kube-controllers run on tools nodes (render/network_policy.py sets these requests).
+    "tigera-operator": (1, PodSize(50, 128, 512)),
+    "calico-typha": (CALICO_TYPHA_REPLICAS, PodSize(50, 128, 512)),
+    "calico-kube-controllers": (1, PodSize(20, 64, 256)),
 }
 
 

@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .names import KUBE_SYSTEM, MONITORING_NAMESPACE, NGINX_NAMESPACE, SEALED_SECRETS_NAMESPACE
+from .names import (
+    KUBE_SYSTEM,
+    MONITORING_NAMESPACE,
+    NGINX_NAMESPACE,
+    SEALED_SECRETS_NAMESPACE,
+    TIGERA_NAMESPACE,
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,15 @@ JUPYTERHUB = UpstreamChart(
     "jupyterhub",
     None,
 )
+#: Calico in policy-only mode beside the VPC CNI: its CRDs (their own chart since Calico 3.32) and
+#: the operator that runs calico-node on every node (render/network_policy.py says why).
+CALICO_REPOSITORY = ChartRepository("projectcalico", "https://docs.tigera.io/calico/charts")
+CALICO_CRDS = UpstreamChart(
+    "calicoCrds", "crd.projectcalico.org.v1", CALICO_REPOSITORY, "v3.32.1", "calico-crds", TIGERA_NAMESPACE
+)
+TIGERA_OPERATOR = UpstreamChart(
+    "tigeraOperator", "tigera-operator", CALICO_REPOSITORY, "v3.32.1", "tigera-operator", TIGERA_NAMESPACE
+)
 
 PROMETHEUS = UpstreamChart(
     "prometheus",
@@ -96,7 +111,17 @@ GRAFANA = UpstreamChart(
 )
 
 #: Every upstream chart, in the order the `charts:` input lists them.
-UPSTREAM_CHARTS = (AUTOSCALER, NGINX_INGRESS, SEALED_SECRETS, CSI_DRIVER_NFS, JUPYTERHUB, PROMETHEUS, GRAFANA)
+UPSTREAM_CHARTS = (
+    AUTOSCALER,
+    NGINX_INGRESS,
+    SEALED_SECRETS,
+    CSI_DRIVER_NFS,
+    CALICO_CRDS,
+    TIGERA_OPERATOR,
+    JUPYTERHUB,
+    PROMETHEUS,
+    GRAFANA,
+)
 #: Charts only a cluster with `monitoring` deploys (their sources live in its monitoring layer).
 MONITORING_CHARTS = (PROMETHEUS, GRAFANA)
 

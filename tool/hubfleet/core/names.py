@@ -15,6 +15,8 @@ GIT_REPOSITORY = "flux-system"
 KUBE_SYSTEM = "kube-system"
 NGINX_NAMESPACE = "nginx-ingress"
 MONITORING_NAMESPACE = "monitoring"
+#: Where the Calico operator runs (the chart's and Calico's documented namespace).
+TIGERA_NAMESPACE = "tigera-operator"
 #: Grafana's admin login, sealed by `hubfleet seal monitoring`, read by the Grafana release.
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_ADMIN_USER = "admin"
@@ -36,6 +38,9 @@ INFRA_NAMESPACES = frozenset(
         FLUX_NAMESPACE,
         NGINX_NAMESPACE,
         MONITORING_NAMESPACE,
+        TIGERA_NAMESPACE,
+        # Made by the Calico operator for calico-node, Typha and kube-controllers.
+        "calico-system",
     }
 )
 

@@ -117,13 +117,14 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
         },
         "addons": [
             {
-                # Network-policy enforcement, so each drive answers only NFS from the VPC.
+                # Addresses and routes only: Calico enforces every NetworkPolicy, on every pod
+                # (render/network_policy.py says why the VPC CNI's own enforcement is off).
                 "name": VPC_CNI_ADDON,
                 "version": VPC_CNI_VERSION,
                 "attachPolicyARNs": [
                     f"arn:{aws_partition(cluster.region)}:iam::aws:policy/AmazonEKS_CNI_Policy"
                 ],
-                "configurationValues": json.dumps({"enableNetworkPolicy": "true"}),
+                "configurationValues": json.dumps({"enableNetworkPolicy": "false"}),
                 "resolveConflicts": "overwrite",
             },
             {

@@ -20,6 +20,7 @@ from .ingress import (
 )
 from .layers import render_entry_kustomization, render_hubs_entry, render_infrastructure_entry
 from .monitoring import render_monitoring_files
+from .network_policy import render_calico, render_drive_isolation
 from .restore import render_restore, restore_name
 from .sources import render_helm_repositories
 
@@ -67,6 +68,7 @@ def render_cluster_tree(
             "sealed-secrets.yaml": [render_sealed_secrets_controller(cluster)],
             "csi-driver-nfs.yaml": [render_nfs_csi_driver(cluster)],
             "storageclass.yaml": [render_drive_storage_class(cluster)],
+            "calico.yaml": render_calico(cluster),
         },
     )
     hub_names = {hub.name for hub in cluster.hubs}
@@ -78,7 +80,9 @@ def render_cluster_tree(
     for sealed in cluster.sealed_secrets:
         by_hub.setdefault(sealed.namespace if sealed.namespace in own else "", []).append(sealed)
     infra = by_hub.get("", [])
-    configs = {sealed.file_name: [sealed.manifest] for sealed in infra}
+    # After the controllers: the Calico CRDs exist by then.
+    configs = {"drive-isolation.yaml": [render_drive_isolation()]}
+    configs.update({sealed.file_name: [sealed.manifest] for sealed in infra})
     origins = {sealed.file_name: sealed.source_file for sealed in infra}
     files += _folder(layout.infra_dir(cluster.name, "configs"), source, configs, origins)
     files += _folder(

@@ -85,6 +85,13 @@ from .shards import shard_clusters, shards_json
     "leaks in files of no cluster, --base over every cluster): the fleet-wide job of the sharded workflow.",
 )
 @click.option(
+    "--explain-network",
+    metavar="CLUSTER",
+    help="Validate CLUSTER and first print who reaches what there: every hub's user pods (built by "
+    "KubeSpawner; needs --hub-python) against every drive, hub and proxy API, Prometheus, Alertmanager "
+    "and the metadata address, open or closed and why.",
+)
+@click.option(
     "--shards",
     is_flag=True,
     help='Check nothing: print the clusters to validate as a job matrix, {"cluster": [...]}: with --base, '
@@ -106,6 +113,7 @@ def validate(
     base: str | None,
     hub_python: str | None,
     fleet: bool,
+    explain_network: str | None,
     shards: bool,
 ) -> None:
     """Check CLUSTERS (default: every cluster and all of gitops/) before Flux sees them.
@@ -119,6 +127,17 @@ def validate(
             raise UsageError("--shards", "lists clusters itself; name no CLUSTER and no --fleet with it")
         click.echo(shards_json(shard_clusters(ctx.project, base)))
         return
+    if explain_network is not None:
+        if clusters or fleet:
+            raise UsageError(
+                "--explain-network", "names its one cluster; name no CLUSTER and no --fleet with it"
+            )
+        if not hub_python:
+            raise UsageError(
+                "--explain-network",
+                "needs --hub-python (or $HUBFLEET_HUB_PYTHON): the user pods are the ones KubeSpawner builds",
+            )
+        clusters = (explain_network,)
     request = Request(
         clusters=clusters,
         locations=locations,
@@ -142,6 +161,9 @@ def validate(
         elif style == "json":
             click.echo(input_report(error.problems), nl=False)
         raise
+    if explain_network is not None:
+        for _, lines in report.networks:
+            click.echo("\n".join(lines))
     click.echo(format_report(report, cast(Format, style)), nl=False)
     if report.failed:
         raise FindingsError(

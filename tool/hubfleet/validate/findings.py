@@ -79,6 +79,8 @@ class Report:
 
     tallies: tuple[Tally, ...]
     skipped: tuple[str, ...] = ()
+    #: Each cluster's reachability table (reachability.explain), when its user pods were built.
+    networks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def findings(self) -> list[Finding]:

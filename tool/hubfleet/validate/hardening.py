@@ -41,8 +41,35 @@ SECRET_READERS = {
     "secrets-unsealer": "the sealed-secrets controller writes each Secret it unseals, in every namespace",
     "nfs-external-provisioner-role": "the CSI provisioner reads a StorageClass's provisioner Secrets; the "
     "drive StorageClass names none",
+    "tigera-operator": "the Calico operator makes and renews the TLS Secrets calico-node and Typha "
+    "authenticate each other with, in calico-system and its own namespace",
 }
 SECRET_VERBS = {"get", "list", "watch", "*"}
+#: The Helm hook phases each HelmRelease action runs (`spec.<action>.disableHooks` turns them off).
+HOOK_PHASES = {
+    "install": {"pre-install", "post-install"},
+    "upgrade": {"pre-upgrade", "post-upgrade"},
+    "rollback": {"pre-rollback", "post-rollback"},
+    "uninstall": {"pre-delete", "post-delete"},
+}
+
+
+def never_runs(release: Manifest, output: Manifest) -> bool:
+    """A Helm hook every phase of which the release turns off: helm-controller never creates it."""
+    annotations = output.data.get("metadata", {}).get("annotations") or {}
+    hook = annotations.get("helm.sh/hook")
+    if not isinstance(hook, str):
+        return False
+    spec = release.data.get("spec") or {}
+    off = {
+        phase
+        for action, phases in HOOK_PHASES.items()
+        if isinstance(spec.get(action), dict) and spec[action].get("disableHooks") is True
+        for phase in phases
+    }
+    if not (isinstance(spec.get("test"), dict) and spec["test"].get("enable") is True):
+        off.add("test")
+    return {phase.strip() for phase in hook.split(",")} <= off
 
 
 def _allowed(workload: str, container: str, rule: str) -> bool:
@@ -69,7 +96,7 @@ def check_hardening(lint: ClusterLint, rendered: list[tuple[Manifest, Manifest]]
         if output.kind == "ClusterRole":
             _secret_readers(lint, release, output)
         template = pod_template(output)
-        if template is None:
+        if template is None or never_runs(release, output):
             continue
         spec = template.get("spec")
         pod: dict[str, Any] = spec if isinstance(spec, dict) else {}

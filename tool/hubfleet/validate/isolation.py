@@ -1,49 +1,31 @@
-"""Lint: no drive answers anything but NFS from its own cluster's nodes.
+"""Lint: every pod is under enforced network policy, and no drive answers outside its VPC.
 
-Two things must hold in the rendered tree. The cluster enforces NetworkPolicies (the VPC
-CNI add-on with `enableNetworkPolicy`, in the eksctl file): without it, every drive's
-policy is ignored. And each drive admits only its cluster's VPC (`spec.values.clients`,
-which feeds both the export's client list and the drive's NetworkPolicy). Pods share the
-VPC's subnets, so no address rule can keep them out; the drive chart's export does that
-(`secure`: reserved source ports only, which no notebook can use), and the chart tests
-check it.
+Two things must hold in the rendered tree. Calico enforces the cluster's NetworkPolicies on every
+pod (enforcement.py; the VPC CNI's own agent skips KubeSpawner's ownerless user pods, so it does
+not count). And each drive admits only its cluster's VPC (`spec.values.clients`, which feeds both
+the export's client list and the drive's NetworkPolicy); that no pod inside the VPC opens a drive
+is Calico's drive policy (render/network_policy.py), and the reachability check proves it from
+the expanded objects.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 from typing import Any
 
-from ruamel.yaml.error import YAMLError
-
-from ..core.names import VPC_CIDR, VPC_CNI_ADDON
-from ..core.yaml_reader import load_one
+from ..core.names import VPC_CIDR
+from .enforcement import enforcement_model
 from .lint import ClusterLint, get, is_drive, release_values
 
-
-def _configuration(value: Any) -> dict[str, Any]:
-    """An add-on's configurationValues (a JSON or YAML string), or {}."""
-    if not isinstance(value, str):
-        return {}
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        try:
-            parsed = load_one(value)
-        except YAMLError:
-            return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def enforces_policies(config: dict[str, Any]) -> bool:
-    addons = config.get("addons")
-    return any(
-        isinstance(addon, dict)
-        and addon.get("name") == VPC_CNI_ADDON
-        and str(_configuration(addon.get("configurationValues")).get("enableNetworkPolicy")).lower() == "true"
-        for addon in (addons if isinstance(addons, list) else [])
-    )
+#: What each incomplete enforcement leaves open, and the way out.
+NOT_ENFORCED = {
+    "vpc-cni": "the VPC CNI's agent enforces NetworkPolicies only on pods with an owner, and KubeSpawner's "
+    "user pods have none, so no policy holds for any notebook; Calico must enforce them (the tigera-operator "
+    "release `hubfleet render` writes)",
+    "none": "nothing enforces NetworkPolicies (no tigera-operator release with the VPC CNI as its CNI, no "
+    "VPC CNI enableNetworkPolicy), so every drive, hub and monitoring server is open to every pod; Calico "
+    "must enforce them (the tigera-operator release `hubfleet render` writes)",
+}
 
 
 def _inside(clients: Any, vpc: str) -> bool:
@@ -60,14 +42,9 @@ def check_drive_isolation(lint: ClusterLint) -> None:
     if config is None:
         return
     vpc = str(get(config.data, "vpc", "cidr") or VPC_CIDR)
-    if not enforces_policies(config.data):
-        lint.fail(
-            check,
-            config,
-            ("addons",),
-            f'addons: no {VPC_CNI_ADDON} add-on with enableNetworkPolicy "true"; without it the cluster '
-            "ignores every drive's NetworkPolicy",
-        )
+    model = enforcement_model(lint.objects, config)
+    if model.engine != "calico":
+        lint.fail(check, config, ("addons",), f"addons: {NOT_ENFORCED[model.engine]}")
     for drive in filter(is_drive, lint.objects):
         clients = release_values(drive).get("clients")
         if not _inside(clients, vpc):

@@ -42,7 +42,8 @@ from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
 from .packaged import packaged_sources
-from .pods import check_pods, hub_python
+from .pods import UserPods, check_pods, hub_python
+from .reachability import check_reachability, explain
 from .references import check_references
 from .schemas import JsonSchemaChecker, ValidatorCache
 from .tools import require_tool
@@ -96,9 +97,16 @@ def object_checker(request: Request, sources: SchemaSources, cache: ValidatorCac
 
 
 def check_lint(
-    project: Project, tree: Tree, locator: Locator, rendered: list[tuple[Manifest, Manifest]], now: datetime
+    project: Project,
+    tree: Tree,
+    locator: Locator,
+    rendered: list[tuple[Manifest, Manifest]],
+    now: datetime,
+    user_pods: UserPods,
+    explained: dict[str, list[str]],
 ) -> Tally:
-    """Layer 7 for each cluster: drives, EBS attachments, ingress, TLS, the sealing audit."""
+    """Layer 7 for each cluster: drives, EBS attachments, reachability (with the user pods
+    KubeSpawner built; each cluster's table goes into `explained`), ingress, TLS, the sealing audit."""
     tally = Tally("lint")
     # Grouped once: filtering every release's output per cluster would grow with clusters squared.
     by_cluster: dict[str | None, list[tuple[Manifest, Manifest]]] = defaultdict(list)
@@ -110,6 +118,10 @@ def check_lint(
         lint.attachments()
         check_drive_isolation(lint)
         mine = by_cluster[name]
+        built = {hub: pods for (owner, hub), pods in user_pods.items() if owner == name}
+        if built:
+            net, rows = check_reachability(lint, mine, built)
+            explained[name] = explain(name, net, rows)
         check_ingresses(lint, mine)
         check_images(lint, mine)
         check_hardening(lint, mine)
@@ -198,13 +210,15 @@ def validate_project(project: Project, request: Request) -> Report:
         if "freshness" in wanted:
             tallies.append(check_freshness(project, scope, clusters))
         rendered: list[tuple[Manifest, Manifest]] = []
+        user_pods: UserPods = {}
+        explained: dict[str, list[str]] = {}
         if "charts" in wanted:
             # First: the CRDs the charts render become schemas for the objects layer.
             runs.finish_lint(charts)
             found = runs.finish_templates(checker, locator, charts, sources.ignore_missing)
             rendered = [(release.manifest, manifest) for release, manifest in found]
             if python is not None:
-                check_pods(
+                user_pods = check_pods(
                     found, clusters, python, JsonSchemaChecker(sources, cache), pool, Path(tmp), charts
                 )
             check_offline_values(upstream, cache, locator, charts, Path(tmp), expansions)
@@ -223,8 +237,11 @@ def validate_project(project: Project, request: Request) -> Report:
             finish_builds(builds, project.root, locator, flux)
             tallies.append(flux)
         if "lint" in wanted:
-            lint = check_lint(project, tree, locator, rendered, request.now or datetime.now(UTC))
+            lint = check_lint(
+                project, tree, locator, rendered, request.now or datetime.now(UTC), user_pods, explained
+            )
             check_leaks(project, scanned_files(project, tree, scope.everything), lint)
             tallies.append(lint)
     skipped = tuple(layer for layer in LAYERS if layer in request.skip)
-    return Report(tuple(tallies), skipped)
+    networks = tuple((name, tuple(lines)) for name, lines in sorted(explained.items()))
+    return Report(tuple(tallies), skipped, networks)

@@ -32,6 +32,8 @@ from .manifests import Manifest
 from .schemas import JsonSchemaChecker, schema_issues
 
 HUB_PYTHON_ENV = "HUBFLEET_HUB_PYTHON"
+#: The pods KubeSpawner built, by (cluster, hub namespace).
+UserPods = dict[tuple[str, str], list[dict[str, Any]]]
 SPAWN_SCRIPT = Path(__file__).with_name("spawn_pods.py")
 #: Where z2jh's hub image reads its configuration (every hub mount is staged under the folder).
 Z2JH_ETC = "/usr/local/etc/jupyterhub"
@@ -191,8 +193,10 @@ def pod_findings(
     kubernetes: str,
     hub: Hub,
     tally: Tally,
+    built_pods: list[dict[str, Any]],
 ) -> int:
-    """Findings for one hub's report; the number of pods checked."""
+    """Findings for one hub's report; the number of pods checked. Every pod built is added to
+    `built_pods` (the reachability check's user pods)."""
     check = f"pods:{hub.name}"
     tally.checked(check)
     if isinstance(report, str):
@@ -215,6 +219,7 @@ def pod_findings(
                 )
                 continue
             count += 1
+            built_pods.append(built["pod"])
             for issue in schema_issues(validator, built["pod"]) if validator is not None else []:
                 tally.fail(
                     check,
@@ -244,8 +249,9 @@ def check_pods(
     pool: Executor,
     workdir: Path,
     tally: Tally,
-) -> int:
-    """Build and check every pod of every active hub's JupyterHub release; the pods checked."""
+) -> UserPods:
+    """Build and check every pod of every active hub's JupyterHub release; the pods built, by
+    cluster and the hub's namespace."""
     outputs: dict[str, tuple[ChartRelease, list[dict[str, Any]]]] = {}
     for release, manifest in found:
         if release.chart.startswith(f"{JUPYTERHUB.chart} "):
@@ -255,16 +261,17 @@ def check_pods(
         owner = hub_of_release(clusters, path)
         if owner is None:
             continue
-        _, hub = owner
+        cluster, hub = owner
         folder = workdir / f"pods-{index}"
         folder.mkdir()
         stage_hub(objects, release.values, release.namespace, release.chart_dir, stand_in, hub, folder)
         roles = {u["name"]: str(u["role"]) for u in users_of(release.values)}
-        jobs.append((hub, release.version, roles, pool.submit(spawn, python, folder)))
-    return sum(
-        pod_findings(future.result(), roles, checker, version, hub, tally)
-        for hub, version, roles, future in jobs
-    )
+        where = (cluster.name, release.namespace)
+        jobs.append((hub, where, release.version, roles, pool.submit(spawn, python, folder)))
+    built: UserPods = {}
+    for hub, where, version, roles, future in jobs:
+        pod_findings(future.result(), roles, checker, version, hub, tally, built.setdefault(where, []))
+    return built
 
 
 def stand_in(key: str) -> str:
