@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tarfile
+import tempfile
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -17,6 +19,7 @@ from ruamel.yaml import YAML
 
 from hubfleet.cli import main
 from hubfleet.core.layout import STATE_DIR
+from hubfleet.validate.crds import crd_schemas
 
 REPO = Path(__file__).resolve().parents[1]
 #: The reference folder: independent copies of the upstream schemas, data and charts (a Helm
@@ -85,10 +88,38 @@ def _validator(path: Path) -> Any:
     return cls(schema)
 
 
+CALICO_CRD_CHART = "crd.projectcalico.org.v1-v3.32.1.tgz"
+
+
+@cache
+def calico_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(group, kind, version) -> strict schema of every Calico kind, from the CRDs of the reference
+    folder's Calico CRD chart (the reference has no converted copies of them)."""
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    with tarfile.open(upstream_path("charts", CALICO_CRD_CHART)) as package:
+        for member in package.getmembers():
+            if member.name.endswith(".yaml") and "/templates/" in member.name:
+                stream = package.extractfile(member)
+                assert stream is not None
+                for document in YAML(typ="safe").load_all(stream.read()):
+                    found.update(crd_schemas(document or {}))
+    return found
+
+
+@cache
+def calico_schema_file(group: str, kind: str, version: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="calico-schemas-"))
+    path = folder / f"{kind.lower()}_{version}.json"
+    path.write_text(json.dumps(calico_schemas()[(group, kind, version)]))
+    return path
+
+
 def upstream_schema_for(doc: dict[str, Any]) -> Path:
     """The kubeconform-style schema file of a manifest in the reference folder."""
     group, _, version = doc["apiVersion"].rpartition("/")
     kind = doc["kind"].lower()
+    if group == "crd.projectcalico.org":
+        return calico_schema_file(group, doc["kind"], version)
     if group.endswith("fluxcd.io") or group == "bitnami.com":
         return upstream_path("crd-schemas", group, f"{kind}_{version}.json")
     suffix = f"-{group.split('.')[0]}" if group else ""
@@ -128,6 +159,8 @@ def run() -> Callable[..., Result]:
 def set_field(path: Path, dotted: str, value: Any) -> None:
     """Change one field of a YAML input (tests only; drops comments)."""
     yaml = YAML()
+    # Keeps "org:team" quoted: ruamel would write it bare in a flow list, where it cannot read it.
+    yaml.preserve_quotes = True
     data = yaml.load(path.read_text())
     *parents, last = dotted.split(".")
     node = data

@@ -33,6 +33,7 @@ PLATFORM = {
     "authorizeUrl": "https://sso.canvaslms.com/api/lti/authorize_redirect",
     "jwksUrl": "https://sso.canvaslms.com/api/lti/security/jwks",
 }
+DEPLOYED = {**PLATFORM, "deploymentIds": ["1:course-deployment"]}
 
 
 def problems_of(root: Path) -> list[str]:
@@ -80,6 +81,14 @@ def at(root: Path, field: str, message: str, where: str | None = None) -> str:
             "auth.lti13",
             None,
             "only used with type lti13, and type is github; remove it",
+        ),
+        (
+            {"type": "lti13", "clientId": "1", "allowed": {"everyone": True}, "lti13": PLATFORM},
+            "auth.lti13",
+            None,
+            "with allowed.everyone, name the deployments whose launches this hub accepts (lti13.deploymentIds): "
+            "ltiauthenticator checks a launch's signature, issuer, audience and nonce, not its deployment or "
+            "course, so every course of the LMS account that holds the developer key could log in",
         ),
         (
             {"type": "native", "admins": DELETE},
@@ -201,7 +210,7 @@ def test_a_hub_is_opened_to_everyone_only_by_its_own_file(tmp_path: Path) -> Non
     root = make_cluster(
         tmp_path,
         hubDefaults={"auth": {"allowed": {"everyone": True}}},
-        hubs={"course": {"auth": {"type": "lti13", "clientId": "1", "admins": DELETE, "lti13": PLATFORM}}},
+        hubs={"course": {"auth": {"type": "lti13", "clientId": "1", "admins": DELETE, "lti13": DEPLOYED}}},
     )
     assert problems_of(root) == [
         at(
@@ -298,7 +307,7 @@ def test_native_seals_one_initial_password_per_admin(tmp_path: Path) -> None:
     ("auth", "args", "value", "message"),
     [
         (
-            {"type": "lti13", "clientId": "1", "allowed": {"everyone": True}, "lti13": PLATFORM},
+            {"type": "lti13", "clientId": "1", "allowed": {"everyone": True}, "lti13": DEPLOYED},
             (),
             b"x",
             "HUB: hub course logs in with lti13, which needs no sealed secret",
@@ -404,7 +413,7 @@ def test_a_dummy_hub_is_a_warning_on_every_run(tmp_path: Path) -> None:
 def test_hub_show_prints_what_to_register(tmp_path: Path) -> None:
     root = auth_project(
         tmp_path,
-        {"type": "lti13", "clientId": "10000000000042", "allowed": {"everyone": True}, "lti13": PLATFORM},
+        {"type": "lti13", "clientId": "10000000000042", "allowed": {"everyone": True}, "lti13": DEPLOYED},
     )
     result = cli(root, "hub", "show", "clusterA", "course")
     base = "https://clusterA.hubs.example.org/course/hub/lti13".lower()

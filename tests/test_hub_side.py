@@ -43,13 +43,19 @@ CILOGON = {
 }
 
 
-def request_for(auth: dict[str, Any], **request: Any) -> dict[str, Any]:
-    """What try_login.py is asked about a hub with `auth`: its rendered login, with a stand-in
-    for each sealed value at the targetPath valuesFrom would fill."""
+def request_for(
+    auth: dict[str, Any], profiles: list[dict[str, Any]] | None = None, **request: Any
+) -> dict[str, Any]:
+    """What try_login.py is asked about a hub with `auth` (and `profiles`): its rendered login, with
+    a stand-in for each sealed value at the targetPath valuesFrom would fill."""
     cluster = build_cluster(minimal_cluster(), "clusters/clusterA/cluster.yaml")
-    hub = build_hub(
-        {"name": "course", "drive": {"size": "10Gi"}, "auth": auth}, "clusters/clusterA/hubs/course.yaml"
-    )
+    raw = {
+        "name": "course",
+        "drive": {"size": "10Gi"},
+        "auth": auth,
+        **({"profiles": profiles} if profiles else {}),
+    }
+    hub = build_hub(raw, "clusters/clusterA/hubs/course.yaml")
     login = auth_values(cluster, hub)
     values = jupyterhub_values(cluster, hub, login)
     config = json.loads(json.dumps(values["hub"]["config"]))
@@ -167,6 +173,43 @@ LAUNCHES = {
     # An instructor somewhere in the institution is no admin of this course.
     "staff@example.edu": ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"],
 }
+GATED_PROFILES = [
+    {"name": "small", "default": True, "nodeGroup": "user"},
+    {"name": "gpu", "nodeGroup": "user", "groups": ["osu:gpu-users", "gpu-users"]},
+]
+#: What GitHub's /user/teams answers (the fields the groups are made of).
+GITHUB_TEAMS = [
+    {"slug": "gpu-users", "name": "GPU users", "organization": {"login": "osu"}},
+    {"slug": "ta", "name": "TAs", "organization": {"login": "osu"}},
+]
+LTI = "https://purl.imsglobal.org/spec/lti/claim"
+DEPLOYMENT, COURSE = "231:4e0d5ba1b8c5f2e3", "4dde05e8ca1973bcca9b"
+#: What every launch of the course's link carries (LTI 1.3 core's required claims).
+COMMON_CLAIMS = {
+    f"{LTI}/version": "1.3.0",
+    f"{LTI}/message_type": "LtiResourceLinkRequest",
+    f"{LTI}/target_link_uri": "https://clustera.hubs.example.org/course/hub/lti13/oauth_callback",
+    f"{LTI}/resource_link": {"id": "link-1"},
+    f"{LTI}/deployment_id": DEPLOYMENT,
+    f"{LTI}/context": {"id": COURSE, "label": "BIO 150"},
+}
+
+
+def launch(email: str, role: str, **claims: Any) -> dict[str, Any]:
+    return {"claims": {"email": email, LTI_ROLES_CLAIM: [f"{MEMBERSHIP}{role}"] if role else [], **claims}}
+
+
+SIGNED_LAUNCHES = {
+    "student": launch("student@example.edu", "#Learner"),
+    "instructor": launch("prof@example.edu", "#Instructor"),
+    "ta": launch("ta@example.edu", "/Instructor#TeachingAssistant"),
+    # The same developer key installed in another course or account: signed, and refused.
+    "other deployment": launch(
+        "student@example.edu", "#Learner", **{f"{LTI}/deployment_id": "999:elsewhere"}
+    ),
+    "other course": launch("student@example.edu", "#Learner", **{f"{LTI}/context": {"id": "another-course"}}),
+    "forged": {**launch("prof@example.edu", "#Instructor"), "signed_by": "stranger"},
+}
 #: nativeauthenticator 1.3.0 itself reads JupyterHub's shared database session, which JupyterHub
 #: 5 warns about; the guard uses the same session, as the class it extends does.
 SHARED_SESSION = "The shared database session at Authenticator.db is deprecated"
@@ -191,6 +234,28 @@ def reports() -> dict[str, dict[str, Any]]:
         },
         scenario="lti13",
         lti13={"claim": LTI_ROLES_CLAIM, "launches": LAUNCHES},
+    )
+    requests["github_groups"] = request_for(
+        TYPES["github"][0],
+        GATED_PROFILES,
+        scenario="groups",
+        groups={"auth_state": {"teams": GITHUB_TEAMS}},
+    )
+    requests["oidc_groups"] = request_for(
+        TYPES["oidc"][0],
+        GATED_PROFILES,
+        scenario="groups",
+        groups={"auth_state": {"oauth_user": {"groups": ["students", "gpu-users"]}}},
+    )
+    requests["lti13_launch"] = request_for(
+        {
+            "type": "lti13",
+            "clientId": "10000000000042",
+            "allowed": {"everyone": True},
+            "lti13": {**PLATFORM, "deploymentIds": [DEPLOYMENT], "contextIds": [COURSE]},
+        },
+        scenario="lti13_launch",
+        lti13_launch={"common": COMMON_CLAIMS, "launches": SIGNED_LAUNCHES},
     )
     return try_logins(requests)
 
@@ -248,3 +313,31 @@ def test_lti13_admin_rights_follow_the_course_role_at_each_launch(reports: dict[
         "dean@example.edu": True,
         "staff@example.edu": False,
     }
+
+
+def test_lti13_launches_from_other_deployments_or_courses_are_refused(
+    reports: dict[str, dict[str, Any]],
+) -> None:
+    """Launches signed by the platform's key, checked by ltiauthenticator's own validator, then logged
+    in through JupyterHub: only this hub's deployment and course get in; TAs are graders, not admins."""
+    report = reports["lti13_launch"]
+    assert report["warnings"] == []
+    assert report["lti13_launch"] == {
+        "student": {"name": "student@example.edu", "admin": False, "groups": ["Learner"]},
+        "instructor": {"name": "prof@example.edu", "admin": True, "groups": ["Instructor"]},
+        "ta": {"name": "ta@example.edu", "admin": False, "groups": ["TeachingAssistant", "graders"]},
+        "other deployment": {"refused": "login"},
+        "other course": {"refused": "login"},
+        "forged": {"refused": "TokenError"},
+    }
+
+
+def test_logins_that_carry_groups_give_them_to_jupyterhub(reports: dict[str, dict[str, Any]]) -> None:
+    """The groups a profile may name, as each authenticator computes them from a login
+    (oauthenticator's own get_user_groups; LTI 1.3's are in the signed-launch test above)."""
+    github = reports["github_groups"]
+    assert github["warnings"] == []
+    assert github["read"]["GitHubOAuthenticator.manage_groups"] is True
+    assert github["read"]["GitHubOAuthenticator.populate_teams_in_auth_state"] is True
+    assert github["groups"] == ["osu:gpu-users", "osu:ta"]
+    assert reports["oidc_groups"]["groups"] == ["gpu-users", "students"]

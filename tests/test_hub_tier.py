@@ -219,8 +219,8 @@ def test_roles_admins_and_the_shared_folder(reports: dict[str, Any]) -> None:
     for case in CASES:
         _, hub = model_of(case)
         for name, user, built in pods(reports[case.label][1]):
-            role = next(u["role"] for u in users_of(reports[case.label][0]) if u["name"] == name)
-            if role in ("user", "admin"):
+            role = next(u["role"] for u in users_of(reports[case.label][0], hub) if u["name"] == name)
+            if role in ("user", "admin", "grader"):
                 assert user["admin"] is (role == "admin"), (case.label, name)
             lti_admins += role in ("Instructor", "TeachingAssistant") and user["admin"]
             (notebook, *_) = built["pod"]["spec"]["containers"]
@@ -234,6 +234,58 @@ def test_roles_admins_and_the_shared_folder(reports: dict[str, Any]) -> None:
             wanted = [SHARED, SHARED_RW] if user["admin"] else [SHARED]
             assert shared == (wanted if hub.shared else []), (case.label, name)
     assert lti_admins > 0
+
+
+def test_graders_open_students_servers_and_change_no_one(reports: dict[str, Any]) -> None:
+    """JupyterHub's own RBAC, from z2jh's load_roles and the groups each LTI launch sets: bio150's
+    TAs are graders (access to every server, no admin scope), its instructors admins."""
+    (case,) = [c for c in CASES if c.label == "gitops/clusterA/bio150"]
+    users = reports[case.label][1]["users"]
+    ta, instructor, student = users["lti-teachingassistant"], users["lti-instructor"], users["student-1"]
+    assert (ta["admin"], instructor["admin"], student["admin"]) == (False, True, False)
+    assert {"access:servers", "list:users", "read:servers", "admin-ui"} <= set(ta["scopes"])
+    assert not [scope for scope in ta["scopes"] if scope.startswith("admin:")]
+    assert "admin:users" in instructor["scopes"]
+    assert not [
+        scope for scope in student["scopes"] if scope.startswith("access:servers") and "!user" not in scope
+    ]
+
+
+def test_a_profile_with_groups_is_offered_to_and_started_by_its_groups_only(reports: dict[str, Any]) -> None:
+    """physics101's large profile names a GitHub team: a member sees and starts it; anyone else
+    is offered the small one only, and naming the large one in the form is refused by KubeSpawner."""
+    (case,) = [c for c in CASES if c.label == "gitops/clusterA/physics101"]
+    users = reports[case.label][1]["users"]
+
+    def offered(name: str) -> list[str]:
+        return sorted({built["form"]["profile"][0] for built in users[name]["pods"]})
+
+    assert offered("member-1") == ["large", "small"]
+    assert users["member-1"]["hidden"] == {}
+    for name in ("student-1", "prof-lee"):
+        assert offered(name) == ["small"]
+        assert list(users[name]["hidden"]) == ["large"]
+        assert users[name]["hidden"]["large"].startswith("ValueError: No such profile: large"), users[name]
+
+
+def test_every_hub_offers_each_user_the_profiles_of_their_groups(reports: dict[str, Any]) -> None:
+    """For every hub with profiles by group (GitHub teams in the example; an OIDC group and LTI 1.3
+    course roles in the auth-types case, the LTI users' groups set by the hub's own launch hook):
+    each user is offered the profiles without groups and those of their groups, and no other."""
+    gated_hubs = 0
+    for case in CASES:
+        _, hub = model_of(case)
+        if not any(profile.groups for profile in hub.profiles):
+            continue
+        gated_hubs += 1
+        for name, user in reports[case.label][1]["users"].items():
+            mine = set(user["groups"])
+            visible = sorted(p.name for p in hub.profiles if not p.groups or mine & set(p.groups))
+            offered = sorted({built["form"]["profile"][0] for built in user["pods"]})
+            assert offered == visible, (case.label, name, user["groups"])
+            assert sorted(user["hidden"]) == sorted({p.name for p in hub.profiles} - set(visible))
+            assert all(error.startswith("ValueError: No such profile") for error in user["hidden"].values())
+    assert gated_hubs == 3
 
 
 def test_each_profile_and_image_runs_where_and_as_big_as_the_hub_says(reports: dict[str, Any]) -> None:

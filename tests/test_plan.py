@@ -378,7 +378,7 @@ def test_removing_a_node_group_a_profile_uses_is_refused(repo: Path, run: Callab
     result = run(repo, "plan")
     assert result.exit_code == 2
     assert result.output.splitlines()[0] == (
-        f"{HUBS}/physics101.yaml:28:5: profiles[1].nodeGroup: 'user-xlarge' is not a user node group of clusterA "
+        f"{HUBS}/physics101.yaml:29:5: profiles[1].nodeGroup: 'user-xlarge' is not a user node group of clusterA "
         "(user groups: user, gpu-t4)"
     )
 

@@ -11,18 +11,26 @@ takes seconds), writes a JSON list of reports on standard output, one per reques
   the config options it did not recognise (traitlets warns about those), and the value it
   reads for every option the request set;
 - scenario "native": the admin accounts made at start, sign-up under an admin's name, and
-  logging in; scenario "lti13": the admin flag the post-auth hook sets for course roles.
+  logging in; scenario "lti13": the admin flag the post-auth hook sets for course roles;
+  scenario "groups": the JupyterHub groups the authenticator gives a login's auth_state;
+  scenario "lti13_launch": launches signed by a platform key made here (its key set served on
+  loopback), checked by ltiauthenticator's own validator as its launch handler does, then
+  logged in through JupyterHub's `get_authenticated_user` (the hub's allow rules and post-auth
+  hook): who gets in, as what, in which groups; and one launch signed by another key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.server
 import importlib
 import json
 import logging
 import os
 import sys
 import tempfile
+import threading
+import time
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -93,6 +101,11 @@ def report_of(request: dict[str, Any]) -> dict[str, Any]:
         report["native"] = asyncio.run(native(authenticator, db, request["native"]))
     elif scenario == "lti13":
         report["lti13"] = lti13(authenticator, c, request["lti13"])
+    elif scenario == "groups":
+        found = asyncio.run(authenticator.get_user_groups(request["groups"]["auth_state"]))
+        report["groups"] = sorted(found)
+    elif scenario == "lti13_launch":
+        report["lti13_launch"] = asyncio.run(lti13_launches(authenticator, request["lti13_launch"]))
     for logger in loggers:
         logger.removeHandler(collect)
     report["warnings"] = [m for m in collect.messages if "not recognized" in m or "deprecated" in m.lower()]
@@ -139,6 +152,78 @@ def lti13(authenticator: Any, c: Any, request: dict[str, Any]) -> dict[str, Any]
     for name, roles in request["launches"].items():
         result = hook(authenticator, None, {"name": name, "auth_state": {claim: roles}})
         out[name] = result["admin"]
+    return out
+
+
+class KeySet(http.server.BaseHTTPRequestHandler):
+    """The platform's JSON Web Key Set, as its jwksUrl serves it."""
+
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+async def lti13_launches(authenticator: Any, request: dict[str, Any]) -> dict[str, Any]:
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from ltiauthenticator.lti13.error import ValidationError
+    from ltiauthenticator.lti13.validator import LTI13LaunchValidator
+
+    platform = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(platform.public_key()))
+    KeySet.body = json.dumps({"keys": [{**public, "kid": "platform", "alg": "RS256", "use": "sig"}]}).encode()
+    server = http.server.HTTPServer(("127.0.0.1", 0), KeySet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # The platform's key set, served here: the one setting changed from the rendered login.
+    authenticator.jwks_endpoint = f"http://127.0.0.1:{server.server_port}/jwks"
+    validator = LTI13LaunchValidator()
+    out: dict[str, Any] = {}
+    try:
+        for name, launch in request["launches"].items():
+            now = int(time.time())
+            claims = {
+                "iss": authenticator.issuer,
+                "aud": sorted(authenticator.client_id)[0],
+                "iat": now,
+                "exp": now + 300,
+                "nonce": f"nonce-{name}",
+                "sub": f"sub-{name}",
+                **request["common"],
+                **launch["claims"],
+            }
+            key = stranger if launch.get("signed_by") == "stranger" else platform
+            token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "platform"})
+            try:
+                # What LTI13CallbackHandler.decode_and_validate_launch_request does with the form.
+                validator.validate_auth_response({"id_token": token, "state": "state"})
+                id_token = validator.verify_and_decode_jwt(
+                    encoded_jwt=token,
+                    issuer=authenticator.issuer,
+                    audience=authenticator.client_id,
+                    jwks_endpoint=authenticator.jwks_endpoint,
+                    jwks_algorithms=authenticator.jwks_algorithms,
+                )
+                validator.validate_id_token(id_token)
+                validator.validate_azp_claim(id_token, authenticator.client_id)
+            except ValidationError as error:
+                out[name] = {"refused": f"{type(error).__name__}"}
+                continue
+            user = await authenticator.get_authenticated_user(None, id_token)
+            out[name] = (
+                {"refused": "login"}
+                if user is None
+                else {"name": user["name"], "admin": user["admin"], "groups": user.get("groups")}
+            )
+    finally:
+        server.shutdown()
     return out
 
 

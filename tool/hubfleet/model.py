@@ -445,6 +445,8 @@ class Profile:
     images: tuple[Image, ...]
     #: The size of /dev/shm as a memory volume (KubeSpawner units), None for the container's own.
     shared_memory: str | None = None
+    #: JupyterHub groups that see the profile (empty: everyone).
+    groups: tuple[str, ...] = ()
 
 
 def shared_memory_size(raw: Any, default: str | None) -> str | None:
@@ -473,6 +475,7 @@ def build_profiles(
                 entry.get("sharedMemory"),
                 build_resources(entry, base).memory_limit if entry.get("gpus") else shared_memory,
             ),
+            groups=tuple(entry.get("groups", [])),
         )
         for entry in raw
     )

@@ -50,6 +50,10 @@ class Lti13Platform:
     jwks_url: str
     username_key: str
     admin_roles: tuple[str, ...]
+    grader_roles: tuple[str, ...] = ()
+    #: Launches from other deployments (or, when given, other courses) are refused at login.
+    deployment_ids: tuple[str, ...] = ()
+    context_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Auth:
     admins: tuple[str, ...]
     allowed: Allowed
     insecure: bool = False
+    #: Users with the hub's graders role (render/roles.py).
+    graders: tuple[str, ...] = ()
     oidc: OidcProvider | None = None
     cilogon_idps: tuple[CilogonIdp, ...] = ()
     lti13: Lti13Platform | None = None
@@ -73,6 +79,7 @@ DEFAULT_OIDC_USERNAME_CLAIM = "preferred_username"
 DEFAULT_CILOGON_USERNAME_CLAIM = "email"
 DEFAULT_LTI13_USERNAME_KEY = "email"
 DEFAULT_LTI13_ADMIN_ROLES = ("Instructor",)
+DEFAULT_LTI13_GRADER_ROLES = ("TeachingAssistant",)
 
 
 def build_auth(raw: dict[str, Any]) -> Auth:
@@ -85,6 +92,7 @@ def build_auth(raw: dict[str, Any]) -> Auth:
         type=str(raw["type"]),
         client_id=str(raw["clientId"]) if "clientId" in raw else None,
         admins=tuple(raw.get("admins", [])),
+        graders=tuple(raw.get("graders", [])),
         allowed=Allowed(
             organizations=tuple(allowed.get("organizations", [])),
             domains=tuple(allowed.get("domains", [])),
@@ -121,6 +129,9 @@ def build_auth(raw: dict[str, Any]) -> Auth:
             jwks_url=str(lti13["jwksUrl"]),
             username_key=str(lti13.get("usernameKey", DEFAULT_LTI13_USERNAME_KEY)),
             admin_roles=tuple(lti13.get("adminRoles", DEFAULT_LTI13_ADMIN_ROLES)),
+            grader_roles=tuple(lti13.get("graderRoles", DEFAULT_LTI13_GRADER_ROLES)),
+            deployment_ids=tuple(lti13.get("deploymentIds", [])),
+            context_ids=tuple(lti13.get("contextIds", [])),
         )
         if lti13
         else None,

@@ -147,6 +147,17 @@ def _per_type(source: Source, auth: dict[str, Any], kind: AuthKind) -> list[Prob
                 "included: list the users' domains, or drop allowed.domains",
             )
         )
+    lti13 = auth.get("lti13", {})
+    if kind.type == "lti13" and allowed.get("everyone") and "deploymentIds" not in lti13:
+        problems.append(
+            source.problem(
+                [AUTH, "lti13"],
+                "with allowed.everyone, name the deployments whose launches this hub accepts "
+                "(lti13.deploymentIds): ltiauthenticator checks a launch's signature, issuer, audience and "
+                "nonce, not its deployment or course, so every course of the LMS account that holds the "
+                "developer key could log in",
+            )
+        )
     oidc = auth.get("oidc", {})
     if kind.type == "oidc" and "groupsClaim" not in oidc:
         for path in (["allowed", "groups"], ["oidc", "adminGroups"]):

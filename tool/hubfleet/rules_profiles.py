@@ -48,6 +48,15 @@ def check_profiles(source: Source, raw: dict[str, Any], stem: str) -> list[Probl
                 f"profiles[{defaults[0]}] is the default already; exactly one profile is the default",
             )
         )
+    for index in defaults[:1]:
+        if profiles[index].get("groups"):
+            problems.append(
+                source.problem(
+                    [PROFILES, index, "groups"],
+                    "the default profile is for everyone: a user in none of its groups would have no "
+                    "server to start; give groups to other profiles",
+                )
+            )
     return problems
 
 

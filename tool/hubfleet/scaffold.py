@@ -167,7 +167,9 @@ AUTH_BLOCKS = {
     issuer: https://canvas.instructure.com
     authorizeUrl: https://sso.canvaslms.com/api/lti/authorize_redirect
     jwksUrl: https://sso.canvaslms.com/api/lti/security/jwks
+    deploymentIds: ["replace-me"]    # replace: the key's deployment id in your LMS (launches from others are refused)
     adminRoles: [Instructor]
+    graderRoles: [TeachingAssistant] # open students' servers, change nothing
 """,
     "lti11": """\
   # lti11: launched from an LMS course (LTI 1.1); seal the consumer secret:

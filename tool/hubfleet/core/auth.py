@@ -96,6 +96,42 @@ LTI_ROLES = ("Administrator", "ContentDeveloper", "Instructor", "Mentor", "Teach
 LTI_ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
 #: Course roles (`.../membership#Instructor`, `.../membership/Instructor#TeachingAssistant`).
 LTI_MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+#: Where a launch says which installation of the developer key, and which course, it comes from.
+LTI_DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+LTI_CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
+#: The JupyterHub role (and, for LTI 1.3, the group) of a hub's graders (render/course_roles.py).
+GRADERS = "graders"
+#: The course roles an LTI 1.3 launch can carry (LIS membership roles and the common sub-roles, by
+#: the name after '#'): the JupyterHub groups an LTI 1.3 login gives, besides graders.
+LTI_COURSE_ROLES = (
+    "Administrator",
+    "ContentDeveloper",
+    "Grader",
+    "Instructor",
+    "Learner",
+    "Manager",
+    "Member",
+    "Mentor",
+    "Officer",
+    "TeachingAssistant",
+)
+
+
+def login_gives_group(
+    auth_type: str, group: str, organizations: tuple[str, ...], groups_claim: bool, graders: bool
+) -> bool:
+    """Whether a login of `auth_type` can put a user in JupyterHub group `group` (manage_groups):
+    OIDC any group of its groups claim, GitHub a team of an allowed organisation as org:team,
+    LTI 1.3 a course role or graders; the other types give none."""
+    if auth_type == "oidc":
+        return groups_claim
+    if auth_type == "github":
+        org, colon, team = group.partition(":")
+        allowed = {entry.split(":", 1)[0] for entry in organizations}
+        return bool(colon and team) and (not allowed or org in allowed)
+    if auth_type == "lti13":
+        return group in LTI_COURSE_ROLES or (graders and group == GRADERS)
+    return False
 
 
 def initial_password_key(admin: str) -> str:

@@ -11,14 +11,14 @@ against the real packages (tests/hub_side/):
   (nativeauthenticator#140). Here admin accounts are made at hub start, before the hub
   listens, from the sealed initial passwords (mounted read-only), and sign-up under an
   admin's name is refused.
-- `lti13`: ltiauthenticator has no admin-by-role setting; a post-auth hook makes a user an
-  admin at each launch when their course role is one of `adminRoles` (or they are listed
-  in `admins`), and takes admin away otherwise.
+- `lti13`: ltiauthenticator has no admin-by-role setting and checks no deployment or course;
+  a post-auth hook (course_roles.py) refuses launches from other deployments and courses, and
+  makes a user an admin (or a grader) at each launch when their course role is one of
+  `adminRoles` (`graderRoles`), or they are listed in `admins`, and takes it away otherwise.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,17 +30,17 @@ from ..core.auth import (
     CONSUMER_SECRET,
     INITIAL_PASSWORD_DIR,
     INITIAL_PASSWORD_PREFIX,
-    LTI_MEMBERSHIP,
-    LTI_ROLES_CLAIM,
     USER_PASSWORD,
     hub_urls,
 )
 from ..model import Cluster, Hub
 from ..model_auth import Auth
+from .course_roles import github_team_groups, lti13_launch_hook
 
 GITHUB_ORG_SCOPE = "read:org"
 NATIVE_GUARD = "hubfleet-native-admins"
-LTI13_ADMIN_ROLES = "hubfleet-lti13-admin-roles"
+LTI13_LAUNCH = "hubfleet-lti13-launch"
+GITHUB_TEAMS = "hubfleet-github-teams"
 AUTH_VOLUME = "hubfleet-auth"
 
 
@@ -165,30 +165,6 @@ c.JupyterHub.authenticator_class = HubfleetNativeAuthenticator
 """
 
 
-def _lti13_roles(roles: tuple[str, ...]) -> str:
-    return f"""\
-# hubfleet: admin rights from the course role at each launch (adminRoles), or the admins list.
-HUBFLEET_ADMIN_ROLES = {json.dumps(sorted(roles))}
-
-
-def hubfleet_admin_by_role(authenticator, handler, authentication):
-    claims = authentication.get("auth_state") or {{}}
-    # Course (membership) roles only: institution and system roles name a person's role anywhere
-    # in the LMS, not in this course.
-    roles = {{
-        str(role).rsplit("#", 1)[-1]
-        for role in claims.get({LTI_ROLES_CLAIM!r}) or []
-        if str(role).startswith({LTI_MEMBERSHIP!r})
-    }}
-    listed = authentication["name"] in authenticator.admin_users
-    authentication["admin"] = listed or bool(roles & set(HUBFLEET_ADMIN_ROLES))
-    return authentication
-
-
-c.Authenticator.post_auth_hook = hubfleet_admin_by_role
-"""
-
-
 def auth_values(cluster: Cluster, hub: Hub) -> AuthValues:
     """The login part of a hub's JupyterHub values and HelmRelease."""
     auth = hub.auth
@@ -213,7 +189,7 @@ def auth_values(cluster: Cluster, hub: Hub) -> AuthValues:
             "client_id": [auth.client_id],
             "username_key": platform.username_key,
         }
-        out.extra_config[LTI13_ADMIN_ROLES] = _lti13_roles(platform.admin_roles)
+        out.extra_config[LTI13_LAUNCH] = lti13_launch_hook(platform)
     elif auth.type == "lti11":
         assert auth.lti11_consumer_key is not None  # the rules require it for type lti11
         if auth.lti11_username_key:
@@ -229,6 +205,12 @@ def auth_values(cluster: Cluster, hub: Hub) -> AuthValues:
         out.extra_config[NATIVE_GUARD] = _native_guard()
         out.volumes.append({"name": AUTH_VOLUME, "secret": {"secretName": AUTH_SECRET}})
         out.mounts.append({"name": AUTH_VOLUME, "mountPath": INITIAL_PASSWORD_DIR, "readOnly": True})
+    if auth.type == "github" and any(profile.groups for profile in hub.profiles):
+        # Profiles by group (course_roles.py): the user's teams, fetched at login with read:org.
+        section.update(
+            {"populate_teams_in_auth_state": True, "manage_groups": True, "scope": [GITHUB_ORG_SCOPE]}
+        )
+        out.extra_config[GITHUB_TEAMS] = github_team_groups()
     if section:
         out.config[kind.section] = section
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.auth import GRADERS
 from ..core.capacity import HUB_POD, NFS_SERVER_POD, PROXY_POD, USER_SCHEDULER_POD, USER_SCHEDULER_REPLICAS
 from ..core.charts import JUPYTERHUB, KUBE_SCHEDULER_IMAGE, KUBE_SCHEDULER_TAGS
 from ..core.layout import DRIVE_FILE, JUPYTERHUB_FILE, Layout
@@ -28,6 +29,7 @@ from ..model import Cluster, Hub
 from .auth import AuthValues, auth_values
 from .check import check_service
 from .common import Manifest, helm_release, namespace, upstream_release
+from .course_roles import graders_role, profile_groups_filter
 from .home import HOME_MOUNT, SHARED_HOOK, home_owner, shared_admin_hook, shared_mount
 from .monitoring import prometheus_may_scrape
 from .notebook import SHM_VOLUME, extra_files, shm_mount, shm_volume
@@ -39,6 +41,8 @@ HUB_DB_SIZE = "1Gi"
 LOW_PORTS_SYSCTL = {"name": "net.ipv4.ip_unprivileged_port_start", "value": "1024"}
 #: The hub's own port (z2jh's hub Service `http`), where /hub/metrics is served.
 HUB_PORT = 8081
+#: hub.extraConfig key of the profile filter by group (named so it runs after z2jh sets the list).
+PROFILE_GROUPS = "hubfleet-profile-groups"
 
 
 def render_hub_namespace(hub: Hub) -> Manifest:
@@ -98,7 +102,13 @@ def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]
         # The hub's own NetworkPolicy admits only its proxy; let the cluster's Prometheus read
         # /hub/metrics too (the failed-spawn alert), and nothing else from that namespace.
         values["networkPolicy"] = {"ingress": [prometheus_may_scrape(HUB_PORT)]}
+    graders = graders_role(hub.auth)
+    if graders is not None:
+        # z2jh's hub.loadRoles, a map by name (merged into JupyterHub's load_roles).
+        values["loadRoles"] = {GRADERS: graders}
     extra_config = {**login.extra_config, **({SHARED_HOOK: shared_admin_hook()} if hub.shared else {})}
+    if any(profile.groups for profile in hub.profiles):
+        extra_config[PROFILE_GROUPS] = profile_groups_filter({p.name: p.groups for p in hub.profiles})
     if extra_config:
         values["extraConfig"] = extra_config
     if login.volumes:

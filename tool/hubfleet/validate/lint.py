@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..capacity_plan import core_shortfall, plan_cluster
+from ..core.auth import LTI_COURSE_ROLES, login_gives_group
 from ..core.capacity import VolumeFit, instance_type
 from ..core.charts import JUPYTERHUB, chart_spec
 from ..core.kubernetes import extended_support_warning
@@ -246,6 +247,43 @@ def version_lint(cluster: Cluster, on: date, tally: Tally) -> None:
     warning = extended_support_warning(cluster.kubernetes_version, on)
     if warning:
         tally.warn(check, cluster.source_file, 0, "", f"kubernetesVersion: {warning}")
+
+
+#: What each login type can give as groups, for the warning below.
+GROUP_SOURCES = {
+    "oidc": "the groups of oidc.groupsClaim (set it)",
+    "github": "teams of the allowed organisations, as org:team",
+    "lti13": "course roles (" + ", ".join(LTI_COURSE_ROLES) + ") and graders",
+}
+
+
+def profile_groups_lint(cluster: Cluster, tally: Tally) -> None:
+    """A profile naming a group no login of its hub can give is seen by no one: a warning (the
+    profile may be kept for a login change to come)."""
+    for hub in cluster.hubs:
+        auth = hub.auth
+        for profile in hub.profiles:
+            for group in profile.groups:
+                check = f"profile-groups:{cluster.name}>{hub.name}>{profile.name}>{group}"
+                tally.checked(check)
+                platform = auth.lti13
+                if login_gives_group(
+                    auth.type,
+                    group,
+                    auth.allowed.organizations,
+                    auth.oidc is not None and bool(auth.oidc.groups_claim),
+                    platform is not None and bool(platform.grader_roles),
+                ):
+                    continue
+                gives = GROUP_SOURCES.get(auth.type, "no groups")
+                tally.warn(
+                    check,
+                    hub.source_file,
+                    0,
+                    "",
+                    f"profiles.{profile.name}.groups: no {auth.type} login gives the group {group!r} "
+                    f"(it gives {gives}), so no one would see this profile",
+                )
 
 
 def capacity_lint(cluster: Cluster, tally: Tally) -> None:

@@ -37,7 +37,15 @@ from .ingress import check_ingresses, check_tls_secrets
 from .isolation import check_drive_isolation
 from .kubeconform import KubeconformChecker, find_kubeconform
 from .leaks import check_leaks, scanned_files
-from .lint import ClusterLint, capacity_lint, flux_lint, placeholder_lint, sealing_audit, version_lint
+from .lint import (
+    ClusterLint,
+    capacity_lint,
+    flux_lint,
+    placeholder_lint,
+    profile_groups_lint,
+    sealing_audit,
+    version_lint,
+)
 from .locations import SchemaSources, schema_sources
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, check_objects
@@ -129,6 +137,7 @@ def check_lint(
         check_tls_secrets(lint)
         sealing_audit(project, cluster, now, tally)
         capacity_lint(cluster, tally)
+        profile_groups_lint(cluster, tally)
         version_lint(cluster, today(), tally)
         flux_lint(cluster, tally)
         placeholder_lint(project, cluster, tally)

@@ -22,7 +22,14 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from ..core.auth import LTI_MEMBERSHIP, LTI_ROLES_CLAIM, secret_keys
+from ..core.auth import (
+    GRADERS,
+    LTI_CONTEXT_CLAIM,
+    LTI_DEPLOYMENT_CLAIM,
+    LTI_MEMBERSHIP,
+    LTI_ROLES_CLAIM,
+    secret_keys,
+)
 from ..core.charts import JUPYTERHUB
 from ..errors import UsageError
 from ..model import Cluster, Hub
@@ -74,17 +81,31 @@ def rehome(text: str, mounts: Iterable[str], root: Path) -> str:
     return text
 
 
-def users_of(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """An ordinary user, every configured admin, and for an LTI 1.3 hub an instructor and a TA."""
+def users_of(values: dict[str, Any], hub: Hub) -> list[dict[str, Any]]:
+    """An ordinary user, every configured admin and grader, and for an LTI 1.3 hub an instructor
+    and a TA launched from the hub's own deployment and course."""
     config = values["hub"]["config"]
     users: list[dict[str, Any]] = [{"name": "student-1", "role": "user"}]
     users += [
         {"name": name, "role": "admin"} for name in config.get("Authenticator", {}).get("admin_users", [])
     ]
-    if "LTI13Authenticator" in config:
+    graders = values["hub"].get("loadRoles", {}).get(GRADERS, {}).get("users", [])
+    users += [{"name": name, "role": "grader"} for name in graders]
+    # A member of each group a profile names, with the groups a login would give them.
+    gated = sorted({group for profile in hub.profiles for group in profile.groups})
+    users += [
+        {"name": f"member-{index}", "role": "user", "groups": [group]} for index, group in enumerate(gated, 1)
+    ]
+    platform = hub.auth.lti13
+    if "LTI13Authenticator" in config and platform is not None:
+        accepted: dict[str, Any] = {}
+        if platform.deployment_ids:
+            accepted[LTI_DEPLOYMENT_CLAIM] = platform.deployment_ids[0]
+        if platform.context_ids:
+            accepted[LTI_CONTEXT_CLAIM] = {"id": platform.context_ids[0]}
         for role in TRIED_LTI_ROLES:
-            claim = {LTI_ROLES_CLAIM: [f"{LTI_MEMBERSHIP}#{role}"]}
-            users.append({"name": f"lti-{role.lower()}", "role": role, "auth_state": claim})
+            claims = {**accepted, LTI_ROLES_CLAIM: [f"{LTI_MEMBERSHIP}#{role}"]}
+            users.append({"name": f"lti-{role.lower()}", "role": role, "auth_state": claims})
     return users
 
 
@@ -160,7 +181,10 @@ def stage_hub(
     }))  # fmt: skip
     env["KUBECONFIG"] = str(kubeconfig)
     (folder / "work").mkdir()
-    (folder / "request.json").write_text(json.dumps({"env": env, "users": users_of(values)}))
+    profiles = [profile.name for profile in hub.profiles]
+    (folder / "request.json").write_text(
+        json.dumps({"env": env, "users": users_of(values, hub), "profiles": profiles})
+    )
 
 
 def spawn(python: str, folder: Path) -> dict[str, Any] | str:
@@ -265,7 +289,7 @@ def check_pods(
         folder = workdir / f"pods-{index}"
         folder.mkdir()
         stage_hub(objects, release.values, release.namespace, release.chart_dir, stand_in, hub, folder)
-        roles = {u["name"]: str(u["role"]) for u in users_of(release.values)}
+        roles = {u["name"]: str(u["role"]) for u in users_of(release.values, hub)}
         where = (cluster.name, release.namespace)
         jobs.append((hub, where, release.version, roles, pool.submit(spawn, python, folder)))
     built: UserPods = {}

@@ -20,7 +20,9 @@ JupyterHub (admins from the config, as at every start) and spawned by JupyterHub
 pre-spawn hook. Only the two KubeSpawner methods that talk to the Kubernetes API are replaced:
 `start` runs KubeSpawner's own steps up to the API call (`load_user_options`,
 `get_pod_manifest`, `modify_pod_hook`) and hands back the pod as its client would serialise
-it; `stop` does nothing. Writes its report to `report.json` in the folder.
+it; `stop` does nothing. A launched (LTI) user's admin flag and groups are applied as
+JupyterHub's login does, and every user's scopes are JupyterHub's own resolution of their
+roles. Writes its report to `report.json` in the folder.
 """
 
 from __future__ import annotations
@@ -115,8 +117,9 @@ async def main(folder: Path) -> dict[str, Any]:
     os.environ.update(request["env"])
     os.chdir(folder / "work")
     logging.getLogger("JupyterHub").setLevel(logging.CRITICAL)
-    from jupyterhub import orm
+    from jupyterhub import orm, roles
     from jupyterhub.app import JupyterHub
+    from jupyterhub.scopes import get_scopes_for
 
     app = JupyterHub()
     await app.initialize(["-f", str(folder / "z2jh" / "jupyterhub_config.py")])
@@ -142,6 +145,12 @@ async def main(folder: Path) -> dict[str, Any]:
             if model.get("admin") is not None:
                 user.admin = model["admin"]
                 app.db.commit()
+            roles.assign_default_roles(app.db, entity=user)
+            if app.authenticator.manage_groups and model.get("groups") is not None:
+                user.sync_groups(model["groups"])
+        if who.get("groups") is not None:
+            # Groups as a login with manage_groups gives them (JupyterHub's own sync).
+            user.sync_groups(who["groups"])
         spawner = user.get_spawner("", replace_failed=True)
         timeouts = {"start": spawner.start_timeout, "http": spawner.http_timeout}
         form = await spawner.get_options_form()
@@ -151,7 +160,26 @@ async def main(folder: Path) -> dict[str, Any]:
                 pods.append({"form": formdata, **(await pod_of(user, formdata))})
             except Exception as error:
                 pods.append({"form": formdata, "error": f"{type(error).__name__}: {error}"})
-        report["users"][name] = {"admin": user.admin, "timeouts": timeouts, "pods": pods}
+        # A profile the form does not offer cannot be started by naming it either.
+        offered = {form_data.get("profile", [""])[0] for form_data in (forms(form) if form else [])}
+        hidden = {}
+        for slug in request.get("profiles", []):
+            if slug not in offered:
+                try:
+                    await pod_of(user, {"profile": [slug]})
+                    hidden[slug] = "started"
+                except Exception as error:
+                    hidden[slug] = f"{type(error).__name__}: {error}"
+        # What JupyterHub's RBAC lets the user do (its roles, groups' roles and the admin flag).
+        scopes = sorted(get_scopes_for(user))
+        report["users"][name] = {
+            "admin": user.admin,
+            "timeouts": timeouts,
+            "pods": pods,
+            "scopes": scopes,
+            "hidden": hidden,
+            "groups": sorted(group.name for group in user.groups),
+        }
     return report
 
 
