@@ -3,6 +3,7 @@ only upgrade when the chart does (rendered objects; the chart itself is in test_
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,11 @@ def test_calico_enforces_network_policies_in_the_clusters_own_vpc() -> None:
     (config,) = load_docs(REPO / "gitops/eksctl/clusterA.yaml")
     assert config["vpc"] == {"cidr": "192.168.0.0/16"}
     (cni,) = [addon for addon in config["addons"] if addon["name"] == "vpc-cni"]
-    assert cni["configurationValues"] == '{"enableNetworkPolicy": "false"}'  # one enforcer: Calico
+    # One enforcer, Calico, which reads a new pod's address from the annotation the CNI writes.
+    assert json.loads(cni["configurationValues"]) == {
+        "enableNetworkPolicy": "false",
+        "env": {"ANNOTATE_POD_IP": "true"},
+    }
     assert cni["version"].startswith("v1.") and "eksbuild" in cni["version"]
     crds, operator = load_docs(REPO / "gitops/infrastructure/clusterA/controllers/calico.yaml")[1:]
     assert operator["spec"]["dependsOn"] == [{"name": crds["metadata"]["name"]}]
@@ -90,7 +95,11 @@ def test_a_cluster_without_calico_is_a_finding_whatever_else_enforces(
         "VPC CNI enableNetworkPolicy), so every drive, hub and monitoring server is open to every pod; Calico "
         "must enforce them (the tigera-operator release `hubfleet render` writes)"
     ]
-    eksctl.write_text(eksctl.read_text().replace('\\"false\\"}', '\\"true\\"}'))
+    eksctl.write_text(
+        eksctl.read_text().replace(
+            '\\"enableNetworkPolicy\\": \\"false\\"', '\\"enableNetworkPolicy\\": \\"true\\"'
+        )
+    )
     assert isolation_findings(root, run) == [
         where + "the VPC CNI's agent enforces NetworkPolicies only on pods with an owner, and KubeSpawner's "
         "user pods have none, so no policy holds for any notebook; Calico must enforce them (the "
@@ -108,3 +117,13 @@ def test_a_drive_open_beyond_the_vpc_is_a_finding(tmp_path: Path, run: Callable[
         f"gitops/hubs/clusterA/course/drive.yaml:{line}: HelmRelease/drive: spec.values.clients: 0.0.0.0/0 is "
         "not inside the cluster's VPC 192.168.0.0/16; the drive would answer addresses outside the cluster"
     ]
+
+
+def test_calicos_crd_chart_goes_with_its_operator(tmp_path: Path, run: Callable[..., Result]) -> None:
+    root = make_cluster(tmp_path, hubs={"course": {}}, charts={"tigeraOperator": "v3.31.7"})
+    result = run(root, "render", "clusterA")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].endswith(
+        "charts.tigeraOperator: calicoCrds v3.32.1 and tigeraOperator v3.31.7 differ: Calico's CRDs are "
+        "released with its operator; pin both to the same version"
+    )

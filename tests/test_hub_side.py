@@ -195,14 +195,16 @@ COMMON_CLAIMS = {
 }
 
 
-def launch(email: str, role: str, **claims: Any) -> dict[str, Any]:
-    return {"claims": {"email": email, LTI_ROLES_CLAIM: [f"{MEMBERSHIP}{role}"] if role else [], **claims}}
+def launch(email: str, *roles: str, **claims: Any) -> dict[str, Any]:
+    return {"claims": {"email": email, LTI_ROLES_CLAIM: [f"{MEMBERSHIP}{role}" for role in roles], **claims}}
 
 
 SIGNED_LAUNCHES = {
     "student": launch("student@example.edu", "#Learner"),
     "instructor": launch("prof@example.edu", "#Instructor"),
     "ta": launch("ta@example.edu", "/Instructor#TeachingAssistant"),
+    # As LTI asks platforms to send a sub-role: with its principal role. Still no instructor.
+    "ta with principal": launch("ta2@example.edu", "#Instructor", "/Instructor#TeachingAssistant"),
     # The same developer key installed in another course or account: signed, and refused.
     "other deployment": launch(
         "student@example.edu", "#Learner", **{f"{LTI}/deployment_id": "999:elsewhere"}
@@ -326,6 +328,11 @@ def test_lti13_launches_from_other_deployments_or_courses_are_refused(
         "student": {"name": "student@example.edu", "admin": False, "groups": ["Learner"]},
         "instructor": {"name": "prof@example.edu", "admin": True, "groups": ["Instructor"]},
         "ta": {"name": "ta@example.edu", "admin": False, "groups": ["TeachingAssistant", "graders"]},
+        "ta with principal": {
+            "name": "ta2@example.edu",
+            "admin": False,
+            "groups": ["TeachingAssistant", "graders"],
+        },
         "other deployment": {"refused": "login"},
         "other course": {"refused": "login"},
         "forged": {"refused": "TokenError"},

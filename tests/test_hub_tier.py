@@ -242,8 +242,27 @@ def test_graders_open_students_servers_and_change_no_one(reports: dict[str, Any]
     (case,) = [c for c in CASES if c.label == "gitops/clusterA/bio150"]
     users = reports[case.label][1]["users"]
     ta, instructor, student = users["lti-teachingassistant"], users["lti-instructor"], users["student-1"]
-    assert (ta["admin"], instructor["admin"], student["admin"]) == (False, True, False)
-    assert {"access:servers", "list:users", "read:servers", "admin-ui"} <= set(ta["scopes"])
+    learner = users["lti-learner"]
+    assert (ta["admin"], instructor["admin"], student["admin"], learner["admin"]) == (
+        False,
+        True,
+        False,
+        False,
+    )
+    # The course's students' servers only (an admin's holds the shared folder read-write).
+    assert {"access:servers!group=Learner", "read:servers!group=Learner", "list:users", "admin-ui"} <= set(
+        ta["scopes"]
+    )
+    own = "access:servers!user=lti-teachingassistant"  # every user's own server (JupyterHub's user role)
+    assert [scope for scope in ta["scopes"] if scope.startswith("access:servers")] == [
+        "access:servers!group=Learner",
+        own,
+    ]
+    assert (learner["groups"], ta["groups"], instructor["groups"]) == (
+        ["Learner"],
+        ["TeachingAssistant", "graders"],
+        ["Instructor"],
+    )
     assert not [scope for scope in ta["scopes"] if scope.startswith("admin:")]
     assert "admin:users" in instructor["scopes"]
     assert not [

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .core.capacity import VolumeFit, instance_type
+from .core.charts import CALICO_CRDS, TIGERA_OPERATOR
 from .core.kubernetes import minor_step, today, version_problem
 from .core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES, UNVERSIONED, split_generation
 from .errors import Problem
@@ -123,8 +124,26 @@ def extra_group_names_unique(source: Source, raw: dict[str, Any], folder: str) -
     return problems
 
 
+def calico_charts_together(source: Source, raw: dict[str, Any], folder: str) -> list[Problem]:
+    """Calico ships its CRDs for each release: the CRD chart goes with the operator chart."""
+    charts = raw.get("charts", {})
+    crds = charts.get(CALICO_CRDS.key, CALICO_CRDS.default_version)
+    operator = charts.get(TIGERA_OPERATOR.key, TIGERA_OPERATOR.default_version)
+    if crds == operator:
+        return []
+    where = CALICO_CRDS.key if CALICO_CRDS.key in charts else TIGERA_OPERATOR.key
+    return [
+        source.problem(
+            ["charts", where],
+            f"calicoCrds {crds} and tigeraOperator {operator} differ: Calico's CRDs are released with "
+            "its operator; pin both to the same version",
+        )
+    ]
+
+
 CLUSTER_RULES: tuple[ClusterRule, ...] = (
     name_matches_folder,
+    calico_charts_together,
     kubernetes_version_supported,
     retiring_is_previous,
     core_zone_in_zones,

@@ -9,8 +9,9 @@
   members only (a callable KubeSpawner profile list over z2jh's); groups come from the login
   (`manage_groups`): OIDC's groups claim, GitHub teams as `org:team`, LTI 1.3 course roles.
 - **Graders.** A JupyterHub 5 role with the scopes grading needs: the admin page (`admin-ui`),
-  listing the hub's users and their servers, and opening those servers (`access:servers`); no
-  `admin:users`, so a grader changes no one. Named users get it from the hub file (`graders`),
+  listing the hub's users and their servers, and opening those servers (`access:servers`; on an
+  LTI 1.3 hub only the servers of the course's Learners, since an admin's server holds the
+  shared folder read-write); no `admin:users`, so a grader changes no one. Named users get it from the hub file (`graders`),
   LTI 1.3 users from their course role at each launch (`graderRoles`): the hook puts them in the
   `graders` group, whose membership JupyterHub then takes from the login (`manage_groups`).
   Admins stay the few the hub names (`admins`, `adminRoles`, by default only Instructors), and
@@ -28,6 +29,20 @@ from ..model_auth import Auth, Lti13Platform
 GRADER_SCOPES = ("admin-ui", "list:users", "read:users", "read:servers", "access:servers")
 
 
+#: On an LTI 1.3 hub, graders reach the servers of the course's students only (the Learner group
+#: each launch sets): an admin's server mounts the shared folder read-write.
+LTI_GRADED_GROUP = "Learner"
+SERVER_SCOPES = ("read:servers", "access:servers")
+
+
+def grader_scopes(auth: Auth) -> list[str]:
+    if auth.lti13 is None:
+        return list(GRADER_SCOPES)
+    return [
+        f"{scope}!group={LTI_GRADED_GROUP}" if scope in SERVER_SCOPES else scope for scope in GRADER_SCOPES
+    ]
+
+
 def graders_role(auth: Auth) -> dict[str, Any] | None:
     """The hub's `graders` role (z2jh hub.loadRoles), or None when no one grades."""
     by_role = auth.lti13 is not None and bool(auth.lti13.grader_roles)
@@ -36,7 +51,7 @@ def graders_role(auth: Auth) -> dict[str, Any] | None:
     role: dict[str, Any] = {
         "name": GRADERS,
         "description": "List the hub's users and open their servers; change nothing.",
-        "scopes": list(GRADER_SCOPES),
+        "scopes": grader_scopes(auth),
     }
     if auth.graders:
         role["users"] = list(auth.graders)
@@ -71,12 +86,19 @@ def hubfleet_lti13_launch(authenticator, handler, authentication):
         authenticator.log.warning("LTI 1.3 launch refused: course %r is not this hub's", context)
         return None
     # Course (membership) roles only: institution and system roles name a person's role anywhere
-    # in the LMS, not in this course.
-    roles = {{
-        str(role).rsplit("#", 1)[-1]
-        for role in claims.get({LTI_ROLES_CLAIM!r}) or []
-        if str(role).startswith({LTI_MEMBERSHIP!r})
-    }}
+    # in the LMS, not in this course. A sub-role (membership/Instructor#TeachingAssistant) comes
+    # with its principal role (membership#Instructor), as LTI asks platforms to send it: the
+    # principal counts only when no sub-role of it is there, so a TA is no instructor.
+    membership = {LTI_MEMBERSHIP!r}
+    principals, subs = set(), {{}}
+    for role in claims.get({LTI_ROLES_CLAIM!r}) or []:
+        role = str(role)
+        if role.startswith(membership + "#"):
+            principals.add(role[len(membership) + 1 :])
+        elif role.startswith(membership + "/") and "#" in role:
+            principal, sub = role[len(membership) + 1 :].split("#", 1)
+            subs[sub] = principal
+    roles = set(subs) | (principals - set(subs.values()))
     listed = authentication["name"] in authenticator.admin_users
     authentication["admin"] = listed or bool(roles & set(HUBFLEET_ADMIN_ROLES))
     # Groups from each launch: the course roles, and graders by graderRoles.

@@ -11,8 +11,8 @@ admits nothing by default, and each server admits exactly the clients it has:
 - Grafana (3000): the NGINX controller that serves it at /grafana/, behind its sealed login.
 
 node-exporter runs on the host network, where no NetworkPolicy applies; it serves only metrics.
-Every one of these pods is owned by a Deployment or StatefulSet, so the VPC CNI's own enforcement
-applies to them even where it ignores ownerless user pods.
+Calico enforces these policies (render/network_policy.py); user pods are also kept out by their own
+egress policy (no private addresses), so each server is closed on both sides.
 
 Grafana's dashboard sidecar needs to read the ConfigMaps of its own namespace and nothing else; the
 chart's Role also grants every Secret there (the SMTP password, the Slack webhook), so hubfleet

@@ -5,8 +5,10 @@ KubeSpawner itself (validate/pods.py: ownerless, as KubeSpawner creates them); p
 expanded charts and the tree (Kubernetes NetworkPolicies, and the Calico GlobalNetworkPolicies
 hubfleet writes). `connection` follows the Kubernetes NetworkPolicy semantics (a pod selected by
 no policy of a direction is open in it; once selected, only what some rule admits passes), Calico's
-for its own policies (ordered before the Kubernetes ones; a matching Deny ends it), and only where
-the enforcement model (enforcement.py) says a policy holds.
+for GlobalNetworkPolicies in the default tier (by order, a missing order last; the first matching
+Deny, Allow or Pass decides, before the Kubernetes policies) and only where the enforcement model
+(enforcement.py) says a policy holds. What it does not model it reads the open way: a Calico rule
+with parts it does not read, or a selector expression it cannot parse, never closes anything.
 
 Addresses: a pod's address is some address of the cluster's VPC (the VPC CNI gives pods
 addresses from its subnets), so an ipBlock admits a pod when it admits any VPC address: a
@@ -120,19 +122,20 @@ def _peer_admits(peer: Any, policy_namespace: str, other: Endpoint | Pod, net: N
     if not isinstance(peer, dict):
         return False
     pod = other if isinstance(other, Pod) else other.pod
-    if "ipBlock" in peer:
+    if peer.get("ipBlock") is not None:
         if pod is not None:
             return block_admits(peer["ipBlock"], net.vpc)
         address = other.address if isinstance(other, Endpoint) else None
         return address is not None and block_admits(peer["ipBlock"], address)
     if pod is None:
         return False
-    if "namespaceSelector" in peer:
+    # A selector that is null is absent, as the API server reads it.
+    if peer.get("namespaceSelector") is not None:
         if not matches(peer["namespaceSelector"], net.namespace_labels(pod.namespace)):
             return False
     elif pod.namespace != policy_namespace:
         return False
-    return "podSelector" not in peer or matches(peer["podSelector"], pod.labels)
+    return peer.get("podSelector") is None or matches(peer["podSelector"], pod.labels)
 
 
 def _port_admits(ports: Any, endpoint: Endpoint) -> bool:
@@ -157,7 +160,8 @@ def _k8s(policy: Policy, direction: str, pod: Pod) -> bool:
     spec = policy.data
     if policy.kind != "NetworkPolicy" or policy.namespace != pod.namespace:
         return False
-    types = spec.get("policyTypes") or (["Ingress", "Egress"] if "egress" in spec else ["Ingress"])
+    # Without policyTypes: Ingress, and Egress only when the policy has egress rules.
+    types = spec.get("policyTypes") or (["Ingress", "Egress"] if spec.get("egress") else ["Ingress"])
     return direction in types and matches(spec.get("podSelector"), pod.labels)
 
 
@@ -170,18 +174,25 @@ def _verdict(
         return True, f"{where}: host network, no policy applies"
     if not net.enforcement.holds_for(pod.owned):
         return True, f"{where}: no policy is enforced on {'owned' if pod.owned else 'ownerless'} pods here"
-    if direction == "Ingress" and net.enforcement.engine == "calico":
-        for policy in sorted(
-            (p for p in net.policies if p.kind == "GlobalNetworkPolicy" and _calico_selects(p, pod)),
-            key=lambda p: float(p.data.get("order", 0)),
-        ):
-            for rule in policy.data.get("ingress") or []:
-                if _calico_rule_matches(rule, other):
-                    action = rule.get("action")
-                    if action == "Deny":
-                        return False, f"{where}: {policy.label} denies it"
-                    if action == "Allow":
-                        return True, f"{where}: {policy.label} allows it"
+    if net.enforcement.engine == "calico":
+        applying = [
+            (p, selects)
+            for p in net.policies
+            if p.kind == "GlobalNetworkPolicy"
+            and (selects := _calico_selects(p, pod, direction)) is not False
+        ]
+        for policy, selects in sorted(applying, key=lambda pair: _calico_order(pair[0])):
+            for rule in policy.data.get("ingress" if direction == "Ingress" else "egress") or []:
+                action = rule.get("action") if isinstance(rule, dict) else None
+                if selects is None and action == "Deny":
+                    continue  # a policy whose selector is not read never closes anything
+                if not _calico_rule_matches(rule, other, direction, action == "Deny"):
+                    continue
+                if action == "Deny":
+                    return False, f"{where}: {policy.label} denies it"
+                if action in ("Allow", "Pass"):
+                    # Pass leaves the tier: the Kubernetes policies, in the same tier, are skipped.
+                    return True, f"{where}: {policy.label} {'allows' if action == 'Allow' else 'passes'} it"
     selecting = [p for p in net.policies if _k8s(p, direction, pod)]
     if not selecting:
         return True, f"{where}: no policy selects the pod"
@@ -213,13 +224,17 @@ def connection(net: Network, source: Pod, target: Endpoint) -> tuple[bool, str]:
 _TERM = re.compile(r"^\s*(?:(all\(\))|has\(([\w./-]+)\)|([\w./-]+)\s*(==|!=)\s*'([^']*)')\s*$")
 
 
-def calico_selector(expression: Any, labels: Mapping[str, str]) -> bool:
+def calico_selector(expression: Any, labels: Mapping[str, str]) -> bool | None:
+    """Whether a Calico selector selects these labels; None for an expression it cannot read."""
     if not isinstance(expression, str):
-        return False
+        return None
     for term in expression.split("&&"):
         found = _TERM.match(term)
         if found is None:
-            return False
+            return None
+    for term in expression.split("&&"):
+        found = _TERM.match(term)
+        assert found is not None
         everything, has, key, operator, value = found.groups()
         if everything:
             continue
@@ -231,17 +246,45 @@ def calico_selector(expression: Any, labels: Mapping[str, str]) -> bool:
     return True
 
 
-def _calico_selects(policy: Policy, pod: Pod) -> bool:
-    types = policy.data.get("types") or ["Ingress"]
-    return "Ingress" in types and calico_selector(policy.data.get("selector", "all()"), pod.labels)
+def _calico_order(policy: Policy) -> float:
+    """A policy without an order comes last, as in Calico."""
+    order = policy.data.get("order")
+    return float(order) if isinstance(order, int | float) else float("inf")
 
 
-def _calico_rule_matches(rule: Any, other: Endpoint | Pod) -> bool:
-    """A Calico rule's source matches the other side: a selector matches pods (workload endpoints) only."""
+def _calico_selects(policy: Policy, pod: Pod, direction: str) -> bool | None:
+    """Whether the policy applies to the pod in `direction`; None when its selector is not read."""
+    types = policy.data.get("types") or (["Ingress", "Egress"] if policy.data.get("egress") else ["Ingress"])
+    if direction not in types:
+        return False
+    return calico_selector(policy.data.get("selector", "all()"), pod.labels)
+
+
+#: The parts of a Calico rule this model reads. A rule with any other part (protocol, ports, nets,
+#: notSelector, namespaceSelector, ...) is not understood: taken to match when it allows (reachable)
+#: and not to match when it denies (reachable as well), so the model never closes what is open.
+MODELLED_RULE = {"action", "source", "destination"}
+MODELLED_PEER = {"selector"}
+
+
+def _calico_rule_matches(rule: Any, other: Endpoint | Pod, direction: str, deny: bool) -> bool:
+    """A Calico rule matches the other side (a selector matches pods, workload endpoints, only)."""
     if not isinstance(rule, dict):
         return False
-    source = rule.get("source") or {}
+    peer_key, own_key = ("source", "destination") if direction == "Ingress" else ("destination", "source")
+    peer = rule.get(peer_key) or {}
+    understood = (
+        set(rule) <= MODELLED_RULE
+        and isinstance(peer, dict)
+        and set(peer) <= MODELLED_PEER
+        and not rule.get(own_key)
+    )
+    if not understood:
+        return not deny
     pod = other if isinstance(other, Pod) else other.pod
-    if "selector" in source:
-        return pod is not None and not pod.host_network and calico_selector(source["selector"], pod.labels)
-    return not source
+    if "selector" in peer:
+        if pod is None or pod.host_network:
+            return False
+        selected = calico_selector(peer["selector"], pod.labels)
+        return (not deny) if selected is None else selected
+    return True

@@ -48,7 +48,7 @@ Z2JH_FILES = ("jupyterhub_config.py", "z2jh.py")
 #: Seconds one hub's JupyterHub may take to build every pod of every user.
 SPAWN_TIMEOUT = 300
 #: The LTI course roles a hub's users are tried with (besides an ordinary user and each admin).
-TRIED_LTI_ROLES = ("Instructor", "TeachingAssistant")
+TRIED_LTI_ROLES = ("Instructor", "Learner", "TeachingAssistant")
 
 
 def hub_python(option: str | None) -> str | None:

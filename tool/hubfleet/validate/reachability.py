@@ -97,7 +97,11 @@ def _service_endpoint(
     return None
 
 
-def targets(rendered: list[tuple[Manifest, Manifest]], pods: list[Pod]) -> list[Target]:
+def targets(
+    rendered: list[tuple[Manifest, Manifest]], pods: list[Pod], unresolved: list[tuple[Manifest, str, str]]
+) -> list[Target]:
+    """Every Service port of interest with the pod port it reaches; those that reach no pod of
+    the expanded objects go to `unresolved` (release, label, what)."""
     found = []
     for release, output in rendered:
         if output.kind != "Service":
@@ -122,9 +126,12 @@ def targets(rendered: list[tuple[Manifest, Manifest]], pods: list[Pod]) -> list[
             if not what:
                 continue
             endpoint = _service_endpoint(output, namespace, port, pods)
-            if endpoint is not None:
-                label = f"{output.name}.{namespace}:{number}/{endpoint.protocol}"
-                found.append(Target(label, what, allowed, endpoint))
+            label = f"{output.name}.{namespace}:{number}/{port.get('protocol', 'TCP')}"
+            if endpoint is None:
+                # Left out silently, it could never be reported open: say it was not checked.
+                unresolved.append((release, label, what))
+                continue
+            found.append(Target(label, what, allowed, endpoint))
     metadata = Endpoint(METADATA_PORT, "TCP", address=METADATA_ADDRESS)
     found.append(Target("169.254.169.254:80/TCP", "the cloud metadata server", "", metadata))
     return sorted(found, key=lambda t: t.label)
@@ -148,12 +155,15 @@ def network_of(lint: ClusterLint, rendered: list[tuple[Manifest, Manifest]]) -> 
 
 
 def reachability(
-    lint: ClusterLint, rendered: list[tuple[Manifest, Manifest]], user_pods: dict[str, list[dict[str, Any]]]
+    lint: ClusterLint,
+    rendered: list[tuple[Manifest, Manifest]],
+    user_pods: dict[str, list[dict[str, Any]]],
+    unresolved: list[tuple[Manifest, str, str]],
 ) -> tuple[Network, list[Row]]:
     """Every (hub's user pods, target) of the cluster; `user_pods`: hub namespace -> KubeSpawner's pods."""
     net = network_of(lint, rendered)
     pods = workload_pods(rendered)
-    wanted = targets(rendered, pods)
+    wanted = targets(rendered, pods, unresolved)
     rows = []
     for hub, built in sorted(user_pods.items()):
         sources = {}
@@ -173,7 +183,18 @@ def reachability(
 def check_reachability(
     lint: ClusterLint, rendered: list[tuple[Manifest, Manifest]], user_pods: dict[str, list[dict[str, Any]]]
 ) -> tuple[Network, list[Row]]:
-    net, rows = reachability(lint, rendered, user_pods)
+    unresolved: list[tuple[Manifest, str, str]] = []
+    net, rows = reachability(lint, rendered, user_pods, unresolved)
+    for release, label, what in unresolved:
+        check = f"reach:{lint.cluster.name}>{label}"
+        lint.tally.checked(check)
+        lint.fail(
+            check,
+            release,
+            (),
+            f"{label} ({what}) selects no pod port of the expanded objects, so who reaches it cannot be "
+            "checked: its selector or targetPort does not match the chart's pods",
+        )
     releases = {
         release_namespace(r): r for r, _ in rendered if chart_spec(r.spec).get("chart") == JUPYTERHUB.chart
     }
