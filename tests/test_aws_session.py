@@ -15,9 +15,9 @@ from botocore.retries.standard import ExponentialBackoff
 from click.testing import Result
 from moto.core import set_initial_no_auth_action_count
 
-from hubfleet.aws import commands
 from hubfleet.aws.groups import find_group
 from hubfleet.aws.session import NO_CREDENTIALS, RETRY_CONFIG, Identity, aws_errors, require_account
+from hubfleet.cli import aws as commands
 from hubfleet.errors import AwsError, HubfleetError, UsageError
 from test_aws_support import (
     Clients,

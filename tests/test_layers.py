@@ -71,6 +71,7 @@ def test_layer_contracts_hold() -> None:
             "hubfleet.aws.drift -> hubfleet.render.hub",
         ),
         ("render/hub.py", "import subprocess", "render-is-pure", "hubfleet.render.hub -> subprocess"),
+        ("aws/drift.py", "import click", "commands-in-cli", "hubfleet.aws.drift -> click"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

@@ -8,10 +8,12 @@ CLI turns them into exit codes, and nothing a person or the machine can cause en
 | 2    | InputError     | an input file is unreadable or invalid (each problem at file:line:col) |
 | 2    | UsageError     | a command-line argument or option is wrong (named in the message)      |
 | 2    | LocalError     | a local file or folder cannot be read or written (named in the message)|
-| 3    | AwsError       | AWS refused a call, kept throttling it, or could not be reached        |
+| 3    | RemoteError    | a remote service (AWS, GitHub) refused a call or could not be reached  |
 | 4    | ToolError      | a tool crashed or broke its contract (kubeconform, helm, hubfleet)     |
 
 Every error carries where it happened: a file and position, the argument, or the path.
+Nothing here depends on click: the command line (`hubfleet.cli`) is the one handler that prints an
+error and exits with its code.
 """
 
 from __future__ import annotations
@@ -20,13 +22,10 @@ import errno
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, Any
-
-import click
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
-EXIT_AWS = 3
+EXIT_REMOTE = 3
 EXIT_TOOL = 4
 
 
@@ -45,13 +44,21 @@ class Problem:
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
-class HubfleetError(click.ClickException):
-    """Base of every error hubfleet reports to a person: printed as is, no 'Error:' prefix."""
+class HubfleetError(Exception):
+    """Base of every error hubfleet reports to a person: printed as is (no 'Error:' prefix) on
+    standard error, and the process ends with `exit_code`."""
 
     exit_code = EXIT_FINDINGS
 
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.format_message(), err=True, file=file)
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def format_message(self) -> str:
+        return self.message
+
+    def __str__(self) -> str:
+        return self.format_message()
 
 
 class InputError(HubfleetError):
@@ -140,16 +147,18 @@ class FindingsError(HubfleetError):
     exit_code = EXIT_FINDINGS
 
 
-class AwsError(HubfleetError):
+class RemoteError(HubfleetError):
+    """A remote service refused a call, kept throttling it, or could not be reached (exit 3)."""
+
+    exit_code = EXIT_REMOTE
+
+
+class AwsError(RemoteError):
     """AWS refused a call, kept throttling it, or could not be reached (exit 3)."""
 
-    exit_code = EXIT_AWS
 
-
-class GitHubError(HubfleetError):
-    """GitHub refused a call or could not be reached (exit 3, like AWS: a remote service said no)."""
-
-    exit_code = EXIT_AWS
+class GitHubError(RemoteError):
+    """GitHub refused a call or could not be reached (exit 3)."""
 
 
 class ToolError(HubfleetError):

@@ -12,17 +12,17 @@ from collections.abc import Callable
 
 import click
 
-from .chartcache import ChartSource
+from ..chartcache import ChartSource
+from ..core.kubernetes import minor_step, today
+from ..core.layout import Layout
+from ..core.names import UNVERSIONED
+from ..edit import EditPath, Scalar, edit_text, read_exact, remove_text, write_atomic
+from ..errors import FindingsError, UsageError
+from ..inputs import Scope, load_cluster
+from ..lock import writing_inputs
+from ..project import Project
+from ..upgrade_plan import UpgradePlan, plan_json, plan_upgrade, text_lines
 from .context import Context, pass_context
-from .core.kubernetes import minor_step, today
-from .core.layout import Layout
-from .core.names import UNVERSIONED
-from .edit import EditPath, Scalar, edit_text, read_exact, remove_text, write_atomic
-from .errors import FindingsError, UsageError
-from .inputs import Scope, load_cluster
-from .lock import writing_inputs
-from .project import Project
-from .upgrade_plan import UpgradePlan, plan_json, plan_upgrade, text_lines
 
 
 @click.group()

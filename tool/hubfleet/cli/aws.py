@@ -16,19 +16,14 @@ from typing import Any
 import boto3
 import click
 
-from ..context import Context
-from ..errors import FindingsError, UsageError
-from ..inputs import hub_of, load_cluster
-from ..model import Cluster
-from ..project import Project
-from .backups import apply_policies, apply_tags, backup_status, plan_policies, plan_tags
-from .dns import apply_dns, find_ingress_load_balancer, plan_dns
-from .drift import find_drift
-from .groups import find_group
-from .preflight import run_preflight
-from .restore import apply_restore, finish_restores, plan_restore
-from .scale import SizeChange, apply_scale, edit_sizes, plan_scale
-from .session import (
+from ..aws.backups import apply_policies, apply_tags, backup_status, plan_policies, plan_tags
+from ..aws.dns import apply_dns, find_ingress_load_balancer, plan_dns
+from ..aws.drift import find_drift
+from ..aws.groups import find_group
+from ..aws.preflight import run_preflight
+from ..aws.restore import apply_restore, finish_restores, plan_restore
+from ..aws.scale import SizeChange, apply_scale, edit_sizes, plan_scale
+from ..aws.session import (
     NO_CREDENTIALS,
     Identity,
     aws_errors,
@@ -37,7 +32,12 @@ from .session import (
     open_session,
     require_account,
 )
-from .whoami import Whoami, cluster_accounts, pick_region
+from ..aws.whoami import Whoami, cluster_accounts, pick_region
+from ..errors import FindingsError, UsageError
+from ..inputs import hub_of, load_cluster
+from ..model import Cluster
+from ..project import Project
+from .context import Context
 
 
 class AwsContext:

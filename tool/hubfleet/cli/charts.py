@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import click
 
-from .chartcache import ChartSource, FetchError, lock_text, read_lock, wanted_charts
+from ..chartcache import ChartSource, FetchError, lock_text, read_lock, wanted_charts
+from ..edit import write_atomic
+from ..errors import AwsError, LocalError
+from ..inputs import Scope, load_project
+from ..lock import writing_inputs
 from .context import Context, pass_context
-from .edit import write_atomic
-from .errors import AwsError, LocalError
-from .inputs import Scope, load_project
-from .lock import writing_inputs
 
 
 class FetchFailed(AwsError):

@@ -8,34 +8,35 @@ import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from . import __version__
-from .bootstrap import describe_bootstrap
-from .checking.commands import check_command
+from .. import __version__
+from ..bootstrap import describe_bootstrap
+from ..core.layout import Layout
+from ..core.names import PLACEHOLDER_GIT_URL
+from ..errors import FindingsError, HubfleetError, os_error
+from ..fleet_init import check_first_cluster, check_requirement, init_fleet, requirement
+from ..hub_show import describe_hub, format_text
+from ..inputs import Scope, load_cluster
+from ..project import Project
+from ..rendering import plan_project, render_project
+from ..scaffold import AUTH_BLOCKS, grow_drive, new_cluster, new_hub, retire_hub
 from .context import Context, pass_context
-from .core.layout import Layout
-from .core.names import PLACEHOLDER_GIT_URL
-from .errors import FindingsError, os_error
-from .fleet_init import check_first_cluster, check_requirement, init_fleet, requirement
-from .hub_show import describe_hub, format_text
-from .inputs import Scope, load_cluster
-from .project import Project
-from .rendering import plan_project, render_project
-from .scaffold import AUTH_BLOCKS, grow_drive, new_cluster, new_hub, retire_hub
+from .hub_check import check_command
 
 #: Commands whose modules pull in heavy libraries (boto3, cryptography, the validators) are
 #: imported only when they run, so `render` starts fast.
 LAZY_COMMANDS = {
-    "aws": "hubfleet.aws.commands:aws",
-    "charts": "hubfleet.charts_command:charts",
-    "keys": "hubfleet.sealing.commands:keys",
-    "plan": "hubfleet.plan_command:plan",
-    "seal": "hubfleet.sealing.commands:seal",
-    "unseal": "hubfleet.sealing.commands:unseal",
-    "upgrade": "hubfleet.upgrade_command:upgrade",
-    "validate": "hubfleet.validate.commands:validate",
+    "aws": "hubfleet.cli.aws:aws",
+    "charts": "hubfleet.cli.charts:charts",
+    "keys": "hubfleet.cli.sealing:keys",
+    "plan": "hubfleet.cli.plan:plan",
+    "seal": "hubfleet.cli.sealing:seal",
+    "unseal": "hubfleet.cli.sealing:unseal",
+    "upgrade": "hubfleet.cli.upgrade:upgrade",
+    "validate": "hubfleet.cli.validate:validate",
 }
 
 
@@ -54,15 +55,25 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
-        """The last net for what the machine can cause: an OSError that no stage turned into a
-        message of its own (a folder made read-only or deleted mid-run, a name too long) is one
-        line naming the path, exit 2, never a traceback. A closed pipe stays click's to handle."""
+        """The one place an error becomes output and an exit code: every HubfleetError is printed
+        as it is, on standard error, and ends the process with its code (errors.py's table). The
+        last net for what the machine can cause: an OSError that no stage turned into a message of
+        its own (a folder made read-only or deleted mid-run, a name too long) is one line naming
+        the path, exit 2, never a traceback. A closed pipe stays click's to handle."""
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             raise
+        except HubfleetError as error:
+            report(ctx, error)
         except OSError as error:
-            raise os_error(error, _shown, "read or write a file") from None
+            report(ctx, os_error(error, _shown, "read or write a file"))
+
+
+def report(ctx: click.Context, error: HubfleetError) -> NoReturn:
+    """An error for a person: its message as is on standard error, and its exit code."""
+    click.echo(error.format_message(), err=True)
+    ctx.exit(error.exit_code)
 
 
 def _shown(path: str) -> str:

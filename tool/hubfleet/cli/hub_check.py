@@ -15,12 +15,12 @@ from typing import IO
 
 import click
 
-from ..context import Context, pass_context
+from ..checking.client import HubClient
+from ..checking.steps import CheckReport, run_check
 from ..core.auth import CHECK_TOKEN, minimum_length
 from ..errors import FindingsError, UsageError
 from ..inputs import hub_of, load_cluster
-from .client import HubClient
-from .steps import CheckReport, run_check
+from .context import Context, pass_context
 
 TOKEN_ENV = "HUBFLEET_CHECK_TOKEN"
 #: Seconds any one request may take (the progress stream has the spawn's own deadline).
