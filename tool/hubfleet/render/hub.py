@@ -31,7 +31,7 @@ from .check import check_service
 from .common import Manifest, helm_release, namespace, upstream_release
 from .course_roles import graders_role, profile_groups_filter
 from .home import HOME_MOUNT, SHARED_HOOK, home_owner, shared_admin_hook, shared_mount
-from .monitoring import prometheus_may_scrape
+from .monitoring_access import prometheus_may_scrape
 from .notebook import SHM_VOLUME, extra_files, shm_mount, shm_volume
 from .profiles import node_selector, profile_list
 

@@ -45,7 +45,6 @@ from .common import NO_ESCALATION, Manifest, namespace, upstream_release
 from .dashboards import DASHBOARD_LABEL, FOLDER_ANNOTATION, render_dashboards
 from .monitoring_access import (
     GRAFANA_ROLE,
-    PROMETHEUS_SERVER,
     render_grafana_role,
     render_monitoring_policies,
 )
@@ -61,19 +60,6 @@ PROMETHEUS_URL = f"http://prometheus-server.{MONITORING_NAMESPACE}.svc.cluster.l
 #: POST /-/quit) and the config-reload sidecar that needs it, Prometheus rereads its own
 #: configuration and rules when they change.
 RELOAD_FLAGS = ["enable-feature=auto-reload-config", "config.auto-reload-interval=1m"]
-
-
-def prometheus_may_scrape(port: int) -> dict[str, Any]:
-    """A NetworkPolicy ingress rule: the Prometheus server, from the monitoring namespace, on `port`."""
-    return {
-        "from": [
-            {
-                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}},
-                "podSelector": {"matchLabels": PROMETHEUS_SERVER},
-            }
-        ],
-        "ports": [{"port": port, "protocol": "TCP"}],
-    }
 
 
 def alert(name: str, expr: str, wait: str, severity: str, summary: str) -> dict[str, Any]:

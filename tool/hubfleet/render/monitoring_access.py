@@ -49,6 +49,15 @@ def _in_namespace(name: str) -> dict[str, Any]:
     return {"matchLabels": {NAMESPACE_LABEL: name}}
 
 
+def prometheus_may_scrape(port: int) -> dict[str, Any]:
+    """A NetworkPolicy ingress rule of another namespace (a hub's): the Prometheus server, from the
+    monitoring namespace, on `port`."""
+    return {
+        "from": [{"namespaceSelector": _in_namespace(MONITORING_NAMESPACE), **_pods(PROMETHEUS_SERVER)}],
+        "ports": [{"port": port, "protocol": "TCP"}],
+    }
+
+
 def _policy(name: str, pods: dict[str, str], sources: list[dict[str, Any]], port: int) -> Manifest:
     return {
         "apiVersion": "networking.k8s.io/v1",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..core.names import MERGEABLE_TYPE, NGINX_NAMESPACE
-from .lint import ClusterLint, get, is_jupyterhub, release_values
+from .lint import ClusterLint, get, is_jupyterhub, release_namespace, release_values
 from .manifests import Manifest
 from .tree import LAYOUT
 
@@ -45,7 +45,7 @@ def ingress_uses(manifest: Manifest, reported_at: Manifest | None = None) -> lis
     namespace = manifest.namespace
     if reported_at is not None and not namespace:
         # helm template leaves the namespace out; the release installs into its target namespace.
-        namespace = str(reported_at.spec.get("targetNamespace") or reported_at.namespace)
+        namespace = release_namespace(reported_at)
     label = f"Ingress {namespace}/{manifest.name}"
     if reported_at is not None:
         label += f" of HelmRelease {reported_at.namespace}/{reported_at.name}"

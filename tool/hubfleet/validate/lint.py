@@ -39,6 +39,12 @@ def release_values(manifest: Manifest) -> dict[str, Any]:
     return values if isinstance(values, dict) else {}
 
 
+def release_namespace(release: Manifest) -> str:
+    """Where a HelmRelease installs: its targetNamespace, else its own namespace (helm-controller's
+    rule; `helm template` leaves the namespace out of most objects)."""
+    return str(release.spec.get("targetNamespace") or release.namespace)
+
+
 def get(data: Any, *path: str) -> Any:
     for part in path:
         data = data.get(part) if isinstance(data, dict) else None

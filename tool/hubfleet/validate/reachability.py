@@ -20,9 +20,18 @@ from ..core.charts import JUPYTERHUB, PROMETHEUS, chart_spec
 from ..core.names import VPC_CIDR
 from .enforcement import enforcement_model
 from .images import pod_template
-from .lint import ClusterLint, get, is_drive
+from .lint import ClusterLint, get, is_drive, release_namespace
 from .manifests import Manifest
-from .network_model import METADATA_ADDRESS, Endpoint, Network, Pod, Policy, connection, parse_network
+from .network_model import (
+    METADATA_ADDRESS,
+    Endpoint,
+    Network,
+    Pod,
+    Policy,
+    connection,
+    matches,
+    parse_network,
+)
 
 #: What each kind of target is, and whether a user pod of `hub` may reach it.
 HUB_API_PORT, PROXY_API_PORT = 8081, 8001
@@ -48,10 +57,6 @@ class Row:
     @property
     def forbidden(self) -> bool:
         return self.open and self.target.allowed_for != self.hub
-
-
-def release_namespace(release: Manifest) -> str:
-    return str(release.spec.get("targetNamespace") or release.namespace)
 
 
 def workload_pods(rendered: Iterable[tuple[Manifest, Manifest]]) -> list[Pod]:
@@ -82,11 +87,7 @@ def _service_endpoint(
     selector = (service.spec.get("selector") or {}) if isinstance(service.spec, dict) else {}
     protocol = str(port.get("protocol", "TCP"))
     for pod in pods:
-        if (
-            pod.namespace != namespace
-            or not selector
-            or any(pod.labels.get(k) != v for k, v in selector.items())
-        ):
+        if pod.namespace != namespace or not selector or not matches({"matchLabels": selector}, pod.labels):
             continue
         target = port.get("targetPort", port.get("port"))
         for name, number, proto in pod.ports:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.names import MERGEABLE_TYPE
 from .images import pod_template
-from .lint import ClusterLint, is_jupyterhub
+from .lint import ClusterLint, is_jupyterhub, release_namespace
 from .manifests import Manifest
 
 #: StorageClasses EKS creates in every cluster.
@@ -113,7 +113,7 @@ def _hub_ingress(lint: ClusterLint, release: Manifest, ingress: Manifest) -> Non
     check = f"hub-ingress:{release.key}>{ingress.subject}"
     lint.tally.checked(check)
     role = (ingress.metadata.get("annotations") or {}).get(MERGEABLE_TYPE)
-    hub = str(release.spec.get("targetNamespace") or release.namespace)
+    hub = release_namespace(release)
     wanted_path = f"/{hub}/"
     rules = ingress.spec.get("rules") or []
     hosts = {str(r.get("host")) for r in rules if isinstance(r, dict)}
