@@ -28,8 +28,9 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from hubfleet import rendering, upgrade_plan
 from hubfleet.core import package_data
+from hubfleet.planning import upgrade as upgrade_plan
+from hubfleet.write import pipeline as rendering
 
 REPO: Final = Path(__file__).resolve().parents[1]
 

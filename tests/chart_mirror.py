@@ -21,8 +21,8 @@ import urllib.parse
 from pathlib import Path
 
 from conftest import UPSTREAM_ENV, require, upstream_path
-from hubfleet.chartcache import CACHE_ENV, MIRROR_ENV, default_cache
 from hubfleet.core.charts import UPSTREAM_CHARTS
+from hubfleet.upstream.cache import CACHE_ENV, MIRROR_ENV, default_cache
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tool" / "scripts"))

@@ -22,8 +22,8 @@ from hubfleet.aws.backups import (
     role_arn,
 )
 from hubfleet.core.backups import Policy
-from hubfleet.inputs import load_cluster
-from hubfleet.project import Project
+from hubfleet.inputs.pipeline import load_cluster
+from hubfleet.system.project import Project
 from test_aws_support import (  # noqa: F401  (the `world` fixture)
     MOTO_ACCOUNT,
     World,
@@ -371,7 +371,7 @@ def test_a_refused_restore_creates_nothing(world: World, run: Callable[..., Resu
 
 
 def test_a_whole_drive_restore_copies_each_users_folder_but_the_shared_one() -> None:
-    from hubfleet.model import Restore
+    from hubfleet.inputs.model.cluster import Restore
     from hubfleet.render.restore import copy_script
 
     restore = Restore(

@@ -12,7 +12,7 @@ from click.testing import Result
 
 from hubfleet.aws.dns import LoadBalancer, apply_dns, find_ingress_load_balancer, plan_dns
 from hubfleet.errors import AwsError, InputError, UsageError
-from hubfleet.model import Cluster
+from hubfleet.inputs.model.cluster import Cluster
 from test_aws_support import (
     Clients,
     cluster_of,

@@ -10,13 +10,14 @@ import pytest
 from click.testing import Result
 
 from hubfleet.aws.preflight import (
-    Check,
+    STATUS_OF,
     attachment_facts,
     check_attachments,
     check_offerings,
     check_zones,
+    preflight_check,
 )
-from hubfleet.model import Cluster
+from hubfleet.inputs.model.cluster import Cluster
 from test_aws_support import cluster_of, mocked_aws, set_account
 
 ZONES = {"us-west-2a": "available", "us-west-2b": "available", "us-west-2c": "available"}
@@ -88,14 +89,14 @@ def test_an_instance_type_not_offered_in_a_zone_is_a_blocker(cluster: Cluster) -
     types = ("t3a.medium", "t3a.large", "t3a.xlarge", "g4dn.xlarge")
     offered = {(t, z) for t in types for z in ZONES} - {("t3a.large", "us-west-2c")}
     checks = check_offerings(cluster, offered, set(ZONES))
-    assert Check("blocker", "node group user", "t3a.large is not offered in us-west-2c") in checks
-    assert [c.status for c in checks] == ["ok", "ok", "blocker", "ok", "ok"]
+    assert preflight_check("blocker", "node group user", "t3a.large is not offered in us-west-2c") in checks
+    assert [STATUS_OF[c.severity] for c in checks] == ["ok", "ok", "blocker", "ok", "ok"]
 
 
 def test_zones_that_are_not_available_are_blockers(cluster: Cluster) -> None:
     checks = check_zones(cluster, {**ZONES, "us-west-2a": "impaired"})
-    assert checks[0] == Check("blocker", "zone us-west-2a", "is impaired")
-    assert [c.status for c in checks[1:]] == ["ok", "ok"]
+    assert checks[0] == preflight_check("blocker", "zone us-west-2a", "is impaired")
+    assert [STATUS_OF[c.severity] for c in checks[1:]] == ["ok", "ok"]
 
 
 def test_attachment_limit_from_the_ec2_api_wins_over_the_table() -> None:
@@ -117,9 +118,9 @@ def test_too_many_volumes_for_the_core_nodes_is_a_blocker(cluster: Cluster) -> N
     core = cluster.node_group("core")
     facts, _ = attachment_facts(None, core.instance_type)
     room = core.max_size * 24
-    assert check_attachments(core, facts, "shipped table", room // 2, room).status == "ok"
+    assert check_attachments(core, facts, "shipped table", room // 2, room).severity == "info"
     blocked = check_attachments(core, facts, "shipped table", room // 2, room + 1)
-    assert blocked == Check(
+    assert blocked == preflight_check(
         "blocker",
         "node group core",
         f"{room // 2} hubs need {room + 1} EBS volumes on core nodes (a drive each, and a database volume per "
@@ -127,7 +128,7 @@ def test_too_many_volumes_for_the_core_nodes_is_a_blocker(cluster: Cluster) -> N
         "interfaces): raise maxSize or use a bigger core instance type [shipped table]",
     )
     unknown = check_attachments(core, None, "shipped table", 2, 3)
-    assert unknown == Check(
+    assert unknown == preflight_check(
         "warning", "node group core", "cannot check EBS attachments: t3a.medium is unknown"
     )
 

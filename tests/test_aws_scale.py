@@ -15,9 +15,9 @@ from ruamel.yaml import YAML
 from builders import position_of
 from conftest import REPO, snapshot
 from hubfleet.aws.groups import find_group
-from hubfleet.edit import stage_beside
 from hubfleet.errors import AwsError
-from hubfleet.model import Cluster
+from hubfleet.inputs.model.cluster import Cluster
+from hubfleet.system.files import stage_beside
 from test_aws_support import (
     World,
     create_group,

@@ -21,10 +21,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from hubfleet.inputs import load_cluster
-from hubfleet.model import Cluster, NodeGroup
-from hubfleet.project import Project
+from hubfleet.inputs.model.cluster import Cluster, NodeGroup
+from hubfleet.inputs.pipeline import load_cluster
 from hubfleet.render.eksctl import render_node_group
+from hubfleet.system.project import Project
 
 MOTO_ACCOUNT = "123456789012"
 REGION = "us-west-2"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from chart_mirror import NO_CHART_SOURCE, chart_environment
 from conftest import REPO
-from hubfleet.chartcache import CACHE_ENV
+from hubfleet.upstream.cache import CACHE_ENV
 from test_validate_support import copy_example, findings, run_validate
 
 SELF = "tests/test_chart_sources.py::test_a_chart_source_is_found"

@@ -15,10 +15,10 @@ from hubfleet.core.charts import UPSTREAM_CHARTS
 from hubfleet.core.layout import Layout, Owner
 from hubfleet.core.package_data import input_schema
 from hubfleet.core.schema_errors import describe
-from hubfleet.core.yaml_reader import describe_yaml_error, loader
-from hubfleet.inputs import Scope, load_project
-from hubfleet.project import Project
+from hubfleet.inputs.pipeline import Scope, load_project
 from hubfleet.render.tree import render_cluster_tree
+from hubfleet.system.project import Project
+from hubfleet.system.yaml_reader import describe_yaml_error, loader
 
 
 def test_every_rendered_path_is_owned_by_its_cluster(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_readme_states_the_slots_the_table_gives() -> None:
 def test_two_files_at_one_path_is_a_hubfleet_bug_exit_4(tmp_path: Path) -> None:
     from hubfleet.errors import EXIT_TOOL, ToolError
     from hubfleet.render.common import OutputFile
-    from hubfleet.write import plan_render
+    from hubfleet.write.tree import plan_render
 
     twice = [OutputFile("hubs/c/a.yaml", "x.yaml", [{"a": 1}]), OutputFile("hubs/c/a.yaml", "y.yaml", [])]
     with pytest.raises(ToolError) as raised:

@@ -20,8 +20,8 @@ from ruamel.yaml import YAML
 
 from builders import make_cluster
 from conftest import HELM, REPO, load_docs, require, upstream_path
-from hubfleet import dashboards
 from hubfleet.errors import LocalError
+from hubfleet.upstream import dashboards
 
 LAYER = REPO / "gitops/infrastructure/clusterA/monitoring"
 PACKAGED = REPO / "tool/hubfleet/data" / dashboards.ARCHIVE

@@ -22,7 +22,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import REPO, load_docs, require
-from hubfleet.validate.tools import run as run_tool
+from hubfleet.system.programs import run as run_tool
 from test_validate_support import TOOLS
 
 PARTIES = Path(__file__).parent / "drive_side" / "parties.sh"

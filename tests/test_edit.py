@@ -11,8 +11,8 @@ from ruamel.yaml import YAML
 
 from builders import position_of
 from conftest import snapshot
-from hubfleet.edit import EditPath, Scalar, edit_file, edit_text, remove_text
 from hubfleet.errors import LocalError
+from hubfleet.inputs.edit import EditPath, Scalar, edit_file, edit_text, remove_text
 from test_aws_support import (
     World,
     group_sizes,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from hubfleet.emit import dump
+from hubfleet.write.emit import dump
 
 TRICKY = [
     "",
@@ -101,9 +101,9 @@ def test_refuses_what_yaml_manifests_cannot_hold() -> None:
 def test_every_committed_file_reads_back_as_rendered() -> None:
     from conftest import REPO
     from hubfleet.core.layout import Layout
-    from hubfleet.inputs import Scope, load_project
-    from hubfleet.project import Project
-    from hubfleet.rendering import render_files
+    from hubfleet.inputs.pipeline import Scope, load_project
+    from hubfleet.system.project import Project
+    from hubfleet.write.pipeline import render_files
 
     project = Project(REPO)
     files = render_files(load_project(project, Scope.select(project, (), True)), Layout())

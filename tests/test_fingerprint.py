@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-import hubfleet.rendering
+import hubfleet.write.pipeline
 from builders import make_cluster
 from conftest import snapshot
-from hubfleet.inputs import Scope
+from hubfleet.inputs.pipeline import Scope
 
 Run = Callable[..., Result]
 
@@ -31,13 +31,13 @@ def fleet(tmp_path: Path, run: Run) -> Path:
 def loaded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     """The clusters each render loaded (and so rendered)."""
     calls: list[tuple[str, ...]] = []
-    real = hubfleet.rendering.load_project
+    real = hubfleet.write.pipeline.load_project
 
     def spy(project: object, scope: Scope) -> object:
         calls.append(scope.names)
         return real(project, scope)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(hubfleet.rendering, "load_project", spy)
+    monkeypatch.setattr(hubfleet.write.pipeline, "load_project", spy)
     return calls
 
 
@@ -91,7 +91,7 @@ def test_a_deleted_cluster_is_removed_by_render_all(fleet: Path, run: Run, loade
 def test_a_new_hubfleet_renders_everything(
     fleet: Path, run: Run, loaded: list[object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hubfleet.rendering, "tool_key", lambda layout: "another version")
+    monkeypatch.setattr(hubfleet.write.pipeline, "tool_key", lambda layout: "another version")
     run(fleet, "render", "--all")
     assert loaded == [("alpha", "beta")]
 

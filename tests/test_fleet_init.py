@@ -15,7 +15,7 @@ from conftest import REPO
 from hubfleet import __version__
 from hubfleet.cli import main
 from hubfleet.core.names import PLACEHOLDER_GIT_URL
-from hubfleet.core.yaml_reader import load_one
+from hubfleet.system.yaml_reader import load_one
 
 CLUSTER_ARGS = ("--cluster", "campus", "--region", "us-west-2", "--domain", "hubs.example.edu",
                 "--account-id", "123456789012")  # fmt: skip

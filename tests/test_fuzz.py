@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from conftest import REPO, snapshot
-from hubfleet.core.yaml_reader import load_all
+from hubfleet.system.yaml_reader import load_all
 
 EXAMPLES = int(os.environ.get("HUBFLEET_FUZZ_EXAMPLES", "300"))
 FILES = (

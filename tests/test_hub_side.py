@@ -18,7 +18,7 @@ import pytest
 from builders import minimal_cluster
 from conftest import REPO, require
 from hubfleet.core.auth import INITIAL_PASSWORD_DIR, LTI_ROLES_CLAIM, initial_password_key
-from hubfleet.model import build_cluster, build_hub
+from hubfleet.inputs.model.cluster import build_cluster, build_hub
 from hubfleet.render.auth import auth_values
 from hubfleet.render.hub import jupyterhub_values
 

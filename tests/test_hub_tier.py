@@ -29,19 +29,19 @@ from ruamel.yaml import YAML
 
 from chart_mirror import chart_environment
 from conftest import REPO, load_docs, require
-from hubfleet.chartcache import CACHE_ENV, MIRROR_ENV, ChartSource, read_lock
 from hubfleet.core.capacity import instance_type
+from hubfleet.core.kubernetes import kube_version
 from hubfleet.core.names import GPU_RESOURCE, NODE_GROUP_LABEL
-from hubfleet.inputs import load_cluster
-from hubfleet.model import DEFAULT_SPAWN, MAIN_USER_GROUP, Cluster, Hub, SpawnTimeouts
-from hubfleet.project import Project
+from hubfleet.inputs.model.cluster import DEFAULT_SPAWN, MAIN_USER_GROUP, Cluster, Hub, SpawnTimeouts
+from hubfleet.inputs.pipeline import load_cluster
 from hubfleet.render.hub import LOW_PORTS_SYSCTL
 from hubfleet.render.notebook import IPYTHON_CONFIG_FILE, SERVER_CONFIG_FILE, SHM_MOUNT, quantity
-from hubfleet.validate.locations import kube_version
+from hubfleet.system.programs import run
+from hubfleet.system.project import Project
+from hubfleet.upstream.cache import CACHE_ENV, MIRROR_ENV, ChartSource, read_lock
 from hubfleet.validate.packaged import packaged_sources
 from hubfleet.validate.pods import SPAWN_SCRIPT, stage_hub, users_of
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache, schema_issues
-from hubfleet.validate.tools import run
 from hubfleet.validate.values_from import set_target_path
 from test_validate_support import TOOLS
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import Result
 
 from conftest import HELM, REPO, load_docs, load_docs_text, require, schema_errors, snapshot
-from hubfleet.inputs import load_cluster
-from hubfleet.project import Project
+from hubfleet.inputs.pipeline import load_cluster
+from hubfleet.system.project import Project
 from test_validate_support import copy_example
 
 

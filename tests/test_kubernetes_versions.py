@@ -13,16 +13,16 @@ from click.testing import Result
 
 from builders import make_cluster, position_of
 from conftest import REPO
-from hubfleet.capacity_plan import plan_cluster
 from hubfleet.core.kubernetes import (
-    TODAY_ENV,
     eks_versions,
     newest_in_standard_support,
     support,
     version_problem,
 )
-from hubfleet.inputs import Scope, load_project
-from hubfleet.project import Project
+from hubfleet.inputs.pipeline import Scope, load_project
+from hubfleet.planning.capacity import plan_cluster
+from hubfleet.system.project import Project
+from hubfleet.system.settings import TODAY_ENV
 
 CLUSTER = "clusters/clusterA/cluster.yaml"
 

@@ -67,8 +67,21 @@ def test_layer_contracts_hold() -> None:
         (
             "aws/drift.py",
             "import hubfleet.render.hub",
-            "render-through-rendering",
+            "render-through-pipeline",
             "hubfleet.aws.drift -> hubfleet.render.hub",
+        ),
+        ("core/names.py", "import os", "core-is-shared", "hubfleet.core.names -> os"),
+        (
+            "system/files.py",
+            "import hubfleet.inputs.load",
+            "system-below-stages",
+            "hubfleet.system.files -> hubfleet.inputs.load",
+        ),
+        (
+            "inputs/load.py",
+            "import hubfleet.write.tree",
+            "inputs-before-later-stages",
+            "hubfleet.inputs.load -> hubfleet.write.tree",
         ),
         ("render/hub.py", "import subprocess", "render-is-pure", "hubfleet.render.hub -> subprocess"),
         ("aws/drift.py", "import click", "commands-in-cli", "hubfleet.aws.drift -> click"),

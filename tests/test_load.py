@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hubfleet.errors import InputError
-from hubfleet.load import MAX_INPUT_BYTES, load_file, parse_text, plain
+from hubfleet.inputs.load import MAX_INPUT_BYTES, load_file, parse_text, plain
 
 
 def problems(text: str) -> list[str]:

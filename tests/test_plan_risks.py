@@ -10,7 +10,7 @@ from hubfleet.core.layout import Layout
 from hubfleet.planning.objects import object_changes
 from hubfleet.planning.risks import object_risks
 from hubfleet.render.common import OutputFile
-from hubfleet.write import serialise
+from hubfleet.write.tree import serialise
 
 
 def lines(
@@ -19,7 +19,7 @@ def lines(
     before = {path: serialise(OutputFile(path, "clusters/clusterA/cluster.yaml", [base]))}
     after = {path: serialise(OutputFile(path, "clusters/clusterA/cluster.yaml", [head]))} if head else {}
     return [
-        risk.line() for change in object_changes(Layout(), before, after) for risk in object_risks(change)
+        risk.text() for change in object_changes(Layout(), before, after) for risk in object_risks(change)
     ]
 
 

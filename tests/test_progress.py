@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO
-from hubfleet.core.progress import waiting
+from hubfleet.system.progress import waiting
 
 
 class Terminal(io.StringIO):

@@ -9,9 +9,9 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from conftest import REPO, schema_errors
-from hubfleet.inputs import load_cluster
-from hubfleet.project import Project
+from hubfleet.inputs.pipeline import load_cluster
 from hubfleet.render.eksctl import render_cluster_config
+from hubfleet.system.project import Project
 
 
 def config(**changes: Any) -> dict[str, Any]:

@@ -6,10 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from conftest import set_field
-from hubfleet.inputs import load_cluster
-from hubfleet.project import Project
-from hubfleet.sealing.audit import SealFinding, audit_sealed_secrets
+from hubfleet.errors import Diagnostic
+from hubfleet.inputs.pipeline import load_cluster
+from hubfleet.sealing.audit import audit_sealed_secrets, seal_finding
 from hubfleet.sealing.crypto import fingerprint
+from hubfleet.system.project import Project
 from test_seal_support import (
     NOW,
     SEALED,
@@ -27,7 +28,7 @@ from test_seal_support import (
 PEM = "clusters/clusterA/sealed-secrets.pem"
 
 
-def _audit(root: Path, at: timedelta = timedelta(0)) -> list[SealFinding]:
+def _audit(root: Path, at: timedelta = timedelta(0)) -> list[Diagnostic]:
     project = Project(root)
     return audit_sealed_secrets(project, load_cluster(project, "clusterA"), NOW + at)
 
@@ -49,7 +50,7 @@ def test_sealed_for_another_cluster(tmp_path: Path) -> None:
     root = _sealed_project(tmp_path)
     write_pem(root / PEM, other_sealing_pair()[1])
     assert _audit(root) == [
-        SealFinding(
+        seal_finding(
             SEALED,
             "error",
             f"sealed with another sealing certificate ({fingerprint(sealing_pair()[1])}), not the cluster's "
@@ -71,7 +72,7 @@ def test_domain_no_longer_covered(tmp_path: Path) -> None:
     root = _sealed_project(tmp_path)
     set_field(root / "clusters/clusterA/cluster.yaml", "domain", "hubs.example.com")
     assert _audit(root) == [
-        SealFinding(
+        seal_finding(
             SEALED,
             "error",
             "the certificate does not cover hubs.example.com (it names: clustera.hubs.example.org)",
@@ -109,7 +110,7 @@ def test_a_secret_sealed_elsewhere_cannot_be_checked(tmp_path: Path) -> None:
         "metadata: {name: creds, namespace: team}\nspec: {encryptedData: {password: AgAA}}\n"
     )
     assert _audit(root) == [
-        SealFinding(
+        seal_finding(
             "clusters/clusterA/secrets/creds.sealedsecret.yaml",
             "warning",
             "no hubfleet/sealing-cert-sha256 annotation, so which key sealed it cannot be checked",

@@ -11,11 +11,11 @@ import pytest
 from jsonschema import Draft7Validator
 
 from conftest import load_docs, snapshot
-from hubfleet.emit import dump
-from hubfleet.load import load_file
+from hubfleet.inputs.load import load_file
 from hubfleet.render.ingress import MASTER_INGRESS
 from hubfleet.sealing.crypto import fingerprint
 from hubfleet.sealing.sealedsecret import serialise_sealed
+from hubfleet.write.emit import dump
 from test_seal_support import (
     DOMAIN,
     NOW,

@@ -25,13 +25,13 @@ from click.testing import Result
 
 from builders import make_cluster
 from conftest import set_field
-from hubfleet.bootstrap import bootstrap_command, describe_bootstrap
 from hubfleet.core.layout import STATE_DIR, Layout
-from hubfleet.inputs import load_cluster
-from hubfleet.journal import JOURNAL
+from hubfleet.inputs.bootstrap import bootstrap_command, describe_bootstrap
+from hubfleet.inputs.pipeline import load_cluster
 from hubfleet.planning import revisions
-from hubfleet.project import Project
-from hubfleet.validate.tools import run as run_tool
+from hubfleet.system.programs import run as run_tool
+from hubfleet.system.project import Project
+from hubfleet.write.journal import JOURNAL
 from test_plan import commit, git
 from test_write_safety import Killed, kill_after
 

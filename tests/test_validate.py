@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from hubfleet.core.names import INFRA_CONFIGS, INFRA_CONTROLLERS, NGINX_NAMESPACE
-from hubfleet.inputs import Scope
-from hubfleet.project import Project
+from hubfleet.inputs.pipeline import Scope
 from hubfleet.render.ingress import MASTER_INGRESS
-from hubfleet.rendering import render_project
+from hubfleet.system.project import Project
+from hubfleet.write.pipeline import render_project
 from test_validate_support import (
     FIXTURES,
     REPO,

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from conftest import require
+from hubfleet.system.programs import Ran, find_tool, run
 from hubfleet.validate.charts import ChartRelease, ChartRuns, probe_namespace
 from hubfleet.validate.manifests import Manifest
-from hubfleet.validate.tools import Ran, find_tool, run
 from test_validate_support import REPO
 
 VALUES = {"size": "40Gi", "storageClassName": "hubfleet-drive", "zone": "us-west-2b", "nodePurpose": "core"}

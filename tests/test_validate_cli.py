@@ -13,12 +13,12 @@ from ruamel.yaml import YAML
 
 from conftest import upstream_path
 from hubfleet.cli import main
-from hubfleet.inputs import Scope
-from hubfleet.project import Project
-from hubfleet.rendering import render_project
+from hubfleet.inputs.pipeline import Scope
+from hubfleet.system.project import Project
 from hubfleet.validate.crds import crd_schemas
 from hubfleet.validate.findings import Report, Tally
 from hubfleet.validate.output import github_annotation
+from hubfleet.write.pipeline import render_project
 from test_validate_support import (
     copy_example,
     edit,

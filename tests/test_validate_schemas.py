@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from hubfleet.core.kubernetes import kube_version
 from hubfleet.errors import UsageError
-from hubfleet.validate.locations import KUBECONFORM_SUFFIX, kube_version, render_location, schema_sources
+from hubfleet.validate.locations import KUBECONFORM_SUFFIX, render_location, schema_sources
 from hubfleet.validate.manifests import Locator, parse_stream
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache
 from test_validate_support import require_schemas, schema_location

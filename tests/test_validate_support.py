@@ -15,9 +15,9 @@ from click.testing import CliRunner, Result
 from chart_mirror import chart_environment
 from conftest import load_docs, manifest_files, require, upstream_path
 from hubfleet.cli import main
-from hubfleet.inputs import Scope
-from hubfleet.project import Project
-from hubfleet.rendering import render_project
+from hubfleet.inputs.pipeline import Scope
+from hubfleet.system.project import Project
+from hubfleet.write.pipeline import render_project
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"

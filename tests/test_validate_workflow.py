@@ -17,7 +17,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import require
-from hubfleet.fleet_init import fleet_files, requirement
+from hubfleet.inputs.fleet_init import fleet_files, requirement
 from test_validate_support import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "validate.yml"

@@ -126,7 +126,7 @@ def test_a_failure_while_swapping_files_leaves_the_previous_tree(
     rendered: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Atomic: a render that fails half way through its renames is rolled back entirely."""
-    import hubfleet.journal
+    import hubfleet.write.journal
 
     set_field(rendered / "clusters/clusterA/cluster.yaml", "ingress.maxUploadSize", "4G")
     set_field(rendered / "clusters/clusterA/cluster.yaml", "nodeGroups.user.maxSize", 31)
@@ -141,9 +141,9 @@ def test_a_failure_while_swapping_files_leaves_the_previous_tree(
             raise OSError(28, "No space left on device")
         real_replace(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(hubfleet.journal.os, "replace", failing_replace)
+    monkeypatch.setattr(hubfleet.write.journal.os, "replace", failing_replace)
     result = run(rendered, "render", "clusterA")
-    monkeypatch.setattr(hubfleet.journal.os, "replace", real_replace)
+    monkeypatch.setattr(hubfleet.write.journal.os, "replace", real_replace)
     assert result.exit_code == 2
     assert result.output == (
         "gitops: cannot write the tree: No space left on device (no space left on the device; free some "

@@ -19,8 +19,8 @@ from click.testing import Result
 
 from conftest import set_field, snapshot
 from hubfleet.core.layout import STATE_DIR
-from hubfleet.journal import JOURNAL
-from hubfleet.lock import holding
+from hubfleet.system.lock import holding
+from hubfleet.write.journal import JOURNAL
 
 Run = Callable[..., Result]
 
@@ -53,7 +53,7 @@ class Killed(BaseException):
 
 def kill_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
     """Make the journal's `calls`-th rename die like a killed process."""
-    import hubfleet.journal
+    import hubfleet.write.journal
 
     real = os.replace
     count = {"n": 0}
@@ -64,7 +64,7 @@ def kill_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
             raise Killed
         real(source, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(hubfleet.journal.os, "replace", dying)
+    monkeypatch.setattr(hubfleet.write.journal.os, "replace", dying)
 
 
 @pytest.mark.parametrize("calls", [2, 3, 6])

@@ -1,5 +1,11 @@
-"""The one exception tree, with every exit code hubfleet uses. Library code raises these; only the
-CLI turns them into exit codes, and nothing a person or the machine can cause ends in a traceback.
+"""The one diagnostic type and the one exception tree, with every exit code hubfleet uses. Library
+code raises these; only the CLI turns them into exit codes, and nothing a person or the machine can
+cause ends in a traceback.
+
+A `Diagnostic` is anything hubfleet found at one place for a person: an input problem (stage 2),
+a validate finding, a sealing audit finding, a plan's risk flag (`planning.risks.Risk` adds its id,
+area and cluster), a preflight or upgrade check. One severity vocabulary (error, warning, info:
+"info" is a check that passed, or news) and one way of printing, `where: subject: message`.
 
 | exit | class          | meaning                                                                |
 |------|----------------|------------------------------------------------------------------------|
@@ -22,6 +28,7 @@ import errno
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -29,19 +36,33 @@ EXIT_REMOTE = 3
 EXIT_TOOL = 4
 
 
+Severity = Literal["error", "warning", "info"]
+
+
 @dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with one place in one input file, ready to print for a person."""
+class Diagnostic:
+    """One thing found at one place, ready to print for a person: where (a file, and its line and
+    column when known), about what (a field path, an object, a check), what, and how bad."""
 
     file: str
-    line: int
-    column: int
-    field: str
-    message: str
+    line: int = 0
+    column: int = 0
+    subject: str = ""
+    message: str = ""
+    severity: Severity = "error"
+
+    @property
+    def where(self) -> str:
+        if self.line and self.column:
+            return f"{self.file}:{self.line}:{self.column}"
+        return f"{self.file}:{self.line}" if self.line else self.file
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        """`file:line:col: subject: message`; a warning says so before its message."""
+        parts = [self.where, self.subject] if self.subject else [self.where]
+        if self.severity == "warning":
+            parts.append("warning")
+        return ": ".join([*parts, self.message])
 
 
 class HubfleetError(Exception):
@@ -66,8 +87,8 @@ class InputError(HubfleetError):
 
     exit_code = EXIT_INPUT
 
-    def __init__(self, problems: Iterable[Problem], outcome: str = "nothing was written") -> None:
-        self.problems: list[Problem] = sorted(set(problems))
+    def __init__(self, problems: Iterable[Diagnostic], outcome: str = "nothing was written") -> None:
+        self.problems: list[Diagnostic] = sorted(set(problems))
         self.outcome = outcome
         count = len(self.problems)
         summary = f"{count} problem{'s' if count != 1 else ''} in the input"
@@ -78,7 +99,7 @@ class InputError(HubfleetError):
     @classmethod
     def at(cls, file: str, message: str, line: int = 0, column: int = 0, field: str = "") -> InputError:
         """One problem of one file (line 0 when the whole file is meant)."""
-        return cls([Problem(file, line, column, field, message)])
+        return cls([Diagnostic(file, line, column, field, message)])
 
 
 class UsageError(HubfleetError):

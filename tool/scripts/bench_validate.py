@@ -41,9 +41,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from hubfleet.project import Project
 from hubfleet.sealing.keys import generate_sealing_key
 from hubfleet.sealing.seal import seal_tls
+from hubfleet.system.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
@@ -100,8 +100,8 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]
 
 def plain_loop(root: Path, cluster: str, helm: str, cache: Path, scratch: Path) -> tuple[float, int]:
     """One `helm template` per HelmRelease of `cluster`, one after another: the plain way."""
-    from hubfleet.chartcache import read_lock
-    from hubfleet.core.yaml_reader import loader
+    from hubfleet.system.yaml_reader import loader
+    from hubfleet.upstream.cache import read_lock
 
     lock = {ref.chart: digest for ref, digest in read_lock(root / "charts.lock").items()}
     commands: list[list[str]] = []

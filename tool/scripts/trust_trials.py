@@ -252,7 +252,7 @@ def aws(work: Path) -> tuple[int, int, int]:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from hubfleet.core.yaml_reader import load_one
+    from hubfleet.system.yaml_reader import load_one
 
     root = example(work / "aws")
     cluster_file = root / "clusters/clusterA/cluster.yaml"

@@ -25,7 +25,7 @@ from ..core.backups import (
     volume_tags,
 )
 from ..core.names import aws_partition
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 from .session import aws_errors
 from .volumes import cluster_volumes, volume_claim
 

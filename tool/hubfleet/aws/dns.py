@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..core.names import NGINX_NAMESPACE
 from ..errors import AwsError, InputError, UsageError
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 from .session import aws_errors
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from ..core.names import (
     generation_age,
     split_generation,
 )
-from ..model import Cluster, NodeGroup
+from ..inputs.model.cluster import Cluster, NodeGroup
 from .backups import plan_policies
 from .groups import GroupFacts, cluster_groups, read_group
 from .volumes import cluster_volumes, volume_claim

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Literal, cast
 from botocore.exceptions import ClientError
 
 from ..core.capacity import InstanceType, VolumeFit, instance_type
-from ..model import Cluster, NodeGroup
+from ..errors import Diagnostic, Severity
+from ..inputs.model.cluster import Cluster, NodeGroup
 from .session import Identity, aws_errors
 
 if TYPE_CHECKING:
@@ -28,27 +29,30 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2.type_defs import InstanceTypeInfoTypeDef
 
 Status = Literal["ok", "warning", "blocker"]
+#: Each preflight status as a Diagnostic's severity: a blocker is an error, a passed check news.
+SEVERITY_OF: dict[Status, Severity] = {"ok": "info", "warning": "warning", "blocker": "error"}
+STATUS_OF: dict[Severity, Status] = {severity: status for status, severity in SEVERITY_OF.items()}
 
 
-@dataclass(frozen=True)
-class Check:
-    status: Status
-    subject: str
-    message: str
+def preflight_check(status: Status, subject: str, message: str) -> Diagnostic:
+    """One preflight check: what was looked at (`subject`), what AWS said, and whether it blocks."""
+    return Diagnostic("", subject=subject, message=message, severity=SEVERITY_OF[status])
 
-    def __str__(self) -> str:
-        return f"{self.status.upper():<8} {self.subject}: {self.message}"
+
+def check_line(check: Diagnostic) -> str:
+    """`BLOCKER  zone us-west-2a: is impaired`, as the preflight report prints a check."""
+    return f"{STATUS_OF[check.severity].upper():<8} {check.subject}: {check.message}"
 
 
 @dataclass(frozen=True)
 class PreflightReport:
     cluster: str
     region: str
-    checks: tuple[Check, ...]
+    checks: tuple[Diagnostic, ...]
 
     @property
-    def blockers(self) -> tuple[Check, ...]:
-        return tuple(check for check in self.checks if check.status == "blocker")
+    def blockers(self) -> tuple[Diagnostic, ...]:
+        return tuple(check for check in self.checks if check.severity == "error")
 
     @property
     def summary(self) -> str:
@@ -60,26 +64,31 @@ class PreflightReport:
         )
 
     def describe(self) -> list[str]:
-        lines = [f"preflight of {self.cluster} in {self.region}:", *(f"  {check}" for check in self.checks)]
+        lines = [
+            f"preflight of {self.cluster} in {self.region}:",
+            *(f"  {check_line(check)}" for check in self.checks),
+        ]
         return lines if self.blockers else [*lines, self.summary]
 
 
-def check_zones(cluster: Cluster, available: dict[str, str]) -> list[Check]:
+def check_zones(cluster: Cluster, available: dict[str, str]) -> list[Diagnostic]:
     """`available`: zone name -> state, as describe_availability_zones reports them for the region."""
     checks = []
     for zone in cluster.zones:
         state = available.get(zone)
         if state is None:
             known = ", ".join(sorted(available)) or "none"
-            checks.append(Check("blocker", f"zone {zone}", f"does not exist in {cluster.region} ({known})"))
+            checks.append(
+                preflight_check("blocker", f"zone {zone}", f"does not exist in {cluster.region} ({known})")
+            )
         elif state != "available":
-            checks.append(Check("blocker", f"zone {zone}", f"is {state}"))
+            checks.append(preflight_check("blocker", f"zone {zone}", f"is {state}"))
         else:
-            checks.append(Check("ok", f"zone {zone}", "exists and is available"))
+            checks.append(preflight_check("ok", f"zone {zone}", "exists and is available"))
     return checks
 
 
-def check_offerings(cluster: Cluster, offered: set[tuple[str, str]], zones: set[str]) -> list[Check]:
+def check_offerings(cluster: Cluster, offered: set[tuple[str, str]], zones: set[str]) -> list[Diagnostic]:
     """Every (instance type, zone) a node group is placed in must be in `offered`; unknown zones are skipped."""
     checks = []
     for group in cluster.node_groups:
@@ -87,23 +96,29 @@ def check_offerings(cluster: Cluster, offered: set[tuple[str, str]], zones: set[
         subject = f"node group {group.name}"
         if missing:
             where = ", ".join(missing)
-            checks.append(Check("blocker", subject, f"{group.instance_type} is not offered in {where}"))
+            checks.append(
+                preflight_check("blocker", subject, f"{group.instance_type} is not offered in {where}")
+            )
         else:
             checks.append(
-                Check("ok", subject, f"{group.instance_type} is offered in {', '.join(group.zones)}")
+                preflight_check(
+                    "ok", subject, f"{group.instance_type} is offered in {', '.join(group.zones)}"
+                )
             )
     return checks
 
 
 def check_attachments(
     core: NodeGroup, facts: InstanceType | None, source: str, hubs: int, volumes: int
-) -> Check:
+) -> Diagnostic:
     """Blocker if `volumes` EBS volumes of `hubs` hubs do not fit on maxSize core nodes of this type."""
     subject = f"node group {core.name}"
     if facts is None:
-        return Check("warning", subject, f"cannot check EBS attachments: {core.instance_type} is unknown")
+        return preflight_check(
+            "warning", subject, f"cannot check EBS attachments: {core.instance_type} is unknown"
+        )
     fit = VolumeFit(hubs, volumes, core.max_size, facts)
-    return Check("ok" if fit.fits else "blocker", subject, f"{fit.describe()} [{source}]")
+    return preflight_check("ok" if fit.fits else "blocker", subject, f"{fit.describe()} [{source}]")
 
 
 def attachment_facts(info: InstanceTypeInfoTypeDef | None, name: str) -> tuple[InstanceType | None, str]:
@@ -158,7 +173,9 @@ def run_preflight(cluster: Cluster, identity: Identity, ec2: EC2Client) -> Prefl
             found = []
     facts, source = attachment_facts(found[0] if found else None, core.instance_type)
     checks = [
-        Check("ok", "account", f"credentials are for {identity.account}, as {cluster.source_file} says"),
+        preflight_check(
+            "ok", "account", f"credentials are for {identity.account}, as {cluster.source_file} says"
+        ),
         *check_zones(cluster, zones),
         *check_offerings(cluster, offered, set(zones)),
         check_attachments(core, facts, source, len(cluster.hubs), cluster.core_volumes),

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from ..core.backups import TAG_CLUSTER, TAG_HUB, TAG_KIND
 from ..core.names import DRIVE_CLAIM
-from ..emit import dump
 from ..errors import UsageError
-from ..lock import write_input, writing_inputs
-from ..model import Cluster
-from ..project import Project
+from ..inputs.model.cluster import Cluster
+from ..system.lock import write_input, writing_inputs
+from ..system.project import Project
+from ..write.emit import dump
 from .session import aws_errors
 from .volumes import cluster_volumes, volume_claim
 

@@ -3,7 +3,7 @@
 Git is the source of truth, so the YAML and AWS must never disagree because a
 command stopped half way. The order is:
 
-1. edit the text in memory (byte for byte, comments kept; see `hubfleet.edit`) and
+1. edit the text in memory (byte for byte, comments kept; see `hubfleet.inputs.edit`) and
    run it through the same checks as `render`; a bad size stops here;
 2. find the Auto Scaling group by eksctl's tags (missing or ambiguous stops here);
 3. stage the new text in a temporary file beside cluster.yaml, so the one local
@@ -37,16 +37,17 @@ from botocore.exceptions import ConnectionError as AwsConnectionError
 from botocore.exceptions import HTTPClientError
 from botocore.parsers import ResponseParserError
 
-from ..core.yaml_reader import dotted
-from ..edit import EditPath, edit_text, read_exact, stage_beside
+from ..core.schema_errors import dotted
 from ..errors import AwsError, HubfleetError, LocalError, UsageError
-from ..inputs import Scope, load_cluster
-from ..load import Source, parse_text
-from ..lock import writing_inputs
-from ..model import Cluster
-from ..project import Project
-from ..rendering import render_project
-from ..write import Plan
+from ..inputs.edit import EditPath, edit_text, read_exact
+from ..inputs.load import Source, parse_text
+from ..inputs.model.cluster import Cluster
+from ..inputs.pipeline import Scope, load_cluster
+from ..system.files import stage_beside
+from ..system.lock import writing_inputs
+from ..system.project import Project
+from ..write.pipeline import render_project
+from ..write.tree import Plan
 from .session import aws_errors, one_line
 
 if TYPE_CHECKING:

@@ -40,7 +40,7 @@ from botocore.exceptions import ConnectionError as AwsConnectionError
 from botocore.parsers import ResponseParserError
 
 from ..errors import AwsError, HubfleetError, UsageError
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient

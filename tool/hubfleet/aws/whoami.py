@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..inputs import load_cluster
-from ..project import Project
+from ..inputs.pipeline import load_cluster
+from ..system.project import Project
 from .session import Identity
 
 

@@ -13,16 +13,16 @@ from typing import NoReturn
 import click
 
 from .. import __version__
-from ..bootstrap import describe_bootstrap
 from ..core.layout import Layout
 from ..core.names import PLACEHOLDER_GIT_URL
 from ..errors import FindingsError, HubfleetError, os_error
-from ..fleet_init import check_first_cluster, check_requirement, init_fleet, requirement
-from ..hub_show import describe_hub, format_text
-from ..inputs import Scope, load_cluster
-from ..project import Project
-from ..rendering import plan_project, render_project
-from ..scaffold import AUTH_BLOCKS, grow_drive, new_cluster, new_hub, retire_hub
+from ..inputs.bootstrap import describe_bootstrap
+from ..inputs.fleet_init import check_first_cluster, check_requirement, init_fleet, requirement
+from ..inputs.pipeline import Scope, load_cluster
+from ..inputs.scaffold import AUTH_BLOCKS, grow_drive, new_cluster, new_hub, retire_hub
+from ..inputs.show import describe_hub, format_text
+from ..system.project import Project
+from ..write.pipeline import plan_project, render_project
 from .context import Context, pass_context
 from .hub_check import check_command
 

@@ -34,9 +34,9 @@ from ..aws.session import (
 )
 from ..aws.whoami import Whoami, cluster_accounts, pick_region
 from ..errors import FindingsError, UsageError
-from ..inputs import hub_of, load_cluster
-from ..model import Cluster
-from ..project import Project
+from ..inputs.model.cluster import Cluster
+from ..inputs.pipeline import hub_of, load_cluster
+from ..system.project import Project
 from .context import Context
 
 

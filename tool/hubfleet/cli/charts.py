@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import click
 
-from ..chartcache import ChartSource, FetchError, lock_text, read_lock, wanted_charts
-from ..edit import write_atomic
-from ..errors import AwsError, LocalError
-from ..inputs import Scope, load_project
-from ..lock import writing_inputs
+from ..errors import LocalError, RemoteError
+from ..inputs.pipeline import Scope, load_project
+from ..system.files import write_atomic
+from ..system.lock import writing_inputs
+from ..upstream.cache import ChartSource, FetchError, lock_text, read_lock, wanted_charts
 from .context import Context, pass_context
 
 
-class FetchFailed(AwsError):
-    """A repository that cannot be reached or read (exit 3, like AWS: a remote service refused)."""
+class FetchFailed(RemoteError):
+    """A repository that cannot be reached or read (exit 3: a remote service refused)."""
 
 
 @click.group()

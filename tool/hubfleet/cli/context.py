@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..project import Project, find_project
+from ..system.project import Project, find_project
 
 
 class Context:

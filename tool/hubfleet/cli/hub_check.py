@@ -19,7 +19,7 @@ from ..checking.client import HubClient
 from ..checking.steps import CheckReport, run_check
 from ..core.auth import CHECK_TOKEN, minimum_length
 from ..errors import FindingsError, UsageError
-from ..inputs import hub_of, load_cluster
+from ..inputs.pipeline import hub_of, load_cluster
 from .context import Context, pass_context
 
 TOKEN_ENV = "HUBFLEET_CHECK_TOKEN"

@@ -2,7 +2,7 @@
 on the pull request) and `plan capacity` (per cluster and node group, what the hubs need, the
 headroom, the cost).
 
-The capacity figures come from `capacity_plan` and the change's from `planning`; this module only
+The capacity figures come from `planning.capacity` and the change's from `planning`; this module only
 reads options and lays the results out as text, JSON (one object per cluster, for scripts) or
 Markdown (for a pull request or a budget request).
 """
@@ -15,15 +15,14 @@ from typing import Any
 
 import click
 
-from ..capacity_plan import ClusterPlan, GroupPlan, plan_cluster
-from ..core.files import Refused, read_regular
-from ..edit import write_atomic
 from ..errors import FindingsError, LocalError, os_error
-from ..inputs import Scope, load_project
+from ..inputs.pipeline import Scope, load_project
+from ..planning.capacity import ClusterPlan, GroupPlan, plan_cluster
 from ..planning.changes import plan_changes
 from ..planning.github import from_environment, post_plan
 from ..planning.report import COMMENT_LIMIT, markdown_report, plan_json, text_report
 from ..planning.revisions import WORKTREE
+from ..system.files import Refused, read_regular, write_atomic
 from .context import Context, pass_context
 
 #: A plan file `plan --format github` writes is cut to COMMENT_LIMIT; anything far larger is not one.

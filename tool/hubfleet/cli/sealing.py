@@ -15,13 +15,13 @@ import click
 
 from ..core.auth import AUTH_SECRET
 from ..core.names import SLACK_WEBHOOK_KEY, SMTP_PASSWORD_KEY
-from ..emit import dump
 from ..errors import UsageError
 from ..sealing.keys import new_sealing_key
 from ..sealing.seal import seal_tls
 from ..sealing.seal_auth import seal_auth
 from ..sealing.seal_monitoring import seal_grafana_admin, seal_receiver
 from ..sealing.unseal import describe, load_unsealing_keys, unseal_file
+from ..write.emit import dump
 from .context import Context, pass_context
 
 

@@ -1,5 +1,5 @@
 """`hubfleet upgrade plan CLUSTER --to X.Y`: can the cluster move to the next Kubernetes minor, and
-how (upgrade_plan.py). Exit 0 when every check passes, 1 when one fails, 2 for a target EKS
+how (planning/upgrade.py). Exit 0 when every check passes, 1 when one fails, 2 for a target EKS
 cannot reach from the cluster's version in one step.
 
 `upgrade start` and `upgrade finish` make the runbook's two input edits (the version with the
@@ -12,16 +12,18 @@ from collections.abc import Callable
 
 import click
 
-from ..chartcache import ChartSource
-from ..core.kubernetes import minor_step, today
+from ..core.kubernetes import minor_step
 from ..core.layout import Layout
 from ..core.names import UNVERSIONED
-from ..edit import EditPath, Scalar, edit_text, read_exact, remove_text, write_atomic
 from ..errors import FindingsError, UsageError
-from ..inputs import Scope, load_cluster
-from ..lock import writing_inputs
-from ..project import Project
-from ..upgrade_plan import UpgradePlan, plan_json, plan_upgrade, text_lines
+from ..inputs.edit import EditPath, Scalar, edit_text, read_exact, remove_text
+from ..inputs.pipeline import Scope, load_cluster
+from ..planning.upgrade import UpgradePlan, check_line, passed, plan_json, plan_upgrade, text_lines
+from ..system.files import write_atomic
+from ..system.lock import writing_inputs
+from ..system.project import Project
+from ..system.settings import today
+from ..upstream.cache import ChartSource
 from .context import Context, pass_context
 
 
@@ -54,7 +56,7 @@ def plan(ctx: Context, cluster: str, target: str, output: str) -> None:
 
 def _require_ok(result: UpgradePlan) -> None:
     if not result.ok:
-        failed = sum(1 for check in result.checks if not check.ok)
+        failed = sum(1 for check in result.checks if not passed(check))
         raise FindingsError(
             f"{failed} check{'s' if failed != 1 else ''} failed: fix {'them' if failed != 1 else 'it'} before upgrading"
         )
@@ -84,7 +86,7 @@ def start(ctx: Context, cluster: str, target: str) -> None:
     with writing_inputs(project):
         found = load_cluster(project, name, version_policy=False)
         result = plan_upgrade(project, found, target, ChartSource.from_environment(), today())
-        failed = [check.line() for check in result.checks if not check.ok]
+        failed = [check_line(check) for check in result.checks if not passed(check)]
         if failed:
             click.echo("\n".join(failed), err=True)
         _require_ok(result)

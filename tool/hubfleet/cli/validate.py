@@ -7,13 +7,13 @@ from typing import cast
 
 import click
 
-from ..chartcache import CACHE_ENV, MIRROR_ENV
 from ..errors import FindingsError, InputError, UsageError
+from ..system.settings import HUB_PYTHON_ENV
+from ..upstream.cache import CACHE_ENV, MIRROR_ENV
 from ..validate.findings import LAYERS
 from ..validate.locations import ENVIRONMENT
 from ..validate.output import FORMATS, Format, format_report, input_annotations, input_report
 from ..validate.pipeline import Backend, Request, default_jobs, validate_project
-from ..validate.pods import HUB_PYTHON_ENV
 from ..validate.shards import shard_clusters, shards_json
 from .context import Context, pass_context
 

@@ -4,22 +4,28 @@ the versions the pinned eksctl can create).
 
 A version is in standard support until its end date, then in extended support (six times the
 control-plane price) until that end date, then over: AWS upgrades such a cluster itself. The
-date of "today" can be fixed with HUBFLEET_TODAY (YYYY-MM-DD) to reproduce a run.
+date of "today" is passed in (`hubfleet.system.settings.today`).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from typing import Literal
 
 from ..errors import UsageError
 from .package_data import data_file
 
+#: Fixes "today" to reproduce a run (read by hubfleet.system.settings; named here for messages).
 TODAY_ENV = "HUBFLEET_TODAY"
+
 Support = Literal["unreleased", "standard", "extended", "ended", "unknown"]
+
+
+def kube_version(version: str) -> str:
+    """`1.32` -> `1.32.0`, as helm's --kube-version and kubeconform's -kubernetes-version want it."""
+    return version if version.count(".") >= 2 else f"{version}.0"
 
 
 @dataclass(frozen=True)
@@ -28,16 +34,6 @@ class EksVersion:
     released: date
     end_of_standard: date
     end_of_extended: date
-
-
-def today() -> date:
-    fixed = os.environ.get(TODAY_ENV)
-    if not fixed:
-        return datetime.now(UTC).date()
-    try:
-        return datetime.strptime(fixed, "%Y-%m-%d").date()
-    except ValueError:
-        raise UsageError(TODAY_ENV, f"'{fixed}' is not a date; give one as YYYY-MM-DD, or unset it") from None
 
 
 @cache

@@ -26,9 +26,6 @@ BOOTSTRAP_DIR = "flux-system"
 #: rename stays on one file system), and the render fingerprints. It holds a `.gitignore` of `*`,
 #: and neither Flux (which reads gitops/clusters/<name>/) nor kustomize ever looks at it.
 STATE_DIR = ".hubfleet"
-#: Files staged beside an input before an atomic rename; ignored by git (.gitignore), so one a
-#: killed command leaves behind is never committed.
-STAGING_PREFIX = ".hubfleet-staging-"
 
 CLUSTERS = "clusters"
 INFRASTRUCTURE = "infrastructure"

@@ -12,13 +12,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
-
-from .yaml_reader import dotted
 
 FieldPath = tuple[str | int, ...]
 
@@ -33,6 +31,14 @@ TYPE_NAMES = {
     "boolean": "true or false",
     "null": "nothing",
 }
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    """`nodeGroups.extraUser[0].name` from ("nodeGroups", "extraUser", 0, "name")."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 @dataclass(frozen=True)

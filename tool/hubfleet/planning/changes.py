@@ -15,17 +15,17 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from ..chartcache import ChartSource
 from ..core.charts import chart_spec
 from ..core.layout import Layout
-from ..core.programs import find_tool
-from ..core.yaml_reader import load_one
 from ..errors import HubfleetError
-from ..inputs import Scope, load_project
-from ..model import Cluster
-from ..project import Project
-from ..rendering import render_files, settle
-from ..write import serialise
+from ..inputs.model.cluster import Cluster
+from ..inputs.pipeline import Scope, load_project
+from ..system.programs import find_tool
+from ..system.project import Project
+from ..system.yaml_reader import load_one
+from ..upstream.cache import ChartSource
+from ..write.pipeline import render_files, settle
+from ..write.tree import serialise
 from .expansion import OWN_CHART_PREFIX, Expander, Side, expanded_changes
 from .model import ChangePlan, ClusterChanges
 from .objects import ObjectChange, ObjectKey, by_cluster, object_changes
@@ -196,7 +196,7 @@ def _expanded(
     if helm is None:
         notes.append("helm is not installed (`make tools`): the changed HelmReleases were not expanded")
         return []
-    expander = Expander(helm, ChartSource.from_environment(), scratch, notes)
+    expander = Expander(helm, ChartSource.from_environment(), scratch, notes, find_tool("kubectl", root))
     return expanded_changes(expander, base, head, released)
 
 

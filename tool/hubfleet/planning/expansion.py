@@ -17,17 +17,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import tarfile
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
 from ..core.charts import UPSTREAM_CHARTS, chart_spec
 from ..core.layout import Layout
+from ..system.programs import run
+from ..upstream.cache import ChartRef, ChartSource, FetchError, read_lock
+from ..upstream.helm import placement, post_render, template_command
+from ..upstream.packages import chart_files
 from .objects import ObjectChange, documents, index_documents, indexed_changes
 
 HELM_TIMEOUT_S = 300
@@ -52,18 +53,8 @@ class Side:
 
 def reads_back_statefulsets(chart: Path) -> bool:
     """Whether a chart (folder or package) looks its StatefulSets up in the cluster."""
-    if chart.is_dir():
-        return any(
-            READS_BACK.search(p.read_text(errors="replace"))
-            for p in chart.glob("templates/**/*")
-            if p.is_file()
-        )
-    with tarfile.open(chart) as tar:
-        for member in tar:
-            handle = tar.extractfile(member) if member.isfile() and "/templates/" in member.name else None
-            if handle is not None and READS_BACK.search(handle.read().decode(errors="replace")):
-                return True
-    return False
+    templates = chart_files(chart, lambda inside: inside.startswith("templates/"))
+    return any(READS_BACK.search(text.decode(errors="replace")) for text in templates.values())
 
 
 def _stable(document: dict[str, Any], read_back: bool) -> dict[str, Any]:
@@ -98,8 +89,11 @@ NOTHING = Expanded([], False)
 class Expander:
     """helm template of one side's HelmReleases; failures become notes, never a stopped plan."""
 
-    def __init__(self, helm: str, source: ChartSource, workdir: Path, notes: list[str]) -> None:
+    def __init__(
+        self, helm: str, source: ChartSource, workdir: Path, notes: list[str], kubectl: str | None = None
+    ) -> None:
         self.helm = helm
+        self.kubectl = kubectl
         self.source = source
         self.workdir = workdir
         self.notes = notes
@@ -135,38 +129,37 @@ class Expander:
             return None
 
     def expand(self, side: Side, cluster: str, document: dict[str, Any]) -> Expanded | None:
+        """The objects helm-controller would apply for one HelmRelease (upstream/helm.py), or None
+        with a note saying why it was not expanded."""
         chart = self._chart(side, document)
         if chart is None:
             return None
         metadata = document.get("metadata") or {}
         spec = document.get("spec") or {}
-        namespace = str(spec.get("targetNamespace") or metadata.get("namespace") or "default")
-        name = str(spec.get("releaseName") or metadata.get("name") or "release")
+        name = str(metadata.get("name") or "release")
+        placed = placement(spec, name, str(metadata.get("namespace") or "default"))
         values = spec.get("values") if isinstance(spec.get("values"), dict) else {}
         handle, values_file = tempfile.mkstemp(suffix=".json", dir=self.workdir)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(values, out)
-        version = side.kubernetes.get(cluster, "")
-        command = [self.helm, "template", name, chart, "--namespace", namespace, "--skip-schema-validation",
-                   "-f", values_file] + (["--kube-version", f"{version}.0"] if version else [])  # fmt: skip
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, check=False, timeout=HELM_TIMEOUT_S
-            )
-        except subprocess.TimeoutExpired:
-            self.notes.append(f"{cluster}: HelmRelease {namespace}/{metadata.get('name')}: helm template took over "
-                              f"{HELM_TIMEOUT_S} s and was stopped")  # fmt: skip
-            return None
-        if done.returncode != 0:
-            lines = (done.stderr.strip() or "helm failed").splitlines()
-            self.notes.append(
-                f"{cluster}: HelmRelease {namespace}/{metadata.get('name')}: helm template: {lines[-1]}"
-            )
+        # Our own charts' values schemas are checked; an upstream one may fetch its schema from the
+        # internet, which a plan never does (validate checks those values offline).
+        upstream = not Path(chart).is_dir()
+        command = template_command(self.helm, Path(chart), placed.release_name, placed.namespace,
+                                   side.kubernetes.get(cluster), [Path(values_file)], upstream)  # fmt: skip
+        done = post_render(run(command, timeout=HELM_TIMEOUT_S), _renderers(spec), self.kubectl, self.workdir)
+        if not done.ok:
+            self.notes.append(f"{cluster}: HelmRelease {metadata.get('namespace')}/{name}: helm template: "
+                              f"{done.error_text()}")  # fmt: skip
             return None
         found = documents(done.stdout.encode())
         for item in found:
-            item.setdefault("metadata", {}).setdefault("namespace", namespace)
+            item.setdefault("metadata", {}).setdefault("namespace", placed.namespace)
         return Expanded(found, reads_back_statefulsets(Path(chart)))
+
+
+def _renderers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in spec.get("postRenderers") or [] if isinstance(r, dict)]
 
 
 def expanded_changes(

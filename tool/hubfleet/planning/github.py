@@ -28,8 +28,8 @@ from typing import IO, Any
 from urllib.error import HTTPError, URLError
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
-from ..core.files import Refused, read_regular
 from ..errors import GitHubError, UsageError
+from ..system.files import Refused, read_regular
 from .report import COMMENT_LIMIT, MARKER
 
 PAGE = 100

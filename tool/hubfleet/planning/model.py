@@ -30,4 +30,4 @@ class ChangePlan:
 
     @property
     def blocking(self) -> list[Risk]:
-        return [risk for risk in self.risks if risk.severity == "blocking"]
+        return [risk for risk in self.risks if risk.severity == "error"]

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from ruamel.yaml.error import YAMLError
 
 from ..core.layout import Layout
-from ..core.yaml_reader import load_all
+from ..system.yaml_reader import load_all
 
 Change = Literal["added", "changed", "removed"]
 HIDDEN = "(hidden)"

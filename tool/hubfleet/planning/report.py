@@ -12,16 +12,17 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.risks import PLAN_WORDS, SEVERITIES
 from .model import ChangePlan, ClusterChanges
 from .objects import ObjectChange
-from .risks import SEVERITIES, Risk
+from .risks import Risk
 
 #: The first line of the pull-request comment: how the workflow finds its own comment again.
 MARKER = "<!-- hubfleet-plan -->"
 COMMENT_LIMIT = 60_000
 ARTIFACT_NAME = "hubfleet-plan"
 SIGN = {"added": "+", "changed": "~", "removed": "-"}
-BADGE = {"blocking": ":no_entry: blocking", "warning": ":warning: warning", "info": "info"}
+BADGE = {"error": ":no_entry: blocking", "warning": ":warning: warning", "info": "info"}
 
 
 def plan_json(plan: ChangePlan) -> dict[str, Any]:
@@ -33,12 +34,12 @@ def plan_json(plan: ChangePlan) -> dict[str, Any]:
         "risks": [
             {
                 "id": r.id,
-                "severity": r.severity,
+                "severity": r.word,
                 "area": r.area,
                 "cluster": r.cluster,
                 "subject": r.subject,
-                "reason": r.reason,
-                "source": r.source,
+                "reason": r.message,
+                "source": r.file,
             }
             for r in plan.risks
         ],
@@ -72,7 +73,7 @@ def plan_json(plan: ChangePlan) -> dict[str, Any]:
 
 def _tally(risks: list[Risk]) -> str:
     counts = [(s, sum(1 for r in risks if r.severity == s)) for s in SEVERITIES]
-    return ", ".join(f"{n} {s}" for s, n in counts)
+    return ", ".join(f"{n} {PLAN_WORDS[s]}" for s, n in counts)
 
 
 def _summary(cluster: ClusterChanges) -> str:
@@ -99,7 +100,7 @@ def text_report(plan: ChangePlan) -> list[str]:
     if not plan.clusters and not plan.risks:
         return [*lines, "no changes"]
     if plan.risks:
-        lines += [f"risks: {_tally(plan.risks)}", *(f"  {r.line()}" for r in plan.risks)]
+        lines += [f"risks: {_tally(plan.risks)}", *(f"  {r.text()}" for r in plan.risks)]
     for cluster in plan.clusters:
         lines.append(f"{cluster.name}: {_summary(cluster)}")
         lines += [f"  upgrade {line}" for line in cluster.upgrades]
@@ -188,7 +189,7 @@ def markdown_report(plan: ChangePlan, limit: int | None = None, marker: bool = F
         for line in ("", "### Risks", "", "| severity | area | where | why |", "|---|---|---|---|"):
             budget.add(line)
         rows = [
-            f"| {BADGE[r.severity]} | {r.area} | {_cell(r.cluster)}/{_cell(r.subject)} | {_cell(r.reason)} |"
+            f"| {BADGE[r.severity]} | {r.area} | {_cell(r.cluster)}/{_cell(r.subject)} | {_cell(r.message)} |"
             for r in plan.risks
         ]
         _section(budget, rows, "risk flags")

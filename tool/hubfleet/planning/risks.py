@@ -3,117 +3,53 @@ each with an id, a severity and a one-line reason.
 
 Computed from the base and head input models (what people meant) and the object changes (what
 Flux will apply). `blocking` flags fail the plan and `validate --base`: they lose data unless the
-documented order is followed. FLAGS holds the severity, area and wording of every flag, and is
-the only place they are written.
+documented order is followed. The severity, area and wording of every flag are in
+`hubfleet.core.risks`, with the words render and the edit commands use for the same risks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from ..capacity_plan import plan_cluster
 from ..core.capacity import size_gib
 from ..core.kubernetes import minor
 from ..core.names import DRIVE_STORAGE_CLASS, generation_age, split_generation
-from ..model import Cluster, Hub
+from ..core.risks import FLAGS, PLAN_WORDS, PRUNE_ANNOTATION, SEVERITIES, Area
+from ..errors import Diagnostic
+from ..inputs.model.cluster import Cluster, Hub
+from .capacity import plan_cluster
 from .objects import ObjectChange
 
-Severity = Literal["blocking", "warning", "info"]
-Area = Literal["data", "access", "capacity", "upgrade"]
-SEVERITIES: tuple[Severity, ...] = ("blocking", "warning", "info")
-PRUNE_ANNOTATION = "kustomize.toolkit.fluxcd.io/prune"
 VOLUME_KINDS = ("PersistentVolumeClaim", "PersistentVolume", "StatefulSet")
-
-#: id -> (severity, area, reason with {placeholders}).
-FLAGS: dict[str, tuple[Severity, Area, str]] = {
-    "hub-removed": ("blocking", "data", "the hub file is removed while the hub is active: its drive and every "
-                    "user's files would be orphaned; retire it first (`hubfleet hub retire {cluster} {hub}`), merge, "
-                    "and remove the file in a later change"),
-    "retired-hub-removed": ("info", "data", "the retired hub's file is removed: its drive release stays (Flux does "
-                            "not prune it); delete it by hand when the data is no longer wanted"),
-    "drive-shrunk": ("blocking", "data", "drive.size shrinks from {old} to {new}: EBS volumes only grow, and the "
-                     "drive's claim would fail to update"),
-    "drive-grown": ("info", "data", "the drive grows from {old} to {new}: the EBS volume and its file system grow "
-                    "online, users keep working"),
-    "core-zone-changed": ("blocking", "data", "coreZone changes from {old} to {new}: every drive's EBS volume stays "
-                          "in {old}, where no core node would run; volumes cannot change zones"),
-    "prune-guard-lost": ("blocking", "data", f"loses {PRUNE_ANNOTATION}: disabled, so Flux would delete it, and the "
-                         "data it holds, once it leaves the tree"),
-    "drive-class-deletes": ("blocking", "data", "reclaimPolicy becomes Delete: a volume is deleted with its claim"),
-    "reclaim-delete": ("warning", "data", "reclaimPolicy becomes Delete: a volume is deleted with its claim"),
-    "storage-class-changed": ("warning", "data", "{change}: a StorageClass cannot be changed in place, so the apply "
-                              "fails until it is deleted and made again (its volumes keep their settings)"),
-    "namespace-removed": ("warning", "data", "removed: deleting a namespace deletes everything in it, volume claims "
-                          "included"),
-    "volume-object-removed": ("warning", "data", "removed: with Flux pruning, its volumes may be released or "
-                              "deleted"),
-    "statefulset-immutable": ("warning", "data", "an immutable field changes (volumeClaimTemplates or selector): "
-                              "Kubernetes refuses the update until the StatefulSet is replaced"),
-    "claim-immutable": ("warning", "data", "an immutable field of the claim changes: Kubernetes refuses the update"),
-    "prune-on": ("warning", "data", "spec.prune is turned on: objects that leave its path are deleted from the "
-                 "cluster"),
-    "login-changed": ("warning", "access", "login changes from {old} to {new}: users get new user names, so new, "
-                      "empty home folders; their old files stay on the drive"),
-    "opened-to-everyone": ("warning", "access", "allowed.everyone is turned on: anyone who can log in with {type} "
-                           "may use the hub"),
-    "dummy-login": ("warning", "access", "login becomes dummy: any password works"),
-    "new-hub-open": ("warning", "access", "a new hub open to everyone who can log in with {type}"),
-    "new-hub-dummy": ("warning", "access", "a new hub with dummy login: any password works"),
-    "allow-rules-removed": ("info", "access", "allow rules removed ({rules}): people they admitted lose access"),
-    "admins-changed": ("info", "access", "admins {change}"),
-    "generation-dropped": ("blocking", "capacity", "the ClusterConfig drops {groups} while their nodes may run hubs "
-                           "and servers: `eksctl delete nodegroup -f {config} --only-missing` would delete those "
-                           "nodes, and servers would wait for groups not yet created; keep the generation with "
-                           "nodeGroups.retiring: \"{generation}\" until it is drained"),
-    "generation-retired": ("info", "capacity", "the ClusterConfig drops {groups} (generation {generation}): once "
-                           "merged, with their nodes drained, `eksctl delete nodegroup -f {config} --only-missing "
-                           "--approve` deletes what it no longer lists"),
-    "retiring-group-added": ("warning", "capacity", "the ClusterConfig adds {groups} to the retiring generation "
-                             "{generation}: `eksctl create nodegroup -f {config} --only-missing` would make a group only to "
-                             "drain it; add node groups after the rotation"),
-    "node-group-removed": ("warning", "capacity", "the ClusterConfig drops {groups}: `eksctl delete nodegroup -f "
-                           "{config} --only-missing` deletes what it no longer lists, and servers running there "
-                           "stop"),
-    "max-below-desired": ("warning", "capacity", "maxSize {max} is below the {desired} nodes desiredCapacity had: "
-                          "the autoscaler removes the rest"),
-    "max-below-needed": ("warning", "capacity", "the capacity plan needs {needed} nodes and maxSize is {max}: some "
-                         "hubs' pods would not be scheduled"),
-    "kubernetes-downgrade": ("blocking", "upgrade", "Kubernetes {old} -> {new}: EKS cannot take a control plane back "
-                             "to an older version"),
-    "kubernetes-skip": ("blocking", "upgrade", "Kubernetes {old} -> {new} skips a minor version: EKS upgrades one at "
-                        "a time, and the images that follow the minor would run ahead of the control plane; raise "
-                        "it one minor version per change (`hubfleet upgrade plan`)"),
-    "kubernetes-version": ("warning", "upgrade", "Kubernetes {old} -> {new}: eksctl upgrades the control plane; node "
-                           "groups must be rotated (`hubfleet upgrade plan` prints the runbook)"),
-    "chart-major": ("warning", "upgrade", "chart {old} -> {new} is a major version: read the chart's upgrade notes "
-                    "before merging"),
-    "chart-version": ("info", "upgrade", "chart {old} -> {new}"),
-    "image-changed": ("info", "upgrade", "image: {change}"),
-    "own-chart-major": ("warning", "upgrade", "{old} -> {new}: Flux upgrades its {releases}"),
-    "own-chart-version": ("info", "upgrade", "{old} -> {new}: Flux upgrades its {releases}"),
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class Risk:
-    id: str
-    severity: Severity
-    area: Area
-    cluster: str
-    subject: str
-    reason: str
-    #: The file to look at: the input that says it, or the rendered file for an object's risk.
-    source: str = ""
+class Risk(Diagnostic):
+    """A risk flag: a Diagnostic at the file to look at (the input that says it, or the rendered
+    file for an object's risk), about `subject` of `cluster`, with the flag's id and area."""
 
-    def line(self) -> str:
-        return f"{self.severity}: {self.area}: {self.cluster}/{self.subject}: {self.reason}"
+    id: str = ""
+    area: Area = "data"
+    cluster: str = ""
+
+    @property
+    def word(self) -> str:
+        """The severity as the plan says it (`blocking` for an error)."""
+        return PLAN_WORDS[self.severity]
+
+    def text(self) -> str:
+        """The flag as the plan's text output shows it."""
+        return f"{self.word}: {self.area}: {self.cluster}/{self.subject}: {self.message}"
 
 
 def flag(flag_id: str, cluster: str, subject: str, source: str = "", **values: Any) -> Risk:
     severity, area, reason = FLAGS[flag_id]
-    return Risk(flag_id, severity, area, cluster, subject, reason.format(cluster=cluster, **values), source)
+    message = reason.format(cluster=cluster, **values)
+    return Risk(
+        source, subject=subject, message=message, severity=severity, id=flag_id, area=area, cluster=cluster
+    )
 
 
 def _hub_risks(cluster: str, old: Hub, new: Hub) -> list[Risk]:
@@ -334,4 +270,4 @@ def own_chart_risks(versions: Mapping[str, tuple[str, str]], releases: Mapping[s
 
 def sort_risks(risks: list[Risk]) -> list[Risk]:
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
-    return sorted(set(risks), key=lambda r: (order[r.severity], r.cluster, r.area, r.subject, r.reason))
+    return sorted(set(risks), key=lambda r: (order[r.severity], r.cluster, r.area, r.subject, r.message))

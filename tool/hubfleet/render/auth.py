@@ -33,8 +33,8 @@ from ..core.auth import (
     USER_PASSWORD,
     hub_urls,
 )
-from ..model import Cluster, Hub
-from ..model_auth import Auth
+from ..inputs.model.auth import Auth
+from ..inputs.model.cluster import Cluster, Hub
 from .course_roles import github_team_groups, lti13_launch_hook
 
 GITHUB_ORG_SCOPE = "read:org"

@@ -16,7 +16,7 @@ from ..core.names import (
     aws_partition,
     discovery_tags,
 )
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 from .common import NO_ESCALATION, NON_ROOT_POD, Manifest, upstream_release
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.auth import AUTH_SECRET, CHECK_SERVICE, CHECK_TOKEN, CHECK_USER
-from ..model import Cluster, Hub
+from ..inputs.model.cluster import Cluster, Hub
 
 #: JupyterHub 5 scopes, each filtered to the check's own user.
 CHECK_SCOPES = tuple(

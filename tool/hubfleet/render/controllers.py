@@ -11,7 +11,7 @@ from ..core.names import (
     ROLE_LABELS,
     SEALED_SECRETS_CONTROLLER,
 )
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 from .common import NO_ESCALATION, Manifest, metadata, upstream_release
 
 TOOLS_SELECTOR = {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]}

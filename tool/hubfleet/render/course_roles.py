@@ -24,7 +24,7 @@ import json
 from typing import Any
 
 from ..core.auth import GRADERS, LTI_CONTEXT_CLAIM, LTI_DEPLOYMENT_CLAIM, LTI_MEMBERSHIP, LTI_ROLES_CLAIM
-from ..model_auth import Auth, Lti13Platform
+from ..inputs.model.auth import Auth, Lti13Platform
 
 GRADER_SCOPES = ("admin-ui", "list:users", "read:users", "read:servers", "access:servers")
 

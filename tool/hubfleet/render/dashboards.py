@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.names import DRIVE_CLAIM, MONITORING_NAMESPACE
-from ..model import GrafanaDashboard
+from ..inputs.model.cluster import GrafanaDashboard
 from . import metrics
 from .common import Manifest
 

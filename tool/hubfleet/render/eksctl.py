@@ -20,7 +20,7 @@ from ..core.names import (
     autoscaler_role_name,
     aws_partition,
 )
-from ..model import Cluster, NodeGroup
+from ..inputs.model.cluster import Cluster, NodeGroup
 from .common import Manifest
 
 #: An add-on's version for eksctl: the newest EKS offers for the cluster's Kubernetes minor. Without

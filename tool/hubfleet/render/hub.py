@@ -25,7 +25,7 @@ from ..core.names import (
     PRUNE_DISABLED,
     VPC_CIDR,
 )
-from ..model import Cluster, Hub
+from ..inputs.model.cluster import Cluster, Hub
 from .auth import AuthValues, auth_values
 from .check import check_service
 from .common import Manifest, helm_release, namespace, upstream_release

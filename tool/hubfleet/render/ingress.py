@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..core.capacity import TOOLS_PODS
 from ..core.charts import NGINX_INGRESS
 from ..core.names import INGRESS_CLASS, MERGEABLE_TYPE, NGINX_NAMESPACE, NODEGROUP_ROLE_LABEL, ROLE_LABELS
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 from .common import Manifest, metadata, namespace, upstream_release
 
 MASTER_INGRESS = "hubs-master"

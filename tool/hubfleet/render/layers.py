@@ -24,7 +24,7 @@ from ..core.names import (
     INFRA_INGRESS,
     INFRA_MONITORING,
 )
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 from .common import KUSTOMIZE_API, Manifest, kustomization_file, metadata
 
 

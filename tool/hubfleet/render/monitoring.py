@@ -39,7 +39,7 @@ from ..core.names import (
     SLACK_WEBHOOK_KEY,
     SMTP_PASSWORD_KEY,
 )
-from ..model import ALERTMANAGER_STORAGE, Cluster, GrafanaDashboard, Monitoring
+from ..inputs.model.cluster import ALERTMANAGER_STORAGE, Cluster, GrafanaDashboard, Monitoring
 from . import metrics
 from .common import NO_ESCALATION, Manifest, namespace, upstream_release
 from .dashboards import DASHBOARD_LABEL, FOLDER_ANNOTATION, render_dashboards

@@ -31,7 +31,7 @@ from typing import Any
 from ..core.capacity import CALICO_NODE_POD, CALICO_TYPHA_REPLICAS, TOOLS_PODS, PodSize
 from ..core.charts import CALICO_CRDS, TIGERA_OPERATOR
 from ..core.names import TIGERA_NAMESPACE
-from ..model import Cluster
+from ..inputs.model.cluster import Cluster
 from .common import NO_ESCALATION, Manifest, metadata, namespace, upstream_release
 from .controllers import TOOLS_SELECTOR
 

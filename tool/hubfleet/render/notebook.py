@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Hub, Profile
+from ..inputs.model.cluster import Hub, Profile
 
 SHM_VOLUME = "hubfleet-shm"
 SHM_MOUNT = "/dev/shm"

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ..core.names import GPU_RESOURCE, GPU_TAINT, NODE_GROUP_LABEL, USER_TAINT_KEY
-from ..model import MAIN_USER_GROUP, Cluster, Hub, Image, Profile
+from ..inputs.model.cluster import MAIN_USER_GROUP, Cluster, Hub, Image, Profile
 from .notebook import shm_override
 
 #: The tolerations z2jh gives user servers (the dedicated-user taint, in both spellings it uses).

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.names import HOME_CLAIM, NODE_PURPOSE_LABEL
-from ..model import Restore
+from ..inputs.model.cluster import Restore
 from .common import Manifest, metadata
 from .home import HOME_OWNER_IMAGE, SHARED_DIR
 

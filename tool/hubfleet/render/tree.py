@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ..core.layout import Layout
 from ..core.names import MONITORING_NAMESPACE
-from ..model import Cluster, GrafanaDashboard, SealedSecretFile
+from ..inputs.model.cluster import Cluster, GrafanaDashboard, SealedSecretFile
 from .autoscaler import render_autoscaler
 from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller

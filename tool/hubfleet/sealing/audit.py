@@ -11,14 +11,12 @@ tree, so `hubfleet validate` asks it there (validate/ingress.py), not here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from ..core.names import NGINX_NAMESPACE
-from ..errors import InputError
-from ..model import Cluster, SealedSecretFile
-from ..project import Project
+from ..errors import Diagnostic, InputError, Severity
+from ..inputs.model.cluster import Cluster, SealedSecretFile
+from ..system.project import Project
 from .certs import EXPIRY_WARNING, covers, load_sealing_certificate
 from .crypto import fingerprint
 from .sealedsecret import (
@@ -29,38 +27,34 @@ from .sealedsecret import (
     manifest_identity,
 )
 
-Severity = Literal["error", "warning"]
+
+def audit_order(found: Diagnostic) -> tuple[str, str, str]:
+    """The audit's order: by file, errors before warnings, then by message."""
+    return found.file, found.severity, found.message
 
 
-@dataclass(frozen=True, order=True)
-class SealFinding:
+def seal_finding(file: str, severity: Severity, message: str) -> Diagnostic:
     """One thing wrong with one sealed-secret input; `file` is relative to the project root."""
-
-    file: str
-    severity: Severity
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.severity}: {self.message}"
+    return Diagnostic(file, message=message, severity=severity)
 
 
-def _sealing_fingerprint(project: Project, cluster: Cluster) -> tuple[str | None, list[SealFinding]]:
+def _sealing_fingerprint(project: Project, cluster: Cluster) -> tuple[str | None, list[Diagnostic]]:
     path = project.sealing_cert(cluster.name)
     display = project.relative(path)
     try:
         return fingerprint(load_sealing_certificate(path, display, cluster.name)), []
     except InputError as error:
         message = error.problems[0].message if error.problems else error.message
-        return None, [SealFinding(display, "error", message)]
+        return None, [seal_finding(display, "error", message)]
 
 
 def _check_one(
     sealed: SealedSecretFile, cluster: Cluster, sealing: str | None, now: datetime
-) -> list[SealFinding]:
-    findings: list[SealFinding] = []
+) -> list[Diagnostic]:
+    findings: list[Diagnostic] = []
 
     def add(severity: Severity, message: str) -> None:
-        findings.append(SealFinding(sealed.source_file, severity, message))
+        findings.append(seal_finding(sealed.source_file, severity, message))
 
     annotations = manifest_annotations(sealed.manifest)
     recorded = annotations.get(SEALING_SHA256)
@@ -98,9 +92,9 @@ def _check_one(
     return findings
 
 
-def audit_sealed_secrets(project: Project, cluster: Cluster, now: datetime) -> list[SealFinding]:
+def audit_sealed_secrets(project: Project, cluster: Cluster, now: datetime) -> list[Diagnostic]:
     """Every finding about `cluster`'s sealed secrets at time `now` (timezone-aware), sorted."""
     sealing, findings = _sealing_fingerprint(project, cluster)
     for sealed in cluster.sealed_secrets:
         findings += _check_one(sealed, cluster, sealing, now)
-    return sorted(findings)
+    return sorted(findings, key=audit_order)

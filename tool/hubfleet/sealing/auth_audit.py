@@ -23,8 +23,9 @@ from ..core.names import (
     SLACK_WEBHOOK_KEY,
     SMTP_PASSWORD_KEY,
 )
-from ..model import Cluster, Hub, SealedSecretFile
-from .audit import SealFinding
+from ..errors import Diagnostic
+from ..inputs.model.cluster import Cluster, Hub, SealedSecretFile
+from .audit import audit_order, seal_finding
 from .sealedsecret import manifest_identity, mapping
 
 
@@ -43,15 +44,15 @@ def _sealed_keys(sealed: SealedSecretFile) -> set[str]:
     return {str(key) for key in mapping(mapping(sealed.manifest.get("spec")).get("encryptedData"))}
 
 
-def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
+def audit_hub_logins(cluster: Cluster) -> list[Diagnostic]:
     """Every finding about the login secrets of `cluster`'s hubs, sorted."""
-    findings: list[SealFinding] = []
+    findings: list[Diagnostic] = []
     by_file = {sealed.file_name: sealed for sealed in cluster.sealed_secrets}
     hubs = {auth_sealed_file_name(hub.name) for hub in cluster.hubs}
     for name, stray in by_file.items():
         if name.startswith("auth.") and name not in hubs:
             findings.append(
-                SealFinding(
+                seal_finding(
                     stray.source_file,
                     "warning",
                     f"cluster {cluster.name} has no hub named in this file's name; a login secret is only read "
@@ -63,7 +64,7 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
         if sealed is not None and manifest_identity(sealed.manifest) != (hub.name, AUTH_SECRET):
             namespace, name = manifest_identity(sealed.manifest)
             findings.append(
-                SealFinding(
+                seal_finding(
                     sealed.source_file,
                     "error",
                     f"sealed for {namespace}/{name}, not {hub.name}/{AUTH_SECRET}: hub {hub.name} cannot "
@@ -75,7 +76,7 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
             continue
         if hub.auth_type == "dummy":
             findings.append(
-                SealFinding(
+                seal_finding(
                     hub.source_file,
                     "warning",
                     f"hub {hub.name} uses the dummy login (insecure: true): anyone who knows an allowed "
@@ -89,7 +90,7 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
             where = f"{hub.name}/{AUTH_SECRET}"
             steps = "; ".join(f"{key}: `{seal_command(cluster.name, hub, key)}`" for key in missing)
             findings.append(
-                SealFinding(
+                seal_finding(
                     hub.source_file,
                     "error",
                     f"auth: the {hub.auth_type} login needs {', '.join(missing)} sealed in {where}, "
@@ -101,7 +102,7 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
         for s in cluster.sealed_secrets
     ):
         findings.append(
-            SealFinding(
+            seal_finding(
                 cluster.source_file,
                 "error",
                 f"monitoring: Grafana's admin login is not sealed ({MONITORING_NAMESPACE}/{GRAFANA_ADMIN_SECRET}); "
@@ -109,16 +110,16 @@ def audit_hub_logins(cluster: Cluster) -> list[SealFinding]:
             )
         )
     findings += _receiver_findings(cluster) + _orphaned_monitoring(cluster)
-    return sorted(findings)
+    return sorted(findings, key=audit_order)
 
 
-def _orphaned_monitoring(cluster: Cluster) -> list[SealFinding]:
+def _orphaned_monitoring(cluster: Cluster) -> list[Diagnostic]:
     """A monitoring secret of a cluster without monitoring would be applied with the infrastructure
     configs, before any `monitoring` namespace exists, and stop that whole layer."""
     if cluster.monitoring is not None:
         return []
     return [
-        SealFinding(
+        seal_finding(
             s.source_file,
             "error",
             f"sealed for the {MONITORING_NAMESPACE} namespace, and {cluster.source_file} has no monitoring: "
@@ -129,7 +130,7 @@ def _orphaned_monitoring(cluster: Cluster) -> list[SealFinding]:
     ]
 
 
-def _receiver_findings(cluster: Cluster) -> list[SealFinding]:
+def _receiver_findings(cluster: Cluster) -> list[Diagnostic]:
     needed = cluster.monitoring.receiver_keys if cluster.monitoring else ()
     sealed = next(
         (
@@ -146,7 +147,7 @@ def _receiver_findings(cluster: Cluster) -> list[SealFinding]:
     flags = {SLACK_WEBHOOK_KEY: "--slack-webhook", SMTP_PASSWORD_KEY: "--smtp-password"}
     steps = "; ".join(f"`hubfleet seal monitoring {cluster.name} {flags[key]}`" for key in missing)
     return [
-        SealFinding(
+        seal_finding(
             cluster.source_file,
             "error",
             f"monitoring.alerts: {', '.join(missing)} not sealed ({MONITORING_NAMESPACE}/{ALERT_RECEIVERS_SECRET}); "

@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
-from ..core.files import Refused, read_regular
-from ..errors import InputError, Problem
+from ..errors import Diagnostic, InputError
+from ..system.files import Refused, read_regular
 from .crypto import fingerprint, same_public_key
 
 MAX_PEM_BYTES = 1024 * 1024
@@ -31,12 +31,12 @@ DER_SEQUENCE = 0x30
 
 
 def _refuse(file: str, message: str) -> InputError:
-    return InputError([Problem(file, 0, 0, "", message)])
+    return InputError([Diagnostic(file, 0, 0, "", message)])
 
 
 def read_pem_file(path: Path, display: str) -> bytes:
     """The bytes of a small key or certificate file, or InputError saying why not (a FIFO or
-    /dev/zero is refused, not read: see core/files.py)."""
+    /dev/zero is refused, not read: see system/files.py)."""
     try:
         return read_regular(path, MAX_PEM_BYTES)
     except Refused as refused:
@@ -189,10 +189,10 @@ def check_tls_pair(
     key_display: str,
 ) -> list[str]:
     """Refuse a pair the ingress could not serve for `domain`; return warnings (expiring soon)."""
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
 
     def refuse(file: str, message: str) -> None:
-        problems.append(Problem(file, 0, 0, "", message))
+        problems.append(Diagnostic(file, 0, 0, "", message))
 
     leaf = chain[0]
     if not same_public_key(leaf.public_key(), key.public_key()):

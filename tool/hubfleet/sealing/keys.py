@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from ..core.names import SEALED_SECRETS_CONTROLLER, SEALED_SECRETS_NAMESPACE
-from ..edit import write_atomic
 from ..errors import InputError, UsageError, os_error
-from ..inputs import load_cluster
-from ..lock import writing_inputs
-from ..project import Project
+from ..inputs.pipeline import load_cluster
+from ..system.files import write_atomic
+from ..system.lock import writing_inputs
+from ..system.project import Project
 from .crypto import fingerprint
 
 #: The controller's defaults (--key-size, --key-ttl) and the subject of its documented BYO example.

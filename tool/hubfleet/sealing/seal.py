@@ -18,10 +18,10 @@ from typing import TypeVar
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ..core.names import NGINX_NAMESPACE
-from ..errors import InputError, Problem, UsageError
-from ..inputs import load_cluster
-from ..lock import write_input
-from ..project import Project
+from ..errors import Diagnostic, InputError, UsageError
+from ..inputs.pipeline import load_cluster
+from ..system.lock import write_input
+from ..system.project import Project
 from .certs import (
     CertFacts,
     certificate_facts,
@@ -74,12 +74,12 @@ def _check_names(name: str, namespace: str) -> None:
         raise UsageError("", "\n".join(problems))
 
 
-def _collect(problems: list[Problem], load: Callable[[], T]) -> T | None:
+def _collect(problems: list[Diagnostic], load: Callable[[], T]) -> T | None:
     """Run one loader, keeping its problems so every bad input is reported at once."""
     try:
         return load()
     except InputError as error:
-        problems.extend(error.problems or [Problem("", 0, 0, "", error.message)])
+        problems.extend(error.problems or [Diagnostic("", 0, 0, "", error.message)])
         return None
 
 
@@ -100,7 +100,7 @@ def seal_tls(
     _check_names(name, namespace)
     pem = project.sealing_cert(cluster.name)
     cert_display, key_display = str(cert), str(key)
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     sealing = _collect(
         problems, lambda: load_sealing_certificate(pem, project.relative(pem), cluster.name, now)
     )

@@ -31,12 +31,12 @@ from ..core.auth import (
     minimum_length,
     secret_keys,
 )
-from ..emit import dump
 from ..errors import UsageError
-from ..inputs import hub_of, load_cluster
-from ..lock import write_input
-from ..model import Hub
-from ..project import Project
+from ..inputs.model.cluster import Hub
+from ..inputs.pipeline import hub_of, load_cluster
+from ..system.lock import write_input
+from ..system.project import Project
+from ..write.emit import dump
 from .certs import load_sealing_certificate
 from .crypto import fingerprint, seal_value, strict_label
 from .sealedsecret import build_sealed_opaque, kept_values

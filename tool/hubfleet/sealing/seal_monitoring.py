@@ -23,11 +23,11 @@ from ..core.names import (
     SEALED_SUFFIX,
     SLACK_WEBHOOK_KEY,
 )
-from ..emit import dump
 from ..errors import UsageError
-from ..inputs import load_cluster
-from ..lock import write_input
-from ..project import Project
+from ..inputs.pipeline import load_cluster
+from ..system.lock import write_input
+from ..system.project import Project
+from ..write.emit import dump
 from .certs import load_sealing_certificate
 from .crypto import fingerprint, seal_value, strict_label
 from .sealedsecret import build_sealed_opaque, kept_values

@@ -3,7 +3,7 @@
 Annotations record public facts only (certificate subject, names, expiry,
 fingerprints), so `hubfleet validate` can audit a sealed certificate without the
 private key, and sealing again can tell that nothing changed and leave the file
-byte for byte as it was. The body is written by `hubfleet.emit.dump`, the one
+byte for byte as it was. The body is written by `hubfleet.write.emit.dump`, the one
 serialiser of the project, as `render` writes the copy under gitops/.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 from cryptography import x509
 
 from ..core.names import MANAGED_BY, SEALED_SUFFIX
-from ..emit import dump
-from ..project import Project
+from ..system.project import Project
+from ..write.emit import dump
 from .certs import CertFacts, valid_names
 
 API_VERSION = "bitnami.com/v1alpha1"

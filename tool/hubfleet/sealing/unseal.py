@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from ..errors import InputError, NotDecryptable
-from ..load import load_file
+from ..inputs.load import load_file
 from .certs import certificate_facts, load_private_key, read_pem_file
 from .crypto import same_public_key, scope_label, unseal_value
 from .sealedsecret import API_VERSION, KIND, manifest_annotations, manifest_identity, mapping

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,17 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from ..core.charts import chart_spec
+from ..core.kubernetes import kube_version
 from ..core.layout import CHART_FILE
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
-from ..core.programs import find_tool
 from ..core.schema_errors import Issue
+from ..system.programs import Ran, find_tool, run
+from ..upstream.helm import placement, post_render, post_renderer_patches, template_command
 from .crds import chart_crd_schemas
 from .expansions import ExpansionCache, checker_identity
 from .findings import Tally
-from .locations import CRD_TEMPLATE, kube_version
+from .locations import CRD_TEMPLATE
 from .manifests import Locator, Manifest
 from .objects import ObjectChecker, report_issue
-from .tools import Ran, run
 from .tree import LAYOUT, Tree, cluster_of
 from .values_from import resolve_values_from, secrets_of, under
 
@@ -75,20 +75,17 @@ class ChartRelease:
         skip_schema: bool = False,
         values_from: dict[str, Any] | None = None,
     ) -> ChartRelease:
-        """The release as helm-controller names and places it: targetNamespace, and the release
-        name it derives from it when spec.releaseName is not given."""
+        """The release as helm-controller names and places it (hubfleet.upstream.helm.placement)."""
         spec = manifest.spec
-        target = str(spec.get("targetNamespace") or "")
+        placed = placement(spec, manifest.name, manifest.namespace)
         values = spec.get("values")
         values = under(values_from or {}, values if isinstance(values, dict) else {})
         return cls(
             manifest=manifest,
             chart=chart,
             chart_dir=chart_dir,
-            namespace=target or manifest.namespace,
-            release_name=str(
-                spec.get("releaseName") or (f"{target}-{manifest.name}" if target else manifest.name)
-            ),
+            namespace=placed.namespace,
+            release_name=placed.release_name,
             values=values,
             values_files=values_files,
             version=kube_version(kubernetes_version),
@@ -193,20 +190,10 @@ class ChartRuns:
         return self.pool.submit(self.expansions.run, command, release.chart_dir, inputs)
 
     def _command(self, release: ChartRelease, namespace: str, values_file: Path) -> list[str]:
-        command = [
-            self.helm,
-            "template",
-            release.release_name,
-            str(release.chart_dir),
-            "--namespace",
-            namespace,
-        ]
-        command += ["--kube-version", release.version, "--include-crds"]
-        if release.skip_schema:
-            command.append("--skip-schema-validation")
-        for extra in release.values_files:
-            command += ["-f", str(extra)]
-        return [*command, "-f", str(values_file)]
+        return template_command(
+            self.helm, release.chart_dir, release.release_name, namespace, release.version,
+            [*release.values_files, values_file], release.skip_schema,
+        )  # fmt: skip
 
     def start_templates(self, releases: list[ChartRelease]) -> None:
         groups: dict[str, _Group] = {}
@@ -281,7 +268,7 @@ class ChartRuns:
         outputs: dict[str, list[tuple[str, list[ChartRelease], tuple[Manifest, ...]]]] = defaultdict(list)
         for group in self.groups:
             for namespace, helm_ran in self._outputs(group).items():
-                ran = self._post_render(group.sample, helm_ran, namespace)
+                ran = self._post_render(group.sample, helm_ran)
                 releases = group.members[namespace]
                 for release in releases:
                     self._template_result(release, ran, locator, tally)
@@ -342,28 +329,9 @@ class ChartRuns:
             self.expansions.keep_issues(found[index][0], identity, version, checked)
         return [verdict or [] for verdict in verdicts]
 
-    def _post_render(self, release: ChartRelease, ran: Ran, namespace: str) -> Ran:
-        """helm's output with the release's postRenderers applied as helm-controller applies them:
-        by kustomize (here `kubectl kustomize`, offline), its patches and their targets as written."""
-        patches = [
-            {key: patch[key] for key in ("patch", "target") if key in patch}
-            for renderer in release.post_renderers
-            for patch in (renderer.get("kustomize") or {}).get("patches") or []
-            if isinstance(patch, dict)
-        ]
-        if not ran.ok or not patches:
-            return ran
-        kubectl = find_tool("kubectl", self.root)
-        if kubectl is None:
-            return Ran(1, "", "kubectl is needed to apply spec.postRenderers (run `make tools`)")
-        folder = Path(tempfile.mkdtemp(prefix="post-render-", dir=self.workdir))
-        (folder / "helm-output.yaml").write_text(ran.stdout, encoding="utf-8")
-        kustomization = {"resources": ["helm-output.yaml"], "patches": patches}
-        (folder / "kustomization.yaml").write_text(json.dumps(kustomization), encoding="utf-8")
-        done = run([kubectl, "kustomize", str(folder)], offline=True)
-        if not done.ok:
-            return Ran(done.returncode, "", f"spec.postRenderers: {done.error_text(folder)}")
-        return done
+    def _post_render(self, release: ChartRelease, ran: Ran) -> Ran:
+        kubectl = find_tool("kubectl", self.root) if post_renderer_patches(release.post_renderers) else None
+        return post_render(ran, release.post_renderers, kubectl, self.workdir)
 
     def _template_result(self, release: ChartRelease, ran: Ran, locator: Locator, tally: Tally) -> None:
         check = f"template:{release.manifest.key}"

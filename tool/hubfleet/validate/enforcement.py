@@ -22,7 +22,7 @@ from ruamel.yaml.error import YAMLError
 
 from ..core.charts import TIGERA_OPERATOR, chart_spec
 from ..core.names import HELM_GROUP, VPC_CNI_ADDON
-from ..core.yaml_reader import load_one
+from ..system.yaml_reader import load_one
 from .manifests import Manifest
 
 Engine = Literal["calico", "vpc-cni", "none"]

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from ..core.layout import Layout
 from ..core.schema_errors import Issue
-from ..edit import write_atomic
-from ..fingerprint import tool_key
+from ..system.files import write_atomic
+from ..system.programs import Ran, run
+from ..write.fingerprint import tool_key
 from .manifests import Manifest, Stream, parse_stream
-from .tools import Ran, run
 
 
 @cache

@@ -2,44 +2,18 @@
 
 A check is one thing looked at by one layer (an object against its schema, a
 chart lint, a kustomize build, a drive's zone); it fails when any error finding
-names it. Warnings never fail a check.
+names it. Warnings never fail a check. A finding is a `hubfleet.errors.Diagnostic`, the type every
+stage reports in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Severity = Literal["error", "warning"]
+from ..errors import Diagnostic
 
 #: The layers in the order they run; `--skip` takes these names.
 LAYERS = ("inputs", "freshness", "objects", "eksctl", "charts", "flux", "lint")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One problem at one place: `path:line: subject: message` (line 0 when there is no line)."""
-
-    path: str
-    line: int
-    subject: str
-    message: str
-    severity: Severity = "error"
-    layer: str = field(default="", compare=False)
-    check: str = field(default="", compare=False)
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
-
-    def __str__(self) -> str:
-        parts = [self.where]
-        if self.subject:
-            parts.append(self.subject)
-        if self.severity == "warning":
-            parts.append("warning")
-        parts.append(self.message)
-        return ": ".join(parts)
 
 
 @dataclass
@@ -48,7 +22,9 @@ class Tally:
 
     layer: str
     checks: set[str] = field(default_factory=set)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Diagnostic] = field(default_factory=list)
+    #: The checks with at least one error among their findings.
+    failed: set[str] = field(default_factory=set)
     #: Checks that passed and that no finding names (freshness's unchanged files): only counted.
     unnamed_passes: int = 0
 
@@ -59,18 +35,17 @@ class Tally:
         self.unnamed_passes += count
 
     def fail(self, check: str, path: str, line: int, subject: str, message: str) -> None:
-        self._add(check, Finding(path, line, subject, message, "error", self.layer, check))
+        self.report(check, Diagnostic(path, line, 0, subject, message, "error"))
 
     def warn(self, check: str, path: str, line: int, subject: str, message: str) -> None:
-        self._add(check, Finding(path, line, subject, message, "warning", self.layer, check))
+        self.report(check, Diagnostic(path, line, 0, subject, message, "warning"))
 
-    def _add(self, check: str, finding: Finding) -> None:
+    def report(self, check: str, found: Diagnostic) -> None:
+        """What `check` found; an error fails it, a warning or info leaves it passed."""
         self.checks.add(check)
-        self.findings.append(finding)
-
-    @property
-    def failed(self) -> set[str]:
-        return {f.check for f in self.findings if f.severity == "error"}
+        self.findings.append(found)
+        if found.severity == "error":
+            self.failed.add(check)
 
 
 @dataclass(frozen=True)
@@ -83,8 +58,14 @@ class Report:
     networks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
-    def findings(self) -> list[Finding]:
-        return sorted(f for tally in self.tallies for f in tally.findings)
+    def findings(self) -> list[Diagnostic]:
+        return [found for found, _ in self.by_layer()]
+
+    def by_layer(self) -> list[tuple[Diagnostic, str]]:
+        """Every finding with the layer that found it, in the order they are printed."""
+        return sorted(
+            ((f, tally.layer) for tally in self.tallies for f in tally.findings), key=lambda e: e[0]
+        )
 
     @property
     def failed(self) -> int:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from ..project import Project
-from ..rendering import plan_shared
+from ..system.project import Project
+from ..write.pipeline import plan_shared
 from .findings import Report, Tally
 from .freshness import report_plan
 from .guard import check_guard

@@ -18,11 +18,11 @@ from ruamel.yaml.error import YAMLError
 
 from ..core.charts import chart_spec
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
-from ..core.yaml_reader import load_one
+from ..system.programs import TIMEOUT, Ran, run
+from ..system.yaml_reader import load_one
 from .expansions import ExpansionCache
 from .findings import Tally
 from .manifests import Locator, Manifest
-from .tools import TIMEOUT, Ran, run
 from .tree import Tree
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"

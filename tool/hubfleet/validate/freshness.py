@@ -6,11 +6,11 @@ It renders the clusters the inputs layer already loaded; nothing is read twice.
 from __future__ import annotations
 
 from ..errors import InputError, LocalError, ToolError
-from ..inputs import Scope
-from ..model import Cluster
-from ..project import Project
-from ..rendering import plan_project
-from ..write import Plan
+from ..inputs.model.cluster import Cluster
+from ..inputs.pipeline import Scope
+from ..system.project import Project
+from ..write.pipeline import plan_project
+from ..write.tree import Plan
 from .findings import Tally
 
 ADVICE = "run `hubfleet render` and commit"
@@ -24,7 +24,7 @@ def check_freshness(project: Project, scope: Scope, clusters: list[Cluster]) -> 
         # The inputs loaded but cannot be rendered over this tree (an active hub's file is gone,
         # a drive would shrink): the render refuses, so the tree cannot be fresh.
         for problem in error.problems:
-            tally.fail(problem.file, problem.file, problem.line, problem.field, problem.message)
+            tally.fail(problem.file, problem.file, problem.line, problem.subject, problem.message)
         return tally
     except (LocalError, ToolError) as error:
         # The inputs loaded, so this is about the tree: files hubfleet did not write where it writes.

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..planning.changes import plan_changes
 from ..planning.revisions import WORKTREE
-from ..project import Project
+from ..system.project import Project
 from .findings import Tally
 
 
@@ -17,5 +17,5 @@ def check_guard(project: Project, base: str, clusters: Sequence[str]) -> Tally:
     check = f"guard:{base}"
     tally.checked(check)
     for risk in plan_changes(project, base, WORKTREE, clusters, expand=False).blocking:
-        tally.fail(check, risk.source, 0, f"{risk.cluster}/{risk.subject}", f"{risk.area}: {risk.reason}")
+        tally.fail(check, risk.file, 0, f"{risk.cluster}/{risk.subject}", f"{risk.area}: {risk.message}")
     return tally

@@ -20,10 +20,10 @@ from typing import Any
 
 from ..core.schema_errors import FieldPath, Issue
 from ..errors import ToolError
+from ..system.programs import TIMEOUT
 from .locations import SchemaSources
 from .manifests import Manifest
 from .schemas import JsonSchemaChecker
-from .tools import TIMEOUT
 
 INVALID = {"statusInvalid", "INVALID"}
 ERROR = {"statusError", "ERROR"}

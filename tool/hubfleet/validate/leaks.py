@@ -29,9 +29,10 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from ..core.files import OUTSIDE_LINK, Refused, leaves, open_regular, read_regular
-from ..core.yaml_reader import FieldPath, check_structure, dotted, loader, locate
-from ..project import Project
+from ..core.schema_errors import dotted
+from ..system.files import OUTSIDE_LINK, Refused, leaves, open_regular, read_regular
+from ..system.project import Project
+from ..system.yaml_reader import FieldPath, check_structure, loader, locate
 from .findings import Tally
 from .tree import LAYOUT, MAX_FILE_BYTES, Tree, display_path
 

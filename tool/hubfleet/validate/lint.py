@@ -15,18 +15,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from ..capacity_plan import core_shortfall, plan_cluster
 from ..core.auth import LTI_COURSE_ROLES, login_gives_group
 from ..core.capacity import VolumeFit, instance_type
 from ..core.charts import JUPYTERHUB, chart_spec
 from ..core.kubernetes import extended_support_warning
 from ..core.names import DRIVE_CHART, HELM_GROUP, NODE_PURPOSE_LABEL, PLACEHOLDER, PLACEHOLDER_GIT_URL
-from ..core.yaml_reader import dotted
-from ..load import load_file
-from ..model import Cluster
-from ..project import Project
+from ..core.schema_errors import dotted
+from ..inputs.load import load_file
+from ..inputs.model.cluster import Cluster
+from ..planning.capacity import core_shortfall, plan_cluster
 from ..sealing.audit import audit_sealed_secrets
 from ..sealing.auth_audit import audit_hub_logins
+from ..system.project import Project
 from .findings import Tally
 from .manifests import Locator, Manifest
 from .tree import LAYOUT, Tree
@@ -194,10 +194,7 @@ def sealing_audit(project: Project, cluster: Cluster, now: datetime, tally: Tall
     check = f"audit:{cluster.name}"
     tally.checked(check)
     for finding in [*audit_sealed_secrets(project, cluster, now), *audit_hub_logins(cluster)]:
-        if finding.severity == "error":
-            tally.fail(check, finding.file, 0, "", finding.message)
-        else:
-            tally.warn(check, finding.file, 0, "", finding.message)
+        tally.report(check, finding)
 
 
 def _strings(data: Any, where: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
@@ -293,7 +290,7 @@ def profile_groups_lint(cluster: Cluster, tally: Tally) -> None:
 
 
 def capacity_lint(cluster: Cluster, tally: Tally) -> None:
-    """hubfleet.capacity_plan's verdict: core nodes at maxSize must hold every hub's core pods (a
+    """hubfleet.planning.capacity's verdict: core nodes at maxSize must hold every hub's core pods (a
     finding); user groups should hold every hub's expectedUsers (a warning: it is an estimate)."""
     check = f"capacity:{cluster.name}"
     tally.checked(check)

@@ -49,11 +49,6 @@ class SchemaSources:
     strict: bool = True
 
 
-def kube_version(version: str) -> str:
-    """`1.32` -> `1.32.0`, as kubeconform's -kubernetes-version wants it."""
-    return version if version.count(".") >= 2 else f"{version}.0"
-
-
 def render_location(template: str, kind: str, api_version: str, version: str, strict: bool = True) -> str:
     """The path a location names for one object (kubeconform's schemaPath)."""
     group_parts = api_version.split("/")

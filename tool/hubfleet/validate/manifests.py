@@ -19,7 +19,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import Node
 
-from ..core.yaml_reader import check_structure, compose_documents, describe_yaml_error, loader, locate
+from ..system.yaml_reader import check_structure, compose_documents, describe_yaml_error, loader, locate
 
 _SOURCE = re.compile(r"^# Source: (\S+)", re.MULTILINE)
 

@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
+from ..core.kubernetes import kube_version
 from ..core.schema_errors import Issue
 from .findings import Tally
-from .locations import kube_version
 from .manifests import Locator, Manifest
 from .tree import Tree
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Literal
 
-from ..errors import Problem
-from .findings import LAYERS, Finding, Report
+from ..errors import Diagnostic
+from .findings import LAYERS, Report
 
 Format = Literal["text", "json", "github"]
 FORMATS: tuple[Format, ...] = ("text", "json", "github")
@@ -18,7 +18,7 @@ def format_report(report: Report, style: Format) -> str:
     findings = report.findings
     if style == "json":
         document = {
-            "findings": [_as_json(f) for f in findings],
+            "findings": [_as_json(f, layer) for f, layer in report.by_layer()],
             "passed": report.passed,
             "failed": report.failed,
             "warnings": report.warnings,
@@ -26,20 +26,20 @@ def format_report(report: Report, style: Format) -> str:
         }
         return json.dumps(document, indent=2) + "\n"
     if style == "github":
-        lines = [github_annotation(f.severity, f.path, f.line, f.subject, f.message) for f in findings]
+        lines = [github_annotation(f.severity, f.file, f.line, f.subject, f.message) for f in findings]
     else:
         lines = [str(f) for f in findings]
     return "".join(line + "\n" for line in [*lines, report.summary()])
 
 
-def _as_json(finding: Finding) -> dict[str, object]:
+def _as_json(finding: Diagnostic, layer: str) -> dict[str, object]:
     return {
-        "path": finding.path,
+        "path": finding.file,
         "line": finding.line,
         "subject": finding.subject,
         "message": finding.message,
         "severity": finding.severity,
-        "layer": finding.layer,
+        "layer": layer,
     }
 
 
@@ -53,21 +53,21 @@ def github_annotation(severity: str, path: str, line: int, title: str, message: 
     return f"::{severity} {','.join(properties)}::{_escape_data(message)}"
 
 
-def input_annotations(problems: Iterable[Problem]) -> str:
+def input_annotations(problems: Iterable[Diagnostic]) -> str:
     """Annotations for input problems (the run stops at them, exit 2)."""
     return "".join(
-        github_annotation("error", p.file, p.line, p.field, p.message) + "\n" for p in sorted(problems)
+        github_annotation("error", p.file, p.line, p.subject, p.message) + "\n" for p in sorted(problems)
     )
 
 
-def input_report(problems: Iterable[Problem]) -> str:
+def input_report(problems: Iterable[Diagnostic]) -> str:
     """The JSON report of a run that stopped at unreadable or invalid inputs (exit 2)."""
     findings = [
         {
             "path": p.file,
             "line": p.line,
             "column": p.column,
-            "subject": p.field,
+            "subject": p.subject,
             "message": p.message,
             "severity": "error",
             "layer": LAYERS[0],

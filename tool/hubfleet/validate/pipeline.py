@@ -12,17 +12,19 @@ import tempfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from ..chartcache import ChartRef, ChartSource, FetchError, read_lock
-from ..core.kubernetes import today
-from ..core.progress import waiting
 from ..errors import InputError, UsageError
-from ..inputs import Scope, load_project
-from ..project import Project
-from ..rendering import settle
+from ..inputs.pipeline import Scope, load_project
+from ..system.programs import require_tool
+from ..system.progress import waiting
+from ..system.project import Project
+from ..system.settings import now, today
+from ..upstream.cache import ChartRef, ChartSource, FetchError, read_lock
+from ..upstream.packages import ChartDefaults
+from ..write.pipeline import settle
 from .charts import ChartRelease, ChartRuns, chart_releases
 from .eksctl import check_eksctl
 from .expansions import ExpansionCache, checker_identity
@@ -54,9 +56,8 @@ from .pods import UserPods, check_pods, hub_python
 from .reachability import check_reachability, explain
 from .references import check_references
 from .schemas import JsonSchemaChecker, ValidatorCache
-from .tools import require_tool
 from .tree import Tree, read_tree
-from .upstream import ChartPackage, check_offline_values, upstream_releases
+from .upstream import check_offline_values, upstream_releases
 from .values import check_upstream_values
 
 Backend = Literal["auto", "kubeconform", "jsonschema"]
@@ -211,7 +212,7 @@ def validate_project(project: Project, request: Request) -> Report:
             else []
         )
         runs = ChartRuns(helm, project.root, pool, Path(tmp), expansions)
-        upstream: list[tuple[ChartRelease, ChartPackage]] = []
+        upstream: list[tuple[ChartRelease, ChartDefaults]] = []
         if "charts" in wanted:
             runs.start_lint()
             upstream = upstream_releases(tree, source, locked_charts(project, charts), charts)
@@ -246,9 +247,7 @@ def validate_project(project: Project, request: Request) -> Report:
             finish_builds(builds, project.root, locator, flux)
             tallies.append(flux)
         if "lint" in wanted:
-            lint = check_lint(
-                project, tree, locator, rendered, request.now or datetime.now(UTC), user_pods, explained
-            )
+            lint = check_lint(project, tree, locator, rendered, request.now or now(), user_pods, explained)
             check_leaks(project, scanned_files(project, tree, scope.everything), lint)
             tallies.append(lint)
     skipped = tuple(layer for layer in LAYERS if layer in request.skip)

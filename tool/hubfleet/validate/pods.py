@@ -16,7 +16,6 @@ import base64
 import json
 import os
 import subprocess
-import tarfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -32,13 +31,14 @@ from ..core.auth import (
 )
 from ..core.charts import JUPYTERHUB
 from ..errors import UsageError
-from ..model import Cluster, Hub
+from ..inputs.model.cluster import Cluster, Hub
+from ..system import settings
+from ..upstream.packages import chart_files
 from .charts import ChartRelease
 from .findings import Tally
 from .manifests import Manifest
 from .schemas import JsonSchemaChecker, schema_issues
 
-HUB_PYTHON_ENV = "HUBFLEET_HUB_PYTHON"
 #: The pods KubeSpawner built, by (cluster, hub namespace).
 UserPods = dict[tuple[str, str], list[dict[str, Any]]]
 SPAWN_SCRIPT = Path(__file__).with_name("spawn_pods.py")
@@ -53,7 +53,7 @@ TRIED_LTI_ROLES = ("Instructor", "Learner", "TeachingAssistant")
 
 def hub_python(option: str | None) -> str | None:
     """The hub-side Python given by --hub-python or the environment; UsageError if it is not one."""
-    given = option or os.environ.get(HUB_PYTHON_ENV)
+    given = option or settings.hub_python()
     if not given:
         return None
     path = Path(given)
@@ -64,15 +64,9 @@ def hub_python(option: str | None) -> str | None:
 
 def z2jh_files(chart: Path) -> dict[str, str]:
     """z2jh's hub configuration files, from the chart package or folder helm templated."""
-    if chart.is_dir():
-        return {name: (chart / "files" / "hub" / name).read_text() for name in Z2JH_FILES}
-    with tarfile.open(chart) as package:
-        found = {}
-        for name in Z2JH_FILES:
-            member = package.extractfile(f"jupyterhub/files/hub/{name}")
-            assert member is not None
-            found[name] = member.read().decode()
-        return found
+    wanted = {f"files/hub/{name}": name for name in Z2JH_FILES}
+    found = chart_files(chart, lambda inside: inside in wanted)
+    return {wanted[inside]: text.decode() for inside, text in sorted(found.items())}
 
 
 def rehome(text: str, mounts: Iterable[str], root: Path) -> str:
@@ -192,7 +186,7 @@ def spawn(python: str, folder: Path) -> dict[str, Any] | str:
     try:
         done = subprocess.run(
             [python, str(SPAWN_SCRIPT), str(folder)], capture_output=True, text=True, timeout=SPAWN_TIMEOUT,
-            check=False, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)},
+            check=False, env={"PATH": settings.search_path(), "HOME": str(folder)},
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"the hub could not be started: {error}"

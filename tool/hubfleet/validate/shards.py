@@ -15,7 +15,7 @@ import json
 
 from ..core.layout import CLUSTERS, GITOPS, Layout
 from ..planning.revisions import commit_of, git, merge_base, toplevel
-from ..project import Project
+from ..system.project import Project
 
 #: Changed files that concern no cluster's output: prose.
 PROSE = (".md",)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..core.files import Refused, read_regular
 from ..core.layout import BOOTSTRAP_DIR, Layout
-from ..model import Cluster
-from ..project import Project
+from ..inputs.model.cluster import Cluster
+from ..system.files import Refused, read_regular
+from ..system.project import Project
 from .manifests import Manifest, Stream, parse_stream
 
 #: Text and display path to the objects of a stream.

@@ -2,7 +2,7 @@
 
 For every such HelmRelease the chart is resolved from its HelmRepository (the URL in the
 tree) and pinned version, taken from the chart cache as recorded in charts.lock
-(chartcache.py), and templated with the release's name, target namespace, values and
+(upstream/cache.py), and templated with the release's name, target namespace, values and
 the cluster's Kubernetes version, CRDs included (charts.py runs helm). What comes out is
 checked like every object, strictly, against the Kubernetes schema of that version or
 the CRD that defines it; the CRDs a chart installs become schemas for the rest of the
@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import json
 import tarfile
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from ..chartcache import ChartRef, ChartSource, FetchError, Unreachable, no_source_advice
 from ..core.charts import chart_spec
 from ..core.names import HELM_GROUP
-from ..core.yaml_reader import load_one
-from ..project import CHARTS_LOCK
+from ..system.project import CHARTS_LOCK
+from ..upstream.cache import ChartRef, ChartSource, FetchError, Unreachable, no_source_advice
+from ..upstream.packages import ChartDefaults, chart_defaults
 from .charts import ChartRelease
 from .expansions import ExpansionCache, values_identity
 from .findings import Tally
@@ -41,39 +39,6 @@ from .values import report_values
 from .values_from import resolve_values_from, secrets_of
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
-
-
-@dataclass(frozen=True)
-class ChartPackage:
-    """What validate reads from a chart package besides templating it."""
-
-    defaults: dict[str, Any]
-    values_schema: dict[str, Any] | None
-
-    @property
-    def schema_needs_network(self) -> bool:
-        return self.values_schema is not None and '"$ref": "http' in json.dumps(self.values_schema)
-
-
-@cache
-def read_package(path: Path) -> ChartPackage:
-    defaults: dict[str, Any] = {}
-    schema: dict[str, Any] | None = None
-    with tarfile.open(path, "r:gz") as archive:
-        for member in archive.getmembers():
-            parts = member.name.split("/")
-            if len(parts) != 2 or not member.isfile():
-                continue
-            handle = archive.extractfile(member)
-            if handle is None:
-                continue
-            if parts[1] == "values.yaml":
-                loaded = load_one(handle.read().decode("utf-8", "replace"))
-                defaults = loaded if isinstance(loaded, dict) else {}
-            elif parts[1] == "values.schema.json":
-                loaded = json.loads(handle.read())
-                schema = loaded if isinstance(loaded, dict) else None
-    return ChartPackage(defaults, schema)
 
 
 def merged_values(defaults: Any, overrides: Any) -> Any:
@@ -101,7 +66,7 @@ def _repository_urls(tree: Tree) -> dict[tuple[str | None, str, str], str]:
 
 def upstream_releases(
     tree: Tree, source: ChartSource, lock: dict[ChartRef, str], tally: Tally
-) -> list[tuple[ChartRelease, ChartPackage]]:
+) -> list[tuple[ChartRelease, ChartDefaults]]:
     """The HelmRepository releases of the tree, each with its verified package; a release
     whose chart cannot be had is a finding at its file and line."""
     found = []
@@ -144,7 +109,7 @@ def upstream_releases(
             continue
         try:
             package_path = source.package(ref, digest)
-            package = read_package(package_path)
+            package = chart_defaults(package_path)
         except Unreachable as error:
             unreachable[ref] = str(error)
             continue
@@ -189,7 +154,7 @@ def upstream_releases(
 
 
 def check_offline_values(
-    releases: list[tuple[ChartRelease, ChartPackage]],
+    releases: list[tuple[ChartRelease, ChartDefaults]],
     cache: ValidatorCache,
     locator: Locator,
     tally: Tally,

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from ..core.charts import chart_spec
 from ..core.names import HELM_GROUP
-from ..core.schema_errors import Issue
-from ..core.yaml_reader import dotted
+from ..core.schema_errors import Issue, dotted
 from .findings import Tally
 from .locations import SchemaSources
 from .manifests import Locator, Manifest
