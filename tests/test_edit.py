@@ -12,7 +12,8 @@ from ruamel.yaml import YAML
 from builders import position_of
 from conftest import snapshot
 from hubfleet.errors import LocalError
-from hubfleet.inputs.edit import EditPath, Scalar, edit_file, edit_text, remove_text
+from hubfleet.inputs.edit import EditPath, Scalar, edit_text, read_exact, remove_text
+from hubfleet.system.files import write_atomic
 from test_aws_support import (
     World,
     group_sizes,
@@ -144,7 +145,7 @@ def test_a_left_out_value_is_filled_in_after_its_colon() -> None:
 def test_line_endings_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "cluster.yaml"
     path.write_bytes(b"name: clusterA\r\ncore:\r\n  maxSize: 10\r\n")
-    edit_file(path, FILE, {("core", "maxSize"): 12, ("core", "minSize"): 1})
+    write_atomic(path, edit_text(read_exact(path), FILE, {("core", "maxSize"): 12, ("core", "minSize"): 1}))
     assert path.read_bytes() == b"name: clusterA\r\ncore:\r\n  maxSize: 12\r\n  minSize: 1\r\n"
 
 

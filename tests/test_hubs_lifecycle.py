@@ -323,3 +323,21 @@ def test_nfs_drive_chart_templates_with_each_example_hubs_values(
     claims = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PersistentVolumeClaim"}
     assert sorted(claims) == ["data-drive-nfs-0", "home"]
     assert {claim["metadata"]["namespace"] for claim in claims.values()} == {hub}
+
+
+def test_a_drive_grow_the_inputs_refuse_never_touches_the_file(
+    rendered: Path, run: Callable[..., Result]
+) -> None:
+    """The edit is checked in memory (inputs.edit.edit_checked): a size the schema refuses is
+    reported at the hub file, which is never replaced, not even for a moment."""
+    hub_file = rendered / "clusters/clusterA/hubs/datalab.yaml"
+    before = hub_file.stat()
+    result = run(rendered, "drive", "grow", "clusterA", "datalab", "17Ti")
+    assert (result.exit_code, result.output) == (
+        2,
+        "clusters/clusterA/hubs/datalab.yaml:7:3: drive.size: '17Ti' is not a valid drive size (Size of the EBS "
+        "volume, e.g. 40Gi, at most 16Ti (16384Gi, what a gp3 volume holds). It may grow (hubfleet drive grow), "
+        "never shrink.)\n1 problem in the input; nothing was written\n",
+    )
+    after = hub_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

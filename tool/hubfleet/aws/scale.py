@@ -165,7 +165,7 @@ def edit_sizes(project: Project, cluster: Cluster, nodegroup: str, change: SizeC
     # edit_text refuses any edit that would change more than these fields.
     new_text = edit_text(old_text, file, {(*where, name): value for name, value in values.items()})
     # Every check `render` runs, hubs and sealed secrets included, on the text not yet written.
-    edited = load_cluster(project, cluster.name, text=new_text)
+    edited = load_cluster(project, cluster.name, pending=(path, new_text))
     group = next(g for g in cluster.node_groups if g.name == nodegroup)
     new_group = next(g for g in edited.node_groups if g.name == nodegroup)
     return SizeEdit(

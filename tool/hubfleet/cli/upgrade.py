@@ -16,10 +16,9 @@ from ..core.kubernetes import minor_step
 from ..core.layout import Layout
 from ..core.names import UNVERSIONED
 from ..errors import FindingsError, UsageError
-from ..inputs.edit import EditPath, Scalar, edit_text, read_exact, remove_text
+from ..inputs.edit import EditPath, Scalar, edit_checked, edit_text, remove_text
 from ..inputs.pipeline import Scope, load_cluster
 from ..planning.upgrade import UpgradePlan, check_line, passed, plan_json, plan_upgrade, text_lines
-from ..system.files import write_atomic
 from ..system.lock import writing_inputs
 from ..system.project import Project
 from ..system.settings import today
@@ -65,13 +64,7 @@ def _require_ok(result: UpgradePlan) -> None:
 def _write_checked(project: Project, name: str, change: Callable[[str, str], str]) -> None:
     """Apply `change` to the cluster file's text, and write it only if the cluster loads from the
     new text (held under the inputs lock, so no render or other edit sees it half done)."""
-    path = project.cluster_file(name)
-    file = project.relative(path)
-    old = read_exact(path)
-    new = change(old, file)
-    if new != old:
-        load_cluster(project, name, text=new, version_policy=False)
-        write_atomic(path, new)
+    edit_checked(project, name, project.cluster_file(name), change, version_policy=False)
 
 
 @upgrade.command("start")

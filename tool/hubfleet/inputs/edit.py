@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,11 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..core.schema_errors import dotted
 from ..errors import InputError, LocalError
 from ..system.files import write_atomic
+from ..system.lock import writing_inputs
+from ..system.project import Project
 from ..system.yaml_reader import FieldPath, compose_for_splice, load_one
 from .load import parse_text
+from .pipeline import load_cluster
 
 Scalar = str | int | bool
 #: Mapping keys, and list indices for entries of a list (`nodeGroups.extraUser[0].minSize`).
@@ -232,13 +235,36 @@ def remove_text(text: str, file: str, path: EditPath) -> str:
     return new
 
 
-def edit_file(path: Path, file: str, updates: Mapping[EditPath, Scalar]) -> tuple[str, str]:
-    """Apply `updates` to the file; returns (old text, new text). Nothing is written if parsing fails."""
-    old = read_exact(path)
-    new = edit_text(old, file, updates)
-    if new != old:
-        write_atomic(path, new)
+def edit_checked(
+    project: Project,
+    cluster: str,
+    path: Path,
+    change: Callable[[str, str], str],
+    version_policy: bool = True,
+) -> tuple[str, str]:
+    """The one way a command edits an input file: under the writer's lock, read the file exactly
+    (a new file reads as empty), change its text in memory (`change(text, display)`), load the
+    whole cluster with the new text in the file's place, and only when that passes every check
+    `render` runs, replace the file atomically. Returns (old text, new text); on any error nothing
+    was written, so there is nothing to roll back.
+
+    `aws scale` is the one editor that cannot use this as is: it must call AWS between staging the
+    new text and renaming it over the old (`system.files.stage_beside`), and checks it the same way.
+    """
+    display = project.relative(path)
+    with writing_inputs(project):
+        old = read_exact(path) if path.exists() else ""
+        new = change(old, display)
+        if new != old:
+            load_cluster(project, cluster, version_policy, pending=(path, new))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, new)
     return old, new
+
+
+def updating(updates: Mapping[EditPath, Scalar]) -> Callable[[str, str], str]:
+    """A change for `edit_checked` that sets scalar fields in place (`edit_text`)."""
+    return lambda text, display: edit_text(text, display, updates)
 
 
 def read_exact(path: Path) -> str:

@@ -3,8 +3,8 @@
 render, validate, the aws commands and the scaffolds all come here, so none of
 them can skip a rule. Every problem in every requested input (cluster file, hub
 files, sealed secrets) is collected before anything fails, so a person sees them
-all at once. `aws scale` checks a cluster file's new text, before writing it, by
-the same path (`load_cluster(..., text=...)`).
+all at once. A command that edits an input checks the file's new text, before writing it, by
+the same path (`load_cluster(..., pending=(path, text))`; `inputs.edit.edit_checked`).
 """
 
 from __future__ import annotations
@@ -75,16 +75,21 @@ def check_hub_source(source: Source, merged: dict[str, Any], stem: str) -> list[
     return check_source(source, "hub", merged) or check_hub_rules(source, merged, stem)
 
 
+#: An input file and the text it is about to hold: a change checked before it is written.
+Pending = tuple[Path, str]
+
+
 def load_cluster(
-    project: Project, name: str, text: str | None = None, version_policy: bool = True
+    project: Project, name: str, version_policy: bool = True, pending: Pending | None = None
 ) -> Cluster:
     """The validated model of clusters/<name>/, or InputError with every problem found. With
-    `text`, the cluster file is read as if it held `text` (a change not yet written)."""
+    `pending`, that file (the cluster file or a hub file, new or not) is read as if it held the
+    text (a change not yet written)."""
     name = cluster_argument(name)
     path = project.cluster_file(name)
     display = project.relative(path)
-    if text is not None:
-        source = parse_text(text, display)
+    if pending is not None and pending[0] == path:
+        source = parse_text(pending[1], display)
     elif not path.is_file():
         known = ", ".join(project.cluster_names()) or "none"
         raise InputError.at(display, f"no such cluster '{name}' (clusters: {known})")
@@ -94,7 +99,7 @@ def load_cluster(
     if problems:
         raise InputError(problems)
     cluster = build_cluster(source.data, display)
-    hubs, hub_problems = _load_hubs(project, cluster, source.data.get("hubDefaults", {}))
+    hubs, hub_problems = _load_hubs(project, cluster, source.data.get("hubDefaults", {}), pending)
     sealed, sealed_problems = _load_sealed(project, name)
     restores, restore_problems = _load_restores(project, name, {hub.name for hub, _ in hubs})
     problems = hub_problems + sealed_problems + restore_problems
@@ -113,6 +118,14 @@ def _load_collecting(root: Path, path: Path, display: str, problems: list[Diagno
     """Load one of many files: on failure add its problems and carry on with the others."""
     try:
         return load_file(path, display, root)
+    except InputError as error:
+        problems += error.problems
+        return None
+
+
+def _parse_collecting(text: str, display: str, problems: list[Diagnostic]) -> Source | None:
+    try:
+        return parse_text(text, display)
     except InputError as error:
         problems += error.problems
         return None
@@ -170,15 +183,24 @@ def load_project(project: Project, scope: Scope) -> list[Cluster]:
 
 
 def _load_hubs(
-    project: Project, cluster: Cluster, defaults: dict[str, Any]
+    project: Project, cluster: Cluster, defaults: dict[str, Any], pending: Pending | None = None
 ) -> tuple[list[tuple[Hub, Source]], list[Diagnostic]]:
     hubs: list[tuple[Hub, Source]] = []
     problems: list[Diagnostic] = []
     seen: dict[str, str] = {}
     files, problems = _hub_files(project, cluster.name)
+    if (
+        pending is not None
+        and pending[0].parent == project.hubs_dir(cluster.name)
+        and pending[0] not in files
+    ):
+        files = sorted([*files, pending[0]])
     for path in files:
         display = project.relative(path)
-        source = _load_collecting(project.root, path, display, problems)
+        if pending is not None and path == pending[0]:
+            source: Source | None = _parse_collecting(pending[1], display, problems)
+        else:
+            source = _load_collecting(project.root, path, display, problems)
         if source is None:
             continue
         merged = merge_settings(defaults, source.data)

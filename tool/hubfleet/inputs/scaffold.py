@@ -7,8 +7,8 @@ schema and rules as any input before they are written, and never overwrite.
 from __future__ import annotations
 
 import json
-import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ..core.capacity import DRIVE_SIZE, size_gib
@@ -16,11 +16,10 @@ from ..core.charts import UPSTREAM_CHARTS
 from ..core.kubernetes import newest_in_standard_support
 from ..core.package_data import data_file, input_schema
 from ..core.risks import guard
-from ..errors import InputError, LocalError, ToolError, UsageError
-from ..system.lock import writing_inputs
+from ..errors import LocalError, ToolError, UsageError
 from ..system.project import Project
 from ..system.settings import today
-from .edit import edit_file
+from .edit import edit_checked, updating
 from .load import parse_text
 from .pipeline import check_cluster_source, check_hub_source, hub_of, load_cluster
 
@@ -221,15 +220,15 @@ def _check(text: str, display: str, schema: str, stem: str) -> None:
         raise UsageError(arguments[field], problem.message)
 
 
-def _write_new(path: Path, text: str, display: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as stream:
-            stream.write(text)
-    except FileExistsError:
-        raise LocalError(display, "already exists; refusing to overwrite it") from None
-    except OSError as error:
-        raise LocalError(display, f"cannot write it: {error.strerror}") from None
+def _fresh(path: Path, text: str) -> Callable[[str, str], str]:
+    """A change for `edit_checked` that writes a new file, refusing one that exists by then."""
+
+    def change(_old: str, display: str) -> str:
+        if path.exists():
+            raise LocalError(display, "already exists; refusing to overwrite it")
+        return text
+
+    return change
 
 
 def default_zones(region: str) -> tuple[str, ...]:
@@ -280,8 +279,7 @@ def new_cluster(
         kubernetes=newest_in_standard_support(today()),
     )
     _check(text, display, "cluster", name)
-    with writing_inputs(project):
-        _write_new(path, text, display)
+    edit_checked(project, name, path, _fresh(path, text))
     return path
 
 
@@ -309,22 +307,15 @@ def new_hub(
     block = AUTH_BLOCKS[auth].format(name=name, cluster=cluster, admins=json.dumps(list(admins)))
     text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size, auth=block, expected=expected)
     _check(text, display, "hub", name)
-    with writing_inputs(project):
-        _write_new(path, text, display)
-        try:
-            load_cluster(project, cluster)
-        except InputError:
-            os.unlink(path)
-            raise
+    edit_checked(project, cluster, path, _fresh(path, text))
     return path
 
 
 def retire_hub(project: Project, cluster: str, hub: str) -> bool:
     """Set `state: retired`; True if the file changed. The drive stays; the hub goes."""
-    found = hub_of(load_cluster(project, cluster), hub)
-    path = project.root / found.source_file
-    with writing_inputs(project):
-        old, new = edit_file(path, found.source_file, {("state",): "retired"})
+    loaded = load_cluster(project, cluster)
+    path = project.root / hub_of(loaded, hub).source_file
+    old, new = edit_checked(project, loaded.name, path, updating({("state",): "retired"}))
     return old != new
 
 
@@ -342,11 +333,5 @@ def grow_drive(project: Project, cluster: str, hub: str, size: str) -> tuple[str
             guard("drive-shrunk", "edit", hub=hub, old=current),
         )
     path = project.root / found.source_file
-    with writing_inputs(project):
-        old, _ = edit_file(path, found.source_file, {("drive", "size"): size})
-        try:
-            load_cluster(project, loaded.name)
-        except InputError:
-            path.write_text(old, encoding="utf-8")
-            raise
+    edit_checked(project, loaded.name, path, updating({("drive", "size"): size}))
     return current, size
