@@ -273,18 +273,25 @@ class Cluster:
         )
 
 
+def group_sizes(raw: dict[str, Any]) -> tuple[int, int, int]:
+    """(minSize, maxSize, desiredCapacity) of a node group, with their defaults: the one place
+    they are declared (desiredCapacity defaults to minSize, minSize to 0)."""
+    min_size = int(raw.get("minSize", 0))
+    return min_size, int(raw["maxSize"]), int(raw.get("desiredCapacity", min_size))
+
+
 def _node_group(
     name: str, role: NodeRole, raw: dict[str, Any], zones: tuple[str, ...], generation: str
 ) -> NodeGroup:
-    min_size = int(raw.get("minSize", 0))
+    min_size, max_size, desired = group_sizes(raw)
     return NodeGroup(
         generation=generation,
         name=name,
         role=role,
         instance_type=str(raw["instanceType"]),
         min_size=min_size,
-        max_size=int(raw["maxSize"]),
-        desired_capacity=int(raw.get("desiredCapacity", min_size)),
+        max_size=max_size,
+        desired_capacity=desired,
         volume_size=int(raw.get("volumeSize", 30)),
         zones=zones,
         # A notebook's kernel that overruns dies alone; the server and its other kernels live.

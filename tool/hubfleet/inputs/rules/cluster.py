@@ -15,7 +15,7 @@ from ...core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES, UNVERSIONED, spl
 from ...errors import Diagnostic
 from ...system.settings import today
 from ..load import Source
-from ..model.cluster import Cluster, Hub, build_resources
+from ..model.cluster import Cluster, Hub, build_resources, group_sizes
 from .auth import check_auth
 from .profiles import (
     check_profiles,
@@ -90,8 +90,7 @@ def _group_entries(raw: dict[str, Any]) -> list[tuple[list[str | int], dict[str,
 def sizes_ordered(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
     problems = []
     for path, group in _group_entries(raw):
-        low, high = group.get("minSize", 0), group["maxSize"]
-        desired = group.get("desiredCapacity", low)
+        low, high, desired = group_sizes(group)
         if low > high:
             problems.append(source.problem([*path, "minSize"], f"{low} is more than maxSize {high}"))
         elif not low <= desired <= high:
