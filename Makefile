@@ -96,7 +96,7 @@ bench: $(STAMP) tools
 ## fuzz: a long fuzzing run: render over mutated inputs (HUBFLEET_FUZZ_EXAMPLES, default 5000)
 fuzz: $(STAMP)
 	HUBFLEET_FUZZ_EXAMPLES=$${HUBFLEET_FUZZ_EXAMPLES:-5000} $(BIN)/python -m pytest -o addopts="-W error" -q \
-		tests/test_fuzz.py --hypothesis-show-statistics
+		tests/unit/inputs/test_fuzz.py --hypothesis-show-statistics
 
 ## crash: kill renders at random moments and race two renders; reports old/new/other trees
 crash: $(STAMP)
@@ -112,5 +112,5 @@ clean:
 
 ## golden: rewrite tests/fixtures/*/expected/ from a fresh render, then list what changed (review it like code)
 golden: $(STAMP)
-	HUBFLEET_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_golden.py -q || true
+	HUBFLEET_REGENERATE_GOLDEN=1 $(BIN)/python -m pytest tests/golden/test_golden.py -q || true
 	git diff --stat tests/fixtures

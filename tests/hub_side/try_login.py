@@ -1,6 +1,6 @@
 """Load a rendered hub.config and hub.extraConfig into the real authenticator packages, and try them.
 
-Run by tests/test_hub_side.py with .venv-hub's Python (the hub image's JupyterHub,
+Run by tests/tiers/test_hub_side.py with .venv-hub's Python (the hub image's JupyterHub,
 oauthenticator, ltiauthenticator and nativeauthenticator), never imported by hubfleet.
 Reads a JSON list of requests on standard input (one process, since importing JupyterHub
 takes seconds), writes a JSON list of reports on standard output, one per request:

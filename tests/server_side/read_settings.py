@@ -1,6 +1,6 @@
 """Start a user server's Jupyter server and an IPython kernel, and report what settings they took.
 
-Run by tests/test_server_tier.py with .venv-server's Python, inside a mount namespace in which
+Run by tests/tiers/test_server_tier.py with .venv-server's Python, inside a mount namespace in which
 the files of the pod's `singleuser` Secret are mounted at the pod's own mount paths
 (tests/server_side/pod_files.sh), as the notebook user. Never imported by hubfleet. Prints one
 JSON object: the kernel culler's settings as the kernel manager holds them, where

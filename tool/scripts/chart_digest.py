@@ -4,7 +4,7 @@
     .venv/bin/python tool/scripts/chart_digest.py --write  # record them, after bumping the version
 
 Drive releases reconcile on the chart's version (Flux's ChartVersion strategy), so a chart
-change without a version bump would never reach a cluster. tests/test_chart_nfs_drive.py
+change without a version bump would never reach a cluster. tests/drive_chart/test_chart_nfs_drive.py
 compares this digest with the record and fails when the files changed but the version did not.
 """
 

@@ -14,7 +14,7 @@ a hang a timeout):
 - placements: secrets placed the ways the audit placed them: how many validate reports.
 
 Prints one table; exits 1 if any count that should be zero is not. Kill -9 trials are
-tool/scripts/crash_test.py (`make crash`); AWS faults are in tests/test_aws_scale.py.
+tool/scripts/crash_test.py (`make crash`); AWS faults are in tests/unit/aws/test_aws_scale.py.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ mounted file by file as the JSON config files of the system folders Jupyter serv
 read at start (`/usr/local/etc/jupyter/`, `/usr/local/etc/ipython/`), which the Jupyter images
 leave empty (docker-stacks' own file is /etc/jupyter/jupyter_server_config.py); a user's own
 ~/.jupyter or ~/.ipython config still wins. Not `jupyter_server_config.d/`: Jupyter server reads
-only which extensions to load from there. tests/test_server_tier.py starts the real Jupyter
+only which extensions to load from there. tests/tiers/test_server_tier.py starts the real Jupyter
 server and IPython kernel on these files at the pod's mount paths.
 """
 
