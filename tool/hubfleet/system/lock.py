@@ -5,24 +5,26 @@ plans and commits. Every command that writes the tree or the inputs holds this l
 its plan and its commit; a second one waits a bounded time, then stops with a message that
 names the other process, so a person knows whom to wait for.
 
-fcntl.flock is used (not a lock file that exists or not) because the kernel releases it when
-its holder dies, even under kill -9: a crashed render never leaves a lock someone must remove
-by hand. The holder writes its pid and command line into the file for that message only; the
-lock itself is the flock. The lock is re-entrant within one process (`aws scale` holds it and
-then renders).
+The lock is an flock taken by `filelock` (the maintained library: O_NOFOLLOW, the descriptor
+kept for the hold, the file kept on release), not a lock file that exists or not: the kernel
+releases an flock when its holder dies, even under kill -9, so a crashed render never leaves a
+lock someone must remove by hand. The holder writes its pid and command line into the file, for
+the "held by" message only. The lock is re-entrant within one process (`aws scale` holds it and
+then renders). Earlier filelock releases truncated the file on every attempt, which would have
+erased the holder's line; 4.x leaves the contents to the holder.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from ..core.layout import STATE_DIR
 from ..errors import LocalError, os_error
@@ -32,7 +34,6 @@ from .settings import lock_wait, now
 
 LOCK_FILE = "lock"
 _POLL = 0.05
-_held: dict[Path, int] = {}
 
 
 class StateLinkError(OSError):
@@ -68,51 +69,38 @@ def wait_seconds() -> float:
 
 @contextmanager
 def holding(tree: Path, display: str, shown: Callable[[str], str] | None = None) -> Iterator[None]:
-    """Hold the writer's lock of `tree` (an output folder) for the body of the `with`."""
-    key = tree.resolve()
-    if key in _held:
-        _held[key] += 1
-        try:
-            yield
-        finally:
-            _held[key] -= 1
-        return
+    """Hold the writer's lock of `tree` (an output folder) for the body of the `with`; re-entrant
+    within a process (one FileLock per path: `is_singleton`)."""
     try:
-        # Never through a link: a planted `lock -> ~/.bashrc` would otherwise be truncated.
-        handle = os.open(
-            state_folder(tree) / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644
-        )
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            os.close(handle)
-            raise StateLinkError(errno.EINVAL, "is not a regular file", str(state_folder(tree) / LOCK_FILE))
+        path = state_folder(tree) / LOCK_FILE
+        if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
+            raise StateLinkError(errno.EINVAL, "is not a regular file (or is a symlink)", str(path))
+        # filelock opens with O_NOFOLLOW (a planted `lock -> ~/.bashrc` is never written) and keeps
+        # the file on release, so the holder's line stays readable by whoever waits.
+        lock = FileLock(
+            path, is_singleton=True, preserve_lock_file=True, fallback_to_soft=False,
+            poll_interval=_POLL, on_acquired=_announce,
+        )  # fmt: skip
+        lock.acquire(timeout=wait_seconds())
+    except Timeout:
+        raise LocalError(display, _busy_message(path)) from None
     except OSError as error:
         raise os_error(error, shown or str, "lock the folder for writing", "nothing was written") from None
     try:
-        _acquire(handle, display)
-        _announce(handle)
-        _held[key] = 1
-        try:
-            yield
-        finally:
-            del _held[key]
+        yield
     finally:
-        os.close(handle)  # closing the descriptor releases the flock
+        lock.release()
 
 
-def _acquire(handle: int, display: str) -> None:
-    deadline = time.monotonic() + wait_seconds()
-    while True:
+def _busy_message(path: Path) -> str:
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise LocalError(display, _busy_message(handle)) from None
-            time.sleep(_POLL)
-
-
-def _busy_message(handle: int) -> str:
-    holder = os.pread(handle, 4096, 0).decode("utf-8", "replace").strip()
+            holder = os.pread(handle, 4096, 0).decode("utf-8", "replace").strip()
+        finally:
+            os.close(handle)
+    except OSError:
+        holder = ""
     pid, _, rest = holder.partition("\t")
     since, _, command = rest.partition("\t")
     who = f"process {pid} (`{command}`, since {since})" if pid.isdigit() else "another hubfleet process"
@@ -124,7 +112,7 @@ def _busy_message(handle: int) -> str:
 
 def _announce(handle: int) -> None:
     """Who holds the lock, for the message a waiting process shows (never a secret: argv never
-    carries one, see sealing)."""
+    carries one, see sealing). filelock calls this once per physical acquire, on its descriptor."""
     command = " ".join(["hubfleet", *sys.argv[1:]])[:200]
     since = now().strftime("%H:%M:%S UTC")
     os.ftruncate(handle, 0)
