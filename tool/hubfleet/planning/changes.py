@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from ..core.charts import chart_spec
-from ..core.layout import Layout
+from ..core.layout import CHARTS_LOCK, GITOPS, INPUTS, Layout, input_cluster, input_hub, input_prefix
 from ..errors import HubfleetError
 from ..inputs.model.cluster import Cluster
 from ..inputs.pipeline import Scope, load_project
@@ -52,7 +52,7 @@ def _chart_versions(files: dict[str, bytes]) -> dict[str, str]:
 def _work_tree(root: Path, names: Sequence[str]) -> dict[str, bytes]:
     """The work tree's inputs of `names`, by path from the project."""
     found = {}
-    folders = [root / "clusters" / name for name in names]
+    folders = [Project(root).cluster_dir(name) for name in names]
     for path in [p for folder in folders for p in sorted(folder.rglob("*"))]:
         if path.is_file():
             found[path.relative_to(root).as_posix()] = path.read_bytes()
@@ -68,7 +68,7 @@ def _chart_files(files: dict[str, bytes], chart: str) -> dict[str, bytes]:
 
 
 def _inputs_of(files: dict[str, bytes], name: str) -> dict[str, bytes]:
-    return {path: text for path, text in files.items() if path.startswith(f"clusters/{name}/")}
+    return {path: text for path, text in files.items() if path.startswith(input_prefix(name))}
 
 
 def _chart_path(document: dict[str, Any]) -> str:
@@ -115,7 +115,7 @@ def _load_base(
     """The base's models of `names` (written out of `files` first), a cluster at a time, and the
     names this hubfleet cannot load (a note says why)."""
     project = Project(folder)
-    write_files(files, folder, tuple(f"clusters/{name}/" for name in names))
+    write_files(files, folder, tuple(input_prefix(name) for name in names))
     loaded: dict[str, Cluster] = {}
     failed = []
     for name in names:
@@ -136,15 +136,14 @@ def _raw_removed_hubs(base: dict[str, bytes], head: dict[str, bytes], name: str)
     the file says `state: retired`."""
     found = []
     for path, text in sorted(_inputs_of(base, name).items()):
-        parts = path.split("/")
-        if len(parts) != 4 or parts[2] != "hubs" or not path.endswith(".yaml") or path in head:
+        hub = input_hub(path)
+        if hub is None or path in head:
             continue
         try:
             data = load_one(text)
         except (YAMLError, ValueError):
             data = None
         state = data.get("state", "active") if isinstance(data, dict) else "active"
-        hub = parts[3].removesuffix(".yaml")
         flag_id = "retired-hub-removed" if state == "retired" else "hub-removed"
         found.append(flag(flag_id, name, hub, path, hub=hub))
     return found
@@ -219,14 +218,12 @@ def plan_changes(
         if head_commit is not None:
             head_project = Project(Path(scratch, "head"))
             head_files = read_revision(top, head_commit, prefix)
-            write_files(head_files, head_project.root, ("clusters/", "charts.lock"))
+            write_files(head_files, head_project.root, (f"{INPUTS}/", CHARTS_LOCK))
         scope = Scope.select(head_project, names, False, default_all=True)
         head_clusters = load_project(head_project, scope)
         head_names = [c.name for c in head_clusters]
         named = list(scope.names) if names else []
-        base_names = sorted(
-            {p.split("/")[1] for p in base_files if p.startswith("clusters/") and p.count("/") >= 2}
-        )
+        base_names = sorted({c for c in map(input_cluster, base_files) if c is not None})
         in_scope = [n for n in base_names if not named or n in named]
         if head_commit is None:
             head_files = _work_tree(root, head_names)
@@ -237,14 +234,14 @@ def plan_changes(
             for n in sorted(set(in_scope) | set(head_names))
             if _inputs_of(base_files, n) != _inputs_of(head_files, n)
         ]
-        committed = any(p.startswith("gitops/") for p in base_files)
+        committed = any(p.startswith(f"{GITOPS}/") for p in base_files)
         base_folder = Path(scratch, "base")
         base_models, unloadable = _load_base(
             base_files, base_folder, in_scope if not committed else differ, notes
         )
         if committed:
             base_tree = {
-                p.removeprefix("gitops/"): t for p, t in base_files.items() if p.startswith("gitops/")
+                p.removeprefix(f"{GITOPS}/"): t for p, t in base_files.items() if p.startswith(f"{GITOPS}/")
             }
         else:
             notes.append("the base has no committed gitops/; its inputs were rendered instead")

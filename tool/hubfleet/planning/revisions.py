@@ -14,6 +14,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from ..core.layout import CHARTS_LOCK, GITOPS, INPUTS
 from ..errors import LocalError, UsageError
 
 #: `--head worktree`: the files as they are in the work tree, committed or not.
@@ -22,7 +23,7 @@ WORKTREE = "worktree"
 MAX_REVISION_BYTES = 512 * 1024 * 1024
 #: What a plan reads of a revision: the inputs, the committed tree (the charts hubfleet ships
 #: included, in gitops/charts/) and the chart lock.
-PLANNED_PATHS = ("clusters", "gitops", "charts.lock")
+PLANNED_PATHS = (INPUTS, GITOPS, CHARTS_LOCK)
 
 
 #: Seconds one git command may take (reading a revision of a large fleet takes a few).

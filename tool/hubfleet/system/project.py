@@ -6,11 +6,20 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.layout import (
+    CHARTS_LOCK,
+    CLUSTER_FILE,
+    GITOPS,
+    HUB_FOLDER,
+    INPUT_SUFFIX,
+    INPUTS,
+    RESTORES_FOLDER,
+    SECRETS_FOLDER,
+)
 from ..errors import InputError, LocalError, UsageError
 from .files import Refused, list_folder
 
 #: The lock file of upstream chart packages, at the project root.
-CHARTS_LOCK = "charts.lock"
 
 
 @dataclass(frozen=True)
@@ -21,30 +30,30 @@ class Project:
 
     @property
     def clusters_dir(self) -> Path:
-        return self.root / "clusters"
+        return self.root / INPUTS
 
     @property
     def gitops_dir(self) -> Path:
-        return self.root / "gitops"
+        return self.root / GITOPS
 
     def cluster_dir(self, cluster: str) -> Path:
         return self.clusters_dir / cluster
 
     def cluster_file(self, cluster: str) -> Path:
-        return self.cluster_dir(cluster) / "cluster.yaml"
+        return self.cluster_dir(cluster) / CLUSTER_FILE
 
     def hubs_dir(self, cluster: str) -> Path:
-        return self.cluster_dir(cluster) / "hubs"
+        return self.cluster_dir(cluster) / HUB_FOLDER
 
     def hub_file(self, cluster: str, hub: str) -> Path:
-        return self.hubs_dir(cluster) / f"{hub}.yaml"
+        return self.hubs_dir(cluster) / f"{hub}{INPUT_SUFFIX}"
 
     def secrets_dir(self, cluster: str) -> Path:
-        return self.cluster_dir(cluster) / "secrets"
+        return self.cluster_dir(cluster) / SECRETS_FOLDER
 
     def restores_dir(self, cluster: str) -> Path:
         """Restores in progress (`hubfleet aws backups restore`), one file each."""
-        return self.cluster_dir(cluster) / "restores"
+        return self.cluster_dir(cluster) / RESTORES_FOLDER
 
     def sealing_cert(self, cluster: str) -> Path:
         return self.cluster_dir(cluster) / "sealed-secrets.pem"

@@ -25,8 +25,8 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from ..core.charts import chart_spec
+from ..core.layout import CHARTS_LOCK
 from ..core.names import HELM_GROUP
-from ..system.project import CHARTS_LOCK
 from ..upstream.cache import ChartRef, ChartSource, FetchError, Unreachable, no_source_advice
 from ..upstream.packages import ChartDefaults, chart_defaults
 from .charts import ChartRelease
