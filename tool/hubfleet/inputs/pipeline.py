@@ -65,9 +65,10 @@ def cluster_argument(text: str) -> str:
 
 def check_cluster_source(source: Source, folder: str, version_policy: bool = True) -> list[Diagnostic]:
     """Schema, then rules, of a parsed cluster file: what render, scaffolds and edits all require."""
-    return check_source(source, "cluster", source.data) or check_cluster_rules(
-        source, source.data, folder, version_policy
-    )
+    problems = check_source(source, "cluster", source.data)
+    if problems:
+        return problems
+    return check_cluster_rules(build_cluster(source.data, source.file), source, folder, version_policy)
 
 
 def check_hub_source(source: Source, merged: dict[str, Any], stem: str) -> list[Diagnostic]:

@@ -131,6 +131,8 @@ class NodeGroup:
     generation: str = UNVERSIONED
     #: What the kernel kills at the memory limit: the process that overran, or the whole container.
     oom_kill: OomKill = "container"
+    #: Where the group is written in cluster.yaml (`nodeGroups.extraUser[0]`), for the rules' messages.
+    input_path: tuple[str | int, ...] = field(default=(), compare=False)
 
     @property
     def eksctl_name(self) -> str:
@@ -247,6 +249,11 @@ class Cluster:
         return generation_name(group, self.kubernetes_version)
 
     @property
+    def extra_user_groups(self) -> tuple[NodeGroup, ...]:
+        """The groups of nodeGroups.extraUser, in the order they are written (after tools, core, user)."""
+        return self.node_groups[3:]
+
+    @property
     def user_groups(self) -> tuple[NodeGroup, ...]:
         return tuple(group for group in self.node_groups if group.role == "user")
 
@@ -281,7 +288,12 @@ def group_sizes(raw: dict[str, Any]) -> tuple[int, int, int]:
 
 
 def _node_group(
-    name: str, role: NodeRole, raw: dict[str, Any], zones: tuple[str, ...], generation: str
+    name: str,
+    role: NodeRole,
+    raw: dict[str, Any],
+    zones: tuple[str, ...],
+    generation: str,
+    input_path: tuple[str | int, ...],
 ) -> NodeGroup:
     min_size, max_size, desired = group_sizes(raw)
     return NodeGroup(
@@ -296,6 +308,7 @@ def _node_group(
         zones=zones,
         # A notebook's kernel that overruns dies alone; the server and its other kernels live.
         oom_kill=raw.get("oomKill", "process" if role == "user" else "container"),
+        input_path=input_path,
     )
 
 
@@ -311,12 +324,13 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
     core_zone = str(raw["coreZone"])
     groups, version = raw["nodeGroups"], str(raw["kubernetesVersion"])
     node_groups = [
-        _node_group("tools", "tools", groups["tools"], (core_zone,), version),
-        _node_group("core", "core", groups["core"], (core_zone,), version),
-        _node_group("user", "user", groups["user"], zones, version),
+        _node_group("tools", "tools", groups["tools"], (core_zone,), version, ("nodeGroups", "tools")),
+        _node_group("core", "core", groups["core"], (core_zone,), version, ("nodeGroups", "core")),
+        _node_group("user", "user", groups["user"], zones, version, ("nodeGroups", "user")),
     ]
     node_groups += [
-        _node_group(extra["name"], "user", extra, zones, version) for extra in groups.get("extraUser", [])
+        _node_group(extra["name"], "user", extra, zones, version, ("nodeGroups", "extraUser", index))
+        for index, extra in enumerate(groups.get("extraUser", []))
     ]
     ingress = raw.get("ingress", {})
     flux = raw["flux"]

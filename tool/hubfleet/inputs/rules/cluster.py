@@ -1,6 +1,10 @@
-"""Stage 2b, rules: checks the schema cannot express, each a small function returning Problems.
+"""Stage 2b, rules: checks the schema cannot express, each a small function returning Diagnostics.
 
-Rules run only on input that passed the schema, so they may index required fields.
+The model is built first, from input that passed the schema; a rule reads the typed objects
+(their defaults already applied, declared once in `inputs.model`) and locates what it finds with
+the file's `Source` (a node group knows where it is written: `NodeGroup.input_path`). Rules
+about where a field is written rather than what it says (a block that goes with a login type,
+a setting only a hub's own file may make) read the file itself: the model does not record that.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from ...core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES, UNVERSIONED, spl
 from ...errors import Diagnostic
 from ...system.settings import today
 from ..load import Source
-from ..model.cluster import Cluster, Hub, build_resources, group_sizes
+from ..model.cluster import Cluster, Hub, build_hub
 from .auth import check_auth
 from .profiles import (
     check_profiles,
@@ -26,23 +30,26 @@ from .profiles import (
     tools_hold_the_ingress,
 )
 
-ClusterRule = Callable[[Source, dict[str, Any], str], list[Diagnostic]]
+ClusterRule = Callable[[Cluster, Source, str], list[Diagnostic]]
+HubRule = Callable[[Hub, Source, str], list[Diagnostic]]
+#: A rule about where fields are written (the merged hub and the hub file's own data).
+ShapeRule = Callable[[Source, dict[str, Any], str], list[Diagnostic]]
 
 
-def name_matches_folder(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
-    if raw["name"] != folder:
-        return [source.problem(["name"], f"'{raw['name']}' must equal the folder name '{folder}'")]
+def name_matches_folder(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
+    if cluster.name != folder:
+        return [source.problem(["name"], f"'{cluster.name}' must equal the folder name '{folder}'")]
     return []
 
 
-def kubernetes_version_supported(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
-    problem = version_problem(str(raw["kubernetesVersion"]), today())
+def kubernetes_version_supported(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
+    problem = version_problem(cluster.kubernetes_version, today())
     return [source.problem(["kubernetesVersion"], problem)] if problem else []
 
 
-def retiring_is_previous(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
+def retiring_is_previous(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
     """The retiring generation is the one an upgrade replaces: the previous minor, one step down."""
-    retiring, version = raw["nodeGroups"].get("retiring"), str(raw["kubernetesVersion"])
+    retiring, version = cluster.retiring, cluster.kubernetes_version
     previous = minor_step(version, -1)
     if retiring is None or retiring in (previous, UNVERSIONED):
         return []
@@ -56,82 +63,73 @@ def retiring_is_previous(source: Source, raw: dict[str, Any], folder: str) -> li
     ]
 
 
-def core_zone_in_zones(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
-    if raw["coreZone"] not in raw["zones"]:
-        zones = ", ".join(raw["zones"])
-        return [source.problem(["coreZone"], f"'{raw['coreZone']}' is not one of zones ({zones})")]
+def core_zone_in_zones(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
+    if cluster.core_zone not in cluster.zones:
+        zones = ", ".join(cluster.zones)
+        return [source.problem(["coreZone"], f"'{cluster.core_zone}' is not one of zones ({zones})")]
     return []
 
 
-def zones_in_region(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
-    region = raw["region"]
+def zones_in_region(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
+    region = cluster.region
     problems = []
-    for index, zone in enumerate(raw["zones"]):
+    for index, zone in enumerate(cluster.zones):
         if zone[:-1] != region:
             problems.append(
                 source.problem(
                     ["zones", index], f"'{zone}' is not a zone of region {region} (e.g. {region}a)"
                 )
             )
-    if raw["coreZone"][:-1] != region and raw["coreZone"] in raw["zones"]:
-        problems.append(source.problem(["coreZone"], f"'{raw['coreZone']}' is not a zone of region {region}"))
+    if cluster.core_zone[:-1] != region and cluster.core_zone in cluster.zones:
+        problems.append(
+            source.problem(["coreZone"], f"'{cluster.core_zone}' is not a zone of region {region}")
+        )
     return problems
 
 
-def _group_entries(raw: dict[str, Any]) -> list[tuple[list[str | int], dict[str, Any]]]:
-    groups = raw["nodeGroups"]
-    entries: list[tuple[list[str | int], dict[str, Any]]] = [
-        (["nodeGroups", role], groups[role]) for role in ("tools", "core", "user")
-    ]
-    entries += [(["nodeGroups", "extraUser", i], g) for i, g in enumerate(groups.get("extraUser", []))]
-    return entries
-
-
-def sizes_ordered(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
+def sizes_ordered(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
     problems = []
-    for path, group in _group_entries(raw):
-        low, high, desired = group_sizes(group)
+    for group in cluster.node_groups:
+        low, high, desired = group.min_size, group.max_size, group.desired_capacity
         if low > high:
-            problems.append(source.problem([*path, "minSize"], f"{low} is more than maxSize {high}"))
+            problems.append(
+                source.problem([*group.input_path, "minSize"], f"{low} is more than maxSize {high}")
+            )
         elif not low <= desired <= high:
             problems.append(
                 source.problem(
-                    [*path, "desiredCapacity"], f"{desired} must be between minSize {low} and maxSize {high}"
+                    [*group.input_path, "desiredCapacity"],
+                    f"{desired} must be between minSize {low} and maxSize {high}",
                 )
             )
     return problems
 
 
-def extra_group_names_unique(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
+def extra_group_names_unique(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
     seen = {"tools", "core", "user"}
     problems = []
-    for index, group in enumerate(raw["nodeGroups"].get("extraUser", [])):
-        if group["name"] in seen:
+    for group in cluster.extra_user_groups:
+        if group.name in seen:
+            problems.append(source.problem([*group.input_path, "name"], f"'{group.name}' is already used"))
+        seen.add(group.name)
+        if split_generation(group.name)[1] != UNVERSIONED:
             problems.append(
                 source.problem(
-                    ["nodeGroups", "extraUser", index, "name"], f"'{group['name']}' is already used"
-                )
-            )
-        seen.add(group["name"])
-        if split_generation(group["name"])[1] != UNVERSIONED:
-            problems.append(
-                source.problem(
-                    ["nodeGroups", "extraUser", index, "name"],
-                    f"'{group['name']}' ends like a generation (-v1-NN), which hubfleet adds to every node "
+                    [*group.input_path, "name"],
+                    f"'{group.name}' ends like a generation (-v1-NN), which hubfleet adds to every node "
                     "group's eksctl name itself; choose another name",
                 )
             )
     return problems
 
 
-def calico_charts_together(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
+def calico_charts_together(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
     """Calico ships its CRDs for each release: the CRD chart goes with the operator chart."""
-    charts = raw.get("charts", {})
-    crds = charts.get(CALICO_CRDS.key, CALICO_CRDS.default_version)
-    operator = charts.get(TIGERA_OPERATOR.key, TIGERA_OPERATOR.default_version)
+    crds, operator = cluster.charts.of(CALICO_CRDS), cluster.charts.of(TIGERA_OPERATOR)
     if crds == operator:
         return []
-    where = CALICO_CRDS.key if CALICO_CRDS.key in charts else TIGERA_OPERATOR.key
+    written = source.data.get("charts", {})
+    where = CALICO_CRDS.key if CALICO_CRDS.key in written else TIGERA_OPERATOR.key
     return [
         source.problem(
             ["charts", where],
@@ -156,51 +154,51 @@ CLUSTER_RULES: tuple[ClusterRule, ...] = (
 
 
 def check_cluster_rules(
-    source: Source, raw: dict[str, Any], folder: str, version_policy: bool = True
+    cluster: Cluster, source: Source, folder: str, version_policy: bool = True
 ) -> list[Diagnostic]:
-    """Every cluster rule; without `version_policy`, a Kubernetes version past its support passes
-    (`upgrade plan` must read exactly the clusters the policy refuses)."""
+    """Every cluster rule over the cluster's model; without `version_policy`, a Kubernetes version
+    past its support passes (`upgrade plan` must read exactly the clusters the policy refuses)."""
     rules = [r for r in CLUSTER_RULES if version_policy or r is not kubernetes_version_supported]
-    return [problem for rule in rules for problem in rule(source, raw, folder)]
+    return [problem for rule in rules for problem in rule(cluster, source, folder)]
 
 
 # Hub rules: they see every hub of a cluster at once, after each passed the schema. -----------
 
 
-def hub_name_matches_file(source: Source, raw: dict[str, Any], stem: str) -> list[Diagnostic]:
-    if raw["name"] != stem:
-        return [source.problem(["name"], f"'{raw['name']}' must equal the file name '{stem}'")]
+def hub_name_matches_file(hub: Hub, source: Source, stem: str) -> list[Diagnostic]:
+    if hub.name != stem:
+        return [source.problem(["name"], f"'{hub.name}' must equal the file name '{stem}'")]
     return []
 
 
-def hub_name_not_reserved(source: Source, raw: dict[str, Any], stem: str) -> list[Diagnostic]:
-    if raw["name"] in INFRA_NAMESPACES:
+def hub_name_not_reserved(hub: Hub, source: Source, stem: str) -> list[Diagnostic]:
+    if hub.name in INFRA_NAMESPACES:
         reserved = ", ".join(sorted(INFRA_NAMESPACES))
         return [
             source.problem(
-                ["name"], f"'{raw['name']}' is an infrastructure namespace ({reserved}); pick another name"
+                ["name"], f"'{hub.name}' is an infrastructure namespace ({reserved}); pick another name"
             )
         ]
     return []
 
 
-def hub_name_not_monitoring(source: Source, raw: dict[str, Any], stem: str) -> list[Diagnostic]:
+def hub_name_not_monitoring(hub: Hub, source: Source, stem: str) -> list[Diagnostic]:
     # Grafana is served at https://<domain>/grafana/; a hub of that name would take its path.
-    if raw["name"] in RESERVED_HUB_NAMES:
+    if hub.name in RESERVED_HUB_NAMES:
         reserved = ", ".join(sorted(RESERVED_HUB_NAMES))
         return [
             source.problem(
                 ["name"],
-                f"'{raw['name']}' is reserved for the cluster's monitoring ({reserved}); pick another name",
+                f"'{hub.name}' is reserved for the cluster's monitoring ({reserved}); pick another name",
             )
         ]
     return []
 
 
-def hub_name_not_system(source: Source, raw: dict[str, Any], stem: str) -> list[Diagnostic]:
+def hub_name_not_system(hub: Hub, source: Source, stem: str) -> list[Diagnostic]:
     # The hub's cluster-wide objects (PriorityClasses) start with its name; "system-" is reserved.
-    if raw["name"].startswith("system-"):
-        return [source.problem(["name"], f"'{raw['name']}' starts with 'system-', which Kubernetes reserves")]
+    if hub.name.startswith("system-"):
+        return [source.problem(["name"], f"'{hub.name}' starts with 'system-', which Kubernetes reserves")]
     return []
 
 
@@ -230,24 +228,30 @@ def backup_opt_out_is_reasoned(source: Source, raw: dict[str, Any], stem: str) -
     return problems
 
 
-def user_within_limits(source: Source, raw: dict[str, Any], stem: str) -> list[Diagnostic]:
-    return guarantees_within_limits(source, ["user"], build_resources(raw.get("user", {})))
+def user_within_limits(hub: Hub, source: Source, stem: str) -> list[Diagnostic]:
+    return guarantees_within_limits(source, ["user"], hub.resources)
 
 
-HUB_RULES = (
+HUB_RULES: tuple[HubRule, ...] = (
     hub_name_matches_file,
     hub_name_not_reserved,
     hub_name_not_monitoring,
     hub_name_not_system,
     user_within_limits,
-    backup_opt_out_is_reasoned,
     check_profiles,
-    check_auth,
 )
+#: The hub rules about where a field is written: they read the merged hub and its own file.
+HUB_SHAPE_RULES: tuple[ShapeRule, ...] = (backup_opt_out_is_reasoned, check_auth)
 
 
-def check_hub_rules(source: Source, raw: dict[str, Any], stem: str) -> list[Diagnostic]:
-    return [problem for rule in HUB_RULES for problem in rule(source, raw, stem)]
+def check_hub_rules(source: Source, merged: dict[str, Any], stem: str) -> list[Diagnostic]:
+    """Every hub rule: the value rules over the hub's model (built from the merged hub, which
+    passed the schema), the shape rules over the merged hub and the file."""
+    hub = build_hub(merged, source.file)
+    return [
+        *(problem for rule in HUB_RULES for problem in rule(hub, source, stem)),
+        *(problem for rule in HUB_SHAPE_RULES for problem in rule(source, merged, stem)),
+    ]
 
 
 def guarantee_fits_user_nodes(cluster: Cluster, hub: Hub, source: Source) -> list[Diagnostic]:

@@ -8,35 +8,32 @@ AMI without drivers. The tools group must hold two ingress replicas on two nodes
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...core.capacity import INGRESS_REPLICAS, InstanceType, instance_type
 from ...errors import Diagnostic
 from ..load import Source
-from ..model.cluster import Cluster, Hub, NodeGroup, Resources, build_resources, memory_bytes
+from ..model.cluster import Cluster, Hub, NodeGroup, Resources, memory_bytes
 
 PROFILES = "profiles"
 
 
-def check_profiles(source: Source, raw: dict[str, Any], stem: str) -> list[Diagnostic]:
+def check_profiles(hub: Hub, source: Source, stem: str) -> list[Diagnostic]:
     """Rules of a hub's profiles that need no cluster: unique names, one default, guarantees <= limits."""
-    profiles = raw.get(PROFILES, [])
+    profiles = hub.profiles
     if not profiles:
         return []
     problems: list[Diagnostic] = []
     seen: dict[str, int] = {}
     for index, profile in enumerate(profiles):
-        name = profile["name"]
-        if name in seen:
+        if profile.name in seen:
             problems.append(
                 source.problem(
-                    [PROFILES, index, "name"], f"'{name}' is already the name of profiles[{seen[name]}]"
+                    [PROFILES, index, "name"],
+                    f"'{profile.name}' is already the name of profiles[{seen[profile.name]}]",
                 )
             )
-        seen.setdefault(name, index)
-        base = build_resources(raw.get("user", {}))
-        problems += guarantees_within_limits(source, [PROFILES, index], build_resources(profile, base))
-    defaults = [index for index, profile in enumerate(profiles) if profile.get("default")]
+        seen.setdefault(profile.name, index)
+        problems += guarantees_within_limits(source, [PROFILES, index], profile.resources)
+    defaults = [index for index, profile in enumerate(profiles) if profile.default]
     if not defaults:
         problems.append(
             source.problem([PROFILES], "no profile is the default; mark exactly one with default: true")
@@ -49,7 +46,7 @@ def check_profiles(source: Source, raw: dict[str, Any], stem: str) -> list[Diagn
             )
         )
     for index in defaults[:1]:
-        if profiles[index].get("groups"):
+        if profiles[index].groups:
             problems.append(
                 source.problem(
                     [PROFILES, index, "groups"],
@@ -152,15 +149,15 @@ def profiles_fit_their_groups(cluster: Cluster, hub: Hub, source: Source) -> lis
     return problems
 
 
-def gpu_groups_get_drivers(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
+def gpu_groups_get_drivers(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
     """eksctl picks the NVIDIA AMI (drivers, device plugin) only for types it knows as NVIDIA."""
     problems = []
-    for index, group in enumerate(raw["nodeGroups"].get("extraUser", [])):
-        facts = instance_type(group["instanceType"])
+    for group in cluster.extra_user_groups:
+        facts = instance_type(group.instance_type)
         if facts is not None and facts.gpus and not facts.eksctl_nvidia:
             problems.append(
                 source.problem(
-                    ["nodeGroups", "extraUser", index, "instanceType"],
+                    [*group.input_path, "instanceType"],
                     f"eksctl v0.230.0 does not know {facts.name} as an NVIDIA type and would start it without "
                     "GPU drivers; use g4dn, g5 or g6",
                 )
@@ -168,9 +165,9 @@ def gpu_groups_get_drivers(source: Source, raw: dict[str, Any], folder: str) -> 
     return problems
 
 
-def tools_hold_the_ingress(source: Source, raw: dict[str, Any], folder: str) -> list[Diagnostic]:
+def tools_hold_the_ingress(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
     """Two ingress replicas must run on two tools nodes, so one node's loss leaves every hub reachable."""
-    high = raw["nodeGroups"]["tools"]["maxSize"]
+    high = cluster.node_group("tools").max_size
     if high < INGRESS_REPLICAS:
         return [
             source.problem(
