@@ -1,7 +1,8 @@
 """Stage 3, model of a hub's login: `auth` of a merged hub file, typed, with the defaults of each type.
 
-Built only from input that passed the schema and the auth rules (`inputs/rules/auth.py`), so it may
-index the fields a type requires. What each type means upstream is in `core/auth.py`.
+Built from input that passed the schema, before the rules run (they read this model, and
+`inputs/rules/auth.py` reads which blocks the file wrote): it indexes only fields the schema
+requires of a block that is present. What each type means upstream is in `core/auth.py`.
 """
 
 from __future__ import annotations
