@@ -327,6 +327,6 @@ def test_commands_that_write_inputs_take_the_same_lock(rendered: Path) -> None:
         )
     assert done.returncode == 2
     # The holder's line, written when it took the lock, names it for the one who waits.
-    assert f"gitops: process {os.getpid()} (`hubfleet " in done.stderr
+    assert f"gitops: process {os.getpid()} (`hubfleet" in done.stderr
     assert "is writing it; waited 0.2 s." in done.stderr
     assert "state: retired" not in (rendered / "clusters/clusterA/hubs/datalab.yaml").read_text()
