@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from click.testing import Result
 from conftest import HELM, REPO, load_docs, load_docs_text, require, schema_errors, snapshot
 from hubfleet.inputs.pipeline import load_cluster
 from hubfleet.system.project import Project
+from support.builders import make_cluster
 from support.validate import copy_example
 
 
@@ -341,3 +343,44 @@ def test_a_drive_grow_the_inputs_refuse_never_touches_the_file(
     )
     after = hub_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_new_hub_never_writes_through_a_folder_that_leads_out_of_the_project(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    """The pending file is refused as a written one would be (`load_file`): not written there."""
+    root = make_cluster(tmp_path)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (root / "clusters/clusterA/hubs").symlink_to(outside)
+    result = run(root, "new", "hub", "clusterA", "h9", "--admin", "prof")
+    assert (result.exit_code, result.output) == (
+        2,
+        "clusters/clusterA/hubs/h9.yaml: is a symlink to a place outside the project; hubfleet reads only "
+        "files inside it (copy the file in)\n1 problem in the input; nothing was written\n",
+    )
+    assert list(outside.iterdir()) == []
+
+
+def test_a_new_file_that_cannot_be_written_is_named_as_the_input(
+    rendered: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: Path, text: str) -> None:
+        raise PermissionError(13, "Permission denied", str(path.with_name(".hubfleet-staging-x")))
+
+    monkeypatch.setattr("hubfleet.inputs.edit.write_atomic", refuse)
+    result = run(rendered, "new", "hub", "clusterA", "h2", "--admin", "prof")
+    assert (result.exit_code, result.output) == (
+        2,
+        "clusters/clusterA/hubs/h2.yaml: cannot write it: Permission denied\n",
+    )
+
+
+def test_a_new_file_gets_the_mode_the_umask_gives(rendered: Path, run: Callable[..., Result]) -> None:
+    previous = os.umask(0o077)
+    try:
+        result = run(rendered, "new", "hub", "clusterA", "h3", "--admin", "prof")
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    assert (rendered / "clusters/clusterA/hubs/h3.yaml").stat().st_mode & 0o777 == 0o600

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO
-from hubfleet.planning.expansion import Expander, Side
+from hubfleet.planning.expansion import Expander, Side, reads_back_statefulsets
 from hubfleet.system.programs import find_tool
 from hubfleet.upstream.cache import ChartSource
 from hubfleet.upstream.helm import placement
@@ -90,3 +90,14 @@ def test_validate_places_a_release_by_the_same_rule() -> None:
         {"targetNamespace": "course", "releaseName": "course-drive"}, "x", "y"
     )
     assert placement({}, "drive", "flux-system").release_name == "drive"
+
+
+def test_a_subcharts_lookup_counts_as_reading_back(tmp_path: Path) -> None:
+    """chart_files reads a package and a folder alike, subcharts included (charts/<sub>/templates/)."""
+    chart = tmp_path / "outer"
+    (chart / "charts/inner/templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: outer\nversion: 0.1.0\n")
+    (chart / "charts/inner/templates/sts.yaml").write_text('{{ lookup "apps/v1" "StatefulSet" "ns" "x" }}\n')
+    assert reads_back_statefulsets(chart)
+    (chart / "charts/inner/templates/sts.yaml").write_text("kind: StatefulSet\n")
+    assert not reads_back_statefulsets(chart)

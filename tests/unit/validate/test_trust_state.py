@@ -85,9 +85,21 @@ def test_a_planted_lock_symlink_truncates_nothing(rendered: Path, run: Run, tmp_
     lock.unlink()
     lock.symlink_to(victim)
     result = run(rendered, "render", "clusterA")
-    assert result.exit_code == 2
-    assert result.stderr.startswith(f"gitops/{STATE_DIR}/lock: cannot lock the folder for writing:")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"gitops/{STATE_DIR}/lock: cannot lock the folder for writing: Too many levels of symbolic links (a "
+        "symlink where hubfleet allows none (it could lead out of the project, or loop); replace it with a real "
+        "file or folder); nothing was written\n",
+    )
     assert victim.read_text() == "export KEEP=1\n"
+    lock.unlink()
+    lock.mkdir()
+    result = run(rendered, "render", "clusterA")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"gitops/{STATE_DIR}/lock: cannot lock the folder for writing: Is a directory (a folder stands where a "
+        "file should be; move it away); nothing was written\n",
+    )
 
 
 def test_gitops_leading_out_of_the_project_is_refused(rendered: Path, run: Run, tmp_path: Path) -> None:

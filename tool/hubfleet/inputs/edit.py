@@ -257,8 +257,11 @@ def edit_checked(
         new = change(old, display)
         if new != old:
             load_cluster(project, cluster, version_policy, pending=(path, new))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, new)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, new)
+            except OSError as error:
+                raise LocalError(display, f"cannot write it: {error.strerror}") from None
     return old, new
 
 

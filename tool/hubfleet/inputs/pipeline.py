@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.names import SEALED_SUFFIX
 from ..errors import Diagnostic, InputError, UsageError
-from ..system.files import Refused, list_folder
+from ..system.files import OUTSIDE_LINK, Refused, leaves, list_folder
 from ..system.project import Project
 from .load import Source, load_file, parse_text
 from .model.cluster import Cluster, Hub, Restore, SealedSecretFile, build_cluster, build_hub, merge_settings
@@ -90,7 +90,7 @@ def load_cluster(
     path = project.cluster_file(name)
     display = project.relative(path)
     if pending is not None and pending[0] == path:
-        source = parse_text(pending[1], display)
+        source = pending_source(project, pending, display)
     elif not path.is_file():
         known = ", ".join(project.cluster_names()) or "none"
         raise InputError.at(display, f"no such cluster '{name}' (clusters: {known})")
@@ -124,9 +124,19 @@ def _load_collecting(root: Path, path: Path, display: str, problems: list[Diagno
         return None
 
 
-def _parse_collecting(text: str, display: str, problems: list[Diagnostic]) -> Source | None:
+def pending_source(project: Project, pending: Pending, display: str) -> Source:
+    """The pending text of an input file, refused as `load_file` refuses the file itself when its
+    path leads out of the project (a symlinked folder): it would be written there."""
+    if leaves(pending[0], project.root):
+        raise InputError.at(display, OUTSIDE_LINK)
+    return parse_text(pending[1], display)
+
+
+def _pending_collecting(
+    project: Project, pending: Pending, display: str, problems: list[Diagnostic]
+) -> Source | None:
     try:
-        return parse_text(text, display)
+        return pending_source(project, pending, display)
     except InputError as error:
         problems += error.problems
         return None
@@ -199,7 +209,7 @@ def _load_hubs(
     for path in files:
         display = project.relative(path)
         if pending is not None and path == pending[0]:
-            source: Source | None = _parse_collecting(pending[1], display, problems)
+            source: Source | None = _pending_collecting(project, pending, display, problems)
         else:
             source = _load_collecting(project.root, path, display, problems)
         if source is None:

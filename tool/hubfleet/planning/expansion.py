@@ -53,7 +53,8 @@ class Side:
 
 def reads_back_statefulsets(chart: Path) -> bool:
     """Whether a chart (folder or package) looks its StatefulSets up in the cluster."""
-    templates = chart_files(chart, lambda inside: inside.startswith("templates/"))
+    # Subcharts' templates too (charts/<sub>/templates/): a lookup there reads back as well.
+    templates = chart_files(chart, lambda inside: "/templates/" in f"/{inside}")
     return any(READS_BACK.search(text.decode(errors="replace")) for text in templates.values())
 
 
@@ -149,7 +150,7 @@ class Expander:
                                    side.kubernetes.get(cluster), [Path(values_file)], upstream)  # fmt: skip
         done = post_render(run(command, timeout=HELM_TIMEOUT_S), _renderers(spec), self.kubectl, self.workdir)
         if not done.ok:
-            self.notes.append(f"{cluster}: HelmRelease {metadata.get('namespace')}/{name}: helm template: "
+            self.notes.append(f"{cluster}: HelmRelease {placed.namespace}/{name}: helm template: "
                               f"{done.error_text()}")  # fmt: skip
             return None
         found = documents(done.stdout.encode())

@@ -104,6 +104,14 @@ def list_folder(folder: Path) -> list[Path]:
 STAGING_PREFIX = ".hubfleet-staging-"
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back), so a new file gets the mode
+    any other program would give it."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def stage_beside(path: Path, text: str) -> Path:
     """Write `text` byte for byte to a temporary file beside `path`, with its mode; return it.
 
@@ -117,7 +125,7 @@ def stage_beside(path: Path, text: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-        os.chmod(staged, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.chmod(staged, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
     except BaseException:
         staged.unlink(missing_ok=True)
         raise

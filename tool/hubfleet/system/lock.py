@@ -73,12 +73,17 @@ def holding(tree: Path, display: str, shown: Callable[[str], str] | None = None)
     within a process (one FileLock per path: `is_singleton`)."""
     try:
         path = state_folder(tree) / LOCK_FILE
-        if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
-            raise StateLinkError(errno.EINVAL, "is not a regular file (or is a symlink)", str(path))
+        # Never through a link (a planted `lock -> ~/.bashrc`), and only a regular file: checked
+        # here, with the words people get for either, before filelock opens it.
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        regular = stat.S_ISREG(os.fstat(handle).st_mode)
+        os.close(handle)
+        if not regular:
+            raise StateLinkError(errno.EINVAL, "is not a regular file", str(path))
         # filelock opens with O_NOFOLLOW (a planted `lock -> ~/.bashrc` is never written) and keeps
         # the file on release, so the holder's line stays readable by whoever waits.
         lock = FileLock(
-            path, is_singleton=True, preserve_lock_file=True, fallback_to_soft=False,
+            path, mode=0o644, is_singleton=True, preserve_lock_file=True, fallback_to_soft=False,
             poll_interval=_POLL, on_acquired=_announce,
         )  # fmt: skip
         lock.acquire(timeout=wait_seconds())

@@ -30,7 +30,7 @@ from ..core.auth import (
     secret_keys,
 )
 from ..core.charts import JUPYTERHUB
-from ..errors import UsageError
+from ..errors import ToolError, UsageError
 from ..inputs.model.cluster import Cluster, Hub
 from ..system import settings
 from ..upstream.packages import chart_files
@@ -66,6 +66,9 @@ def z2jh_files(chart: Path) -> dict[str, str]:
     """z2jh's hub configuration files, from the chart package or folder helm templated."""
     wanted = {f"files/hub/{name}": name for name in Z2JH_FILES}
     found = chart_files(chart, lambda inside: inside in wanted)
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise ToolError(str(chart), f"has no {missing[0]}: it is not the z2jh chart hubfleet templates")
     return {wanted[inside]: text.decode() for inside, text in sorted(found.items())}
 
 
