@@ -351,6 +351,21 @@ def test_each_profile_and_image_runs_where_and_as_big_as_the_hub_says(reports: d
             )
 
 
+def test_each_hub_is_served_where_its_cluster_says_with_host_cookies_on_a_host_of_its_own(
+    reports: dict[str, Any],
+) -> None:
+    """JupyterHub's own base URL and login cookie: with urls: host the hub is at / of its own host
+    and its cookie takes the __Host- prefix (GHSA-7r3h-4ph8-w38g); with urls: path neither."""
+    schemes = set()
+    for case in CASES:
+        cluster, hub = model_of(case)
+        report = reports[case.label][1]
+        schemes.add(cluster.urls)
+        assert report["base_url"] == cluster.hub_site(hub.name).path, case.label
+        assert report["cookie"].startswith("__Host-") == (cluster.urls == "host"), case.label
+    assert schemes == {"path", "host"}
+
+
 def test_spawns_wait_as_long_as_the_hub_says(reports: dict[str, Any]) -> None:
     """KubeSpawner's own start and HTTP timeouts, as z2jh's config sets them from our values."""
     overridden = 0

@@ -84,6 +84,7 @@ Model = tuple[Cluster, Hub]
 #: Each default, read from the typed model of input that leaves the field out.
 READ: dict[str, Callable[[Model], Any]] = {
     "cluster:ingress.maxUploadSize": lambda m: m[0].max_upload_size,
+    "cluster:urls": lambda m: m[0].urls,
     "cluster:flux.branch": lambda m: m[0].git_branch,
     "cluster:autoscaler.expander": lambda m: m[0].expander,
     "cluster:backups.time": lambda m: m[0].backups.time if m[0].backups else None,

@@ -116,3 +116,18 @@ def test_a_secret_sealed_elsewhere_cannot_be_checked(tmp_path: Path) -> None:
             "no hubfleet/sealing-cert-sha256 annotation, so which key sealed it cannot be checked",
         )
     ]
+
+
+def test_urls_host_needs_the_wildcard(tmp_path: Path) -> None:
+    """With a host per hub the served certificate must cover *.<domain> too: the finding names it."""
+    root = _sealed_project(tmp_path)
+    cluster_file = root / "clusters/clusterA/cluster.yaml"
+    cluster_file.write_text(cluster_file.read_text() + "urls: host\n")
+    assert _audit(root) == [
+        seal_finding(
+            SEALED,
+            "error",
+            "the certificate does not cover *.clustera.hubs.example.org (it names: clustera.hubs.example.org), "
+            "which urls: host needs (a host per hub)",
+        )
+    ]

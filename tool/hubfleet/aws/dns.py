@@ -1,4 +1,5 @@
-"""`aws dns`: point the cluster's hostname at the load balancer of its ingress controller.
+"""`aws dns`: point the cluster's hostnames at the load balancer of its ingress controller: the
+domain, and with `urls: host` the wildcard `*.<domain>` that every hub's and Grafana's host is under.
 
 Kubernetes creates the load balancer for the nginx-ingress Service and tags it:
 the in-tree AWS cloud provider with `kubernetes.io/service-name=<ns>/<service>`
@@ -109,7 +110,8 @@ def find_ingress_load_balancer(
 
 
 def _host(name: str) -> str:
-    return name.rstrip(".").lower()
+    # Route 53 lists the `*` of a wildcard as the escape \052 (backslash, octal).
+    return name.rstrip(".").lower().replace("\\052", "*")
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,11 @@ class DnsPlan:
         return lines
 
 
-def plan_dns(route53: Route53Client, cluster: Cluster, zone_id: str, target: LoadBalancer) -> DnsPlan:
-    """Check the hosted zone can hold the cluster's hostname and read what it says now."""
+def plan_dns(
+    route53: Route53Client, cluster: Cluster, zone_id: str, target: LoadBalancer, name: str | None = None
+) -> DnsPlan:
+    """Check the hosted zone can hold one of the cluster's hostnames (the domain unless `name`
+    says another, `*.<domain>`) and read what it says now."""
     zone_id = zone_id.removeprefix("/hostedzone/")
     with aws_errors(f"reading hosted zone {zone_id}"):
         try:
@@ -151,7 +156,7 @@ def plan_dns(route53: Route53Client, cluster: Cluster, zone_id: str, target: Loa
         except (route53.exceptions.NoSuchHostedZone, route53.exceptions.InvalidInput):
             raise UsageError(f"--zone-id {zone_id}", "no such hosted zone in this account") from None
         zone_name = _host(zone["Name"])
-        record = _host(cluster.domain)
+        record = _host(name or cluster.domain)
         if record == zone_name:
             raise UsageError(
                 f"--zone-id {zone_id}",

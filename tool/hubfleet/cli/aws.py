@@ -33,6 +33,7 @@ from ..aws.session import (
     require_account,
 )
 from ..aws.whoami import Whoami, cluster_accounts, pick_region
+from ..core.urls import hosts_needed
 from ..errors import FindingsError, UsageError
 from ..inputs.model.cluster import Cluster
 from ..inputs.pipeline import hub_of, load_cluster
@@ -203,20 +204,25 @@ def drift(actx: AwsContext, cluster: str, output: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.pass_obj
 def dns(actx: AwsContext, cluster: str, zone_id: str, dry_run: bool) -> None:
-    """CNAME CLUSTER's domain to the load balancer of its nginx-ingress Service (Route 53 UPSERT)."""
+    """CNAME CLUSTER's domain (and with urls: host its wildcard) to the nginx-ingress load balancer."""
     model = actx.load(cluster)
     session, _ = actx.checked_session(model)
     target = find_ingress_load_balancer(
         make_client(session, "elbv2"), make_client(session, "elb"), model.name
     )
     route53 = make_client(session, "route53")
-    plan = plan_dns(route53, model, zone_id, target)
-    for line in plan.describe():
-        click.echo(line)
+    plans = [
+        plan_dns(route53, model, zone_id, target, name) for name in hosts_needed(model.urls, model.domain)
+    ]
+    for plan in plans:
+        for line in plan.describe():
+            click.echo(line)
     if dry_run:
         click.echo("dry run: nothing changed")
-    elif not plan.up_to_date:
-        click.echo(f"change {apply_dns(route53, plan, model.name)}")
+        return
+    for plan in plans:
+        if not plan.up_to_date:
+            click.echo(f"change {apply_dns(route53, plan, model.name)}")
 
 
 @aws.command()

@@ -93,7 +93,7 @@ def check_command(
             "--check-token`, render, commit, and let Flux reconcile",
         )
     token = _token(source)
-    address = url or f"https://{model.domain}{hub.path}"
+    address = url or model.hub_site(hub.name).url
     if not address.startswith(("http://", "https://")):
         raise UsageError("--url", f"{address} is not an http:// or https:// address")
     ready = float(timeout or hub.spawn.start + hub.spawn.http)

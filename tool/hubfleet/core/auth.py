@@ -179,8 +179,8 @@ class HubUrls:
     lti11_config: str
 
 
-def hub_urls(domain: str, hub: str) -> HubUrls:
-    base = f"https://{domain}/{hub}/"
+def hub_urls(base: str) -> HubUrls:
+    """Every address of a hub served at `base` (`https://<host><path>`, ending in /)."""
     return HubUrls(
         hub=base,
         oauth_callback=f"{base}hub/oauth_callback",

@@ -25,6 +25,7 @@ from .rules.cluster import (
     check_hub_rules,
     drives_fit_core_nodes,
     guarantee_fits_user_nodes,
+    hub_name_free_as_host,
 )
 from .schema import check_source
 
@@ -110,6 +111,7 @@ def load_cluster(
     problems = drives_fit_core_nodes(cluster, source)
     for hub, hub_source in hubs:
         problems += guarantee_fits_user_nodes(cluster, hub, hub_source)
+        problems += hub_name_free_as_host(cluster, hub, hub_source)
     if problems:
         raise InputError(problems)
     return cluster

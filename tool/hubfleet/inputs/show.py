@@ -18,7 +18,7 @@ from .pipeline import hub_of, load_cluster
 
 def _register(cluster: Cluster, hub: Hub) -> dict[str, str]:
     """Provider-side settings, by the name the provider's forms use."""
-    urls = hub_urls(cluster.domain, hub.name)
+    urls = hub_urls(cluster.hub_site(hub.name).url)
     auth = hub.auth
     if AUTH_KINDS[auth.type].oauth:
         return {"OAuth callback (redirect) URL": urls.oauth_callback}
@@ -64,7 +64,7 @@ def describe_hub(project: Project, cluster_name: str, hub_name: str) -> dict[str
         "cluster": cluster.name,
         "hub": hub.name,
         "state": hub.state,
-        "url": hub_urls(cluster.domain, hub.name).hub,
+        "url": hub_urls(cluster.hub_site(hub.name).url).hub,
         "login": {"type": auth.type, "what": AUTH_KINDS[auth.type].summary, "clientId": auth.client_id},
         "admins": list(auth.admins),
         # LTI 1.3: who is made admin by a course role (render/auth.py's post-auth hook).

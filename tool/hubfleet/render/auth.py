@@ -81,7 +81,7 @@ def _authenticator_settings(auth: Auth) -> dict[str, Any]:
 def _oauth(cluster: Cluster, hub: Hub, auth: Auth) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "client_id": auth.client_id,
-        "oauth_callback_url": hub_urls(cluster.domain, hub.name).oauth_callback,
+        "oauth_callback_url": hub_urls(cluster.hub_site(hub.name).url).oauth_callback,
     }
     if auth.type == "github" and auth.allowed.organizations:
         settings["allowed_organizations"] = list(auth.allowed.organizations)

@@ -87,8 +87,15 @@ def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]
         # a port below 1024, so none can pass for a privileged NFS client of any drive.
         spawner["pod_security_context"] = {"sysctls": [LOW_PORTS_SYSCTL]}
     config = {**config, "KubeSpawner": spawner}
+    if cluster.urls == "host":
+        # The hub's origin is its own: its cookies may take the __Host- prefix (JupyterHub 4.1+),
+        # so no other host of the domain can set or shadow them (GHSA-7r3h-4ph8-w38g).
+        config = {
+            **config,
+            "JupyterHub": {**config.get("JupyterHub", {}), "cookie_host_prefix_enabled": True},
+        }
     values: dict[str, Any] = {
-        "baseUrl": hub.path,
+        "baseUrl": cluster.hub_site(hub.name).path,
         "config": config,
         # The hub database lives on its own small volume in the core zone. Its claim outlives the
         # release: retiring the hub uninstalls JupyterHub, and re-activating it finds the same
@@ -137,26 +144,35 @@ def _storage(hub: Hub) -> dict[str, Any]:
 PROXY_READ_TIMEOUT = "3600s"
 
 
+def hub_ingress(cluster: Cluster, hub: Hub) -> dict[str, Any]:
+    """z2jh's `ingress` values: with `urls: path`, a minion of the cluster's master Ingress (TLS is
+    the master's, minions must not carry it); with `urls: host`, an Ingress of its own for the
+    hub's host, TLS from the controller's wildcard certificate (no secret named here)."""
+    site = cluster.hub_site(hub.name)
+    host = cluster.urls == "host"
+    annotations = {} if host else {MERGEABLE_TYPE: "minion"}
+    return {
+        "enabled": True,
+        "ingressClassName": INGRESS_CLASS,
+        "hosts": [site.host],
+        "pathType": "Prefix",
+        "annotations": {
+            **annotations,
+            "nginx.org/websocket-services": "proxy-public",
+            # The spawn page follows an event stream: buffered, it arrives only at the end.
+            # NGINX Inc lets minions set both (neither is in its minion deny-list).
+            "nginx.org/proxy-buffering": "false",
+            "nginx.org/proxy-read-timeout": PROXY_READ_TIMEOUT,
+        },
+        "tls": [{"hosts": [site.host]}] if host else [],
+    }
+
+
 def jupyterhub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]:
     return {
         "hub": _hub_values(cluster, hub, login),
         "proxy": {"service": {"type": "ClusterIP"}, "chp": {"resources": PROXY_POD.resources()}},
-        "ingress": {
-            "enabled": True,
-            "ingressClassName": INGRESS_CLASS,
-            "hosts": [cluster.domain],
-            "pathType": "Prefix",
-            "annotations": {
-                MERGEABLE_TYPE: "minion",
-                "nginx.org/websocket-services": "proxy-public",
-                # The spawn page follows an event stream: buffered, it arrives only at the end.
-                # NGINX Inc lets minions set both (neither is in its minion deny-list).
-                "nginx.org/proxy-buffering": "false",
-                "nginx.org/proxy-read-timeout": PROXY_READ_TIMEOUT,
-            },
-            # TLS is terminated by the cluster's master Ingress; minions must not carry it.
-            "tls": [],
-        },
+        "ingress": hub_ingress(cluster, hub),
         "scheduling": {
             # kube-scheduler must match the API server's minor (the chart's default is 1.30).
             "userScheduler": {

@@ -50,7 +50,6 @@ from .monitoring_access import (
 )
 from .sources import render_helm_repositories
 
-GRAFANA_PATH = "/grafana/"
 TOOLS = {NODEGROUP_ROLE_LABEL: ROLE_LABELS["tools"][0]}
 #: Where Grafana finds Prometheus: the chart's server Service (release "prometheus").
 PROMETHEUS_URL = f"http://prometheus-server.{MONITORING_NAMESPACE}.svc.cluster.local"
@@ -116,8 +115,11 @@ def hub_health_scrape(cluster: Cluster) -> dict[str, Any]:
         "fallback_scrape_protocol": "PrometheusText0.0.4",
         "static_configs": [
             {
-                "targets": [cluster.domain],
-                "labels": {"__metrics_path__": f"{hub.path}hub/health", "namespace": hub.name},
+                "targets": [cluster.hub_site(hub.name).host],
+                "labels": {
+                    "__metrics_path__": f"{cluster.hub_site(hub.name).path}hub/health",
+                    "namespace": hub.name,
+                },
             }
             for hub in cluster.hubs
             if hub.active
@@ -266,7 +268,7 @@ def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
             "size": monitoring.grafana_storage,
         },
         "grafana.ini": {
-            "server": {"root_url": f"https://{cluster.domain}{GRAFANA_PATH}", "serve_from_sub_path": True},
+            "server": {"root_url": cluster.grafana_site.url, "serve_from_sub_path": cluster.urls == "path"},
             "auth.anonymous": {"enabled": False},
         },
         "datasources": {
@@ -283,15 +285,16 @@ def grafana_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any]:
                 ],
             }
         },
-        # A minion of the cluster's master Ingress, like every hub; TLS is the master's.
+        # With `urls: path` a minion of the cluster's master Ingress, like every hub (TLS is the
+        # master's); with `urls: host` an Ingress of its own at grafana.<domain>.
         "ingress": {
             "enabled": True,
             "ingressClassName": INGRESS_CLASS,
-            "annotations": {MERGEABLE_TYPE: "minion"},
-            "hosts": [cluster.domain],
-            "path": GRAFANA_PATH,
+            "annotations": {MERGEABLE_TYPE: "minion"} if cluster.urls == "path" else {},
+            "hosts": [cluster.grafana_site.host],
+            "path": cluster.grafana_site.path,
             "pathType": "Prefix",
-            "tls": [],
+            "tls": [] if cluster.urls == "path" else [{"hosts": [cluster.grafana_site.host]}],
         },
     }
 

@@ -90,7 +90,9 @@ def render_cluster_tree(
         source,
         {
             "nginx-ingress.yaml": [render_ingress_controller(cluster)],
-            "master-ingress.yaml": [render_master_ingress(cluster)],
+            # The mergeable master owns the cluster's one host (`urls: path`); with `urls: host`
+            # every hub's Ingress stands alone.
+            **({"master-ingress.yaml": [render_master_ingress(cluster)]} if cluster.urls == "path" else {}),
         },
     )
     monitoring = render_monitoring_files(cluster, dashboards)

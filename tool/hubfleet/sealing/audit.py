@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..core.names import NGINX_NAMESPACE
+from ..core.urls import hosts_needed
 from ..errors import Diagnostic, InputError, Severity
 from ..inputs.model.cluster import Cluster, SealedSecretFile
 from ..system.project import Project
@@ -75,10 +76,15 @@ def _check_one(
                 "no readable certificate facts (hubfleet/tls-* annotations), so it cannot be checked",
             )
         return findings
-    if ingress and not covers(facts.dns_names, cluster.domain):
+    missing = [
+        name for name in hosts_needed(cluster.urls, cluster.domain) if not covers(facts.dns_names, name)
+    ]
+    if ingress and missing:
+        why = "" if missing == [cluster.domain] else ", which urls: host needs (a host per hub)"
         add(
             "error",
-            f"the certificate does not cover {cluster.domain} (it names: {', '.join(facts.dns_names) or 'nothing'})",
+            f"the certificate does not cover {' and '.join(missing)} (it names: "
+            f"{', '.join(facts.dns_names) or 'nothing'}){why}",
         )
     expiry = f"{facts.not_after:%Y-%m-%d %H:%M UTC}"
     if facts.not_after <= now:

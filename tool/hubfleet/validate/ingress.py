@@ -132,8 +132,17 @@ def _check_host(lint: ClusterLint, host: str, uses: list[IngressUse]) -> None:
         )
     if minions and not masters:
         lint.fail(check, minions[0].manifest, minions[0].field, f"no master Ingress for host {host}")
+    plain = [u for u in uses if u.role == "plain"]
+    if plain and masters:
+        lint.fail(
+            check,
+            plain[0].manifest,
+            plain[0].field,
+            f"{plain[0].label} routes host {host}, which master {masters[0].label} owns; NGINX serves a host "
+            "from one master and its minions, or from Ingresses of their own",
+        )
     routed: dict[str, IngressUse] = {}
-    for minion in minions:
+    for minion in [*minions, *plain]:
         for path in minion.paths:
             first = routed.setdefault(path, minion)
             if first is not minion:
@@ -143,7 +152,7 @@ def _check_host(lint: ClusterLint, host: str, uses: list[IngressUse]) -> None:
                     minion.field,
                     f"path {path} on host {host} is already routed by {first.label} ({_where(lint, first)})",
                 )
-        if minion.tls:
+        if minion.tls and minion.role == "minion":
             lint.fail(
                 check,
                 minion.manifest,

@@ -126,6 +126,9 @@ async def main(folder: Path) -> dict[str, Any]:
     report: dict[str, Any] = {
         "authenticator": type(app.authenticator).__name__,
         "spawner": app.spawner_class.__name__,
+        # Where the hub serves and the cookie it logs users in with (`__Host-` with urls: host).
+        "base_url": app.base_url,
+        "cookie": app.hub.cookie_name,
         "users": {},
     }
     for who in request["users"]:

@@ -22,6 +22,7 @@ from ...core.names import (
     node_labels,
     node_taints,
 )
+from ...core.urls import DEFAULT_URL_SCHEME, Site, UrlScheme, grafana_site, hub_site
 from .auth import Auth, build_auth
 
 NodeRole = Literal["tools", "core", "user"]
@@ -202,6 +203,8 @@ class Cluster:
     node_groups: tuple[NodeGroup, ...]
     max_upload_size: str
     tls_secret_name: str
+    #: Where hubs and Grafana are served (core/urls.py).
+    urls: UrlScheme
     git_url: str
     git_branch: str
     charts: ChartVersions
@@ -247,6 +250,14 @@ class Cluster:
     def eksctl_name(self, group: str) -> str:
         """The eksctl name of the current generation of the group people call `group`."""
         return generation_name(group, self.kubernetes_version)
+
+    def hub_site(self, hub: str) -> Site:
+        """Where hub `hub` is served (its host, and its path under that host)."""
+        return hub_site(self.urls, self.domain, hub)
+
+    @property
+    def grafana_site(self) -> Site:
+        return grafana_site(self.urls, self.domain)
 
     @property
     def extra_user_groups(self) -> tuple[NodeGroup, ...]:
@@ -348,6 +359,7 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         retiring=str(groups["retiring"]) if "retiring" in groups else None,
         max_upload_size=str(ingress.get("maxUploadSize", DEFAULT_MAX_UPLOAD_SIZE)),
         tls_secret_name=str(ingress.get("tlsSecretName", f"{name.lower()}-tls")),
+        urls=raw.get("urls", DEFAULT_URL_SCHEME),
         git_url=str(flux["url"]),
         git_branch=str(flux.get("branch", DEFAULT_BRANCH)),
         charts=ChartVersions.from_input(raw.get("charts", {})),

@@ -16,6 +16,7 @@ from ...core.capacity import VolumeFit, instance_type
 from ...core.charts import CALICO_CRDS, TIGERA_OPERATOR
 from ...core.kubernetes import minor_step, version_problem
 from ...core.names import INFRA_NAMESPACES, RESERVED_HUB_NAMES, UNVERSIONED, split_generation
+from ...core.urls import RESERVED_HOST_LABELS
 from ...errors import Diagnostic
 from ...system.settings import today
 from ..load import Source
@@ -251,6 +252,23 @@ def check_hub_rules(source: Source, merged: dict[str, Any], stem: str) -> list[D
     return [
         *(problem for rule in HUB_RULES for problem in rule(hub, source, stem)),
         *(problem for rule in HUB_SHAPE_RULES for problem in rule(source, merged, stem)),
+    ]
+
+
+def hub_name_free_as_host(cluster: Cluster, hub: Hub, source: Source) -> list[Diagnostic]:
+    """With `urls: host` a hub's name is a host under the cluster's domain: not one the cluster
+    keeps for itself or that people read as something else (grafana and prometheus are refused
+    in every scheme by hub_name_not_monitoring)."""
+    taken = RESERVED_HOST_LABELS - RESERVED_HUB_NAMES
+    if cluster.urls != "host" or hub.name not in taken:
+        return []
+    reserved = ", ".join(sorted(RESERVED_HOST_LABELS))
+    return [
+        source.problem(
+            ["name"],
+            f"'{hub.name}' would be served at {hub.name}.{cluster.domain}, a host name the cluster keeps "
+            f"with urls: host ({reserved}); pick another name",
+        )
     ]
 
 
