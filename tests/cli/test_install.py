@@ -254,7 +254,9 @@ def test_init_makes_a_fleet_the_wheel_renders_validates_and_plans(installed: Pat
     ).read_bytes()
     ok("keys", "new", "campus", "--out", str(tmp_path / "campus.key"))
     ok("seal", "monitoring", "campus", "--generate")
-    crt, key = tls_files(tmp_path / "tls", rsa_key(), make_cert(rsa_key(), ("hubs.example.edu",)))
+    crt, key = tls_files(
+        tmp_path / "tls", rsa_key(), make_cert(rsa_key(), ("hubs.example.edu", "*.hubs.example.edu"))
+    )
     ok("seal", "tls", "campus", "--cert", str(crt), "--key", str(key))
     ok("new", "hub", "campus", "course", "--admin", "alice")
     ok("seal", "auth", "campus", "course", "--admin", "alice", stdin="correct-horse-battery-staple\n")

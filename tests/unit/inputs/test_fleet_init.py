@@ -31,7 +31,7 @@ def test_init_writes_a_fleet_and_its_first_cluster_rendered(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"made a fleet in {fleet}: clusters/, charts.lock, .github/workflows/, README.md, .gitignore",
-        "wrote clusters/campus/cluster.yaml and rendered gitops/ (40 files)",
+        "wrote clusters/campus/cluster.yaml and rendered gitops/ (39 files)",
         'next (README "From nothing to a running cluster"):',
         f"  cd {fleet}",
         "  git init",

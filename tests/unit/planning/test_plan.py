@@ -511,3 +511,22 @@ def test_only_an_older_generation_beside_a_newer_one_may_leave() -> None:
     assert flags(["user-v1-35", "user-v1-34"], ["user-v1-35", "user-v1-34", "big-v1-35", "big-v1-34"]) == [
         ("retiring-group-added", "node group big-v1-34")
     ]
+
+
+def test_moving_to_a_host_per_hub_blocks_until_acknowledged(repo: Path, run: Callable[..., Result]) -> None:
+    cluster_file = repo / "clusters/clusterA/cluster.yaml"
+    cluster_file.write_text(cluster_file.read_text() + "urls: host\n")
+    result = run(repo, "plan")
+    assert result.exit_code == 1
+    assert risks(result)[0] == (
+        "blocking: access: clusterA/urls: urls changes from path to host: every hub's address and every login's "
+        "callback change; register the new callbacks (`hubfleet hub show`), point DNS at the new hosts "
+        "(`hubfleet aws dns`), then add acknowledge: [urls-changed] to the cluster file"
+    )
+    cluster_file.write_text(cluster_file.read_text() + "acknowledge: [urls-changed]\n")
+    result = run(repo, "plan")
+    assert result.exit_code == 0, result.output
+    assert risks(result)[0] == (
+        "warning: access: clusterA/urls: urls changes from path to host (acknowledged): every hub moves to its "
+        "new address when this merges; check each with `hubfleet hub check`, then remove acknowledge"
+    )

@@ -379,3 +379,19 @@ def test_the_committed_example_is_written_as_seal_tls_writes_it() -> None:
     # Reading it back and writing it again gives the same bytes: the committed file never churns.
     path = REPO / SEALED
     assert path.read_text() == serialise_sealed(load_file(path, SEALED).data, "clusterA")
+
+
+def test_a_host_per_hub_cluster_needs_the_wildcard_sealed(tmp_path: Path) -> None:
+    """With urls: host every hub is <hub>.<domain>: a certificate for the domain alone is refused."""
+    root = make_project(tmp_path)
+    cluster_file = root / "clusters/clusterA/cluster.yaml"
+    cluster_file.write_text(cluster_file.read_text() + "urls: host\n")
+    crt, key = tls_files(tmp_path / "tls", rsa_key(), make_cert(rsa_key(), (DOMAIN,)))
+    result = cli(root, "seal", "tls", "clusterA", "--cert", str(crt), "--key", str(key))
+    assert (result.exit_code, result.output) == (
+        2,
+        f"{crt}: the certificate does not cover *.{DOMAIN} (it names: {DOMAIN}), which urls: host needs (a "
+        "host per hub)\n1 problem in the input; nothing was written\n",
+    )
+    crt, key = tls_files(tmp_path / "tls2", rsa_key(), make_cert(rsa_key(), (DOMAIN, f"*.{DOMAIN}")))
+    assert cli(root, "seal", "tls", "clusterA", "--cert", str(crt), "--key", str(key)).exit_code == 0

@@ -48,6 +48,12 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
     "claim-immutable": ("warning", "data", "an immutable field of the claim changes: Kubernetes refuses the update"),
     "prune-on": ("warning", "data", "spec.prune is turned on: objects that leave its path are deleted from the "
                  "cluster"),
+    "urls-changed": ("error", "access", "urls changes from {old} to {new}: every hub's address and every login's "
+                     "callback change; register the new callbacks (`hubfleet hub show`), point DNS at the new "
+                     "hosts (`hubfleet aws dns`), then add acknowledge: [urls-changed] to the cluster file"),
+    "urls-changed-acknowledged": ("warning", "access", "urls changes from {old} to {new} (acknowledged): every hub "
+                                  "moves to its new address when this merges; check each with `hubfleet hub check`, "
+                                  "then remove acknowledge"),
     "login-changed": ("warning", "access", "login changes from {old} to {new}: users get new user names, so new, "
                       "empty home folders; their old files stay on the drive"),
     "opened-to-everyone": ("warning", "access", "allowed.everyone is turned on: anyone who can log in with {type} "

@@ -29,7 +29,8 @@ name: {name}
 region: {region}
 accountId: "{account}"        # the AWS account that owns the cluster (hubfleet aws refuses others)
 kubernetesVersion: "{kubernetes}"    # the newest EKS version in standard support that eksctl can create
-domain: {domain}   # CNAME this to the ingress load balancer (hubfleet aws dns)
+domain: {domain}   # it and *.{domain}: CNAME both to the ingress load balancer (hubfleet aws dns)
+urls: host         # each hub at https://<hub>.<domain>/, an origin of its own; path: https://<domain>/<hub>/
 zones: [{zones}]
 coreZone: {core_zone}               # tools, core and every hub drive live in this one zone
 

@@ -105,6 +105,9 @@ def cluster_risks(old: Cluster | None, new: Cluster | None, name: str) -> list[R
         found.append(
             flag("core-zone-changed", name, "coreZone", new.source_file, old=old.core_zone, new=new.core_zone)
         )
+    if new.urls != old.urls:
+        flag_id = "urls-changed-acknowledged" if "urls-changed" in new.acknowledged else "urls-changed"
+        found.append(flag(flag_id, name, "urls", new.source_file, old=old.urls, new=new.urls))
     if new.kubernetes_version != old.kubernetes_version:
         step = minor(new.kubernetes_version) - minor(old.kubernetes_version)
         flag_id = (

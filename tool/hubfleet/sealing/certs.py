@@ -187,8 +187,11 @@ def check_tls_pair(
     now: datetime,
     cert_display: str,
     key_display: str,
+    hosts: tuple[str, ...] = (),
 ) -> list[str]:
-    """Refuse a pair the ingress could not serve for `domain`; return warnings (expiring soon)."""
+    """Refuse a pair the ingress could not serve for `domain` (and every name in `hosts`: the
+    wildcard of a host-per-hub cluster); return warnings (expiring soon)."""
+    hosts = hosts or (domain,)
     problems: list[Diagnostic] = []
 
     def refuse(file: str, message: str) -> None:
@@ -209,10 +212,12 @@ def check_tls_pair(
     for message in _chain_problems(chain):
         refuse(cert_display, message)
     names = certificate_facts(leaf).dns_names
-    if not covers(names, domain):
+    missing = [host for host in hosts if not covers(names, host)]
+    if missing:
+        why = "" if missing == [domain] else ", which urls: host needs (a host per hub)"
         refuse(
             cert_display,
-            f"the certificate does not cover {domain} (it names: {', '.join(names) or 'nothing'})",
+            f"the certificate does not cover {' and '.join(missing)} (it names: {', '.join(names) or 'nothing'}){why}",
         )
     if leaf.not_valid_after_utc <= now:
         refuse(cert_display, f"the certificate expired on {_date(leaf.not_valid_after_utc)}")

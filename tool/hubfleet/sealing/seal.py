@@ -18,6 +18,7 @@ from typing import TypeVar
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ..core.names import NGINX_NAMESPACE
+from ..core.urls import hosts_needed
 from ..errors import Diagnostic, InputError, UsageError
 from ..inputs.pipeline import load_cluster
 from ..system.lock import write_input
@@ -110,7 +111,8 @@ def seal_tls(
     )
     if problems or sealing is None or chain is None or private is None:
         raise InputError(problems)
-    warnings = check_tls_pair(chain, private, cluster.domain, now, cert_display, key_display)
+    hosts = hosts_needed(cluster.urls, cluster.domain)
+    warnings = check_tls_pair(chain, private, cluster.domain, now, cert_display, key_display, hosts)
     crt = pem_chain(chain)
     sealed = SealedTls(
         name, namespace, certificate_facts(chain[0]), chain_fingerprint(crt), fingerprint(sealing)

@@ -114,7 +114,8 @@ def _hub_ingress(lint: ClusterLint, release: Manifest, ingress: Manifest) -> Non
     lint.tally.checked(check)
     role = (ingress.metadata.get("annotations") or {}).get(MERGEABLE_TYPE)
     hub = release_namespace(release)
-    wanted_path = f"/{hub}/"
+    site = lint.cluster.hub_site(hub)
+    wanted_path = site.path
     rules = ingress.spec.get("rules") or []
     hosts = {str(r.get("host")) for r in rules if isinstance(r, dict)}
     paths = {
@@ -124,18 +125,25 @@ def _hub_ingress(lint: ClusterLint, release: Manifest, ingress: Manifest) -> Non
         for p in ((r.get("http") or {}).get("paths") or [])
         if isinstance(p, dict)
     }
-    domain = lint.cluster.domain
+    # urls: path, a minion of the cluster's host under /<hub>/; urls: host, an Ingress of its own
+    # (not a minion of any master) for <hub>.<domain>.
+    wanted_role = "minion" if lint.cluster.urls == "path" else None
     if (
-        role != "minion"
-        or hosts != {domain}
+        role != wanted_role
+        or hosts != {site.host}
         or not paths
         or not all(p.startswith(wanted_path) for p in paths)
     ):
         shown = ", ".join(sorted(hosts)) or "no host"
+        wanted = (
+            f"a minion of {site.host} under {wanted_path}"
+            if wanted_role
+            else f"an Ingress of its own (not mergeable) for {site.host}"
+        )
         lint.fail(
             check,
             release,
             ("spec", "values", "ingress"),
             f"renders {ingress.subject} ({role or 'not mergeable'}, {shown}, paths {', '.join(sorted(paths)) or 'none'}); "
-            f"a hub's Ingress must be a minion of {domain} under {wanted_path}",
+            f"a hub's Ingress must be {wanted}",
         )

@@ -205,6 +205,8 @@ class Cluster:
     tls_secret_name: str
     #: Where hubs and Grafana are served (core/urls.py).
     urls: UrlScheme
+    #: Plan risk flags this change takes on purpose (`acknowledge`).
+    acknowledged: tuple[str, ...]
     git_url: str
     git_branch: str
     charts: ChartVersions
@@ -360,6 +362,7 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         max_upload_size=str(ingress.get("maxUploadSize", DEFAULT_MAX_UPLOAD_SIZE)),
         tls_secret_name=str(ingress.get("tlsSecretName", f"{name.lower()}-tls")),
         urls=raw.get("urls", DEFAULT_URL_SCHEME),
+        acknowledged=tuple(raw.get("acknowledge", [])),
         git_url=str(flux["url"]),
         git_branch=str(flux.get("branch", DEFAULT_BRANCH)),
         charts=ChartVersions.from_input(raw.get("charts", {})),
