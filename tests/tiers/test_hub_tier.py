@@ -351,18 +351,22 @@ def test_each_profile_and_image_runs_where_and_as_big_as_the_hub_says(reports: d
             )
 
 
-def test_each_hub_is_served_where_its_cluster_says_with_host_cookies_on_a_host_of_its_own(
+def test_each_hub_is_served_where_its_cluster_says_and_its_login_cookie_stays_at_hub(
     reports: dict[str, Any],
 ) -> None:
-    """JupyterHub's own base URL and login cookie: with urls: host the hub is at / of its own host
-    and its cookie takes the __Host- prefix (GHSA-7r3h-4ph8-w38g); with urls: path neither."""
+    """JupyterHub's own base URL and login cookie: with urls: host the hub is at / of its own host,
+    with urls: path at /<hub>/; in both the login cookie is scoped to the hub's /hub/ prefix, never
+    to / where every user's server lives (a __Host- cookie would have to be; see render/hub.py)."""
     schemes = set()
     for case in CASES:
         cluster, hub = model_of(case)
         report = reports[case.label][1]
         schemes.add(cluster.urls)
-        assert report["base_url"] == cluster.hub_site(hub.name).path, case.label
-        assert report["cookie"].startswith("__Host-") == (cluster.urls == "host"), case.label
+        site = cluster.hub_site(hub.name)
+        assert report["base_url"] == site.path, case.label
+        assert (report["cookie"], report["cookie_path"]) == ("jupyterhub-hub-login", f"{site.path}hub/"), (
+            case.label
+        )
     assert schemes == {"path", "host"}
 
 

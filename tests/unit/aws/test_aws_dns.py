@@ -181,18 +181,23 @@ def test_dns_refuses_another_account(world: World, run: Callable[..., Result]) -
     assert records(world.clients, world.zone, DOMAIN) == []
 
 
-def test_host_urls_also_point_the_wildcard(world: World, run: Callable[..., Result]) -> None:
-    """urls: host serves every hub at <hub>.<domain>: the wildcard goes to the same load balancer."""
+def test_host_urls_point_the_wildcard_even_from_the_domains_own_zone(
+    world: World, run: Callable[..., Result]
+) -> None:
+    """urls: host serves every hub at <hub>.<domain> and nothing at the bare domain: the wildcard is
+    the one record, and it may sit in a zone whose apex is the domain (a delegated subzone)."""
     cluster_file = world.root / "clusters/clusterA/cluster.yaml"
     cluster_file.write_text(cluster_file.read_text() + "urls: host\n")
     target = create_network_load_balancer(world.clients, "a1b2c3", ingress_tags("clusterA"))
-    result = run(world.root, "aws", "dns", "clusterA", "--zone-id", world.zone)
-    assert result.exit_code == 0, result.output
-    assert f"  UPSERT CNAME {DOMAIN} -> {target} (TTL 300)" in result.stdout
-    assert f"  UPSERT CNAME *.{DOMAIN} -> {target} (TTL 300)" in result.stdout
-    assert [line.startswith("change INSYNC (") for line in result.stdout.splitlines()[-2:]] == [True, True]
-    (wildcard,) = [r for r in records(world.clients, world.zone, f"*.{DOMAIN}") if r["Type"] == "CNAME"]
-    assert wildcard["ResourceRecords"] == [{"Value": target}]
-    again = run(world.root, "aws", "dns", "clusterA", "--zone-id", world.zone)
-    assert again.stdout.count("the CNAME already points there; nothing to change") == 2
-    assert "change " not in again.stdout
+    for zone in (world.zone, create_zone(world.clients, DOMAIN)):
+        result = run(world.root, "aws", "dns", "clusterA", "--zone-id", zone)
+        assert result.exit_code == 0, result.output
+        assert f"  UPSERT CNAME *.{DOMAIN} -> {target} (TTL 300)" in result.stdout
+        assert f"UPSERT CNAME {DOMAIN} " not in result.stdout
+        assert result.stdout.splitlines()[-1].startswith("change INSYNC (")
+        (wildcard,) = records(world.clients, zone, f"*.{DOMAIN}")
+        assert wildcard["ResourceRecords"] == [{"Value": target}]
+        assert [r for r in records(world.clients, zone, DOMAIN) if r["Type"] == "CNAME"] == []
+        again = run(world.root, "aws", "dns", "clusterA", "--zone-id", zone)
+        assert "  the CNAME already points there; nothing to change" in again.stdout
+        assert "change " not in again.stdout

@@ -530,3 +530,22 @@ def test_moving_to_a_host_per_hub_blocks_until_acknowledged(repo: Path, run: Cal
         "warning: access: clusterA/urls: urls changes from path to host (acknowledged): every hub moves to its "
         "new address when this merges; check each with `hubfleet hub check`, then remove acknowledge"
     )
+
+
+def test_an_acknowledgement_from_an_earlier_change_acknowledges_nothing(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    cluster_file = repo / "clusters/clusterA/cluster.yaml"
+    cluster_file.write_text(cluster_file.read_text() + "urls: host\nacknowledge: [urls-changed]\n")
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, "move to a host per hub")
+    edit(repo / HUBS / "datalab.yaml", "size: 40Gi", "size: 80Gi")
+    result = run(repo, "plan", "--base", "HEAD")
+    assert (
+        "warning: access: clusterA/acknowledge: acknowledge: [urls-changed] acknowledges no change here; "
+        "remove it, so that a later change is flagged in full" in risks(result)
+    )
+    edit(cluster_file, "urls: host\n", "")
+    result = run(repo, "plan", "--base", "HEAD")
+    assert result.exit_code == 1
+    assert risks(result)[0].startswith("blocking: access: clusterA/urls: urls changes from host to path: ")

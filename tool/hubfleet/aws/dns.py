@@ -1,5 +1,5 @@
 """`aws dns`: point the cluster's hostnames at the load balancer of its ingress controller: the
-domain, and with `urls: host` the wildcard `*.<domain>` that every hub's and Grafana's host is under.
+domain, or with `urls: host` the wildcard `*.<domain>` that every hub's and Grafana's host is under.
 
 Kubernetes creates the load balancer for the nginx-ingress Service and tags it:
 the in-tree AWS cloud provider with `kubernetes.io/service-name=<ns>/<service>`

@@ -33,7 +33,7 @@ from ..aws.session import (
     require_account,
 )
 from ..aws.whoami import Whoami, cluster_accounts, pick_region
-from ..core.urls import hosts_needed
+from ..core.urls import dns_records
 from ..errors import FindingsError, UsageError
 from ..inputs.model.cluster import Cluster
 from ..inputs.pipeline import hub_of, load_cluster
@@ -212,7 +212,7 @@ def dns(actx: AwsContext, cluster: str, zone_id: str, dry_run: bool) -> None:
     )
     route53 = make_client(session, "route53")
     plans = [
-        plan_dns(route53, model, zone_id, target, name) for name in hosts_needed(model.urls, model.domain)
+        plan_dns(route53, model, zone_id, target, name) for name in dns_records(model.urls, model.domain)
     ]
     for plan in plans:
         for line in plan.describe():

@@ -54,6 +54,8 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
     "urls-changed-acknowledged": ("warning", "access", "urls changes from {old} to {new} (acknowledged): every hub "
                                   "moves to its new address when this merges; check each with `hubfleet hub check`, "
                                   "then remove acknowledge"),
+    "acknowledge-left": ("warning", "access", "acknowledge: [{acknowledged}] acknowledges no change here; remove it, so "
+                         "that a later change is flagged in full"),
     "login-changed": ("warning", "access", "login changes from {old} to {new}: users get new user names, so new, "
                       "empty home folders; their old files stay on the drive"),
     "opened-to-everyone": ("warning", "access", "allowed.everyone is turned on: anyone who can log in with {type} "

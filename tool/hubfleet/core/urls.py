@@ -50,3 +50,9 @@ def grafana_site(scheme: UrlScheme, domain: str) -> Site:
 def hosts_needed(scheme: UrlScheme, domain: str) -> tuple[str, ...]:
     """The names the cluster's certificate must cover."""
     return (domain, f"*.{domain}") if scheme == "host" else (domain,)
+
+
+def dns_records(scheme: UrlScheme, domain: str) -> tuple[str, ...]:
+    """The names DNS must point at the ingress load balancer: the one host, or the wildcard every
+    hub's and Grafana's host is under (nothing is served at the bare domain then)."""
+    return (f"*.{domain}",) if scheme == "host" else (domain,)

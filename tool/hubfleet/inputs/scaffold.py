@@ -65,7 +65,7 @@ backups:
   time: "03:00"     # UTC
   keep: 7
 
-# Prometheus, and Grafana at https://<domain>/grafana/ (README "Monitoring").
+# Prometheus, and Grafana at https://grafana.<domain>/ (README "Monitoring").
 monitoring:
   retention: 90d
   storage: 50Gi
@@ -75,7 +75,7 @@ monitoring:
 """
 
 HUB_TEMPLATE = """\
-# Hub {name} of cluster {cluster}, served at https://<domain>/{name}/. Format: schemas/hub.schema.json.
+# Hub {name} of cluster {cluster}, served at {url}. Format: schemas/hub.schema.json.
 name: {name}
 state: active            # retired keeps only the drive (the data), see README "Retiring a hub"
 expectedUsers: {expected}        # users at once at the busiest time: `hubfleet plan capacity` sizes for them
@@ -111,7 +111,7 @@ AUTH_BLOCKS = {
   admins: {admins}
 """,
     "github": """\
-  # github: an OAuth app (callback https://<domain>/{name}/hub/oauth_callback); seal its secret:
+  # github: an OAuth app (callback {url}hub/oauth_callback); seal its secret:
   #   hubfleet seal auth {cluster} {name}
   type: github
   clientId: Ov23liReplaceMe          # replace: the OAuth app's client ID
@@ -120,7 +120,7 @@ AUTH_BLOCKS = {
     organizations: [replace-with-your-org]   # or teams ("org:team") or users
 """,
     "google": """\
-  # google: an OAuth client (callback https://<domain>/{name}/hub/oauth_callback); seal its secret:
+  # google: an OAuth client (callback {url}hub/oauth_callback); seal its secret:
   #   hubfleet seal auth {cluster} {name}
   type: google
   clientId: replace-me.apps.googleusercontent.com   # replace: the OAuth client ID
@@ -129,7 +129,7 @@ AUTH_BLOCKS = {
     domains: [replace-me.example]    # replace: your Google Workspace domain(s)
 """,
     "cilogon": """\
-  # cilogon: a CILogon client (callback https://<domain>/{name}/hub/oauth_callback); seal its secret:
+  # cilogon: a CILogon client (callback {url}hub/oauth_callback); seal its secret:
   #   hubfleet seal auth {cluster} {name}
   type: cilogon
   clientId: "cilogon:/client_id/replace-me"   # replace: the CILogon client ID
@@ -142,7 +142,7 @@ AUTH_BLOCKS = {
         domains: [replace-me.example]
 """,
     "oidc": """\
-  # oidc: any OpenID Connect provider (callback https://<domain>/{name}/hub/oauth_callback); seal
+  # oidc: any OpenID Connect provider (callback {url}hub/oauth_callback); seal
   # its client secret:  hubfleet seal auth {cluster} {name}
   type: oidc
   clientId: replace-with-the-client-id
@@ -300,13 +300,14 @@ def new_hub(
         raise UsageError(
             "--admin", f"--auth {auth} takes its admins from the provider's groups or roles, not --admin"
         )
-    cluster = load_cluster(project, cluster).name
+    loaded = load_cluster(project, cluster)
+    cluster, url = loaded.name, loaded.hub_site(name).url
     path = project.hub_file(cluster, name)
     display = project.relative(path)
     if path.exists():
         raise LocalError(display, "already exists; refusing to overwrite it")
-    block = AUTH_BLOCKS[auth].format(name=name, cluster=cluster, admins=json.dumps(list(admins)))
-    text = HUB_TEMPLATE.format(name=name, cluster=cluster, size=size, auth=block, expected=expected)
+    block = AUTH_BLOCKS[auth].format(name=name, url=url, cluster=cluster, admins=json.dumps(list(admins)))
+    text = HUB_TEMPLATE.format(name=name, url=url, cluster=cluster, size=size, auth=block, expected=expected)
     _check(text, display, "hub", name)
     edit_checked(project, cluster, path, _fresh(path, text))
     return path

@@ -105,9 +105,16 @@ def cluster_risks(old: Cluster | None, new: Cluster | None, name: str) -> list[R
         found.append(
             flag("core-zone-changed", name, "coreZone", new.source_file, old=old.core_zone, new=new.core_zone)
         )
+    # An acknowledgement is for the change that adds it: one already in the base acknowledges an
+    # earlier switch, not this one.
+    acknowledged = "urls-changed" in new.acknowledged and "urls-changed" not in old.acknowledged
     if new.urls != old.urls:
-        flag_id = "urls-changed-acknowledged" if "urls-changed" in new.acknowledged else "urls-changed"
+        flag_id = "urls-changed-acknowledged" if acknowledged else "urls-changed"
         found.append(flag(flag_id, name, "urls", new.source_file, old=old.urls, new=new.urls))
+    elif "urls-changed" in new.acknowledged:
+        found.append(
+            flag("acknowledge-left", name, "acknowledge", new.source_file, acknowledged="urls-changed")
+        )
     if new.kubernetes_version != old.kubernetes_version:
         step = minor(new.kubernetes_version) - minor(old.kubernetes_version)
         flag_id = (

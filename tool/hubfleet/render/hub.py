@@ -87,13 +87,10 @@ def _hub_values(cluster: Cluster, hub: Hub, login: AuthValues) -> dict[str, Any]
         # a port below 1024, so none can pass for a privileged NFS client of any drive.
         spawner["pod_security_context"] = {"sysctls": [LOW_PORTS_SYSCTL]}
     config = {**config, "KubeSpawner": spawner}
-    if cluster.urls == "host":
-        # The hub's origin is its own: its cookies may take the __Host- prefix (JupyterHub 4.1+),
-        # so no other host of the domain can set or shadow them (GHSA-7r3h-4ph8-w38g).
-        config = {
-            **config,
-            "JupyterHub": {**config.get("JupyterHub", {}), "cookie_host_prefix_enabled": True},
-        }
+    # Not cookie_host_prefix_enabled: a __Host- cookie must have Path=/, and every user's server
+    # is under /user/<name>/ of the hub's host, so the hub's login cookie would reach them all.
+    # JupyterHub recommends the prefix only with a host per user (subdomain_host); hubfleet gives a
+    # host per hub, which keeps the hub's cookies from other hubs and Grafana, at /hub/ as before.
     values: dict[str, Any] = {
         "baseUrl": cluster.hub_site(hub.name).path,
         "config": config,

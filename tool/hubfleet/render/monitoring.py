@@ -1,4 +1,5 @@
-"""The monitoring layer: Prometheus (the plain chart, not the operator) and Grafana at /grafana/.
+"""The monitoring layer: Prometheus (the plain chart, not the operator) and Grafana at /grafana/
+(or grafana.<domain> with urls: host).
 
 Its own Flux Kustomization, after the controllers and beside the hubs, so a monitoring
 failure never blocks a hub. Both run on tools nodes with their data on the drive class

@@ -8,7 +8,8 @@ admits nothing by default, and each server admits exactly the clients it has:
 - Prometheus (9090): Grafana, its only reader;
 - Alertmanager (9093): Prometheus, which sends it alerts;
 - kube-state-metrics (8080): Prometheus, which scrapes it;
-- Grafana (3000): the NGINX controller that serves it at /grafana/, behind its sealed login.
+- Grafana (3000): the NGINX controller that serves it (at /grafana/ or grafana.<domain>), behind
+  its sealed login.
 
 node-exporter runs on the host network, where no NetworkPolicy applies; it serves only metrics.
 Calico enforces these policies (render/network_policy.py); user pods are also kept out by their own

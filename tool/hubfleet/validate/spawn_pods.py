@@ -126,9 +126,10 @@ async def main(folder: Path) -> dict[str, Any]:
     report: dict[str, Any] = {
         "authenticator": type(app.authenticator).__name__,
         "spawner": app.spawner_class.__name__,
-        # Where the hub serves and the cookie it logs users in with (`__Host-` with urls: host).
+        # Where the hub serves, and the login cookie's name and path (the hub's own prefix).
         "base_url": app.base_url,
         "cookie": app.hub.cookie_name,
+        "cookie_path": app.hub.base_url,
         "users": {},
     }
     for who in request["users"]:
