@@ -92,7 +92,9 @@ def test_expiring_within_30_days_warns(tmp_path: Path) -> None:
     assert _audit(root, timedelta(days=9)) == []
     (finding,) = _audit(root, timedelta(days=20, hours=1))
     assert (finding.file, finding.severity) == (SEALED, "warning")
-    assert finding.message.endswith(", in 19 days; renew it")
+    assert finding.message.endswith(
+        ", in 19 days; renew it and seal the new one with `hubfleet seal tls clusterA --cert FILE --key FILE`"
+    )
 
 
 def test_a_missing_ingress_secret_is_left_to_the_tree_check(tmp_path: Path) -> None:

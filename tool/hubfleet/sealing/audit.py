@@ -93,7 +93,12 @@ def _check_one(
         days = (facts.not_after - now).days
         add(
             "warning",
-            f"the certificate expires on {expiry}, in {days} day{'s' if days != 1 else ''}; renew it",
+            f"the certificate expires on {expiry}, in {days} day{'s' if days != 1 else ''}; renew it"
+            + (
+                f" and seal the new one with `hubfleet seal tls {cluster.name} --cert FILE --key FILE`"
+                if ingress
+                else ""
+            ),
         )
     return findings
 
