@@ -22,7 +22,7 @@ from pathlib import Path
 
 from conftest import UPSTREAM_ENV, require, upstream_path
 from hubfleet.core.charts import UPSTREAM_CHARTS
-from hubfleet.upstream.cache import CACHE_ENV, MIRROR_ENV, default_cache
+from hubfleet.system.settings import CHART_CACHE_ENV, CHART_MIRROR_ENV, chart_cache
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tool" / "scripts"))
@@ -30,7 +30,7 @@ from serve_charts import serve_in_background  # noqa: E402 (the script folder is
 
 #: The one reason every test that needs charts gives when there are none.
 NO_CHART_SOURCE = (
-    f"no chart source: set {MIRROR_ENV} (a Helm repository) or {UPSTREAM_ENV} (the reference folder), "
+    f"no chart source: set {CHART_MIRROR_ENV} (a Helm repository) or {UPSTREAM_ENV} (the reference folder), "
     "or run where the chart repositories answer"
 )
 OFFLINE_ENV = "HUBFLEET_TEST_OFFLINE"
@@ -62,14 +62,14 @@ def repositories_answer() -> bool:
 @functools.cache
 def _source() -> tuple[str | None, str]:
     """(mirror URL or None for the charts' own repositories, cache folder)."""
-    mirror = os.environ.get(MIRROR_ENV)
+    mirror = os.environ.get(CHART_MIRROR_ENV)
     if mirror:
         return mirror, tempfile.mkdtemp(prefix="hubfleet-test-charts-")
     given = os.environ.get(UPSTREAM_ENV)
     if given and (Path(given) / "charts" / "index.yaml").is_file():
         return serve(Path(given) / "charts"), tempfile.mkdtemp(prefix="hubfleet-test-charts-")
     if repositories_answer():
-        return None, str(default_cache())
+        return None, str(chart_cache())
     return None, ""
 
 
@@ -78,4 +78,4 @@ def chart_environment() -> dict[str, str]:
     (fails under CI) when there is no source."""
     mirror, cache = _source()
     require(bool(cache), NO_CHART_SOURCE)
-    return {CACHE_ENV: cache, **({MIRROR_ENV: mirror} if mirror else {})}
+    return {CHART_CACHE_ENV: cache, **({CHART_MIRROR_ENV: mirror} if mirror else {})}

@@ -37,7 +37,8 @@ from hubfleet.render.hub import LOW_PORTS_SYSCTL
 from hubfleet.render.notebook import IPYTHON_CONFIG_FILE, SERVER_CONFIG_FILE, SHM_MOUNT, quantity
 from hubfleet.system.programs import run
 from hubfleet.system.project import Project
-from hubfleet.upstream.cache import CACHE_ENV, MIRROR_ENV, ChartSource, read_lock
+from hubfleet.system.settings import CHART_CACHE_ENV, CHART_MIRROR_ENV
+from hubfleet.upstream.cache import ChartSource, read_lock
 from hubfleet.validate.packaged import packaged_sources
 from hubfleet.validate.pods import SPAWN_SCRIPT, stage_hub, users_of
 from hubfleet.validate.schemas import JsonSchemaChecker, ValidatorCache, schema_issues
@@ -108,7 +109,7 @@ def z2jh_package() -> Path:
         (ref, digest) for ref, digest in read_lock(REPO / "charts.lock").items() if ref.chart == "jupyterhub"
     ]
     found = chart_environment()
-    return ChartSource(Path(found[CACHE_ENV]), found.get(MIRROR_ENV)).package(ref, digest)
+    return ChartSource(Path(found[CHART_CACHE_ENV]), found.get(CHART_MIRROR_ENV)).package(ref, digest)
 
 
 def prepare(case: HubCase, folder: Path) -> dict[str, Any]:

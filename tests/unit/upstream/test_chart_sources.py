@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from hubfleet.upstream.cache import CACHE_ENV
+from hubfleet.system.settings import CHART_CACHE_ENV
 from support.chart_mirror import NO_CHART_SOURCE, chart_environment
 from support.validate import copy_example, findings, run_validate
 
@@ -19,7 +19,7 @@ SELF = "tests/unit/upstream/test_chart_sources.py::test_a_chart_source_is_found"
 
 def test_a_chart_source_is_found() -> None:
     """Run in a subprocess below with no source; in a normal run, the source the tests use."""
-    assert chart_environment()[CACHE_ENV]
+    assert chart_environment()[CHART_CACHE_ENV]
 
 
 def pytest_without_a_source(ci: bool) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 
 from conftest import HELM, REPO, load_docs, require, upstream_path
 from hubfleet.errors import LocalError
+from hubfleet.system.settings import DASHBOARD_CACHE_ENV
 from hubfleet.upstream import dashboards
 from support.builders import make_cluster
 
@@ -208,7 +209,7 @@ def test_dashboards_are_compiled_once_and_again_when_the_cache_is_damaged(
         compiled.append(archive)
         return {"activity": json.dumps({"title": "Activity", "uid": "jupyterhub-activity"})}
 
-    monkeypatch.setenv(dashboards.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(DASHBOARD_CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(dashboards, "_compile", compile_counted)
     dashboards.upstream_dashboards.cache_clear()
     try:
@@ -239,7 +240,7 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_a_compile(
 ) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
-    monkeypatch.setenv(dashboards.CACHE_ENV, str(blocked / "cache"))
+    monkeypatch.setenv(DASHBOARD_CACHE_ENV, str(blocked / "cache"))
     monkeypatch.setattr(dashboards, "_compile", lambda archive: {"user": '{"title": "User"}'})
     dashboards.upstream_dashboards.cache_clear()
     try:

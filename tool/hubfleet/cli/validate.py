@@ -8,8 +8,7 @@ from typing import cast
 import click
 
 from ..errors import FindingsError, InputError, UsageError
-from ..system.settings import HUB_PYTHON_ENV
-from ..upstream.cache import CACHE_ENV, MIRROR_ENV
+from ..system.settings import CHART_CACHE_ENV, CHART_MIRROR_ENV, HUB_PYTHON_ENV
 from ..validate.findings import LAYERS
 from ..validate.locations import ENVIRONMENT
 from ..validate.output import FORMATS, Format, format_report, input_annotations, input_report
@@ -53,15 +52,15 @@ from .context import Context, pass_context
 )
 @click.option(
     "--chart-mirror",
-    envvar=MIRROR_ENV,
+    envvar=CHART_MIRROR_ENV,
     metavar="URL",
-    help=f"One Helm repository to fetch every upstream chart from, instead of each chart's own (${MIRROR_ENV}).",
+    help=f"One Helm repository to fetch every upstream chart from, instead of each chart's own (${CHART_MIRROR_ENV}).",
 )
 @click.option(
     "--chart-cache",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar=CACHE_ENV,
-    help=f"Where fetched chart packages are kept (${CACHE_ENV}; default: the XDG cache folder).",
+    envvar=CHART_CACHE_ENV,
+    help=f"Where fetched chart packages are kept (${CHART_CACHE_ENV}; default: the XDG cache folder).",
 )
 @click.option("--offline", is_flag=True, help="Fetch nothing: charts come from the cache only.")
 @click.option(

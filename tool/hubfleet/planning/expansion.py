@@ -27,7 +27,7 @@ from ..core.charts import UPSTREAM_CHARTS, chart_spec
 from ..core.layout import Layout
 from ..system.programs import run
 from ..upstream.cache import ChartRef, ChartSource, FetchError, read_lock
-from ..upstream.helm import placement, post_render, template_command
+from ..upstream.helm import placement, post_render, post_renderers, template_command
 from ..upstream.packages import chart_files
 from .objects import ObjectChange, documents, index_documents, indexed_changes
 
@@ -148,7 +148,9 @@ class Expander:
         upstream = not Path(chart).is_dir()
         command = template_command(self.helm, Path(chart), placed.release_name, placed.namespace,
                                    side.kubernetes.get(cluster), [Path(values_file)], upstream)  # fmt: skip
-        done = post_render(run(command, timeout=HELM_TIMEOUT_S), _renderers(spec), self.kubectl, self.workdir)
+        done = post_render(
+            run(command, timeout=HELM_TIMEOUT_S), post_renderers(spec), self.kubectl, self.workdir
+        )
         if not done.ok:
             self.notes.append(f"{cluster}: HelmRelease {placed.namespace}/{name}: helm template: "
                               f"{done.error_text()}")  # fmt: skip
@@ -157,10 +159,6 @@ class Expander:
         for item in found:
             item.setdefault("metadata", {}).setdefault("namespace", placed.namespace)
         return Expanded(found, reads_back_statefulsets(Path(chart)))
-
-
-def _renderers(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for r in spec.get("postRenderers") or [] if isinstance(r, dict)]
 
 
 def expanded_changes(

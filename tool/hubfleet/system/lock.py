@@ -63,10 +63,6 @@ def state_folder(tree: Path) -> Path:
     return state
 
 
-def wait_seconds() -> float:
-    return lock_wait()
-
-
 @contextmanager
 def holding(tree: Path, display: str, shown: Callable[[str], str] | None = None) -> Iterator[None]:
     """Hold the writer's lock of `tree` (an output folder) for the body of the `with`; re-entrant
@@ -86,7 +82,7 @@ def holding(tree: Path, display: str, shown: Callable[[str], str] | None = None)
             path, mode=0o644, is_singleton=True, preserve_lock_file=True, fallback_to_soft=False,
             poll_interval=_POLL, on_acquired=_announce,
         )  # fmt: skip
-        lock.acquire(timeout=wait_seconds())
+        lock.acquire(timeout=lock_wait())
     except Timeout:
         raise LocalError(display, _busy_message(path)) from None
     except OSError as error:
@@ -110,7 +106,7 @@ def _busy_message(path: Path) -> str:
     since, _, command = rest.partition("\t")
     who = f"process {pid} (`{command}`, since {since})" if pid.isdigit() else "another hubfleet process"
     return (
-        f"{who} is writing it; waited {wait_seconds():g} s. Run the command again when it has "
+        f"{who} is writing it; waited {lock_wait():g} s. Run the command again when it has "
         "finished (HUBFLEET_LOCK_WAIT sets how long to wait); nothing was written"
     )
 

@@ -39,8 +39,6 @@ from ..system.progress import waiting
 from ..system.settings import CHART_CACHE_ENV, CHART_MIRROR_ENV, chart_cache, chart_mirror
 from ..system.yaml_reader import load_one
 
-MIRROR_ENV = CHART_MIRROR_ENV
-CACHE_ENV = CHART_CACHE_ENV
 TIMEOUT = 30.0
 MAX_PACKAGE = 64 * 1024 * 1024
 MAX_INDEX = 64 * 1024 * 1024
@@ -58,9 +56,9 @@ class Unreachable(FetchError):
 def no_source_advice(cache: Path) -> str:
     """The three ways to give validate its chart packages, for a person who has none."""
     return (
-        f"give them a source: set {MIRROR_ENV} (or --chart-mirror) to a Helm repository that mirrors "
+        f"give them a source: set {CHART_MIRROR_ENV} (or --chart-mirror) to a Helm repository that mirrors "
         f"them; or fetch them once where the chart repositories are reachable into the chart cache "
-        f"{cache} ({CACHE_ENV} moves it) and copy it here; or run with --offline to use the cache only "
+        f"{cache} ({CHART_CACHE_ENV} moves it) and copy it here; or run with --offline to use the cache only "
         "and never the network"
     )
 
@@ -75,10 +73,6 @@ class ChartRef:
 
     def __str__(self) -> str:
         return f"{self.chart} {self.version} from {self.repository}"
-
-
-def default_cache() -> Path:
-    return chart_cache()
 
 
 @dataclass
@@ -99,7 +93,7 @@ class ChartSource:
     def from_environment(
         cls, mirror: str | None = None, offline: bool = False, cache: Path | None = None
     ) -> ChartSource:
-        return cls(cache or default_cache(), mirror or chart_mirror(), offline)
+        return cls(cache or chart_cache(), mirror or chart_mirror(), offline)
 
     def repository_url(self, ref: ChartRef) -> str:
         return (self.mirror or ref.repository).rstrip("/") + "/"
@@ -143,7 +137,7 @@ class ChartSource:
         except OSError as error:
             raise FetchError(
                 f"{ref}: cannot keep it in the chart cache {self.cache} ({error.strerror}); "
-                f"set {CACHE_ENV} to a folder you can write"
+                f"set {CHART_CACHE_ENV} to a folder you can write"
             ) from None
         return cached
 

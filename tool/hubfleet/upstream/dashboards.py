@@ -26,7 +26,7 @@ from ..errors import LocalError
 from ..inputs.model.cluster import GrafanaDashboard
 from ..system.files import write_atomic
 from ..system.progress import waiting
-from ..system.settings import DASHBOARD_CACHE_ENV, dashboard_cache
+from ..system.settings import dashboard_cache
 
 ARCHIVE = "grafana-dashboards-ef44b4ed.tar.gz"
 #: sha256 of the archive, as ../shared/upstream/charts/README.md records it for the reference copy.
@@ -42,7 +42,6 @@ LEFT_OUT = {
     "support": "selects 2i2c's home-nfs pods and volumes by name",
 }
 #: Where the compiled dashboards are kept; beside the chart packages by default.
-CACHE_ENV = DASHBOARD_CACHE_ENV
 
 
 def cache_folder() -> Path:

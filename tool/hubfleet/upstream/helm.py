@@ -66,6 +66,11 @@ def template_command(
     return command
 
 
+def post_renderers(spec: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """A HelmRelease's `spec.postRenderers`, the entries that are mappings."""
+    return tuple(r for r in spec.get("postRenderers") or [] if isinstance(r, dict))
+
+
 def post_renderer_patches(post_renderers: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The kustomize patches of `spec.postRenderers`, each with its patch and target as written."""
     return [

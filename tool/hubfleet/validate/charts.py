@@ -32,7 +32,7 @@ from ..core.layout import CHART_FILE
 from ..core.names import FLUX_NAMESPACE, GIT_REPOSITORY, HELM_GROUP
 from ..core.schema_errors import Issue
 from ..system.programs import Ran, find_tool, run
-from ..upstream.helm import placement, post_render, post_renderer_patches, template_command
+from ..upstream.helm import placement, post_render, post_renderer_patches, post_renderers, template_command
 from .crds import chart_crd_schemas
 from .expansions import ExpansionCache, checker_identity
 from .findings import Tally
@@ -90,7 +90,7 @@ class ChartRelease:
             values_files=values_files,
             version=kube_version(kubernetes_version),
             skip_schema=skip_schema,
-            post_renderers=tuple(r for r in spec.get("postRenderers") or [] if isinstance(r, dict)),
+            post_renderers=post_renderers(spec),
         )
 
 
