@@ -199,9 +199,8 @@ def test_hub_named_like_an_infrastructure_namespace(tmp_path: Path, run: Callabl
             "clusters/clusterA/hubs/kube-system.yaml",
             "name",
             "'kube-system' is an infrastructure namespace "
-            "(calico-system, default, flux-system, kube-node-lease, kube-public, kube-system, monitoring, nginx-ingress, "
-            "tigera-operator); pick another "
-            "name",
+            "(calico-system, cert-manager, default, flux-system, kube-node-lease, kube-public, kube-system, "
+            "monitoring, nginx-ingress, tigera-operator); pick another name",
         ),
     )
 

@@ -220,7 +220,7 @@ def test_the_wheel_renders_validates_and_plans_the_example(installed: Path, tmp_
 
 def test_init_makes_a_fleet_the_wheel_renders_validates_and_plans(installed: Path, tmp_path: Path) -> None:
     """The newcomer's path with `pip install` alone: init a fleet outside this repository, answer
-    what validate asks for (a real flux.url, the sealing key, Grafana's login, the certificate, an
+    what validate asks for (a real flux.url, the sealing key, Grafana's login, an
     admin's password), then render, validate and plan there; nothing of hubfleet's repository is
     beside the fleet, so the drive chart and charts.lock can only have come from the wheel."""
     require_environment()
@@ -235,8 +235,9 @@ def test_init_makes_a_fleet_the_wheel_renders_validates_and_plans(installed: Pat
         return done.stdout
 
     made = run([hubfleet, "init", str(fleet), "--cluster", "campus", "--region", "us-west-2", "--domain",
-                "hubs.example.edu", "--account-id", "123456789012", "--git-url",
-                "ssh://git@github.com/example-university/hubs.git"], tmp_path, env)  # fmt: skip
+                "hubs.example.edu", "--account-id", "123456789012", "--zone-id", "Z0EXAMPLE1",
+                "--acme-email", "ops@example.edu", "--git-url", "ssh://git@github.com/example-university/hubs.git"],
+               tmp_path, env)  # fmt: skip
     assert made.returncode == 0, outcome(made)
     assert sorted(
         p.relative_to(fleet).as_posix() for p in fleet.rglob("*") if p.is_file() and "gitops" not in p.parts
@@ -248,7 +249,7 @@ def test_init_makes_a_fleet_the_wheel_renders_validates_and_plans(installed: Pat
         "charts.lock",
         "clusters/campus/cluster.yaml",
     ]
-    assert (fleet / "charts.lock").read_bytes() == (REPO / "charts.lock").read_bytes()
+    assert (fleet / "charts.lock").read_bytes() == (REPO / "tool/hubfleet/data/charts.lock").read_bytes()
     assert (fleet / "gitops/charts/nfs-drive/values.schema.json").read_bytes() == (
         REPO / "charts/nfs-drive/values.schema.json"
     ).read_bytes()
@@ -257,7 +258,14 @@ def test_init_makes_a_fleet_the_wheel_renders_validates_and_plans(installed: Pat
     crt, key = tls_files(
         tmp_path / "tls", rsa_key(), make_cert(rsa_key(), ("hubs.example.edu", "*.hubs.example.edu"))
     )
-    ok("seal", "tls", "campus", "--cert", str(crt), "--key", str(key))
+    # The new cluster's certificate comes from Let's Encrypt (tls.mode acme): nothing to seal.
+    refused = subprocess.run([hubfleet, "seal", "tls", "campus", "--cert", str(crt), "--key", str(key)], cwd=fleet,
+                             env=env, capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        "CLUSTER: clusters/campus/cluster.yaml says tls.mode: acme, so cert-manager writes nginx-ingress/campus-tls "
+        "and renews it; a sealed certificate would fight it. Seal one only with tls.mode: sealed\n",
+    )
     ok("new", "hub", "campus", "course", "--admin", "alice")
     ok("seal", "auth", "campus", "course", "--admin", "alice", stdin="correct-horse-battery-staple\n")
     ok("render")

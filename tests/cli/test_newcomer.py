@@ -68,7 +68,7 @@ def test_a_new_hub_with_a_bad_name_is_reported_at_the_argument(
 
 def new_cluster(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> Result:
     return run_in(
-        root, monkeypatch, "new", "cluster", "labs", "--account-id", "123456789012", "--domain",
+        root, monkeypatch, "new", "cluster", "labs", "--account-id", "123456789012", "--zone-id", "Z0EXAMPLE1", "--acme-email", "ops@example.edu", "--domain",
         "labs.example.edu", *extra,
     )  # fmt: skip
 
@@ -78,7 +78,7 @@ def test_a_new_cluster_with_a_bad_domain_is_reported_at_the_option(
 ) -> None:
     (tmp_path / "clusters").mkdir()
     result = run_in(
-        tmp_path, monkeypatch, "new", "cluster", "labs", "--account-id", "123456789012",
+        tmp_path, monkeypatch, "new", "cluster", "labs", "--account-id", "123456789012", "--zone-id", "Z0EXAMPLE1", "--acme-email", "ops@example.edu",
         "--region", "eu-west-1", "--domain", "not a domain",
     )  # fmt: skip
     assert result.exit_code == 2

@@ -116,7 +116,7 @@ def test_new_clusters_get_the_newest_version_in_standard_support(
     root = tmp_path / "project"
     (root / "clusters").mkdir(parents=True)
     result = run(root, "new", "cluster", "uni", "--region", "us-west-2", "--domain", "hubs.uni.edu",
-                 "--account-id", "111122223333")  # fmt: skip
+                 "--account-id", "111122223333", "--zone-id", "Z0EXAMPLE1", "--acme-email", "ops@example.edu")  # fmt: skip
     assert result.exit_code == 0, result.output
     text = (root / "clusters/uni/cluster.yaml").read_text()
     assert (

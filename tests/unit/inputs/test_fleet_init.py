@@ -14,11 +14,13 @@ from click.testing import CliRunner, Result
 from conftest import REPO
 from hubfleet import __version__
 from hubfleet.cli import main
+from hubfleet.core.charts import UPSTREAM_CHARTS
 from hubfleet.core.names import PLACEHOLDER_GIT_URL
 from hubfleet.system.yaml_reader import load_one
+from hubfleet.upstream.cache import read_lock
 
 CLUSTER_ARGS = ("--cluster", "campus", "--region", "us-west-2", "--domain", "hubs.example.edu",
-                "--account-id", "123456789012")  # fmt: skip
+                "--account-id", "123456789012", "--zone-id", "Z0EXAMPLE1", "--acme-email", "ops@example.edu")  # fmt: skip
 
 
 def init(*args: str) -> Result:
@@ -31,7 +33,7 @@ def test_init_writes_a_fleet_and_its_first_cluster_rendered(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"made a fleet in {fleet}: clusters/, charts.lock, .github/workflows/, README.md, .gitignore",
-        "wrote clusters/campus/cluster.yaml and rendered gitops/ (39 files)",
+        "wrote clusters/campus/cluster.yaml and rendered gitops/ (41 files)",
         'next (README "From nothing to a running cluster"):',
         f"  cd {fleet}",
         "  git init",
@@ -52,8 +54,16 @@ def test_init_writes_a_fleet_and_its_first_cluster_rendered(tmp_path: Path) -> N
 
 
 def test_the_example_is_a_fleet_init_would_make() -> None:
-    """The lock a new fleet starts from is the example's (both pin hubfleet's default versions)."""
-    assert (REPO / "tool/hubfleet/data/charts.lock").read_bytes() == (REPO / "charts.lock").read_bytes()
+    """The lock a new fleet starts from pins every upstream chart at hubfleet's default version (a new
+    cluster may deploy any of them: cert-manager with tls.mode acme, which the example does not
+    use), and agrees with the example's lock on every chart both hold."""
+    shipped = read_lock(REPO / "tool/hubfleet/data/charts.lock")
+    example = read_lock(REPO / "charts.lock")
+    assert {(ref.chart, ref.version, ref.repository) for ref in shipped} == {
+        (chart.chart, chart.default_version, chart.repository.url) for chart in UPSTREAM_CHARTS
+    }
+    assert example.items() <= shipped.items()
+    assert [ref.chart for ref in shipped.keys() - example.keys()] == ["cert-manager"]
 
 
 def test_init_without_a_cluster_writes_an_empty_fleet(tmp_path: Path) -> None:

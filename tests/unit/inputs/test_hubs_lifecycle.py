@@ -111,6 +111,10 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
         "labs.example.edu",
         "--account-id",
         "123456789012",
+        "--zone-id",
+        "Z0EXAMPLE1",
+        "--acme-email",
+        "ops@example.edu",
     )
     assert result.exit_code == 0, result.output
     result = run(
@@ -138,6 +142,10 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
             "x.example.edu",
             "--account-id",
             "123456789012",
+            "--zone-id",
+            "Z0EXAMPLE1",
+            "--acme-email",
+            "ops@example.edu",
         ),
         ("new", "hub", "labs", "bio1", "--admin", "prof-kim"),
     ):
@@ -148,7 +156,7 @@ def test_scaffolds_validate_as_written_and_refuse_to_overwrite(
 
 
 NEW_CLUSTER = ("new", "cluster", "labs", "--region", "eu-west-1", "--domain", "labs.example.edu",
-               "--account-id", "123456789012")  # fmt: skip
+               "--account-id", "123456789012", "--zone-id", "Z0EXAMPLE1", "--acme-email", "ops@example.edu")  # fmt: skip
 
 
 def test_new_hub_scaffolds_every_login_type_with_its_required_fields(
@@ -281,6 +289,10 @@ def test_a_scaffold_that_would_be_invalid_is_not_written(tmp_path: Path, run: Ca
         "labs.example.edu",
         "--account-id",
         "123456789012",
+        "--zone-id",
+        "Z0EXAMPLE1",
+        "--acme-email",
+        "ops@example.edu",
     )
     assert result.exit_code == 2
     assert result.output == (

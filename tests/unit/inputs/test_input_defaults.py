@@ -85,6 +85,8 @@ Model = tuple[Cluster, Hub]
 READ: dict[str, Callable[[Model], Any]] = {
     "cluster:ingress.maxUploadSize": lambda m: m[0].max_upload_size,
     "cluster:urls": lambda m: m[0].urls,
+    "cluster:tls.mode": lambda m: m[0].tls.mode,
+    "cluster:tls.issuer": lambda m: m[0].tls.issuer,
     "cluster:flux.branch": lambda m: m[0].git_branch,
     "cluster:autoscaler.expander": lambda m: m[0].expander,
     "cluster:backups.time": lambda m: m[0].backups.time if m[0].backups else None,

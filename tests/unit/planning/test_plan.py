@@ -532,6 +532,26 @@ def test_moving_to_a_host_per_hub_blocks_until_acknowledged(repo: Path, run: Cal
     )
 
 
+def test_a_switch_to_acme_is_a_warning_saying_what_happens_to_the_served_certificate(
+    repo: Path, run: Callable[..., Result]
+) -> None:
+    cluster_file = repo / "clusters/clusterA/cluster.yaml"
+    cluster_file.write_text(
+        cluster_file.read_text()
+        + "hostedZone: {id: Z04417231ABCDEFGHIJKL, name: hubs.example.org}\n"
+        + "tls: {mode: acme, email: hub-ops@example.edu}\n"
+    )
+    (repo / "clusters/clusterA/secrets/clustera-tls.sealedsecret.yaml").unlink()
+    result = run(repo, "plan")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: access: clusterA/tls: tls.mode changes from sealed to acme: the sealed certificate's Secret "
+        "goes with its SealedSecret, and NGINX serves Let's Encrypt's once cert-manager has it (minutes, by "
+        "DNS-01 in the hosted zone): switch outside teaching hours, and delete the sealed certificate's input "
+        "under secrets/" in risks(result)
+    )
+
+
 def test_an_acknowledgement_from_an_earlier_change_acknowledges_nothing(
     repo: Path, run: Callable[..., Result]
 ) -> None:

@@ -90,14 +90,27 @@ def _classic_load_balancers(elb: ElasticLoadBalancingClient, cluster: str) -> li
     return matches
 
 
+def any_ingress_load_balancer(
+    elbv2: ElasticLoadBalancingv2Client, elb: ElasticLoadBalancingClient, cluster: str
+) -> LoadBalancer | None:
+    """The one load balancer of the cluster's nginx-ingress Service, None if there is none yet, or
+    AwsError if there are several."""
+    found = _network_load_balancers(elbv2, cluster) + _classic_load_balancers(elb, cluster)
+    return _the_one(found, elbv2.meta.region_name, cluster) if found else None
+
+
 def find_ingress_load_balancer(
     elbv2: ElasticLoadBalancingv2Client, elb: ElasticLoadBalancingClient, cluster: str
 ) -> LoadBalancer:
     """The one load balancer of the cluster's nginx-ingress Service, or AwsError."""
     found = _network_load_balancers(elbv2, cluster) + _classic_load_balancers(elb, cluster)
+    return _the_one(found, elbv2.meta.region_name, cluster)
+
+
+def _the_one(found: list[LoadBalancer], region: str, cluster: str) -> LoadBalancer:
     if not found:
         raise AwsError(
-            f"no load balancer in {elbv2.meta.region_name} is tagged for Service {INGRESS_SERVICE}* of "
+            f"no load balancer in {region} is tagged for Service {INGRESS_SERVICE}* of "
             f"{cluster}: is the ingress controller running? (kubectl -n {NGINX_NAMESPACE} get service)"
         )
     if len(found) > 1:
@@ -109,7 +122,7 @@ def find_ingress_load_balancer(
     return found[0]
 
 
-def _host(name: str) -> str:
+def dns_host(name: str) -> str:
     # Route 53 lists the `*` of a wildcard as the escape \052 (backslash, octal).
     return name.rstrip(".").lower().replace("\\052", "*")
 
@@ -127,7 +140,7 @@ class DnsPlan:
     def up_to_date(self) -> bool:
         return (
             self.current is not None
-            and _host(self.current) == _host(self.target.dns_name)
+            and dns_host(self.current) == dns_host(self.target.dns_name)
             and (self.current_ttl == TTL)
         )
 
@@ -155,8 +168,8 @@ def plan_dns(
             zone = route53.get_hosted_zone(Id=zone_id)["HostedZone"]
         except (route53.exceptions.NoSuchHostedZone, route53.exceptions.InvalidInput):
             raise UsageError(f"--zone-id {zone_id}", "no such hosted zone in this account") from None
-        zone_name = _host(zone["Name"])
-        record = _host(name or cluster.domain)
+        zone_name = dns_host(zone["Name"])
+        record = dns_host(name or cluster.domain)
         if record == zone_name:
             raise UsageError(
                 f"--zone-id {zone_id}",
@@ -171,7 +184,7 @@ def plan_dns(
         )
     current, ttl = None, None
     for record_set in answer["ResourceRecordSets"]:
-        if _host(record_set["Name"]) != record:
+        if dns_host(record_set["Name"]) != record:
             continue
         if record_set["Type"] != "CNAME":
             raise AwsError(

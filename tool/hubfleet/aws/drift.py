@@ -32,15 +32,20 @@ from ..core.names import (
     generation_age,
     split_generation,
 )
+from ..core.urls import dns_records
 from ..inputs.model.cluster import Cluster, NodeGroup
 from .backups import plan_policies
+from .dns import LoadBalancer, dns_host
 from .groups import GroupFacts, cluster_groups, read_group
+from .session import aws_errors
 from .volumes import cluster_volumes, volume_claim
+from .zone import record_values
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import VolumeTypeDef
+    from mypy_boto3_route53 import Route53Client
 
 Value = str | int | list[str] | None
 
@@ -298,3 +303,27 @@ def misplaced_volumes(volumes: list[VolumeTypeDef], cluster: Cluster) -> list[Di
                 )
             )
     return sorted(differences, key=lambda d: (d.subject, d.resource))
+
+
+def dns_drift(cluster: Cluster, route53: Route53Client, target: LoadBalancer | None) -> list[Difference]:
+    """Each record the URL scheme needs in `hostedZone`, against the ingress load balancer (None: the
+    cluster has none yet, so the records are only listed)."""
+    zone = cluster.hosted_zone
+    if zone is None:
+        return []
+    wanted = dns_host(target.dns_name) if target else None
+    found: list[Difference] = []
+    with aws_errors(f"reading the records of hosted zone {zone.id}"):
+        for record in dns_records(cluster.urls, cluster.domain):
+            values = record_values(route53, zone.id, record, "CNAME")
+            current = values[0] if values else None
+            subject = f"DNS {record}"
+            if target is None:
+                note = "no ingress load balancer yet to compare it with"
+                found.append(
+                    Difference(subject, "CNAME", None, current, resource=zone.id, note=note, counts=False)
+                )
+            elif current != wanted:
+                fix = f"`hubfleet aws dns {cluster.name}` points it at the load balancer"
+                found.append(Difference(subject, "CNAME", wanted, current, resource=zone.id, note=fix))
+    return found

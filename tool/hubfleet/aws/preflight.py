@@ -1,8 +1,9 @@
 """`aws preflight`: what would make `eksctl create cluster` fail or leave hubs unschedulable, asked of EC2.
 
 Checks, each ok, warning or blocker: the cluster's zones exist in the region;
-every node group's instance type is offered in each zone it is placed in; and the
-core instance type can attach the EBS volumes of the cluster's hubs. Attachment
+every node group's instance type is offered in each zone it is placed in; the
+core instance type can attach the EBS volumes of the cluster's hubs; and, with
+`hostedZone`, the hosted zone (aws/zone.py, asked of Route 53). Attachment
 limits come from the EC2 API where it gives them (EbsInfo.MaximumEbsAttachments),
 else from the shipped table.
 

@@ -15,11 +15,12 @@ import click
 from .. import __version__
 from ..core.layout import Layout
 from ..core.names import PLACEHOLDER_GIT_URL
+from ..core.tls import TLS_MODES, TlsMode
 from ..errors import FindingsError, HubfleetError, os_error
 from ..inputs.bootstrap import describe_bootstrap
 from ..inputs.fleet_init import check_first_cluster, check_requirement, init_fleet, requirement
 from ..inputs.pipeline import Scope, load_cluster
-from ..inputs.scaffold import AUTH_BLOCKS, grow_drive, new_cluster, new_hub, retire_hub
+from ..inputs.scaffold import AUTH_BLOCKS, CertificateAnswers, grow_drive, new_cluster, new_hub, retire_hub
 from ..inputs.show import describe_hub, format_text
 from ..system.project import Project
 from ..write.pipeline import plan_project, render_project
@@ -169,6 +170,21 @@ def cluster_options(required: bool) -> Callable[[Callable[..., None]], Callable[
             show_default=True,
             help="Repository Flux reconciles from (validate refuses the placeholder).",
         ),
+        click.option(
+            "--tls",
+            "tls_mode",
+            type=click.Choice(TLS_MODES),
+            default="acme",
+            show_default=True,
+            help="Where the certificate comes from: Let's Encrypt through cert-manager, or yours, sealed.",
+        ),
+        click.option("--acme-email", default=None, help="Let's Encrypt's contact (--tls acme)."),
+        click.option(
+            "--zone-id",
+            default=None,
+            help="The Route 53 hosted zone that holds the domain, e.g. Z0123456789ABC.",
+        ),
+        click.option("--zone", default=None, help="That hosted zone's name (default: the domain)."),
     ]
 
     def apply(command: Callable[..., None]) -> Callable[..., None]:
@@ -200,6 +216,10 @@ def init_command(
     zones: str,
     core_zone: str | None,
     git_url: str,
+    tls_mode: TlsMode,
+    acme_email: str | None,
+    zone_id: str | None,
+    zone: str | None,
     wanted: str | None,
 ) -> None:
     """Make DIR a fleet repository of your own: clusters/, charts.lock, the validate and plan
@@ -212,7 +232,10 @@ def init_command(
             return
         assert region is not None and domain is not None and account_id is not None
         chosen = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
-        path = new_cluster(project, cluster, region, domain, account_id, git_url, chosen, core_zone)
+        certificate = CertificateAnswers(tls_mode, acme_email, zone_id, zone)
+        path = new_cluster(
+            project, cluster, region, domain, account_id, git_url, chosen, core_zone, certificate
+        )
         plan = render_project(project, Scope.select(project, (cluster,), False))
         done.append(f"wrote {project.relative(path)} and rendered gitops/ ({len(plan.added)} files)")
 
@@ -252,10 +275,15 @@ def new_cluster_command(
     zones: str,
     core_zone: str | None,
     git_url: str,
+    tls_mode: TlsMode,
+    acme_email: str | None,
+    zone_id: str | None,
+    zone: str | None,
 ) -> None:
     """Scaffold clusters/NAME/cluster.yaml."""
-    wanted = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
-    path = new_cluster(ctx.project, name, region, domain, account_id, git_url, wanted, core_zone)
+    wanted = tuple(part.strip() for part in zones.split(",") if part.strip())
+    certificate = CertificateAnswers(tls_mode, acme_email, zone_id, zone)
+    path = new_cluster(ctx.project, name, region, domain, account_id, git_url, wanted, core_zone, certificate)
     click.echo(f"wrote {ctx.project.relative(path)}; edit it, then: hubfleet render {name}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +18,8 @@ import boto3
 import click
 
 from ..aws.backups import apply_policies, apply_tags, backup_status, plan_policies, plan_tags
-from ..aws.dns import apply_dns, find_ingress_load_balancer, plan_dns
-from ..aws.drift import find_drift
+from ..aws.dns import any_ingress_load_balancer, apply_dns, find_ingress_load_balancer, plan_dns
+from ..aws.drift import dns_drift, find_drift
 from ..aws.groups import find_group
 from ..aws.preflight import run_preflight
 from ..aws.restore import apply_restore, finish_restores, plan_restore
@@ -33,6 +34,7 @@ from ..aws.session import (
     require_account,
 )
 from ..aws.whoami import Whoami, cluster_accounts, pick_region
+from ..aws.zone import check_hosted_zone
 from ..core.urls import dns_records
 from ..errors import FindingsError, UsageError
 from ..inputs.model.cluster import Cluster
@@ -189,6 +191,12 @@ def drift(actx: AwsContext, cluster: str, output: str) -> None:
         make_client(session, "ec2"),
         make_client(session, "dlm") if model.backups is not None else None,
     )
+    if model.hosted_zone is not None:
+        ingress = any_ingress_load_balancer(
+            make_client(session, "elbv2"), make_client(session, "elb"), model.name
+        )
+        records = dns_drift(model, make_client(session, "route53"), ingress)
+        report = replace(report, differences=report.differences + tuple(records))
     if output == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
@@ -200,12 +208,23 @@ def drift(actx: AwsContext, cluster: str, output: str) -> None:
 
 @aws.command()
 @click.argument("cluster")
-@click.option("--zone-id", required=True, help="Route 53 hosted zone that holds the cluster's domain.")
+@click.option(
+    "--zone-id",
+    default=None,
+    help="Route 53 hosted zone that holds the cluster's domain (default: hostedZone.id).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.pass_obj
-def dns(actx: AwsContext, cluster: str, zone_id: str, dry_run: bool) -> None:
-    """CNAME CLUSTER's domain (and with urls: host its wildcard) to the nginx-ingress load balancer."""
+def dns(actx: AwsContext, cluster: str, zone_id: str | None, dry_run: bool) -> None:
+    """CNAME CLUSTER's domain (with urls: host, its wildcard instead) to the nginx-ingress load balancer."""
     model = actx.load(cluster)
+    if zone_id is None:
+        if model.hosted_zone is None:
+            raise UsageError(
+                "--zone-id",
+                f"is needed: {model.source_file} has no hostedZone (add hostedZone: {{id, name}})",
+            )
+        zone_id = model.hosted_zone.id
     session, _ = actx.checked_session(model)
     target = find_ingress_load_balancer(
         make_client(session, "elbv2"), make_client(session, "elb"), model.name
@@ -233,6 +252,11 @@ def preflight(actx: AwsContext, cluster: str) -> None:
     model = actx.load(cluster)
     session, identity = actx.checked_session(model)
     report = run_preflight(model, identity, make_client(session, "ec2"))
+    if model.hosted_zone is not None:
+        # Route 53 Domains answers only in us-east-1.
+        domains = make_client(session, "route53domains", region_name="us-east-1")
+        zone = check_hosted_zone(model, model.hosted_zone, make_client(session, "route53"), domains)
+        report = replace(report, checks=report.checks + tuple(zone))
     for line in report.describe():
         click.echo(line)
     if report.blockers:

@@ -155,6 +155,17 @@ TOOLS_PODS = {
     "calico-kube-controllers": (1, PodSize(20, 64, 256)),
 }
 
+#: cert-manager's pods on tools nodes with `tls.mode: acme` (render/certificates.py sets these
+#: requests): the controller, its admission webhook and the CA injector. Small, as cert-manager's
+#: own sizing guidance gives for a cluster of a few certificates; not measured here.
+CERT_MANAGER_PODS = {
+    "cert-manager": (1, PodSize(20, 64, 256)),
+    "cert-manager-webhook": (1, PodSize(10, 32, 128)),
+    "cert-manager-cainjector": (1, PodSize(10, 64, 256)),
+}
+#: The chart's post-install check (a Job that ends in a minute), sized so its requests are set too.
+CERT_MANAGER_CHECK_POD = PodSize(10, 32, 64)
+
 
 #: A drive size as the hub schema allows it (whole Gi or Ti).
 DRIVE_SIZE = re.compile(r"[1-9][0-9]*(Gi|Ti)")

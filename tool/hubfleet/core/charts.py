@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .names import (
+    CERT_MANAGER_NAMESPACE,
     KUBE_SYSTEM,
     MONITORING_NAMESPACE,
     NGINX_NAMESPACE,
@@ -109,6 +110,15 @@ GRAFANA = UpstreamChart(
     "grafana",
     MONITORING_NAMESPACE,
 )
+#: cert-manager, for `tls.mode: acme` (core/tls.py); its CRDs come with the chart.
+CERT_MANAGER = UpstreamChart(
+    "certManager",
+    "cert-manager",
+    ChartRepository("jetstack", "https://charts.jetstack.io"),
+    "v1.21.1",
+    "cert-manager",
+    CERT_MANAGER_NAMESPACE,
+)
 
 #: Every upstream chart, in the order the `charts:` input lists them.
 UPSTREAM_CHARTS = (
@@ -121,9 +131,12 @@ UPSTREAM_CHARTS = (
     JUPYTERHUB,
     PROMETHEUS,
     GRAFANA,
+    CERT_MANAGER,
 )
 #: Charts only a cluster with `monitoring` deploys (their sources live in its monitoring layer).
 MONITORING_CHARTS = (PROMETHEUS, GRAFANA)
+#: Charts only a cluster with `tls.mode: acme` deploys.
+ACME_CHARTS = (CERT_MANAGER,)
 
 #: Images whose minor version must equal the cluster's Kubernetes minor (Kubernetes' version-skew
 #: policy; the autoscaler's own rule is "use the matching minor"), and the newest patch of each

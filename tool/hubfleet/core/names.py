@@ -17,6 +17,8 @@ NGINX_NAMESPACE = "nginx-ingress"
 MONITORING_NAMESPACE = "monitoring"
 #: Where the Calico operator runs (the chart's and Calico's documented namespace).
 TIGERA_NAMESPACE = "tigera-operator"
+#: cert-manager, with `tls.mode: acme`.
+CERT_MANAGER_NAMESPACE = "cert-manager"
 #: Grafana's admin login, sealed by `hubfleet seal monitoring`, read by the Grafana release.
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_ADMIN_USER = "admin"
@@ -39,6 +41,7 @@ INFRA_NAMESPACES = frozenset(
         NGINX_NAMESPACE,
         MONITORING_NAMESPACE,
         TIGERA_NAMESPACE,
+        CERT_MANAGER_NAMESPACE,
         # Made by the Calico operator for calico-node, Typha and kube-controllers.
         "calico-system",
     }

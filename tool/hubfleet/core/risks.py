@@ -56,6 +56,7 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
                                   "then remove acknowledge"),
     "acknowledge-left": ("warning", "access", "acknowledge: [{acknowledged}] acknowledges no change here; remove it, so "
                          "that a later change is flagged in full"),
+    "tls-mode-changed": ("warning", "access", "tls.mode changes from {old} to {new}: {how}"),
     "login-changed": ("warning", "access", "login changes from {old} to {new}: users get new user names, so new, "
                       "empty home folders; their old files stay on the drive"),
     "opened-to-everyone": ("warning", "access", "allowed.everyone is turned on: anyone who can log in with {type} "
@@ -122,3 +123,15 @@ GUARDS: dict[str, dict[str, str]] = {
 def guard(flag_id: str, place: str, **values: str) -> str:
     """The words `place` uses for the risk `flag_id`, filled in."""
     return GUARDS[flag_id][place].format(**values)
+
+
+#: What a switch of `tls.mode` does to the served certificate, by the mode switched to (the
+#: tls-mode-changed flag's {how}).
+TLS_SWITCH = {
+    "acme": "the sealed certificate's Secret goes with its SealedSecret, and NGINX serves Let's Encrypt's "
+    "once cert-manager has it (minutes, by DNS-01 in the hosted zone): switch outside teaching hours, and "
+    "delete the sealed certificate's input under secrets/",
+    "sealed": "seal the certificate first (`hubfleet seal tls`); after the merge, delete the Secret "
+    "cert-manager left (kubectl -n nginx-ingress delete secret <tlsSecretName>), which the sealed-secrets "
+    "controller will not overwrite",
+}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.capacity import DRIVE_SIZE, size_gib
@@ -16,6 +17,7 @@ from ..core.charts import UPSTREAM_CHARTS
 from ..core.kubernetes import newest_in_standard_support
 from ..core.package_data import data_file, input_schema
 from ..core.risks import guard
+from ..core.tls import TlsMode
 from ..errors import LocalError, ToolError, UsageError
 from ..system.project import Project
 from ..system.settings import today
@@ -29,9 +31,9 @@ name: {name}
 region: {region}
 accountId: "{account}"        # the AWS account that owns the cluster (hubfleet aws refuses others)
 kubernetesVersion: "{kubernetes}"    # the newest EKS version in standard support that eksctl can create
-domain: {domain}   # it and *.{domain}: CNAME both to the ingress load balancer (hubfleet aws dns)
+domain: {domain}   # hubs at <hub>.{domain}: CNAME *.{domain} to the ingress load balancer (hubfleet aws dns)
 urls: host         # each hub at https://<hub>.<domain>/, an origin of its own; path: https://<domain>/<hub>/
-zones: [{zones}]
+{tls}zones: [{zones}]
 coreZone: {core_zone}               # tools, core and every hub drive live in this one zone
 
 nodeGroups:
@@ -197,6 +199,10 @@ CLUSTER_ARGUMENTS = {
     "zones": "--zones",
     "coreZone": "--core-zone",
     "flux.url": "--git-url",
+    "hostedZone.id": "--zone-id",
+    "hostedZone.name": "--zone",
+    "tls.mode": "--tls",
+    "tls.email": "--acme-email",
 }
 HUB_ARGUMENTS = {
     "name": "NAME",
@@ -245,6 +251,46 @@ def default_zones(region: str) -> tuple[str, ...]:
     return tuple(f"{region}{letter}" for letter in letters)
 
 
+@dataclass(frozen=True)
+class CertificateAnswers:
+    """`new cluster`'s answers about the certificate: where it comes from, and the zone and contact
+    `acme` needs (the zone's name defaults to the domain, a zone of the cluster's own)."""
+
+    mode: TlsMode = "acme"
+    email: str | None = None
+    zone_id: str | None = None
+    zone: str | None = None
+
+    def block(self, domain: str) -> str:
+        lines = []
+        if self.zone_id is not None:
+            lines.append(
+                f"hostedZone: {{id: {self.zone_id}, name: {self.zone or domain}}}   # Route 53; aws dns "
+                "writes the records there"
+            )
+        if self.mode == "acme":
+            missing = [
+                f"--{n}" for n, v in (("acme-email", self.email), ("zone-id", self.zone_id)) if v is None
+            ]
+            if missing:
+                raise UsageError(
+                    "--tls",
+                    f"acme (the default) needs {' and '.join(missing)}: Let's Encrypt's contact and the "
+                    "Route 53 hosted zone that holds the domain; or bring your own certificate with --tls sealed",
+                )
+            lines += [
+                "tls:",
+                "  mode: acme       # cert-manager gets and renews a Let's Encrypt certificate (DNS-01)",
+                f"  email: {self.email}   # Let's Encrypt writes here about the account and expiry",
+            ]
+        else:
+            lines += [
+                "tls:",
+                "  mode: sealed     # yours, sealed: hubfleet seal tls <cluster> --cert FILE --key FILE",
+            ]
+        return "".join(f"{line}\n" for line in lines)
+
+
 def new_cluster(
     project: Project,
     name: str,
@@ -254,6 +300,7 @@ def new_cluster(
     git_url: str,
     zones: tuple[str, ...] = (),
     core_zone: str | None = None,
+    certificate: CertificateAnswers = CertificateAnswers(),
 ) -> Path:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,39}", name):
         raise UsageError(
@@ -278,6 +325,7 @@ def new_cluster(
         zones=", ".join(zones),
         core_zone=core_zone or zones[0],
         kubernetes=newest_in_standard_support(today()),
+        tls=certificate.block(domain),
     )
     _check(text, display, "cluster", name)
     edit_checked(project, name, path, _fresh(path, text))

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.capacity import (
     ALERTMANAGER_POD,
+    CERT_MANAGER_PODS,
     DAEMONSET_PODS,
     DAEMONSET_REQUESTS,
     DASHBOARD_SIDECAR,
@@ -195,6 +196,9 @@ def _loads(cluster: Cluster) -> dict[str, Load]:
     tools, core = loads[cluster.node_group("tools").name], loads[cluster.node_group("core").name]
     for count, size in TOOLS_PODS.values():
         tools.add_pod(count, size)
+    if cluster.tls.mode == "acme":
+        for count, size in CERT_MANAGER_PODS.values():
+            tools.add_pod(count, size)
     monitoring = cluster.monitoring
     if monitoring is not None:
         for size in (

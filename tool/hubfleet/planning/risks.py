@@ -16,7 +16,7 @@ from typing import Any
 from ..core.capacity import size_gib
 from ..core.kubernetes import minor
 from ..core.names import DRIVE_STORAGE_CLASS, generation_age, split_generation
-from ..core.risks import FLAGS, PLAN_WORDS, PRUNE_ANNOTATION, SEVERITIES, Area
+from ..core.risks import FLAGS, PLAN_WORDS, PRUNE_ANNOTATION, SEVERITIES, TLS_SWITCH, Area
 from ..errors import Diagnostic
 from ..inputs.model.cluster import Cluster, Hub
 from .capacity import plan_cluster
@@ -115,6 +115,9 @@ def cluster_risks(old: Cluster | None, new: Cluster | None, name: str) -> list[R
         found.append(
             flag("acknowledge-left", name, "acknowledge", new.source_file, acknowledged="urls-changed")
         )
+    if new.tls.mode != old.tls.mode:
+        found.append(flag("tls-mode-changed", name, "tls", new.source_file, old=old.tls.mode,
+                          new=new.tls.mode, how=TLS_SWITCH[new.tls.mode]))  # fmt: skip
     if new.kubernetes_version != old.kubernetes_version:
         step = minor(new.kubernetes_version) - minor(old.kubernetes_version)
         flag_id = (

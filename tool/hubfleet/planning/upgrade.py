@@ -21,7 +21,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from ..core.capacity import VolumeFit, instance_type
-from ..core.charts import MINOR_PINNED_IMAGES, MONITORING_CHARTS, UPSTREAM_CHARTS
+from ..core.charts import MINOR_PINNED_IMAGES
 from ..core.kubernetes import (
     eks_versions,
     extended_support_warning,
@@ -137,9 +137,7 @@ def chart_checks(project: Project, cluster: Cluster, target: str, source: ChartS
         lock = read_lock(project.charts_lock)
     except FetchError as error:
         return [upgrade_check("charts.lock", False, str(error))]
-    for chart in UPSTREAM_CHARTS:
-        if chart in MONITORING_CHARTS and cluster.monitoring is None:
-            continue
+    for chart in cluster.deployed_charts:
         ref = ChartRef(chart.repository.url, chart.chart, cluster.charts.of(chart))
         label = f"{chart.chart} {ref.version}"
         digest = lock.get(ref)

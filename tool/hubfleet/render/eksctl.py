@@ -13,6 +13,7 @@ from ..core.backups import TAG_BACKUP, TAG_CLUSTER
 from ..core.kubernetes import minor
 from ..core.names import (
     AUTOSCALER_SERVICE_ACCOUNT,
+    CERT_MANAGER_NAMESPACE,
     KUBE_SYSTEM,
     VPC_CIDR,
     VPC_CNI_ADDON,
@@ -20,6 +21,7 @@ from ..core.names import (
     autoscaler_role_name,
     aws_partition,
 )
+from ..core.tls import CERT_MANAGER_SERVICE_ACCOUNT, cert_manager_role_name, route53_policy
 from ..inputs.model.cluster import Cluster, NodeGroup
 from .common import Manifest
 
@@ -91,6 +93,31 @@ def birth_tags(cluster: Cluster) -> dict[str, str]:
     return tags
 
 
+def service_account_roles(cluster: Cluster) -> list[dict[str, Any]]:
+    """IAM roles for service accounts (IRSA). eksctl creates only the roles; Flux owns the
+    service accounts and annotates them with the role (render/autoscaler.py, render/certificates.py)."""
+    roles: list[dict[str, Any]] = [
+        {
+            "metadata": {"name": AUTOSCALER_SERVICE_ACCOUNT, "namespace": KUBE_SYSTEM},
+            "roleName": autoscaler_role_name(cluster.name),
+            "roleOnly": True,
+            "wellKnownPolicies": {"autoScaler": True},
+        }
+    ]
+    zone = cluster.hosted_zone
+    if cluster.tls.mode == "acme" and zone is not None:
+        roles.append(
+            {
+                "metadata": {"name": CERT_MANAGER_SERVICE_ACCOUNT, "namespace": CERT_MANAGER_NAMESPACE},
+                "roleName": cert_manager_role_name(cluster.name),
+                "roleOnly": True,
+                # Only the DNS-01 TXT record of the domain, in the one hosted zone (core/tls.py).
+                "attachPolicy": route53_policy(aws_partition(cluster.region), zone.id, cluster.domain),
+            }
+        )
+    return roles
+
+
 def render_cluster_config(cluster: Cluster) -> Manifest:
     return {
         "apiVersion": "eksctl.io/v1alpha5",
@@ -103,18 +130,7 @@ def render_cluster_config(cluster: Cluster) -> Manifest:
         },
         "availabilityZones": list(cluster.zones),
         "vpc": {"cidr": VPC_CIDR},
-        "iam": {
-            "withOIDC": True,
-            "serviceAccounts": [
-                {
-                    # eksctl creates only the role; Flux owns the service account and annotates it.
-                    "metadata": {"name": AUTOSCALER_SERVICE_ACCOUNT, "namespace": KUBE_SYSTEM},
-                    "roleName": autoscaler_role_name(cluster.name),
-                    "roleOnly": True,
-                    "wellKnownPolicies": {"autoScaler": True},
-                }
-            ],
-        },
+        "iam": {"withOIDC": True, "serviceAccounts": service_account_roles(cluster)},
         "addons": [
             {
                 # Addresses and routes only: Calico enforces every NetworkPolicy, on every pod

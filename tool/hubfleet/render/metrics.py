@@ -6,7 +6,10 @@ dashboard read the same expressions and thresholds, so a panel turns red where a
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..core.names import DRIVE_CLAIM, HUB_DB_CLAIM
+from ..core.tls import EXPIRY_METRIC
 
 #: A drive or hub database this full warns, and this full is an emergency (writes fail).
 ALMOST_FULL = 0.9
@@ -59,3 +62,14 @@ def pending_by_hub(where: str = "") -> str:
     """How many pods wait per namespace (kube-state-metrics reports 0 for every other phase)."""
     pending = 'phase="Pending"'
     return f"sum by (namespace) (kube_pod_status_phase{_matchers(pending, where)})"
+
+
+def certificate_days_left(namespace: str, name: str) -> str:
+    """Days until cert-manager's Certificate `namespace/name` expires (its controller's gauge)."""
+    selected = _matchers(f'namespace="{namespace}"', f'name="{name}"')
+    return f"({EXPIRY_METRIC}{selected} - time()) / 86400"
+
+
+def sealed_certificate_days_left(not_after: datetime) -> str:
+    """Days until a sealed certificate expires: its recorded expiry, rendered in as unix seconds."""
+    return f"(vector({int(not_after.timestamp())}) - time()) / 86400"

@@ -25,7 +25,7 @@ from ..core.capacity import (
     PROMETHEUS_POD,
     STATE_METRICS_POD,
 )
-from ..core.charts import GRAFANA, MONITORING_CHARTS, PROMETHEUS
+from ..core.charts import GRAFANA, PROMETHEUS
 from ..core.names import (
     ALERT_RECEIVERS_SECRET,
     DRIVE_STORAGE_CLASS,
@@ -33,6 +33,7 @@ from ..core.names import (
     INGRESS_CLASS,
     MERGEABLE_TYPE,
     MONITORING_NAMESPACE,
+    NGINX_NAMESPACE,
     NODE_GROUP_LABEL,
     NODEGROUP_ROLE_LABEL,
     RECEIVER_SECRETS_DIR,
@@ -40,6 +41,7 @@ from ..core.names import (
     SLACK_WEBHOOK_KEY,
     SMTP_PASSWORD_KEY,
 )
+from ..core.tls import EXPIRY_ALERT_DAYS
 from ..inputs.model.cluster import ALERTMANAGER_STORAGE, Cluster, GrafanaDashboard, Monitoring
 from . import metrics
 from .common import NO_ESCALATION, Manifest, namespace, upstream_release
@@ -72,7 +74,30 @@ def alert(name: str, expr: str, wait: str, severity: str, summary: str) -> dict[
     }
 
 
-def alert_rules() -> dict[str, Any]:
+def certificate_alert(cluster: Cluster) -> list[dict[str, Any]]:
+    """The served certificate's expiry, EXPIRY_ALERT_DAYS ahead: cert-manager's gauge with `acme`
+    (it renews at 30 days, so this means renewal is failing), the recorded expiry with `sealed`."""
+    days = f"{EXPIRY_ALERT_DAYS} days"
+    if cluster.tls.mode == "acme":
+        expr = metrics.certificate_days_left(NGINX_NAMESPACE, cluster.tls_secret_name)
+        action = (
+            "and cert-manager has not renewed it: "
+            f"kubectl -n {NGINX_NAMESPACE} describe certificate {cluster.tls_secret_name}"
+        )
+    else:
+        sealed = cluster.sealed_certificate
+        if sealed is None or sealed.not_after is None:
+            return []  # validate reports the missing certificate, or its unreadable expiry
+        expr = metrics.sealed_certificate_days_left(sealed.not_after)
+        action = f"renew it and seal it: hubfleet seal tls {cluster.name} --cert FILE --key FILE"
+    summary = (
+        f"the certificate of {cluster.domain} expires in {{{{ $value | humanize }}}} days "
+        f"(under {days}); {action}"
+    )
+    return [alert("CertificateExpiring", f"{expr} < {EXPIRY_ALERT_DAYS}", "1h", "warning", summary)]
+
+
+def alert_rules(cluster: Cluster) -> dict[str, Any]:
     """Prometheus rule groups (the server's alerting_rules.yml); expressions from metrics.py."""
     used = metrics.volume_used()
     where = "{{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }}"
@@ -98,6 +123,7 @@ def alert_rules() -> dict[str, Any]:
                     alert("DriveServerRestarted",
                           'increase(kube_pod_container_status_restarts_total{container="nfs-server"}[30m]) > 0',
                           "0m", "critical", "the drive of hub {{ $labels.namespace }} restarted: users' files paused"),
+                    *certificate_alert(cluster),
                 ],
             }
         ]
@@ -225,7 +251,7 @@ def prometheus_values(cluster: Cluster, monitoring: Monitoring) -> dict[str, Any
             "resources": NODE_EXPORTER_POD.resources(),
             "containerSecurityContext": {**NO_ESCALATION, "readOnlyRootFilesystem": True},
         },
-        "serverFiles": {"alerting_rules.yml": alert_rules()},
+        "serverFiles": {"alerting_rules.yml": alert_rules(cluster)},
     }
     if any(hub.active for hub in cluster.hubs):
         # Added to the chart's own jobs (a map, merged by key), not in place of them.
@@ -310,7 +336,7 @@ def render_monitoring_files(
         return {}
     return {
         "namespace.yaml": [namespace(MONITORING_NAMESPACE)],
-        "sources.yaml": render_helm_repositories(MONITORING_CHARTS),
+        "sources.yaml": render_helm_repositories(cluster, monitoring=True),
         "prometheus.yaml": [
             upstream_release(
                 PROMETHEUS, cluster.charts.of(PROMETHEUS), prometheus_values(cluster, monitoring)

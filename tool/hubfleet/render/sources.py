@@ -6,14 +6,17 @@ GitRepository that `flux bootstrap` creates, so they need no source here.
 
 from __future__ import annotations
 
-from ..core.charts import MONITORING_CHARTS, UPSTREAM_CHARTS, UpstreamChart
+from ..core.charts import MONITORING_CHARTS, UpstreamChart
 from ..core.names import FLUX_NAMESPACE
+from ..inputs.model.cluster import Cluster
 from .common import SOURCE_API, Manifest, metadata
 
 
-def render_helm_repositories(charts: tuple[UpstreamChart, ...] | None = None) -> list[Manifest]:
-    """HelmRepositories of `charts`; by default of every chart but the monitoring layer's."""
-    chosen = charts if charts is not None else tuple(c for c in UPSTREAM_CHARTS if c not in MONITORING_CHARTS)
+def render_helm_repositories(cluster: Cluster, monitoring: bool = False) -> list[Manifest]:
+    """HelmRepositories of the charts the cluster deploys: the monitoring layer's, or all the others."""
+    chosen: list[UpstreamChart] = [
+        c for c in cluster.deployed_charts if (c in MONITORING_CHARTS) == monitoring
+    ]
     repositories = {chart.repository.name: chart.repository for chart in chosen}
     return [
         {

@@ -8,6 +8,7 @@ from ..core.layout import Layout
 from ..core.names import MONITORING_NAMESPACE
 from ..inputs.model.cluster import Cluster, GrafanaDashboard, SealedSecretFile
 from .autoscaler import render_autoscaler
+from .certificates import render_acme_issuers, render_cert_manager, render_certificate
 from .common import Manifest, OutputFile, kustomization_file
 from .controllers import render_drive_storage_class, render_nfs_csi_driver, render_sealed_secrets_controller
 from .eksctl import render_cluster_config
@@ -48,6 +49,7 @@ def render_cluster_tree(
     when the cluster has monitoring)."""
     source = cluster.source_file
     entry = layout.entry_dir(cluster.name)
+    acme = cluster.tls.mode == "acme"
     files = [
         OutputFile(layout.eksctl_file(cluster.name), source, [render_cluster_config(cluster)]),
         OutputFile(f"{entry}/infrastructure.yaml", source, render_infrastructure_entry(cluster, layout)),
@@ -62,13 +64,14 @@ def render_cluster_tree(
         layout.infra_dir(cluster.name, "controllers"),
         source,
         {
-            "sources.yaml": render_helm_repositories(),
+            "sources.yaml": render_helm_repositories(cluster),
             "cluster-autoscaler.yaml": [render_autoscaler(cluster)],
             "nginx-ingress-namespace.yaml": [render_ingress_namespace()],
             "sealed-secrets.yaml": [render_sealed_secrets_controller(cluster)],
             "csi-driver-nfs.yaml": [render_nfs_csi_driver(cluster)],
             "storageclass.yaml": [render_drive_storage_class(cluster)],
             "calico.yaml": render_calico(cluster),
+            **({"cert-manager.yaml": render_cert_manager(cluster)} if acme else {}),
         },
     )
     hub_names = {hub.name for hub in cluster.hubs}
@@ -82,6 +85,9 @@ def render_cluster_tree(
     infra = by_hub.get("", [])
     # After the controllers: the Calico CRDs exist by then.
     configs = {"drive-isolation.yaml": [render_drive_isolation()]}
+    if acme:
+        # After the controllers: cert-manager's CRDs and webhook are up by then.
+        configs["certificate.yaml"] = [*render_acme_issuers(cluster), render_certificate(cluster)]
     configs.update({sealed.file_name: [sealed.manifest] for sealed in infra})
     origins = {sealed.file_name: sealed.source_file for sealed in infra}
     files += _folder(layout.infra_dir(cluster.name, "configs"), source, configs, origins)

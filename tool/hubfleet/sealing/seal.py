@@ -99,6 +99,12 @@ def seal_tls(
     name = name or cluster.tls_secret_name
     namespace = namespace or NGINX_NAMESPACE
     _check_names(name, namespace)
+    if cluster.tls.mode == "acme" and (namespace, name) == (NGINX_NAMESPACE, cluster.tls_secret_name):
+        raise UsageError(
+            "CLUSTER",
+            f"{cluster.source_file} says tls.mode: acme, so cert-manager writes {namespace}/{name} and renews "
+            "it; a sealed certificate would fight it. Seal one only with tls.mode: sealed",
+        )
     pem = project.sealing_cert(cluster.name)
     cert_display, key_display = str(cert), str(key)
     problems: list[Diagnostic] = []

@@ -17,6 +17,7 @@ from typing import Any
 from cryptography import x509
 
 from ..core.names import MANAGED_BY, SEALED_SUFFIX
+from ..core.tls import NOT_AFTER_ANNOTATION, NOT_AFTER_FORMAT
 from ..system.project import Project
 from ..write.emit import dump
 from .certs import CertFacts, valid_names
@@ -28,11 +29,11 @@ TLS_TYPE = "kubernetes.io/tls"
 ANNOTATION_PREFIX = "hubfleet/"
 SUBJECT = ANNOTATION_PREFIX + "tls-subject"
 SANS = ANNOTATION_PREFIX + "tls-sans"
-NOT_AFTER = ANNOTATION_PREFIX + "tls-not-after"
+NOT_AFTER = NOT_AFTER_ANNOTATION
 CERT_SHA256 = ANNOTATION_PREFIX + "tls-sha256"
 CHAIN_SHA256 = ANNOTATION_PREFIX + "tls-chain-sha256"
 SEALING_SHA256 = ANNOTATION_PREFIX + "sealing-cert-sha256"
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+TIME_FORMAT = NOT_AFTER_FORMAT
 
 
 def sealed_file(project: Project, cluster: str, name: str) -> Path:

@@ -33,7 +33,6 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from ..core.charts import MONITORING_CHARTS, UPSTREAM_CHARTS
 from ..inputs.model.cluster import Cluster
 from ..system.progress import waiting
 from ..system.settings import CHART_CACHE_ENV, CHART_MIRROR_ENV, chart_cache, chart_mirror
@@ -250,6 +249,5 @@ def wanted_charts(clusters: Iterable[Cluster]) -> set[ChartRef]:
     return {
         ChartRef(chart.repository.url, chart.chart, cluster.charts.of(chart))
         for cluster in clusters
-        for chart in UPSTREAM_CHARTS
-        if cluster.monitoring is not None or chart not in MONITORING_CHARTS
+        for chart in cluster.deployed_charts
     }

@@ -43,6 +43,19 @@ SECRET_READERS = {
     "drive StorageClass names none",
     "tigera-operator": "the Calico operator makes and renews the TLS Secrets calico-node and Typha "
     "authenticate each other with, in calico-system and its own namespace",
+    # cert-manager (tls.mode: acme) is a cluster-wide certificate controller; nothing outside the
+    # API server and Prometheus reaches its pods (no Ingress, user pods' egress denies private addresses).
+    "cert-manager-controller-certificates": "cert-manager writes each Certificate's Secret where the "
+    "Certificate is (the served certificate, in nginx-ingress)",
+    "cert-manager-controller-issuers": "cert-manager reads an issuer's ACME account key; hubfleet has no "
+    "namespaced Issuers",
+    "cert-manager-controller-clusterissuers": "cert-manager keeps the ClusterIssuers' ACME account keys in "
+    "its own namespace; Route 53 is reached through IRSA, with no credentials Secret",
+    "cert-manager-controller-orders": "cert-manager signs each ACME order with the account key",
+    "cert-manager-controller-challenges": "cert-manager would read DNS-01 credentials from a Secret; "
+    "hubfleet's solver uses IRSA and names none",
+    "cert-manager-cainjector": "cert-manager's CA injector copies its webhook's CA from a Secret in its "
+    "own namespace into the webhook configurations",
 }
 SECRET_VERBS = {"get", "list", "watch", "*"}
 #: The Helm hook phases each HelmRelease action runs (`spec.<action>.disableHooks` turns them off).

@@ -162,17 +162,32 @@ def _check_host(lint: ClusterLint, host: str, uses: list[IngressUse]) -> None:
 
 
 def check_tls_secrets(lint: ClusterLint) -> None:
-    """The cluster's TLS secret and every master's secretName exist in the tree as SealedSecrets.
+    """The cluster's TLS secret and every master's secretName exist in the tree, as SealedSecrets or
+    as the Secrets of cert-manager Certificates (`tls.mode: acme`), and never as both.
 
     The one check that the ingress's secret exists: the sealing audit checks only what is sealed.
     A finding names the master Ingress that uses the secret, else the folder sealed secrets go to.
     """
-    present = set()
+    sealed: dict[tuple[str, str], Manifest] = {}
+    issued: dict[tuple[str, str], Manifest] = {}
     for manifest in lint.objects:
         if manifest.is_a("bitnami.com", "SealedSecret"):
             template = get(manifest.spec, "template", "metadata") or {}
             namespace = str(template.get("namespace") or manifest.namespace)
-            present.add((namespace, str(template.get("name") or manifest.name)))
+            sealed[(namespace, str(template.get("name") or manifest.name))] = manifest
+        elif manifest.is_a("cert-manager.io", "Certificate") and manifest.spec.get("secretName"):
+            issued[(manifest.namespace, str(manifest.spec["secretName"]))] = manifest
+    for key in sorted(sealed.keys() & issued.keys()):
+        certificate = issued[key]
+        lint.fail(
+            f"tls-owner:{lint.cluster.name}:{key[0]}/{key[1]}",
+            certificate,
+            ("spec", "secretName"),
+            f"Secret {key[0]}/{key[1]} would be written by both this Certificate and the SealedSecret in "
+            f"{sealed[key].path}: each would overwrite the other; with tls.mode acme delete the sealed "
+            "certificate's input under secrets/ and render",
+        )
+    present = sealed.keys() | issued.keys()
     wanted: dict[tuple[str, str], tuple[Manifest | None, FieldPath]] = {
         (NGINX_NAMESPACE, lint.cluster.tls_secret_name): (None, ())
     }

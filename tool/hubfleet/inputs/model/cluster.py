@@ -7,13 +7,15 @@ attributes, never dict keys, so a renamed field is a type error, not a silent No
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ...core.auth import auth_sealed_file_name
 from ...core.backups import DEFAULT_TIME, Policy
 from ...core.capacity import core_volumes, instance_type
-from ...core.charts import UPSTREAM_CHARTS, UpstreamChart
+from ...core.charts import ACME_CHARTS, MONITORING_CHARTS, UPSTREAM_CHARTS, UpstreamChart
 from ...core.names import (
+    NGINX_NAMESPACE,
     SLACK_WEBHOOK_KEY,
     SMTP_PASSWORD_KEY,
     UNVERSIONED,
@@ -21,6 +23,14 @@ from ...core.names import (
     generation_name,
     node_labels,
     node_taints,
+)
+from ...core.tls import (
+    DEFAULT_ACME_ISSUER,
+    DEFAULT_TLS_MODE,
+    NOT_AFTER_ANNOTATION,
+    NOT_AFTER_FORMAT,
+    AcmeIssuer,
+    TlsMode,
 )
 from ...core.urls import DEFAULT_URL_SCHEME, Site, UrlScheme, grafana_site, hub_site
 from .auth import Auth, build_auth
@@ -46,6 +56,28 @@ class SealedSecretFile:
         """The namespace it is sealed for (its strict scope binds it there)."""
         metadata = self.manifest.get("metadata")
         return str(metadata.get("namespace", "")) if isinstance(metadata, dict) else ""
+
+    @property
+    def name(self) -> str:
+        """The Secret it unseals to (its template's name, else its own)."""
+        spec, metadata = self.manifest.get("spec"), self.manifest.get("metadata")
+        template = spec.get("template") if isinstance(spec, dict) else None
+        inner = template.get("metadata") if isinstance(template, dict) else None
+        for meta in (inner, metadata):
+            if isinstance(meta, dict) and meta.get("name"):
+                return str(meta["name"])
+        return ""
+
+    @property
+    def not_after(self) -> datetime | None:
+        """The expiry `hubfleet seal tls` recorded for the certificate inside, if it did."""
+        metadata = self.manifest.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        text = annotations.get(NOT_AFTER_ANNOTATION) if isinstance(annotations, dict) else None
+        try:
+            return datetime.strptime(str(text), NOT_AFTER_FORMAT).replace(tzinfo=UTC) if text else None
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -189,6 +221,24 @@ class ChartVersions:
 
 
 @dataclass(frozen=True)
+class HostedZone:
+    """The Route 53 hosted zone that holds the cluster's names (`hostedZone`)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Tls:
+    """Where the served certificate comes from (core/tls.py): sealed by people, or from ACME."""
+
+    mode: TlsMode = DEFAULT_TLS_MODE
+    #: Let's Encrypt's contact for the ACME account (expiry notices, policy changes); acme only.
+    email: str | None = None
+    issuer: AcmeIssuer = DEFAULT_ACME_ISSUER
+
+
+@dataclass(frozen=True)
 class Cluster:
     """A cluster as the renderers see it: validated, defaulted, normalised."""
 
@@ -207,6 +257,8 @@ class Cluster:
     urls: UrlScheme
     #: Plan risk flags this change takes on purpose (`acknowledge`).
     acknowledged: tuple[str, ...]
+    tls: Tls
+    hosted_zone: HostedZone | None
     git_url: str
     git_branch: str
     charts: ChartVersions
@@ -231,6 +283,29 @@ class Cluster:
         """Every distinct policy the cluster's hubs use, sorted by tag."""
         found = {p.tag: p for p in (self.backup_policy(hub) for hub in self.hubs) if p is not None}
         return tuple(found[tag] for tag in sorted(found))
+
+    @property
+    def deployed_charts(self) -> tuple[UpstreamChart, ...]:
+        """The upstream charts this cluster runs: every one but the monitoring and ACME layers'
+        when those are off."""
+        return tuple(
+            chart
+            for chart in UPSTREAM_CHARTS
+            if (self.monitoring is not None or chart not in MONITORING_CHARTS)
+            and (self.tls.mode == "acme" or chart not in ACME_CHARTS)
+        )
+
+    @property
+    def sealed_certificate(self) -> SealedSecretFile | None:
+        """The sealed TLS Secret NGINX serves (`tls.mode: sealed`), if one is committed."""
+        return next(
+            (
+                sealed
+                for sealed in self.sealed_secrets
+                if (sealed.namespace, sealed.name) == (NGINX_NAMESPACE, self.tls_secret_name)
+            ),
+            None,
+        )
 
     def node_group(self, role: NodeRole) -> NodeGroup:
         """The main group of a role (tools, core or the first user group)."""
@@ -363,6 +438,16 @@ def build_cluster(raw: dict[str, Any], source_file: str) -> Cluster:
         tls_secret_name=str(ingress.get("tlsSecretName", f"{name.lower()}-tls")),
         urls=raw.get("urls", DEFAULT_URL_SCHEME),
         acknowledged=tuple(raw.get("acknowledge", [])),
+        tls=Tls(
+            raw.get("tls", {}).get("mode", DEFAULT_TLS_MODE),
+            raw.get("tls", {}).get("email"),
+            raw.get("tls", {}).get("issuer", DEFAULT_ACME_ISSUER),
+        ),
+        hosted_zone=HostedZone(
+            str(raw["hostedZone"]["id"]), str(raw["hostedZone"]["name"]).lower().rstrip(".")
+        )
+        if "hostedZone" in raw
+        else None,
         git_url=str(flux["url"]),
         git_branch=str(flux.get("branch", DEFAULT_BRANCH)),
         charts=ChartVersions.from_input(raw.get("charts", {})),

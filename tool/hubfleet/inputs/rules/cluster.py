@@ -30,6 +30,7 @@ from .profiles import (
     profiles_fit_their_groups,
     tools_hold_the_ingress,
 )
+from .tls import TLS_RULES
 
 ClusterRule = Callable[[Cluster, Source, str], list[Diagnostic]]
 HubRule = Callable[[Hub, Source, str], list[Diagnostic]]
@@ -151,6 +152,7 @@ CLUSTER_RULES: tuple[ClusterRule, ...] = (
     extra_group_names_unique,
     gpu_groups_get_drivers,
     tools_hold_the_ingress,
+    *TLS_RULES,
 )
 
 
