@@ -66,10 +66,17 @@ def test_a_new_hub_with_a_bad_name_is_reported_at_the_argument(
     assert not (root / "clusters/clusterB/hubs").exists()
 
 
-def new_cluster(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> Result:
+#: In a parametrised case: leave this option out.
+DROP = "<drop>"
+
+
+ACME = ("--zone-id", "Z0EXAMPLE1", "--acme-email", "ops@example.edu")
+
+
+def new_cluster(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str, acme: bool = True) -> Result:
     return run_in(
-        root, monkeypatch, "new", "cluster", "labs", "--account-id", "123456789012", "--zone-id", "Z0EXAMPLE1", "--acme-email", "ops@example.edu", "--domain",
-        "labs.example.edu", *extra,
+        root, monkeypatch, "new", "cluster", "labs", "--account-id", "123456789012", "--domain",
+        "labs.example.edu", *(ACME if acme else ()), *extra,
     )  # fmt: skip
 
 
@@ -221,3 +228,45 @@ def test_small_frictions_of_the_first_day(tmp_path: Path) -> None:
         "  no expectedUsers for course: their users count as 0 servers here; set expectedUsers in each hub file "
         "(or in hubDefaults) to size the user nodes"
     ) in capacity.output.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ("--zone-id", DROP),
+            "--tls: acme (the default) needs --zone-id: the Route 53 hosted zone that holds the domain, where "
+            "cert-manager proves it; or bring your own certificate with --tls sealed",
+        ),
+        (("--tls", "sealed"), "--acme-email: is Let's Encrypt's contact, for --tls acme only"),
+        (
+            ("--zone", "example.edu", "--zone-id", DROP),
+            "--zone: names the hosted zone of --zone-id; give --zone-id too",
+        ),
+    ],
+)
+def test_new_cluster_refuses_certificate_answers_that_do_not_go_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: tuple[str, ...], message: str
+) -> None:
+    (tmp_path / "clusters").mkdir()
+    args = ["--region", "eu-west-1", *ACME]
+    for flag, value in zip(extra[::2], extra[1::2], strict=True):
+        if value == DROP:
+            del args[args.index(flag) : args.index(flag) + 2]
+        else:
+            args += [flag, value]
+    result = new_cluster(tmp_path, monkeypatch, *args, acme=False)
+    assert (result.exit_code, result.output) == (2, message + "\n")
+    assert not (tmp_path / "clusters/labs").exists()
+
+
+def test_an_email_yaml_would_misread_is_written_quoted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "clusters").mkdir()
+    result = new_cluster(
+        tmp_path, monkeypatch, "--region", "eu-west-1", "--zone-id", "Z0EXAMPLE1", "--acme-email", "*ops@example.edu",
+        acme=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert '  email: "*ops@example.edu"' in (tmp_path / "clusters/labs/cluster.yaml").read_text()

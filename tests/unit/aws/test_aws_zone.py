@@ -197,3 +197,53 @@ def test_drift_reports_a_record_that_points_elsewhere(
     assert fixed.exit_code == 0, fixed.output
     again = run(project, "aws", "drift", "clusterA")
     assert not [line for line in again.stdout.splitlines() if "DNS " in line]
+
+
+def test_drift_takes_an_alias_to_the_load_balancer_and_names_the_fix_for_other_records(
+    project: Path, clients: Clients, run: Callable[..., Result]
+) -> None:
+    zone = create_zone(clients)
+    use_zone(project, zone)
+    target = create_network_load_balancer(clients, "a1b2c3", ingress_tags("clusterA"))
+    clients.route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": DOMAIN,
+                        "Type": "A",
+                        "AliasTarget": {
+                            "HostedZoneId": "Z18D5FSROUN65G",
+                            "DNSName": f"dualstack.{target}",
+                            "EvaluateTargetHealth": False,
+                        },
+                    },
+                }
+            ]
+        },
+    )
+    result = run(project, "aws", "drift", "clusterA")
+    assert not [line for line in result.stdout.splitlines() if "DNS " in line], result.output
+    add_record(clients, zone, DOMAIN, "A", ["203.0.113.7"])
+    result = run(project, "aws", "drift", "clusterA")
+    assert result.exit_code == 1
+    assert (
+        f"  DNS {DOMAIN}: A: input {target.lower()}, AWS 203.0.113.7 [{zone}]; remove that A record, then "
+        "`hubfleet aws dns clusterA`"
+    ) in result.stdout.splitlines()
+
+
+def test_drift_with_a_zone_not_in_the_account_still_reports_the_rest(
+    project: Path, clients: Clients, run: Callable[..., Result]
+) -> None:
+    use_zone(project, "Z0000000000NOSUCHZONE")
+    create_network_load_balancer(clients, "a1b2c3", ingress_tags("clusterA"))
+    result = run(project, "aws", "drift", "clusterA")
+    assert result.exit_code == 1, result.output
+    assert (
+        "  hosted zone Z0000000000NOSUCHZONE: exists: input yes, AWS none; no such hosted zone in this account; "
+        "see `hubfleet aws preflight`"
+    ) in result.stdout.splitlines()
+    assert any(line.startswith("  node group ") for line in result.stdout.splitlines())

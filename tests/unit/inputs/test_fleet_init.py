@@ -71,7 +71,7 @@ def test_init_without_a_cluster_writes_an_empty_fleet(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (
         result.stdout.splitlines()[-1]
-        == "  hubfleet new cluster NAME --region ... --domain ... --account-id ..."
+        == "  hubfleet new cluster NAME --region ... --domain ... --account-id ... --zone-id ..."
     )
     assert list((tmp_path / "hubs/clusters").iterdir()) == []
 

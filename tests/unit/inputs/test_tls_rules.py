@@ -29,15 +29,18 @@ def at(root: Path, field: str) -> str:
     return f"{FILE}:{line}:{column}: {field}"
 
 
-def test_acme_without_a_zone_or_an_email_says_both(tmp_path: Path, run: Callable[..., Result]) -> None:
+def test_acme_without_a_zone_is_refused_at_the_mode(tmp_path: Path, run: Callable[..., Result]) -> None:
+    """The contact is optional (Let's Encrypt sends no expiry emails since June 2025); the zone is not."""
     root = make_cluster(tmp_path, tls={"mode": "acme"})
     assert refused(root, run) == [
-        f"{at(root, 'tls.mode')}: acme needs tls.email: the address Let's Encrypt writes to about the account "
-        "and expiring certificates",
         f"{at(root, 'tls.mode')}: acme proves the domain through Route 53: add hostedZone: {{id: Z..., name: "
         "<zone>} (the hosted zone that holds the domain), or use mode: sealed",
-        "2 problems in the input; nothing was written",
+        "1 problem in the input; nothing was written",
     ]
+    (root / FILE).write_text(
+        (root / FILE).read_text() + "hostedZone: {id: Z0AB12, name: hubs.example.org.}\n"
+    )
+    assert run(root, "render", "clusterA").exit_code == 0  # no email, and the zone as Route 53 prints it
 
 
 def test_a_domain_outside_the_zone_is_refused_at_the_zone(tmp_path: Path, run: Callable[..., Result]) -> None:

@@ -545,10 +545,24 @@ def test_a_switch_to_acme_is_a_warning_saying_what_happens_to_the_served_certifi
     result = run(repo, "plan")
     assert result.exit_code == 0, result.output
     assert (
-        "warning: access: clusterA/tls: tls.mode changes from sealed to acme: the sealed certificate's Secret "
-        "goes with its SealedSecret, and NGINX serves Let's Encrypt's once cert-manager has it (minutes, by "
-        "DNS-01 in the hosted zone): switch outside teaching hours, and delete the sealed certificate's input "
-        "under secrets/" in risks(result)
+        "warning: access: clusterA/tls: tls.mode changes from sealed to acme: before merging, make "
+        "cert-manager's IAM role (`eksctl create iamserviceaccount --config-file gitops/eksctl/clusterA.yaml "
+        "--include cert-manager/cert-manager --approve`): without it nothing can issue the new certificate. The "
+        "sealed certificate's Secret goes with its SealedSecret, and NGINX serves Let's Encrypt's once "
+        "cert-manager has it (minutes, by DNS-01 in the hosted zone): switch outside teaching hours, and delete "
+        "the sealed certificate's input under secrets/" in risks(result)
+    )
+    assert run(repo, "render", "clusterA").exit_code == 0
+    commit(repo, "acme")
+    # The role names the zone: moving the zone is a warning saying the role must follow first.
+    edit(cluster_file, "Z04417231ABCDEFGHIJKL", "Z0NEWZONE")
+    result = run(repo, "plan", "--base", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: access: clusterA/hostedZone.id: hostedZone.id changes from Z04417231ABCDEFGHIJKL to Z0NEWZONE: "
+        "cert-manager's IAM role allows only the old one until `eksctl update iamserviceaccount --config-file "
+        "gitops/eksctl/clusterA.yaml --include cert-manager/cert-manager --approve`; run it before merging, or "
+        "renewals fail" in risks(result)
     )
 
 

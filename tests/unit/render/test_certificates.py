@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import promql_parser
+from cel_expr_python import cel
 from click.testing import Result
 
 from conftest import REPO, load_docs
@@ -154,16 +155,82 @@ def test_a_sealed_certificates_expiry_is_rendered_into_its_alert() -> None:
     )
 
 
-def test_an_acme_certificates_expiry_comes_from_cert_managers_gauge(
+def acme_rules(path: Path) -> dict[str, dict[str, Any]]:
+    (release,) = load_docs(path)
+    (group,) = release["spec"]["values"]["serverFiles"]["alerting_rules.yml"]["groups"]
+    return {r["alert"]: r for r in group["rules"] if r["alert"].startswith("Certificate")}
+
+
+def test_an_acme_certificate_is_watched_through_cert_managers_metrics(
     tmp_path: Path, run: Callable[..., Result]
 ) -> None:
     root = rendered(make_cluster(tmp_path, hostedZone=ZONE, tls=ACME, monitoring={"retention": "30d"}), run)
-    rule = expiry_rule(root / f"{INFRA}/monitoring/prometheus.yaml")
-    assert rule["expr"] == (
-        '(certmanager_certificate_expiration_timestamp_seconds{namespace="nginx-ingress", name="clustera-tls"} '
-        "- time()) / 86400 < 21"
-    )
-    promql_parser.parse(rule["expr"])
-    assert rule["annotations"]["summary"].endswith(
+    rules = acme_rules(root / f"{INFRA}/monitoring/prometheus.yaml")
+    selected = '{namespace="nginx-ingress", name="clustera-tls"}'
+    # A gauge of 0 means never issued: left out here, CertificateNotReady speaks for it.
+    assert {name: rule["expr"] for name, rule in rules.items()} == {
+        "CertificateExpiring": f"((certmanager_certificate_expiration_timestamp_seconds{selected} > 0) - time()) "
+        "/ 86400 < 21",
+        "CertificateNotReady": 'certmanager_certificate_ready_status{namespace="nginx-ingress", name="clustera-tls", '
+        'condition="False"} == 1',
+        "CertificateUnwatched": f"absent(certmanager_certificate_expiration_timestamp_seconds{selected}) == 1",
+    }
+    for rule in rules.values():
+        promql_parser.parse(rule["expr"])
+        assert (rule["for"], rule["labels"]) == ("1h", {"severity": "warning"})
+    assert rules["CertificateExpiring"]["annotations"]["summary"].endswith(
         "and cert-manager has not renewed it: kubectl -n nginx-ingress describe certificate clustera-tls"
     )
+
+
+def test_the_expiry_subtracts_now_from_the_filtered_gauge(tmp_path: Path, run: Callable[..., Result]) -> None:
+    """PromQL's `>` binds looser than `-`: read through the parser, the rendered expression must
+    take time() from the gauge's non-zero values, not compare the gauge with 0 - time()."""
+    root = rendered(make_cluster(tmp_path, hostedZone=ZONE, tls=ACME, monitoring={"retention": "30d"}), run)
+    expr = acme_rules(root / f"{INFRA}/monitoring/prometheus.yaml")["CertificateExpiring"]["expr"]
+    parsed = promql_parser.parse(expr)
+    days = parsed.lhs.lhs.expr  # (( gauge > 0 ) - time()) / 86400 < 21
+    assert [str(op) for op in (parsed.op, parsed.lhs.op, days.op, days.lhs.expr.op)] == ["<", "/", "-", ">"]
+    wrong = promql_parser.parse(expr.replace("((", "(", 1).replace("> 0) - time())", "> 0 - time())"))
+    assert str(wrong.lhs.lhs.expr.op) == ">"  # what the test would catch
+
+
+def cel_program(expression: str) -> Callable[[dict[str, Any]], bool]:
+    """`expression` compiled by cel-cpp as Flux's kustomize-controller evaluates it: the object's
+    top-level fields are the variables, and CEL's optional types are on (for `.?`)."""
+    config = cel.NewEnvConfigFromYaml("extensions:\n  - name: optional\n")
+    fields = ("apiVersion", "kind", "metadata", "spec", "status")
+    env = cel.NewEnv(config=config, variables={name: cel.Type.DYN for name in fields})
+    compiled = env.compile(expression)
+
+    def evaluate(obj: dict[str, Any]) -> bool:
+        return compiled.eval(env.Activation(obj)).value() is True
+
+    return evaluate
+
+
+def conditions(*pairs: tuple[str, str]) -> dict[str, Any]:
+    return {"conditions": [{"type": kind, "status": status} for kind, status in pairs]}
+
+
+def test_the_configs_layer_waits_for_the_certificate_and_the_issuer_in_use(
+    tmp_path: Path, run: Callable[..., Result]
+) -> None:
+    """Flux calls a custom object without conditions ready; these expressions, run on a real CEL
+    engine, hold the layer (and so NGINX) until cert-manager says Ready, but never for the
+    directory the cluster does not use."""
+    root = rendered(make_cluster(tmp_path, hostedZone=ZONE, tls=ACME), run)
+    layers = {
+        d["metadata"]["name"]: d["spec"] for d in docs(root, "gitops/clusters/clusterA/infrastructure.yaml")
+    }
+    exprs = {check["kind"]: check for check in layers["infra-configs"]["healthCheckExprs"]}
+    assert "healthCheckExprs" not in layers["infra-controllers"]
+    certificate = cel_program(exprs["Certificate"]["current"])
+    named = {"metadata": {"name": "clustera-tls"}, "spec": {}}
+    assert not certificate({**named, "status": {}})  # just applied: cert-manager has not looked yet
+    assert not certificate({**named, "status": conditions(("Issuing", "True"), ("Ready", "False"))})
+    assert certificate({**named, "status": conditions(("Ready", "True"))})
+    issuer = cel_program(exprs["ClusterIssuer"]["current"])
+    for name, ready in (("letsencrypt-production", False), ("letsencrypt-staging", True)):
+        assert issuer({"metadata": {"name": name}, "status": {}}) is ready
+    assert issuer({"metadata": {"name": "letsencrypt-production"}, "status": conditions(("Ready", "True"))})

@@ -12,9 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from hubfleet.cli import main
-from hubfleet.inputs.pipeline import Scope
+from hubfleet.inputs.pipeline import Scope, load_project
 from hubfleet.system.project import Project
+from hubfleet.validate.findings import Tally
+from hubfleet.validate.lint import expiry_watch_lint
 from hubfleet.write.pipeline import render_project
+from support.builders import make_cluster
 from support.chart_mirror import chart_environment
 from support.validate import (
     copy_example,
@@ -100,3 +103,21 @@ def test_a_sealed_certificate_beside_acme_is_a_finding(tmp_path: Path) -> None:
         "clustera-tls.sealedsecret.yaml: each would overwrite the other; with tls.mode acme delete the sealed "
         "certificate's input under secrets/ and render" in findings(result)
     )
+
+
+@pytest.mark.parametrize("monitoring", [True, False])
+def test_acme_without_monitoring_is_a_warning(tmp_path: Path, monitoring: bool) -> None:
+    """Nothing else would say that renewal fails: Let's Encrypt sends no expiry emails."""
+    extra = {"monitoring": {"retention": "30d"}} if monitoring else {}
+    root = make_cluster(
+        tmp_path, hostedZone={"id": "Z0AB12", "name": "hubs.example.org"}, tls={"mode": "acme"}, **extra
+    )
+    [cluster] = load_project(Project(root), Scope(("clusterA",), False))
+    tally = Tally("lint")
+    expiry_watch_lint(cluster, tally)
+    expected = [] if monitoring else [
+        "clusters/clusterA/cluster.yaml: warning: tls: nothing alerts when cert-manager fails to renew the "
+        "certificate (Let's Encrypt sends no expiry emails): add a monitoring block, which brings the "
+        "CertificateExpiring alert"
+    ]  # fmt: skip
+    assert [str(found) for found in tally.findings] == expected

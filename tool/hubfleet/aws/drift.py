@@ -39,7 +39,7 @@ from .dns import LoadBalancer, dns_host
 from .groups import GroupFacts, cluster_groups, read_group
 from .session import aws_errors
 from .volumes import cluster_volumes, volume_claim
-from .zone import record_values
+from .zone import read_zone, record_target
 
 if TYPE_CHECKING:
     from mypy_boto3_autoscaling import AutoScalingClient
@@ -307,23 +307,30 @@ def misplaced_volumes(volumes: list[VolumeTypeDef], cluster: Cluster) -> list[Di
 
 def dns_drift(cluster: Cluster, route53: Route53Client, target: LoadBalancer | None) -> list[Difference]:
     """Each record the URL scheme needs in `hostedZone`, against the ingress load balancer (None: the
-    cluster has none yet, so the records are only listed)."""
+    cluster has none yet, so the records are only listed). An alias A record to the load balancer
+    counts as pointing there; any other record of that name is drift `aws dns` cannot mend."""
     zone = cluster.hosted_zone
     if zone is None:
         return []
     wanted = dns_host(target.dns_name) if target else None
     found: list[Difference] = []
     with aws_errors(f"reading the records of hosted zone {zone.id}"):
+        if read_zone(route53, zone.id) is None:
+            note = "no such hosted zone in this account; see `hubfleet aws preflight`"
+            return [Difference(f"hosted zone {zone.id}", "exists", "yes", None, note=note)]
         for record in dns_records(cluster.urls, cluster.domain):
-            values = record_values(route53, zone.id, record, "CNAME")
-            current = values[0] if values else None
+            kind, current = record_target(route53, zone.id, record)
             subject = f"DNS {record}"
             if target is None:
                 note = "no ingress load balancer yet to compare it with"
                 found.append(
-                    Difference(subject, "CNAME", None, current, resource=zone.id, note=note, counts=False)
+                    Difference(subject, kind, None, current, resource=zone.id, note=note, counts=False)
                 )
             elif current != wanted:
-                fix = f"`hubfleet aws dns {cluster.name}` points it at the load balancer"
-                found.append(Difference(subject, "CNAME", wanted, current, resource=zone.id, note=fix))
+                fix = (
+                    f"`hubfleet aws dns {cluster.name}` points it at the load balancer"
+                    if kind == "CNAME"
+                    else f"remove that {kind} record, then `hubfleet aws dns {cluster.name}`"
+                )
+                found.append(Difference(subject, kind, wanted, current, resource=zone.id, note=fix))
     return found

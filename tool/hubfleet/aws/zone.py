@@ -62,6 +62,22 @@ def record_values(route53: Route53Client, zone_id: str, name: str, kind: RRTypeT
     return None
 
 
+def record_target(route53: Route53Client, zone_id: str, name: str) -> tuple[str, str | None]:
+    """What `name` points at in the zone and by which record: ("CNAME", its value), ("A", the alias
+    target or its first address) or ("CNAME", None) when there is neither."""
+    answer = route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=name, MaxItems="10")
+    for record in answer["ResourceRecordSets"]:
+        if dns_host(record["Name"]) != name or record["Type"] not in ("CNAME", "A", "AAAA"):
+            continue
+        alias = record.get("AliasTarget", {}).get("DNSName")
+        values = [value["Value"] for value in record.get("ResourceRecords", [])]
+        # Route 53 names an alias to a load balancer `dualstack.<its DNS name>`.
+        if alias:
+            return record["Type"], dns_host(alias).removeprefix("dualstack.")
+        return record["Type"], dns_host(values[0]) if values else None
+    return "CNAME", None
+
+
 def _parent_delegation(route53: Route53Client, zone: str) -> tuple[str, list[str] | None] | None:
     """The nearest public zone above `zone` in this account and its NS record for `zone`."""
     labels = zone.split(".")

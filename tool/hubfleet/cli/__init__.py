@@ -178,7 +178,9 @@ def cluster_options(required: bool) -> Callable[[Callable[..., None]], Callable[
             show_default=True,
             help="Where the certificate comes from: Let's Encrypt through cert-manager, or yours, sealed.",
         ),
-        click.option("--acme-email", default=None, help="Let's Encrypt's contact (--tls acme)."),
+        click.option(
+            "--acme-email", default=None, help="Optional contact for the ACME account (--tls acme)."
+        ),
         click.option(
             "--zone-id",
             default=None,
@@ -251,7 +253,7 @@ def init_command(
             f"hubfleet new hub {shlex.quote(cluster)} NAME --admin YOU",
         ]
     else:
-        steps.append("hubfleet new cluster NAME --region ... --domain ... --account-id ...")
+        steps.append("hubfleet new cluster NAME --region ... --domain ... --account-id ... --zone-id ...")
     click.echo('next (README "From nothing to a running cluster"):')
     for step in steps:
         click.echo(f"  {step}")

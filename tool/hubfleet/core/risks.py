@@ -57,6 +57,10 @@ FLAGS: dict[str, tuple[Severity, Area, str]] = {
     "acknowledge-left": ("warning", "access", "acknowledge: [{acknowledged}] acknowledges no change here; remove it, so "
                          "that a later change is flagged in full"),
     "tls-mode-changed": ("warning", "access", "tls.mode changes from {old} to {new}: {how}"),
+    "acme-zone-changed": ("warning", "access", "{what} changes from {old} to {new}: cert-manager's IAM role "
+                          "allows only the old one until `eksctl update iamserviceaccount --config-file "
+                          "gitops/eksctl/{cluster}.yaml --include cert-manager/cert-manager --approve`; run it "
+                          "before merging, or renewals fail"),
     "login-changed": ("warning", "access", "login changes from {old} to {new}: users get new user names, so new, "
                       "empty home folders; their old files stay on the drive"),
     "opened-to-everyone": ("warning", "access", "allowed.everyone is turned on: anyone who can log in with {type} "
@@ -128,9 +132,11 @@ def guard(flag_id: str, place: str, **values: str) -> str:
 #: What a switch of `tls.mode` does to the served certificate, by the mode switched to (the
 #: tls-mode-changed flag's {how}).
 TLS_SWITCH = {
-    "acme": "the sealed certificate's Secret goes with its SealedSecret, and NGINX serves Let's Encrypt's "
-    "once cert-manager has it (minutes, by DNS-01 in the hosted zone): switch outside teaching hours, and "
-    "delete the sealed certificate's input under secrets/",
+    "acme": "before merging, make cert-manager's IAM role (`eksctl create iamserviceaccount --config-file "
+    "gitops/eksctl/{cluster}.yaml --include cert-manager/cert-manager --approve`): without it nothing can issue "
+    "the new certificate. The sealed certificate's Secret goes with its SealedSecret, and NGINX serves Let's "
+    "Encrypt's once cert-manager has it (minutes, by DNS-01 in the hosted zone): switch outside teaching "
+    "hours, and delete the sealed certificate's input under secrets/",
     "sealed": "seal the certificate first (`hubfleet seal tls`); after the merge, delete the Secret "
     "cert-manager left (kubectl -n nginx-ingress delete secret <tlsSecretName>), which the sealed-secrets "
     "controller will not overwrite",

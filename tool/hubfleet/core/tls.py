@@ -40,6 +40,8 @@ NOT_AFTER_ANNOTATION = "hubfleet/tls-not-after"
 NOT_AFTER_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 #: cert-manager's own gauge of each Certificate's expiry (unix seconds), from its controller's metrics.
 EXPIRY_METRIC = "certmanager_certificate_expiration_timestamp_seconds"
+#: And of its Ready condition (one series per condition status, 1 for the current one).
+READY_METRIC = "certmanager_certificate_ready_status"
 
 
 def issuer_name(issuer: AcmeIssuer) -> str:
@@ -63,7 +65,9 @@ def in_zone(domain: str, zone: str) -> bool:
 
 def route53_policy(partition: str, zone_id: str, domain: str) -> dict[str, Any]:
     """The IAM policy of cert-manager's role: read its change's status, and write nothing but the
-    challenge TXT record of `domain` in the one zone (IAM compares the record name in lower case)."""
+    challenge TXT record of `domain` in the one zone (IAM compares the record name in lower case).
+    With the zone's ID given, cert-manager's Route 53 solver calls nothing else: no listing of
+    zones or of the zone's records."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -74,7 +78,7 @@ def route53_policy(partition: str, zone_id: str, domain: str) -> dict[str, Any]:
             },
             {
                 "Effect": "Allow",
-                "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                "Action": "route53:ChangeResourceRecordSets",
                 "Resource": f"arn:{partition}:route53:::hostedzone/{zone_id}",
                 "Condition": {
                     "ForAllValues:StringEquals": {

@@ -262,32 +262,35 @@ class CertificateAnswers:
     zone: str | None = None
 
     def block(self, domain: str) -> str:
+        """The scaffold's hostedZone and tls lines; UsageError for answers that do not go together."""
+        if self.zone is not None and self.zone_id is None:
+            raise UsageError("--zone", "names the hosted zone of --zone-id; give --zone-id too")
+        if self.mode == "sealed" and self.email is not None:
+            raise UsageError("--acme-email", "is Let's Encrypt's contact, for --tls acme only")
+        if self.mode == "acme" and self.zone_id is None:
+            raise UsageError(
+                "--tls",
+                "acme (the default) needs --zone-id: the Route 53 hosted zone that holds the domain, where "
+                "cert-manager proves it; or bring your own certificate with --tls sealed",
+            )
         lines = []
         if self.zone_id is not None:
+            zone = json.dumps(self.zone or domain)
             lines.append(
-                f"hostedZone: {{id: {self.zone_id}, name: {self.zone or domain}}}   # Route 53; aws dns "
-                "writes the records there"
+                f"hostedZone: {{id: {json.dumps(self.zone_id)}, name: {zone}}}   # Route 53; aws dns writes "
+                "the records there"
             )
+        lines.append("tls:")
         if self.mode == "acme":
-            missing = [
-                f"--{n}" for n, v in (("acme-email", self.email), ("zone-id", self.zone_id)) if v is None
-            ]
-            if missing:
-                raise UsageError(
-                    "--tls",
-                    f"acme (the default) needs {' and '.join(missing)}: Let's Encrypt's contact and the "
-                    "Route 53 hosted zone that holds the domain; or bring your own certificate with --tls sealed",
-                )
-            lines += [
-                "tls:",
-                "  mode: acme       # cert-manager gets and renews a Let's Encrypt certificate (DNS-01)",
-                f"  email: {self.email}   # Let's Encrypt writes here about the account and expiry",
-            ]
+            lines.append(
+                "  mode: acme       # cert-manager gets and renews a Let's Encrypt certificate (DNS-01)"
+            )
+            if self.email is not None:
+                lines.append(f"  email: {json.dumps(self.email)}   # optional contact for the ACME account")
         else:
-            lines += [
-                "tls:",
-                "  mode: sealed     # yours, sealed: hubfleet seal tls <cluster> --cert FILE --key FILE",
-            ]
+            lines.append(
+                "  mode: sealed     # yours, sealed: hubfleet seal tls <cluster> --cert FILE --key FILE"
+            )
         return "".join(f"{line}\n" for line in lines)
 
 

@@ -117,7 +117,18 @@ def cluster_risks(old: Cluster | None, new: Cluster | None, name: str) -> list[R
         )
     if new.tls.mode != old.tls.mode:
         found.append(flag("tls-mode-changed", name, "tls", new.source_file, old=old.tls.mode,
-                          new=new.tls.mode, how=TLS_SWITCH[new.tls.mode]))  # fmt: skip
+                          new=new.tls.mode, how=TLS_SWITCH[new.tls.mode].format(cluster=name)))  # fmt: skip
+    elif new.tls.mode == "acme":
+        # The role's policy names the zone and the challenge record: both must follow in IAM.
+        zones = (
+            old.hosted_zone.id if old.hosted_zone else None,
+            new.hosted_zone.id if new.hosted_zone else None,
+        )
+        for what, before, after in (("hostedZone.id", *zones), ("domain", old.domain, new.domain)):
+            if before != after:
+                found.append(
+                    flag("acme-zone-changed", name, what, new.source_file, what=what, old=before, new=after)
+                )
     if new.kubernetes_version != old.kubernetes_version:
         step = minor(new.kubernetes_version) - minor(old.kubernetes_version)
         flag_id = (

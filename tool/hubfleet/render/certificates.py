@@ -4,8 +4,8 @@ The controllers layer installs cert-manager (its CRDs through the chart, kept if
 ever removed, so the Certificate and its Secret survive); the configs layer, which waits for the
 controllers, adds the two Let's Encrypt ClusterIssuers and the one wildcard Certificate. The
 Certificate writes the Secret NGINX serves (`ingress.tlsSecretName` in nginx-ingress), and the
-configs layer waits until it is Ready, so NGINX, which will not start without that Secret,
-comes after it exactly as it does after a sealed certificate.
+configs layer waits until it is Ready (render/layers.certificate_health), so NGINX, which will
+not start without that Secret, comes after it exactly as it does after a sealed certificate.
 """
 
 from __future__ import annotations
@@ -14,20 +14,32 @@ from typing import Any
 
 from ..core.capacity import CERT_MANAGER_CHECK_POD, CERT_MANAGER_PODS
 from ..core.charts import CERT_MANAGER
-from ..core.names import CERT_MANAGER_NAMESPACE, NGINX_NAMESPACE, aws_partition
+from ..core.names import CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, NGINX_NAMESPACE, aws_partition
 from ..core.tls import ACME_ISSUERS, ACME_SERVERS, AcmeIssuer, cert_manager_role_name, issuer_name
 from ..core.urls import hosts_needed
 from ..inputs.model.cluster import Cluster
-from .common import NO_ESCALATION, Manifest, metadata, namespace, upstream_release
+from .common import CERT_MANAGER_API, NO_ESCALATION, Manifest, metadata, namespace, upstream_release
 from .controllers import TOOLS_SELECTOR
+from .monitoring_access import NAMESPACE_LABEL, PROMETHEUS_SERVER
 
-CERT_MANAGER_API = "cert-manager.io/v1"
 #: The chart's pod context: non-root, the runtime's seccomp profile.
 POD_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
-#: The controller's adds the group IRSA's token file is readable by (EKS's webhook mounts it for
-#: the pod's fsGroup), as cert-manager's Route 53 guide asks.
+#: The controller's context adds fsGroup 1001, so that it can read the IRSA token file EKS's
+#: webhook mounts for the pod's group, as cert-manager's Route 53 guide asks.
 IRSA_CONTEXT = {**POD_CONTEXT, "fsGroup": 1001}
 CONTAINER_CONTEXT = {**NO_ESCALATION, "readOnlyRootFilesystem": True}
+
+
+#: Prometheus's server pods, from the monitoring namespace, to the controller's metrics port.
+PROMETHEUS_SCRAPES = {
+    "from": [
+        {
+            "namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: MONITORING_NAMESPACE}},
+            "podSelector": {"matchLabels": PROMETHEUS_SERVER},
+        }
+    ],
+    "ports": [{"port": "http-metrics", "protocol": "TCP"}],
+}
 
 
 def role_arn(cluster: Cluster) -> str:
@@ -52,8 +64,14 @@ def render_cert_manager(cluster: Cluster) -> list[Manifest]:
         "global": {"leaderElection": {"namespace": CERT_MANAGER_NAMESPACE}},
         **_component("cert-manager", IRSA_CONTEXT),
         "serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": role_arn(cluster)}},
+        # Only Prometheus reaches the controller (its metrics); nothing reaches the CA injector.
+        # The webhook stays open: EKS's API server calls it from VPC addresses, as pods have.
+        "networkPolicy": {"enabled": True, "ingress": [PROMETHEUS_SCRAPES]},
         "webhook": _component("cert-manager-webhook"),
-        "cainjector": _component("cert-manager-cainjector"),
+        "cainjector": {
+            **_component("cert-manager-cainjector"),
+            "networkPolicy": {"enabled": True, "ingress": []},
+        },
         "startupapicheck": {
             "nodeSelector": TOOLS_SELECTOR,
             "resources": CERT_MANAGER_CHECK_POD.resources(),
@@ -67,15 +85,16 @@ def render_cert_manager(cluster: Cluster) -> list[Manifest]:
 
 def _issuer(cluster: Cluster, issuer: AcmeIssuer) -> Manifest:
     zone = cluster.hosted_zone
-    assert zone is not None and cluster.tls.email is not None, "the tls rules refuse acme without them"
+    assert zone is not None, "the tls rules refuse acme without a hosted zone"
     name = issuer_name(issuer)
+    contact = {"email": cluster.tls.email} if cluster.tls.email else {}
     return {
         "apiVersion": CERT_MANAGER_API,
         "kind": "ClusterIssuer",
         "metadata": metadata(name),
         "spec": {
             "acme": {
-                "email": cluster.tls.email,
+                **contact,
                 "server": ACME_SERVERS[issuer],
                 # The ACME account's key, made by cert-manager in its own namespace.
                 "privateKeySecretRef": {"name": f"{name}-account"},

@@ -13,6 +13,7 @@ Manifest = dict[str, Any]
 HELM_RELEASE_API = "helm.toolkit.fluxcd.io/v2"
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
 KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
+CERT_MANAGER_API = "cert-manager.io/v1"
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,13 @@ from ..core.names import (
     INFRA_INGRESS,
     INFRA_MONITORING,
 )
+from ..core.tls import ACME_ISSUERS, issuer_name
 from ..inputs.model.cluster import Cluster
-from .common import KUSTOMIZE_API, Manifest, kustomization_file, metadata
+from .common import CERT_MANAGER_API, KUSTOMIZE_API, Manifest, kustomization_file, metadata
+
+#: A custom object whose Ready condition is True (CEL, as Flux's healthCheckExprs take it; `.?`
+#: reads conditions that are not there yet as none).
+READY_EXPR = "status.?conditions.orValue([]).exists(c, c.type == 'Ready' && c.status == 'True')"
 
 
 def flux_kustomization(
@@ -54,9 +59,12 @@ def render_infrastructure_entry(cluster: Cluster, layout: Layout) -> list[Manife
     def path(layer: InfraLayer) -> str:
         return layout.flux_path(layout.infra_dir(cluster.name, layer))
 
+    configs = flux_kustomization(INFRA_CONFIGS, path("configs"), wait=True, depends_on=INFRA_CONTROLLERS)
+    if cluster.tls.mode == "acme":
+        configs["spec"]["healthCheckExprs"] = certificate_health(cluster)
     layers = [
         flux_kustomization(INFRA_CONTROLLERS, path("controllers"), wait=True),
-        flux_kustomization(INFRA_CONFIGS, path("configs"), wait=True, depends_on=INFRA_CONTROLLERS),
+        configs,
         flux_kustomization(INFRA_INGRESS, path("ingress"), wait=True, depends_on=INFRA_CONFIGS),
     ]
     if cluster.monitoring is not None:
@@ -65,6 +73,24 @@ def render_infrastructure_entry(cluster: Cluster, layout: Layout) -> list[Manife
             flux_kustomization(INFRA_MONITORING, path("monitoring"), wait=False, depends_on=INFRA_CONTROLLERS)
         )
     return layers
+
+
+def certificate_health(cluster: Cluster) -> list[dict[str, str]]:
+    """When cert-manager's objects count as ready: their Ready condition True, and nothing before it.
+
+    Without these, Flux's status reader calls a custom object with no conditions yet ready, so
+    the layer could pass before cert-manager has looked at the Certificate, and NGINX start with
+    no Secret to serve. The issuer not in use (`tls.issuer`) never holds the layer up.
+    """
+    unused = next(issuer_name(i) for i in ACME_ISSUERS if i != cluster.tls.issuer)
+    return [
+        {"apiVersion": CERT_MANAGER_API, "kind": "Certificate", "current": READY_EXPR},
+        {
+            "apiVersion": CERT_MANAGER_API,
+            "kind": "ClusterIssuer",
+            "current": f"metadata.name == '{unused}' || {READY_EXPR}",
+        },
+    ]
 
 
 def render_hubs_entry(cluster: Cluster, layout: Layout) -> list[Manifest]:

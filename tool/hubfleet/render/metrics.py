@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..core.names import DRIVE_CLAIM, HUB_DB_CLAIM
-from ..core.tls import EXPIRY_METRIC
+from ..core.tls import EXPIRY_METRIC, READY_METRIC
 
 #: A drive or hub database this full warns, and this full is an emergency (writes fail).
 ALMOST_FULL = 0.9
@@ -64,10 +64,25 @@ def pending_by_hub(where: str = "") -> str:
     return f"sum by (namespace) (kube_pod_status_phase{_matchers(pending, where)})"
 
 
+def _certificate(namespace: str, name: str, *more: str) -> str:
+    return _matchers(f'namespace="{namespace}"', f'name="{name}"', *more)
+
+
 def certificate_days_left(namespace: str, name: str) -> str:
-    """Days until cert-manager's Certificate `namespace/name` expires (its controller's gauge)."""
-    selected = _matchers(f'namespace="{namespace}"', f'name="{name}"')
-    return f"({EXPIRY_METRIC}{selected} - time()) / 86400"
+    """Days until cert-manager's Certificate `namespace/name` expires (its controller's gauge). The
+    gauge reads 0 until a first certificate is issued; those series are left out (see below)."""
+    return f"(({EXPIRY_METRIC}{_certificate(namespace, name)} > 0) - time()) / 86400"
+
+
+def certificate_not_ready(namespace: str, name: str) -> str:
+    """1 while cert-manager reports the Certificate not Ready (never issued, or failing)."""
+    not_ready = 'condition="False"'
+    return f"{READY_METRIC}{_certificate(namespace, name, not_ready)}"
+
+
+def certificate_unwatched(namespace: str, name: str) -> str:
+    """1 when no expiry of the Certificate reaches Prometheus (cert-manager down or not scraped)."""
+    return f"absent({EXPIRY_METRIC}{_certificate(namespace, name)})"
 
 
 def sealed_certificate_days_left(not_after: datetime) -> str:

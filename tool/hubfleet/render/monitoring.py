@@ -28,6 +28,7 @@ from ..core.capacity import (
 from ..core.charts import GRAFANA, PROMETHEUS
 from ..core.names import (
     ALERT_RECEIVERS_SECRET,
+    CERT_MANAGER_NAMESPACE,
     DRIVE_STORAGE_CLASS,
     GRAFANA_ADMIN_SECRET,
     INGRESS_CLASS,
@@ -74,27 +75,35 @@ def alert(name: str, expr: str, wait: str, severity: str, summary: str) -> dict[
     }
 
 
-def certificate_alert(cluster: Cluster) -> list[dict[str, Any]]:
-    """The served certificate's expiry, EXPIRY_ALERT_DAYS ahead: cert-manager's gauge with `acme`
-    (it renews at 30 days, so this means renewal is failing), the recorded expiry with `sealed`."""
+def certificate_alerts(cluster: Cluster) -> list[dict[str, Any]]:
+    """The served certificate, watched: its expiry EXPIRY_ALERT_DAYS ahead, from cert-manager's gauge
+    with `acme` (it renews at 30 days, so this means renewal is failing) or from the recorded
+    expiry with `sealed`; with `acme` also a certificate not Ready for an hour (never issued, or
+    failing) and an expiry Prometheus no longer receives (cert-manager down or not scraped)."""
     days = f"{EXPIRY_ALERT_DAYS} days"
+    name, where = cluster.tls_secret_name, f"the certificate of {cluster.domain}"
     if cluster.tls.mode == "acme":
-        expr = metrics.certificate_days_left(NGINX_NAMESPACE, cluster.tls_secret_name)
-        action = (
-            "and cert-manager has not renewed it: "
-            f"kubectl -n {NGINX_NAMESPACE} describe certificate {cluster.tls_secret_name}"
-        )
-    else:
-        sealed = cluster.sealed_certificate
-        if sealed is None or sealed.not_after is None:
-            return []  # validate reports the missing certificate, or its unreadable expiry
-        expr = metrics.sealed_certificate_days_left(sealed.not_after)
-        action = f"renew it and seal it: hubfleet seal tls {cluster.name} --cert FILE --key FILE"
-    summary = (
-        f"the certificate of {cluster.domain} expires in {{{{ $value | humanize }}}} days "
-        f"(under {days}); {action}"
-    )
-    return [alert("CertificateExpiring", f"{expr} < {EXPIRY_ALERT_DAYS}", "1h", "warning", summary)]
+        describe = f"kubectl -n {NGINX_NAMESPACE} describe certificate {name}"
+        expiring = alert(
+            "CertificateExpiring", f"{metrics.certificate_days_left(NGINX_NAMESPACE, name)} < {EXPIRY_ALERT_DAYS}",
+            "1h", "warning", f"{where} expires in {{{{ $value | humanize }}}} days (under {days}) and "
+            f"cert-manager has not renewed it: {describe}",
+        )  # fmt: skip
+        return [
+            expiring,
+            alert("CertificateNotReady", f"{metrics.certificate_not_ready(NGINX_NAMESPACE, name)} == 1", "1h",
+                  "warning", f"{where} has not been Ready for an hour (not issued, or failing): {describe}"),
+            alert("CertificateUnwatched", f"{metrics.certificate_unwatched(NGINX_NAMESPACE, name)} == 1", "1h",
+                  "warning", f"no expiry of {where} reaches Prometheus: is cert-manager running? "
+                  f"(kubectl -n {CERT_MANAGER_NAMESPACE} get pods)"),
+        ]  # fmt: skip
+    sealed = cluster.sealed_certificate
+    if sealed is None or sealed.not_after is None:
+        return []  # validate reports the missing certificate, or its unreadable expiry
+    action = f"renew it and seal it: hubfleet seal tls {cluster.name} --cert FILE --key FILE"
+    summary = f"{where} expires in {{{{ $value | humanize }}}} days (under {days}); {action}"
+    expr = f"{metrics.sealed_certificate_days_left(sealed.not_after)} < {EXPIRY_ALERT_DAYS}"
+    return [alert("CertificateExpiring", expr, "1h", "warning", summary)]
 
 
 def alert_rules(cluster: Cluster) -> dict[str, Any]:
@@ -123,7 +132,7 @@ def alert_rules(cluster: Cluster) -> dict[str, Any]:
                     alert("DriveServerRestarted",
                           'increase(kube_pod_container_status_restarts_total{container="nfs-server"}[30m]) > 0',
                           "0m", "critical", "the drive of hub {{ $labels.namespace }} restarted: users' files paused"),
-                    *certificate_alert(cluster),
+                    *certificate_alerts(cluster),
                 ],
             }
         ]

@@ -252,6 +252,22 @@ def version_lint(cluster: Cluster, on: date, tally: Tally) -> None:
         tally.warn(check, cluster.source_file, 0, "", f"kubernetesVersion: {warning}")
 
 
+def expiry_watch_lint(cluster: Cluster, tally: Tally) -> None:
+    """An acme certificate renews itself, but only the monitoring layer's alerts say when renewal
+    fails (Let's Encrypt sends no expiry emails since June 2025): without monitoring, a warning."""
+    check = f"certificate-watch:{cluster.name}"
+    tally.checked(check)
+    if cluster.tls.mode == "acme" and cluster.monitoring is None:
+        tally.warn(
+            check,
+            cluster.source_file,
+            0,
+            "",
+            "tls: nothing alerts when cert-manager fails to renew the certificate (Let's Encrypt sends no "
+            "expiry emails): add a monitoring block, which brings the CertificateExpiring alert",
+        )
+
+
 #: What each login type can give as groups, for the warning below.
 GROUP_SOURCES = {
     "oidc": "the groups of oidc.groupsClaim (set it)",

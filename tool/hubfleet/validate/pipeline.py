@@ -42,6 +42,7 @@ from .leaks import check_leaks, scanned_files
 from .lint import (
     ClusterLint,
     capacity_lint,
+    expiry_watch_lint,
     flux_lint,
     placeholder_lint,
     profile_groups_lint,
@@ -140,6 +141,7 @@ def check_lint(
         capacity_lint(cluster, tally)
         profile_groups_lint(cluster, tally)
         version_lint(cluster, today(), tally)
+        expiry_watch_lint(cluster, tally)
         flux_lint(cluster, tally)
         placeholder_lint(project, cluster, tally)
     return tally

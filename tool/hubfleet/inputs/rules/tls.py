@@ -1,8 +1,9 @@
 """Stage 2b, rules: what `tls` and `hostedZone` need of each other and of `domain` (core/tls.py).
 
-cert-manager can only prove a domain through a hosted zone that holds it, and Let's Encrypt
-wants a contact; a zone that does not hold the domain would fail at the first renewal, far
-from the input that caused it, so it is refused here, where the file can point at the line.
+cert-manager can only prove a domain through a hosted zone that holds it; a zone that does not
+hold the domain would fail at the first renewal, far from the input that caused it, so it is
+refused here, where the file can point at the line. (The ACME contact, `tls.email`, is optional:
+Let's Encrypt stopped sending expiry emails in June 2025, and the expiry alert watches renewal.)
 """
 
 from __future__ import annotations
@@ -13,27 +14,16 @@ from ..load import Source
 from ..model.cluster import Cluster
 
 
-def acme_has_what_it_needs(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
-    if cluster.tls.mode != "acme":
+def acme_has_a_zone(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
+    if cluster.tls.mode != "acme" or cluster.hosted_zone is not None:
         return []
-    problems = []
-    if cluster.hosted_zone is None:
-        problems.append(
-            source.problem(
-                ["tls", "mode"],
-                "acme proves the domain through Route 53: add hostedZone: {id: Z..., name: <zone>} "
-                "(the hosted zone that holds the domain), or use mode: sealed",
-            )
+    return [
+        source.problem(
+            ["tls", "mode"],
+            "acme proves the domain through Route 53: add hostedZone: {id: Z..., name: <zone>} "
+            "(the hosted zone that holds the domain), or use mode: sealed",
         )
-    if cluster.tls.email is None:
-        problems.append(
-            source.problem(
-                ["tls", "mode"],
-                "acme needs tls.email: the address Let's Encrypt writes to about the account and "
-                "expiring certificates",
-            )
-        )
-    return problems
+    ]
 
 
 def email_only_for_acme(cluster: Cluster, source: Source, folder: str) -> list[Diagnostic]:
@@ -72,4 +62,4 @@ def domain_in_zone(cluster: Cluster, source: Source, folder: str) -> list[Diagno
     return []
 
 
-TLS_RULES = (acme_has_what_it_needs, email_only_for_acme, domain_in_zone)
+TLS_RULES = (acme_has_a_zone, email_only_for_acme, domain_in_zone)
