@@ -16,7 +16,7 @@ SERVER_STAMP := $(SERVER_VENV)/.installed
 
 export PATH := $(CURDIR)/$(TOOLS):$(PATH)
 
-.PHONY: help render check test lint typecheck tools venv hub-venv server-venv validate plan bench fuzz crash trials clean golden
+.PHONY: help render check test lint typecheck tools registry-tools venv hub-venv server-venv validate plan bench fuzz crash trials clean golden
 
 ## help: list the targets (the default)
 help:
@@ -52,6 +52,13 @@ $(TOOLS)/helm $(TOOLS)/kubectl: tool/scripts/install_k8s_tools.py
 ## tools: download helm and kubectl (hash-checked) into .tools/bin
 tools: $(TOOLS)/helm $(TOOLS)/kubectl
 
+## registry-tools: Debian's CNCF distribution registry and skopeo, for the image-lock tests (apt, as root or with sudo)
+registry-tools:
+	@command -v docker-registry >/dev/null && command -v skopeo >/dev/null || { \
+	    sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$sudo apt-get update -qq && \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry skopeo >/dev/null; }
+
 ## render: render CLUSTER (or every cluster when CLUSTER is empty) into gitops/
 render: $(STAMP)
 	$(BIN)/hubfleet render $(if $(CLUSTER),$(CLUSTER),--all)
@@ -68,7 +75,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## test: lint, type-check and run every test (installs what it needs first)
-test: $(STAMP) $(HUB_STAMP) $(SERVER_STAMP) tools
+test: $(STAMP) $(HUB_STAMP) $(SERVER_STAMP) tools registry-tools
 	$(BIN)/ruff check tool tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports

@@ -50,11 +50,12 @@ def require_environment() -> None:
 
 
 def copy_example(target: Path, render: bool = True) -> Path:
-    """The example fleet (inputs, lock, rendered tree) under `target`, re-rendered by this code."""
+    """The example fleet (inputs, locks, rendered tree) under `target`, re-rendered by this code."""
     target.mkdir(parents=True, exist_ok=True)
     for part in EXAMPLE_PARTS:
         shutil.copytree(REPO / part, target / part)
     shutil.copy(REPO / "charts.lock", target / "charts.lock")
+    shutil.copy(REPO / "images.lock", target / "images.lock")
     if render:
         render_project(Project(target), Scope.select(Project(target), (), True))
     return target
@@ -73,11 +74,17 @@ def run_validate(root: Path, *args: str) -> Result:
     )
 
 
-def findings(result: Result) -> list[str]:
-    """The finding lines of a text report (everything but the summary line)."""
+#: The example's images.lock is unresolved (no registry answers here), which validate says in one
+#: warning per cluster; `test_the_committed_example_passes` pins it, and `findings` leaves it out.
+UNRESOLVED_IMAGES = re.compile(r"^images\.lock: warning: \d+ of the \d+ images \w+ runs have no digest yet ")
+
+
+def findings(result: Result, unresolved: bool = False) -> list[str]:
+    """The finding lines of a text report (everything but the summary line); the example lock's
+    unresolved warning only when `unresolved` asks for it."""
     lines = result.stdout.splitlines()
     assert lines and SUMMARY.match(lines[-1]), result.output
-    return lines[:-1]
+    return [line for line in lines[:-1] if unresolved or not UNRESOLVED_IMAGES.match(line)]
 
 
 def summary(result: Result) -> tuple[int, int]:

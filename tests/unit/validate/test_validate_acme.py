@@ -52,10 +52,15 @@ def acme_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def lock(root: Path) -> None:
-    """`hubfleet charts lock`: the example's lock has no cert-manager, which only acme deploys."""
-    result = CliRunner().invoke(main, ["--root", str(root), "charts", "lock"], env=chart_environment())
+    """`hubfleet charts lock` and `images lock --unresolved`: the example's locks have no cert-manager,
+    which only acme deploys."""
+    env = {**chart_environment(), "HUBFLEET_HUB_PYTHON": None}
+    result = CliRunner().invoke(main, ["--root", str(root), "charts", "lock"], env=env)
     assert result.exit_code == 0, result.output
     assert "added     cert-manager v1.21.1 sha256:723d82dc57d5d293..." in result.output
+    result = CliRunner().invoke(main, ["--root", str(root), "images", "lock", "--unresolved"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "added     quay.io/jetstack/cert-manager-controller:v1.21.1 unresolved" in result.output
 
 
 def test_the_example_as_host_and_acme_passes_through_the_real_charts(acme_example: Path) -> None:

@@ -68,7 +68,10 @@ def test_an_image_of_another_kubernetes_minor_is_caught(root: Path) -> None:
     assert without_stale(result) == [
         f"{AUTOSCALER}:2: HelmRelease/cluster-autoscaler: renders Deployment/cluster-autoscaler whose container "
         "aws-cluster-autoscaler runs registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7, but the cluster runs "
-        "Kubernetes 1.35; it must be of the same minor: registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2"
+        "Kubernetes 1.35; it must be of the same minor: registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2",
+        # And the lock has no digest for an image the fleet did not run when it was written.
+        "images.lock: registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7 (cluster-autoscaler 9.59.0) is not in "
+        "images.lock; run `hubfleet images lock` and commit it",
     ]
 
 
@@ -77,7 +80,9 @@ def test_an_unpinned_image_is_caught(root: Path) -> None:
     result = validate(root, "--skip", "flux")
     assert without_stale(result) == [
         f"{DATALAB}:2: HelmRelease/jupyterhub: renders Deployment/user-scheduler whose container kube-scheduler "
-        "runs registry.k8s.io/kube-scheduler:latest: not pinned; give it a version tag or a digest, never latest"
+        "runs registry.k8s.io/kube-scheduler:latest: not pinned; give it a version tag or a digest, never latest",
+        "images.lock: registry.k8s.io/kube-scheduler:latest (jupyterhub 4.4.0) is not in images.lock; run "
+        "`hubfleet images lock` and commit it",
     ]
 
 

@@ -32,6 +32,7 @@ from .hub_check import check_command
 LAZY_COMMANDS = {
     "aws": "hubfleet.cli.aws:aws",
     "charts": "hubfleet.cli.charts:charts",
+    "images": "hubfleet.cli.images:images",
     "keys": "hubfleet.cli.sealing:keys",
     "plan": "hubfleet.cli.plan:plan",
     "seal": "hubfleet.cli.sealing:seal",

@@ -29,6 +29,8 @@ HUB_FOLDER = "hubs"
 SECRETS_FOLDER = "secrets"
 RESTORES_FOLDER = "restores"
 CHARTS_LOCK = "charts.lock"
+#: The committed digest of every image the fleet runs (upstream/image_lock.py).
+IMAGES_LOCK = "images.lock"
 INPUT_SUFFIX = ".yaml"
 
 

@@ -11,6 +11,7 @@ from ..core.layout import (
     CLUSTER_FILE,
     GITOPS,
     HUB_FOLDER,
+    IMAGES_LOCK,
     INPUT_SUFFIX,
     INPUTS,
     RESTORES_FOLDER,
@@ -73,6 +74,11 @@ class Project:
     def charts_lock(self) -> Path:
         """The committed digests of the upstream chart packages (upstream/cache.py)."""
         return self.root / CHARTS_LOCK
+
+    @property
+    def images_lock(self) -> Path:
+        """The committed digests of every image the fleet runs (upstream/image_lock.py)."""
+        return self.root / IMAGES_LOCK
 
     def shown(self, path: str) -> str:
         """`relative` for a path as the OS reports it (in an OSError, say)."""

@@ -20,6 +20,8 @@ CHART_MIRROR_ENV = "HUBFLEET_CHART_MIRROR"
 CHART_CACHE_ENV = "HUBFLEET_CHART_CACHE"
 DASHBOARD_CACHE_ENV = "HUBFLEET_DASHBOARD_CACHE"
 HUB_PYTHON_ENV = "HUBFLEET_HUB_PYTHON"
+REGISTRY_MIRROR_ENV = "HUBFLEET_REGISTRY_MIRROR"
+DOCKER_CONFIG_ENV = "DOCKER_CONFIG"
 #: How long a writer waits for another's lock unless HUBFLEET_LOCK_WAIT says otherwise.
 DEFAULT_LOCK_WAIT = 60.0
 
@@ -71,6 +73,17 @@ def dashboard_cache() -> Path:
 def hub_python() -> str | None:
     """The hub-side Python named by HUBFLEET_HUB_PYTHON, if any (`--hub-python` wins over it)."""
     return os.environ.get(HUB_PYTHON_ENV) or None
+
+
+def registry_mirror() -> str | None:
+    """A registry holding every image under `<registry>/<repository>` (HUBFLEET_REGISTRY_MIRROR)."""
+    return os.environ.get(REGISTRY_MIRROR_ENV) or None
+
+
+def docker_config() -> Path:
+    """The folder of Docker's config.json: DOCKER_CONFIG, else ~/.docker (as the docker CLI reads it)."""
+    explicit = os.environ.get(DOCKER_CONFIG_ENV)
+    return Path(explicit) if explicit else Path.home() / ".docker"
 
 
 def search_path() -> str:

@@ -56,6 +56,8 @@ class Report:
     skipped: tuple[str, ...] = ()
     #: Each cluster's reachability table (reachability.explain), when its user pods were built.
     networks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Every image the checked clusters run, with what runs it (`images lock` reads this).
+    images: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def findings(self) -> list[Diagnostic]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from ..core.layout import IMAGES_LOCK
 from ..errors import InputError, UsageError
 from ..inputs.pipeline import Scope, load_project
 from ..system.programs import require_tool
@@ -23,6 +24,7 @@ from ..system.progress import waiting
 from ..system.project import Project
 from ..system.settings import now, today
 from ..upstream.cache import ChartRef, ChartSource, FetchError, read_lock
+from ..upstream.image_lock import LockedImage, read_image_lock
 from ..upstream.packages import ChartDefaults
 from ..write.pipeline import settle
 from .charts import ChartRelease, ChartRuns, chart_releases
@@ -34,7 +36,7 @@ from .flux import WiringCheck, finish_builds, start_builds
 from .freshness import check_freshness
 from .guard import check_guard
 from .hardening import check_hardening
-from .images import check_images
+from .images import check_images, check_locked, images_run
 from .ingress import check_ingresses, check_tls_secrets
 from .isolation import check_drive_isolation
 from .kubeconform import KubeconformChecker, find_kubeconform
@@ -114,10 +116,12 @@ def check_lint(
     now: datetime,
     user_pods: UserPods,
     explained: dict[str, list[str]],
+    images: dict[str, set[str]],
 ) -> Tally:
     """Layer 7 for each cluster: drives, EBS attachments, reachability (with the user pods
     KubeSpawner built; each cluster's table goes into `explained`), ingress, TLS, the sealing audit."""
     tally = Tally("lint")
+    image_lock, readable = read_images_lock(project, tally)
     # Grouped once: filtering every release's output per cluster would grow with clusters squared.
     by_cluster: dict[str | None, list[tuple[Manifest, Manifest]]] = defaultdict(list)
     for release, output in rendered:
@@ -134,6 +138,12 @@ def check_lint(
             explained[name] = explain(name, net, rows)
         check_ingresses(lint, mine)
         check_images(lint, mine)
+        pods = [pod for (owner, _), built in user_pods.items() if owner == name for pod in built]
+        used = images_run(lint, mine, pods)
+        if readable:
+            check_locked(lint, used, image_lock)
+        for image, runners in used.items():
+            images.setdefault(image, set()).update(runners)
         check_hardening(lint, mine)
         check_references(lint, mine)
         check_tls_secrets(lint)
@@ -145,6 +155,21 @@ def check_lint(
         flux_lint(cluster, tally)
         placeholder_lint(project, cluster, tally)
     return tally
+
+
+def read_images_lock(project: Project, tally: Tally) -> tuple[dict[str, LockedImage] | None, bool]:
+    """images.lock (None without the file), and whether it could be read; each entry that does not
+    parse is a finding, and then no image is checked against it."""
+    check = f"lock:{IMAGES_LOCK}"
+    tally.checked(check)
+    if not project.images_lock.is_file():
+        return None, True
+    try:
+        return read_image_lock(project.images_lock, IMAGES_LOCK), True
+    except InputError as error:
+        for problem in error.problems:
+            tally.report(check, problem)
+        return None, False
 
 
 def chart_source(request: Request) -> ChartSource:
@@ -224,6 +249,7 @@ def validate_project(project: Project, request: Request) -> Report:
         rendered: list[tuple[Manifest, Manifest]] = []
         user_pods: UserPods = {}
         explained: dict[str, list[str]] = {}
+        images: dict[str, set[str]] = {}
         if "charts" in wanted:
             # First: the CRDs the charts render become schemas for the objects layer.
             runs.finish_lint(charts)
@@ -249,9 +275,12 @@ def validate_project(project: Project, request: Request) -> Report:
             finish_builds(builds, project.root, locator, flux)
             tallies.append(flux)
         if "lint" in wanted:
-            lint = check_lint(project, tree, locator, rendered, request.now or now(), user_pods, explained)
+            lint = check_lint(
+                project, tree, locator, rendered, request.now or now(), user_pods, explained, images
+            )
             check_leaks(project, scanned_files(project, tree, scope.everything), lint)
             tallies.append(lint)
     skipped = tuple(layer for layer in LAYERS if layer in request.skip)
     networks = tuple((name, tuple(lines)) for name, lines in sorted(explained.items()))
-    return Report(tuple(tallies), skipped, networks)
+    seen = tuple((image, tuple(sorted(runners))) for image, runners in sorted(images.items()))
+    return Report(tuple(tallies), skipped, networks, seen)

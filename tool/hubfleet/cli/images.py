@@ -1,0 +1,100 @@
+"""`hubfleet images lock`: the digest of every image the fleet runs, from each image's registry.
+
+Which images: validate's own expansion of the clusters (every container and init container of the
+tree's objects and of each HelmRelease's chart, defaults included), so the lock covers exactly
+what `validate` checks against it. Then one manifest lookup per image (upstream/registry.py).
+Nothing is written when any lookup fails: the errors are listed together, and images.lock stays
+as it was. `--check` changes nothing and exits 1 when a tag now names another digest than the
+lock holds (a tag moved). `--unresolved` asks no registry and records the images with no digest,
+for a checkout that cannot reach them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from ..core.images import parse_image
+from ..errors import FindingsError, RemoteError, UsageError
+from ..system.files import write_atomic
+from ..system.lock import writing_inputs
+from ..system.settings import HUB_PYTHON_ENV, docker_config, registry_mirror
+from ..upstream.image_lock import LockedImage, image_lock_text, read_image_lock
+from ..upstream.registry import Registry, docker_credentials
+from ..validate.pipeline import Request, validate_project
+from .context import Context, pass_context
+
+#: validate's layers that do not add to what the clusters run.
+NOT_NEEDED = frozenset({"freshness", "objects", "eksctl", "flux"})
+
+
+@click.group()
+def images() -> None:
+    """Container images: the lock of the digest each tag names."""
+
+
+@images.command("lock")
+@click.argument("clusters", nargs=-1)
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 when a tag moved.")
+@click.option("--unresolved", is_flag=True, help="Ask no registry; record the images with digest: null.")
+@click.option(
+    "--hub-python",
+    envvar=HUB_PYTHON_ENV,
+    metavar="PYTHON",
+    help=f"As for validate: build every user's pod, so their init containers' images are locked too (${HUB_PYTHON_ENV}).",
+)
+@pass_context
+def lock_command(
+    ctx: Context, clusters: tuple[str, ...], check_only: bool, unresolved: bool, hub_python: str | None
+) -> None:
+    """Write images.lock for CLUSTERS (default: all) with every image they run and its digest."""
+    if check_only and unresolved:
+        raise UsageError("--check", "asks the registries; --unresolved asks none: give one")
+    project = ctx.project
+    started = time.monotonic()
+    report = validate_project(project, Request(clusters=clusters, skip=NOT_NEEDED, hub_python=hub_python))
+    used = dict(report.images)
+    old = read_image_lock(project.images_lock, project.relative(project.images_lock))
+    registry = Registry(docker_credentials(docker_config()), registry_mirror())
+    entries: dict[str, LockedImage] = {}
+    failures: list[str] = []
+    for image, runners in sorted(used.items()):
+        digest = None
+        if not unresolved:
+            try:
+                digest = registry.digest(parse_image(image))
+            except (RemoteError, ValueError) as error:
+                failures.append(f"  {image}: {error}" if isinstance(error, ValueError) else f"  {error}")
+                continue
+        entries[image] = LockedImage(digest, runners)
+        before = old.get(image)
+        state = "added" if before is None else "unchanged" if before == entries[image] else "changed"
+        click.echo(f"{state:9} {image} {(digest or 'unresolved')[:23]}")
+    if failures:
+        raise RemoteError(
+            f"{len(failures)} of {len(used)} images could not be resolved; {project.relative(project.images_lock)} "
+            "was not changed:\n" + "\n".join(failures)
+        )
+    # Locking some clusters keeps the others' entries, and what they run of a shared image.
+    kept = entries if not clusters else {**old, **{i: _joined(e, old.get(i)) for i, e in entries.items()}}
+    took = f"{time.monotonic() - started:.1f} s"
+    moved = sorted(i for i, e in entries.items() if i in old and old[i].digest and old[i].digest != e.digest)
+    if check_only:
+        if moved:
+            raise FindingsError(f"{len(moved)} tag(s) moved since the lock: {', '.join(moved)} ({took})")
+        click.echo(f"every tag still names its locked digest ({len(entries)} images, {took})")
+        return
+    text = image_lock_text(kept)
+    path = project.images_lock
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        click.echo(f"{project.relative(path)} is up to date ({len(entries)} images, {took})")
+        return
+    with writing_inputs(project):
+        write_atomic(path, text)
+    click.echo(f"wrote {project.relative(path)} ({len(entries)} images, {took}): commit it")
+
+
+def _joined(entry: LockedImage, before: LockedImage | None) -> LockedImage:
+    runners = set(entry.charts) | set(before.charts if before else ())
+    return LockedImage(entry.digest, tuple(sorted(runners)))
