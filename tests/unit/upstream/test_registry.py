@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hubfleet.core.images import parse_image
-from hubfleet.errors import RemoteError
+from hubfleet.errors import RemoteError, UsageError
 from hubfleet.upstream.registry import Registry, docker_credentials
 from support.registry import LOGIN, free_port, oci_layout, push, registry
 
@@ -69,3 +69,37 @@ def test_the_token_flow_anonymous_for_public_images_and_with_the_docker_login_fo
     assert str(refused.value) == (
         f"quay.io/site/notebook:1: {host} refused access (401); log in with docker login {host}"
     )
+
+
+def test_an_image_pinned_by_digest_is_locked_at_that_digest_without_asking(tmp_path: Path) -> None:
+    """What the runtime pulls is the digest, whatever the tag now names; nothing is asked."""
+    digest = "sha256:" + "b" * 64
+    closed = Registry(mirror=f"http://127.0.0.1:{free_port()}")
+    assert closed.digest(parse_image(f"quay.io/org/tool:1.0@{digest}")) == digest
+    assert closed.digest(parse_image(f"quay.io/org/tool@{digest}")) == digest
+
+
+def test_docker_logins_are_filed_under_the_registry_images_name(tmp_path: Path) -> None:
+    token = base64.b64encode(b"robot:pw").decode()
+    keys = ("https://index.docker.io/v1/", "quay.io", "https://ghcr.io", "registry.example.edu:5000")
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {key: {"auth": token} for key in keys}}))
+    assert sorted(docker_credentials(tmp_path)) == [
+        "docker.io",
+        "ghcr.io",
+        "quay.io",
+        "registry.example.edu:5000",
+    ]
+
+
+def test_a_mirror_that_is_no_url_and_a_password_in_it_are_never_shown(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as error:
+        Registry(mirror="registry.example.edu")
+    assert (
+        str(error.value)
+        == "HUBFLEET_REGISTRY_MIRROR: 'registry.example.edu' is not an http(s) URL of a registry"
+    )
+    port = free_port()
+    with pytest.raises(RemoteError) as refused:
+        Registry(mirror=f"http://robot:S3CRET@127.0.0.1:{port}").digest(parse_image("quay.io/org/tool:1"))
+    assert "S3CRET" not in str(refused.value)
+    assert str(refused.value).startswith(f"quay.io/org/tool:1: cannot reach 127.0.0.1:{port}: ")

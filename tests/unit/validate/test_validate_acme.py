@@ -29,6 +29,7 @@ from support.validate import (
     stale,
     summary,
 )
+from tiers.test_hub_tier import HUB_PYTHON
 
 CONFIGS = "infrastructure/clusterA/configs"
 ACME = (
@@ -54,7 +55,7 @@ def acme_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lock(root: Path) -> None:
     """`hubfleet charts lock` and `images lock --unresolved`: the example's locks have no cert-manager,
     which only acme deploys."""
-    env = {**chart_environment(), "HUBFLEET_HUB_PYTHON": None}
+    env = {**chart_environment(), "HUBFLEET_HUB_PYTHON": str(HUB_PYTHON)}
     result = CliRunner().invoke(main, ["--root", str(root), "charts", "lock"], env=env)
     assert result.exit_code == 0, result.output
     assert "added     cert-manager v1.21.1 sha256:723d82dc57d5d293..." in result.output

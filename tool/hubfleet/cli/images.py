@@ -12,11 +12,12 @@ for a checkout that cannot reach them.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 
 from ..core.images import parse_image
-from ..errors import FindingsError, RemoteError, UsageError
+from ..errors import FindingsError, InputError, LocalError, RemoteError, UsageError
 from ..system.files import write_atomic
 from ..system.lock import writing_inputs
 from ..system.settings import HUB_PYTHON_ENV, docker_config, registry_mirror
@@ -51,38 +52,65 @@ def lock_command(
     """Write images.lock for CLUSTERS (default: all) with every image they run and its digest."""
     if check_only and unresolved:
         raise UsageError("--check", "asks the registries; --unresolved asks none: give one")
+    if not hub_python:
+        raise UsageError(
+            "--hub-python",
+            f"is needed (or ${HUB_PYTHON_ENV}): every user pod runs the init containers KubeSpawner adds, "
+            "and validate with --hub-python checks them against the lock (`make hub-venv`: .venv-hub/bin/python)",
+        )
     project = ctx.project
+    shown = project.relative(project.images_lock)
     started = time.monotonic()
     report = validate_project(project, Request(clusters=clusters, skip=NOT_NEEDED, hub_python=hub_python))
+    broken = sum(len(tally.failed) for tally in report.tallies if tally.layer in ("inputs", "charts"))
+    if broken:
+        raise LocalError(
+            shown, f"not changed: {broken} check(s) of the charts failed, so what the clusters run is not "
+            "known; run `hubfleet validate` and mend them first",
+        )  # fmt: skip
     used = dict(report.images)
-    old = read_image_lock(project.images_lock, project.relative(project.images_lock))
+    old = _old_lock(project.images_lock, shown, whole=not clusters)
     registry = Registry(docker_credentials(docker_config()), registry_mirror())
     entries: dict[str, LockedImage] = {}
     failures: list[str] = []
     for image, runners in sorted(used.items()):
         digest = None
-        if not unresolved:
-            try:
-                digest = registry.digest(parse_image(image))
-            except (RemoteError, ValueError) as error:
-                failures.append(f"  {image}: {error}" if isinstance(error, ValueError) else f"  {error}")
-                continue
+        try:
+            ref = parse_image(image)
+            if not unresolved:
+                digest = registry.digest(ref)
+        except ValueError as error:
+            failures.append(f"  {image}: {error}")
+            continue
+        except RemoteError as error:
+            failures.append(f"  {error}")
+            continue
         entries[image] = LockedImage(digest, runners)
         before = old.get(image)
         state = "added" if before is None else "unchanged" if before == entries[image] else "changed"
         click.echo(f"{state:9} {image} {(digest or 'unresolved')[:23]}")
     if failures:
         raise RemoteError(
-            f"{len(failures)} of {len(used)} images could not be resolved; {project.relative(project.images_lock)} "
-            "was not changed:\n" + "\n".join(failures)
+            f"{len(failures)} of {len(used)} images could not be resolved; {shown} was not changed:\n"
+            + "\n".join(failures)
         )
+    if not clusters:
+        for image in sorted(old.keys() - entries.keys()):
+            click.echo(f"{'removed':9} {image}")
     # Locking some clusters keeps the others' entries, and what they run of a shared image.
     kept = entries if not clusters else {**old, **{i: _joined(e, old.get(i)) for i, e in entries.items()}}
     took = f"{time.monotonic() - started:.1f} s"
     moved = sorted(i for i, e in entries.items() if i in old and old[i].digest and old[i].digest != e.digest)
     if check_only:
-        if moved:
-            raise FindingsError(f"{len(moved)} tag(s) moved since the lock: {', '.join(moved)} ({took})")
+        unlocked = sorted(i for i in entries if i not in old or old[i].digest is None)
+        if moved or unlocked:
+            said = [f"{len(moved)} tag(s) moved since the lock: {', '.join(moved)}"] if moved else []
+            said += (
+                [f"{len(unlocked)} image(s) have no locked digest to check: {', '.join(unlocked)}"]
+                if unlocked
+                else []
+            )
+            raise FindingsError(f"{'; '.join(said)} ({took})")
         click.echo(f"every tag still names its locked digest ({len(entries)} images, {took})")
         return
     text = image_lock_text(kept)
@@ -98,3 +126,15 @@ def lock_command(
 def _joined(entry: LockedImage, before: LockedImage | None) -> LockedImage:
     runners = set(entry.charts) | set(before.charts if before else ())
     return LockedImage(entry.digest, tuple(sorted(runners)))
+
+
+def _old_lock(path: Path, shown: str, whole: bool) -> dict[str, LockedImage]:
+    """The lock as it is. A lock that does not parse stops a partial run (it keeps the other
+    clusters' entries) but not a whole one, which replaces every entry."""
+    try:
+        return read_image_lock(path, shown)
+    except InputError:
+        if not whole:
+            raise
+        click.echo(f"{shown} does not parse; every entry is written afresh")
+        return {}

@@ -13,6 +13,7 @@ made here); `validate` warns about each such entry until a run where the registr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,8 @@ def image_lock_text(entries: dict[str, LockedImage]) -> str:
     lines = [HEADER, "images:\n"]
     for image in sorted(entries):
         entry = entries[image]
-        charts = ", ".join(f'"{chart}"' for chart in entry.charts)
+        # JSON strings are YAML double-quoted scalars: any character is escaped, none can end the line.
+        charts = ", ".join(json.dumps(chart) for chart in entry.charts)
         digest = entry.digest or "null"
-        lines.append(f'  - image: "{image}"\n    digest: {digest}\n    charts: [{charts}]\n')
+        lines.append(f"  - image: {json.dumps(image)}\n    digest: {digest}\n    charts: [{charts}]\n")
     return "".join(lines)
