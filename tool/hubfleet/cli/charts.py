@@ -11,8 +11,7 @@ import click
 
 from ..errors import LocalError, RemoteError
 from ..inputs.pipeline import Scope, load_project
-from ..system.files import write_atomic
-from ..system.lock import writing_inputs
+from ..system.lock import write_input
 from ..upstream.cache import ChartSource, FetchError, lock_text, read_lock, wanted_charts
 from .context import Context, pass_context
 
@@ -55,6 +54,5 @@ def lock_command(ctx: Context, chart_mirror: str | None) -> None:
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         click.echo(f"{project.relative(path)} is up to date")
         return
-    with writing_inputs(project):
-        write_atomic(path, text)
+    write_input(project, path, text)
     click.echo(f"wrote {project.relative(path)}: commit it")

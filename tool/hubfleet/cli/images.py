@@ -18,8 +18,7 @@ import click
 
 from ..core.images import parse_image
 from ..errors import FindingsError, InputError, LocalError, RemoteError, UsageError
-from ..system.files import write_atomic
-from ..system.lock import writing_inputs
+from ..system.lock import write_input
 from ..system.settings import HUB_PYTHON_ENV, docker_config, registry_mirror
 from ..upstream.image_lock import LockedImage, image_lock_text, read_image_lock
 from ..upstream.registry import Registry, docker_credentials
@@ -118,8 +117,7 @@ def lock_command(
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         click.echo(f"{project.relative(path)} is up to date ({len(entries)} images, {took})")
         return
-    with writing_inputs(project):
-        write_atomic(path, text)
+    write_input(project, path, text)
     click.echo(f"wrote {project.relative(path)} ({len(entries)} images, {took}): commit it")
 
 

@@ -15,6 +15,7 @@ zone: the narrowest grant cert-manager's Route 53 solver works with.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 TlsMode = Literal["sealed", "acme"]
@@ -38,6 +39,16 @@ EXPIRY_ALERT_DAYS = 21
 #: the sealing audit and by render for the expiry alert; and its format.
 NOT_AFTER_ANNOTATION = "hubfleet/tls-not-after"
 NOT_AFTER_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def parse_not_after(text: str) -> datetime | None:
+    """The expiry recorded in NOT_AFTER_ANNOTATION (UTC), or None when it does not read as one."""
+    try:
+        return datetime.strptime(text, NOT_AFTER_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 #: cert-manager's own gauge of each Certificate's expiry (unix seconds), from its controller's metrics.
 EXPIRY_METRIC = "certmanager_certificate_expiration_timestamp_seconds"
 #: And of its Ready condition (one series per condition status, 1 for the current one).

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..core.names import NGINX_NAMESPACE
+from ..core.tls import NOT_AFTER_ANNOTATION
 from ..core.urls import hosts_needed
 from ..errors import Diagnostic, InputError, Severity
 from ..inputs.model.cluster import Cluster, SealedSecretFile
@@ -21,11 +22,9 @@ from ..system.project import Project
 from .certs import EXPIRY_WARNING, covers, load_sealing_certificate
 from .crypto import fingerprint
 from .sealedsecret import (
-    NOT_AFTER,
     SEALING_SHA256,
     facts_from_annotations,
     manifest_annotations,
-    manifest_identity,
 )
 
 
@@ -68,9 +67,9 @@ def _check_one(
             f"the controller of {cluster.name} cannot decrypt it: seal it again with hubfleet seal",
         )
     facts = facts_from_annotations(annotations)
-    ingress = manifest_identity(sealed.manifest) == (NGINX_NAMESPACE, cluster.tls_secret_name)
+    ingress = (sealed.namespace, sealed.name) == (NGINX_NAMESPACE, cluster.tls_secret_name)
     if facts is None:
-        if ingress or NOT_AFTER in annotations:
+        if ingress or NOT_AFTER_ANNOTATION in annotations:
             add(
                 "warning",
                 "no readable certificate facts (hubfleet/tls-* annotations), so it cannot be checked",

@@ -10,14 +10,13 @@ serialiser of the project, as `render` writes the copy under gitops/.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from ..core.names import MANAGED_BY, SEALED_SUFFIX
-from ..core.tls import NOT_AFTER_ANNOTATION, NOT_AFTER_FORMAT
+from ..core.tls import NOT_AFTER_ANNOTATION, NOT_AFTER_FORMAT, parse_not_after
 from ..system.project import Project
 from ..write.emit import dump
 from .certs import CertFacts, valid_names
@@ -29,11 +28,9 @@ TLS_TYPE = "kubernetes.io/tls"
 ANNOTATION_PREFIX = "hubfleet/"
 SUBJECT = ANNOTATION_PREFIX + "tls-subject"
 SANS = ANNOTATION_PREFIX + "tls-sans"
-NOT_AFTER = NOT_AFTER_ANNOTATION
 CERT_SHA256 = ANNOTATION_PREFIX + "tls-sha256"
 CHAIN_SHA256 = ANNOTATION_PREFIX + "tls-chain-sha256"
 SEALING_SHA256 = ANNOTATION_PREFIX + "sealing-cert-sha256"
-TIME_FORMAT = NOT_AFTER_FORMAT
 
 
 def sealed_file(project: Project, cluster: str, name: str) -> Path:
@@ -56,7 +53,7 @@ class SealedTls:
                 {
                     SUBJECT: self.facts.subject,
                     SANS: ",".join(self.facts.sans),
-                    NOT_AFTER: self.facts.not_after.strftime(TIME_FORMAT),
+                    NOT_AFTER_ANNOTATION: self.facts.not_after.strftime(NOT_AFTER_FORMAT),
                     CERT_SHA256: self.facts.fingerprint,
                     CHAIN_SHA256: self.chain_sha256,
                     SEALING_SHA256: self.sealing_sha256,
@@ -166,7 +163,9 @@ def manifest_annotations(manifest: dict[str, Any]) -> dict[str, str]:
 def facts_from_annotations(annotations: dict[str, str]) -> CertFacts | None:
     """The certificate facts recorded by `seal tls`, or None when they are missing or unreadable."""
     try:
-        not_after = datetime.strptime(annotations[NOT_AFTER], TIME_FORMAT).replace(tzinfo=UTC)
+        not_after = parse_not_after(annotations[NOT_AFTER_ANNOTATION])
+        if not_after is None:
+            return None
         sans = tuple(name for name in annotations[SANS].split(",") if name)
         names = valid_names(x509.Name.from_rfc4514_string(annotations[SUBJECT]), sans)
         return CertFacts(annotations[SUBJECT], sans, not_after, annotations[CERT_SHA256], names)

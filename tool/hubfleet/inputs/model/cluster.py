@@ -7,7 +7,7 @@ attributes, never dict keys, so a renamed field is a type error, not a silent No
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from ...core.auth import auth_sealed_file_name
@@ -28,9 +28,9 @@ from ...core.tls import (
     DEFAULT_ACME_ISSUER,
     DEFAULT_TLS_MODE,
     NOT_AFTER_ANNOTATION,
-    NOT_AFTER_FORMAT,
     AcmeIssuer,
     TlsMode,
+    parse_not_after,
 )
 from ...core.urls import DEFAULT_URL_SCHEME, Site, UrlScheme, grafana_site, hub_site
 from .auth import Auth, build_auth
@@ -59,14 +59,9 @@ class SealedSecretFile:
 
     @property
     def name(self) -> str:
-        """The Secret it unseals to (its template's name, else its own)."""
-        spec, metadata = self.manifest.get("spec"), self.manifest.get("metadata")
-        template = spec.get("template") if isinstance(spec, dict) else None
-        inner = template.get("metadata") if isinstance(template, dict) else None
-        for meta in (inner, metadata):
-            if isinstance(meta, dict) and meta.get("name"):
-                return str(meta["name"])
-        return ""
+        """The Secret it unseals to (strict scope: the SealedSecret's own name)."""
+        metadata = self.manifest.get("metadata")
+        return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
 
     @property
     def not_after(self) -> datetime | None:
@@ -74,10 +69,7 @@ class SealedSecretFile:
         metadata = self.manifest.get("metadata")
         annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
         text = annotations.get(NOT_AFTER_ANNOTATION) if isinstance(annotations, dict) else None
-        try:
-            return datetime.strptime(str(text), NOT_AFTER_FORMAT).replace(tzinfo=UTC) if text else None
-        except ValueError:
-            return None
+        return parse_not_after(str(text)) if text else None
 
 
 @dataclass(frozen=True)
